@@ -1,0 +1,107 @@
+/** Money in integer minor units (cents) with an ISO 4217 currency code. */
+export interface Money {
+  value: number;
+  currency: string;
+}
+
+export interface Destination {
+  country: string;
+  city: string;
+}
+
+export const CONTACT_CHANNELS = ['email', 'sms', 'phone', 'messenger'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+export const COMPLAINT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type ComplaintSeverity = (typeof COMPLAINT_SEVERITIES)[number];
+export const DIRECTIONS = ['inbound', 'outbound'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export interface CustomerProfile {
+  name: string;
+  email?: string;
+  phone?: string;
+  /** ISO 8601 calendar date, YYYY-MM-DD. */
+  birthDate?: string;
+  /** IANA time zone name, e.g. Europe/Berlin. */
+  timeZone: string;
+  language: string;
+  preferredChannel: ContactChannel;
+  tags: string[];
+}
+
+type Event<Type extends string, Data> = {
+  type: Type;
+  data: Data;
+  /** ISO 8601 instant: when it happened in the world (not when it was stored). */
+  occurredAt: string;
+};
+
+export type CustomerRegistered = Event<'CustomerRegistered', CustomerProfile & { customerId: string; marketingConsent: boolean }>;
+export type CustomerProfileUpdated = Event<'CustomerProfileUpdated', Partial<CustomerProfile>>;
+export type MarketingConsentChanged = Event<'MarketingConsentChanged', { granted: boolean }>;
+export type TripBooked = Event<
+  'TripBooked',
+  {
+    bookingId: string;
+    destination: Destination;
+    /** Calendar dates, YYYY-MM-DD. */
+    departureDate: string;
+    returnDate: string;
+    amount: Money;
+    travellers: number;
+    productType: string;
+    channel: string;
+  }
+>;
+export type BookingAmended = Event<'BookingAmended', { bookingId: string; departureDate?: string; returnDate?: string; amount?: Money }>;
+export type BookingCancelled = Event<'BookingCancelled', { bookingId: string; reason: string; refund?: Money }>;
+export type TripDeparted = Event<'TripDeparted', { bookingId: string }>;
+export type TripReturned = Event<'TripReturned', { bookingId: string }>;
+export type ComplaintFiled = Event<
+  'ComplaintFiled',
+  { complaintId: string; bookingId?: string; category: string; severity: ComplaintSeverity; channel: string; description: string }
+>;
+export type ComplaintAcknowledged = Event<'ComplaintAcknowledged', { complaintId: string; note?: string }>;
+export type ComplaintResolved = Event<'ComplaintResolved', { complaintId: string; resolution: string; compensation?: Money }>;
+export type SurveyAnswered = Event<'SurveyAnswered', { surveyId: string; bookingId?: string; nps: number; comment?: string }>;
+export type InteractionLogged = Event<
+  'InteractionLogged',
+  { interactionId: string; channel: string; direction: Direction; topic: string; summary: string }
+>;
+
+export type CustomerEvent =
+  | CustomerRegistered
+  | CustomerProfileUpdated
+  | MarketingConsentChanged
+  | TripBooked
+  | BookingAmended
+  | BookingCancelled
+  | TripDeparted
+  | TripReturned
+  | ComplaintFiled
+  | ComplaintAcknowledged
+  | ComplaintResolved
+  | SurveyAnswered
+  | InteractionLogged;
+
+export type CustomerEventType = CustomerEvent['type'];
+
+export const CUSTOMER_EVENT_TYPES: readonly CustomerEventType[] = [
+  'CustomerRegistered',
+  'CustomerProfileUpdated',
+  'MarketingConsentChanged',
+  'TripBooked',
+  'BookingAmended',
+  'BookingCancelled',
+  'TripDeparted',
+  'TripReturned',
+  'ComplaintFiled',
+  'ComplaintAcknowledged',
+  'ComplaintResolved',
+  'SurveyAnswered',
+  'InteractionLogged',
+];
+
+/** The event stream that holds everything about one customer (DESIGN section 3). */
+export const customerStreamId = (customerId: string): string => `customer-${customerId}`;
+export const CUSTOMER_STREAM_PREFIX = 'customer-';

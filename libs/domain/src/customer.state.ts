@@ -1,0 +1,206 @@
+import type { ComplaintSeverity, CustomerEvent, CustomerProfile, Destination, Money } from './customer.events';
+
+/*
+ * The write-side state of one customer, folded from its stream. Plain JSON-serialisable objects,
+ * because the API returns it as is. Records are keyed by the client-chosen ids.
+ */
+
+export const BOOKING_STATUSES = ['booked', 'cancelled', 'departed', 'returned'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+export interface BookingState {
+  bookingId: string;
+  status: BookingStatus;
+  destination: Destination;
+  departureDate: string;
+  returnDate: string;
+  /** Current amount, after any amendments. */
+  amount: Money;
+  travellers: number;
+  productType: string;
+  channel: string;
+  bookedAt: string;
+  amendedAt?: string;
+  cancelledAt?: string;
+  cancellationReason?: string;
+  refund?: Money;
+  departedAt?: string;
+  returnedAt?: string;
+}
+
+export const COMPLAINT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
+
+export interface ComplaintState {
+  complaintId: string;
+  bookingId?: string;
+  category: string;
+  severity: ComplaintSeverity;
+  status: ComplaintStatus;
+  filedAt: string;
+  acknowledgedAt?: string;
+  resolvedAt?: string;
+  resolution?: string;
+  compensation?: Money;
+}
+
+export interface SurveyState {
+  surveyId: string;
+  bookingId?: string;
+  nps: number;
+  comment?: string;
+  answeredAt: string;
+}
+
+export interface UnknownCustomer {
+  status: 'unknown';
+}
+
+export interface RegisteredCustomer {
+  status: 'registered';
+  customerId: string;
+  profile: CustomerProfile;
+  marketingConsent: boolean;
+  registeredAt: string;
+  bookings: Record<string, BookingState>;
+  complaints: Record<string, ComplaintState>;
+  surveys: Record<string, SurveyState>;
+  /** Kept in full because LogInteraction must reject a reused id. */
+  interactionIds: string[];
+  /** NPS of the most recently answered survey. */
+  lastNps?: number;
+}
+
+export type CustomerState = UnknownCustomer | RegisteredCustomer;
+
+export const initialState = (): CustomerState => ({ status: 'unknown' });
+
+/**
+ * Own-property lookup. Ids are client-chosen and may be '__proto__' or 'constructor',
+ * so plain `record[id]` would find Object.prototype members.
+ */
+export const lookup = <T>(record: Record<string, T>, id: string): T | undefined =>
+  Object.hasOwn(record, id) ? record[id] : undefined;
+
+// Computed keys define own properties, so even an id of '__proto__' is stored as data.
+const put = <T>(record: Record<string, T>, id: string, value: T): Record<string, T> => ({ ...record, [id]: value });
+
+const updateBooking = (
+  state: RegisteredCustomer,
+  bookingId: string,
+  change: (b: BookingState) => BookingState,
+): RegisteredCustomer => {
+  const booking = lookup(state.bookings, bookingId);
+  return booking ? { ...state, bookings: put(state.bookings, bookingId, change(booking)) } : state;
+};
+
+const updateComplaint = (
+  state: RegisteredCustomer,
+  complaintId: string,
+  change: (c: ComplaintState) => ComplaintState,
+): RegisteredCustomer => {
+  const complaint = lookup(state.complaints, complaintId);
+  return complaint ? { ...state, complaints: put(state.complaints, complaintId, change(complaint)) } : state;
+};
+
+/** Drops keys whose value is undefined, so optional fields stay absent rather than `undefined` in JSON and in equality checks. */
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * Pure fold step. Never throws: an event that does not fit the state (which decide would not
+ * have produced) leaves the state unchanged, so a replay never fails half-way.
+ */
+export const evolve = (state: CustomerState, event: CustomerEvent): CustomerState => {
+  if (state.status === 'unknown') {
+    if (event.type !== 'CustomerRegistered') return state;
+    const { customerId, marketingConsent, ...profile } = event.data;
+    return {
+      status: 'registered',
+      customerId,
+      profile: defined({ ...profile, tags: [...(profile.tags ?? [])] }),
+      marketingConsent,
+      registeredAt: event.occurredAt,
+      bookings: {},
+      complaints: {},
+      surveys: {},
+      interactionIds: [],
+    };
+  }
+
+  const at = event.occurredAt;
+  switch (event.type) {
+    case 'CustomerRegistered':
+      return state;
+    case 'CustomerProfileUpdated':
+      return { ...state, profile: defined({ ...state.profile, ...event.data }) };
+    case 'MarketingConsentChanged':
+      return { ...state, marketingConsent: event.data.granted };
+    case 'TripBooked': {
+      const d = event.data;
+      const booking: BookingState = {
+        bookingId: d.bookingId,
+        status: 'booked',
+        destination: { ...d.destination },
+        departureDate: d.departureDate,
+        returnDate: d.returnDate,
+        amount: { ...d.amount },
+        travellers: d.travellers,
+        productType: d.productType,
+        channel: d.channel,
+        bookedAt: at,
+      };
+      return { ...state, bookings: put(state.bookings, d.bookingId, booking) };
+    }
+    case 'BookingAmended': {
+      const { bookingId, ...changes } = event.data;
+      return updateBooking(state, bookingId, (b) => ({ ...b, ...defined(changes), amendedAt: at }));
+    }
+    case 'BookingCancelled': {
+      const { bookingId, reason, refund } = event.data;
+      return updateBooking(state, bookingId, (b) =>
+        defined({ ...b, status: 'cancelled', cancelledAt: at, cancellationReason: reason, refund }),
+      );
+    }
+    case 'TripDeparted':
+      return updateBooking(state, event.data.bookingId, (b) => ({ ...b, status: 'departed', departedAt: at }));
+    case 'TripReturned':
+      return updateBooking(state, event.data.bookingId, (b) => ({ ...b, status: 'returned', returnedAt: at }));
+    case 'ComplaintFiled': {
+      const d = event.data;
+      const complaint: ComplaintState = defined({
+        complaintId: d.complaintId,
+        bookingId: d.bookingId,
+        category: d.category,
+        severity: d.severity,
+        status: 'open',
+        filedAt: at,
+      });
+      return { ...state, complaints: put(state.complaints, d.complaintId, complaint) };
+    }
+    case 'ComplaintAcknowledged':
+      return updateComplaint(state, event.data.complaintId, (c) => ({ ...c, status: 'acknowledged', acknowledgedAt: at }));
+    case 'ComplaintResolved': {
+      const { complaintId, resolution, compensation } = event.data;
+      return updateComplaint(state, complaintId, (c) =>
+        defined({ ...c, status: 'resolved', resolvedAt: at, resolution, compensation }),
+      );
+    }
+    case 'SurveyAnswered': {
+      const { surveyId, bookingId, nps, comment } = event.data;
+      const survey: SurveyState = defined({ surveyId, bookingId, nps, comment, answeredAt: at });
+      return { ...state, surveys: put(state.surveys, surveyId, survey), lastNps: nps };
+    }
+    case 'InteractionLogged':
+      return { ...state, interactionIds: [...state.interactionIds, event.data.interactionId] };
+    default: {
+      // Unknown event types (e.g. written by a newer version) are skipped rather than failing the replay.
+      const _exhaustive: never = event;
+      void _exhaustive;
+      return state;
+    }
+  }
+};
+
+export const foldCustomer = (events: readonly CustomerEvent[], from: CustomerState = initialState()): CustomerState =>
+  events.reduce(evolve, from);

