@@ -4,3 +4,4 @@ export * from './subscribe';
 export * from './postgres/postgres-event-store';
 export * from './postgres/migrate';
 export * from './postgres/embedded-database';
+export * from './command-handling';

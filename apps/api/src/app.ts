@@ -1,0 +1,54 @@
+import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
+import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
+import { CustomersController } from './customers/customers.controller';
+import { ErrorsFilter, expressErrorHandler, requireJson, validationException } from './http/errors';
+import type { Runtime } from './runtime';
+import { SystemController } from './system.controller';
+import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS } from './tokens';
+
+@Module({})
+class ApiModule {
+  static register(runtime: Runtime): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [CustomersController, SystemController],
+      providers: [
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: READ_MODELS, useValue: runtime.readModels },
+        { provide: PROJECTOR, useValue: runtime.projector },
+        { provide: CONFIG, useValue: runtime.config },
+        ExecuteCustomerCommandHandler,
+        ...CUSTOMER_QUERY_HANDLERS,
+      ],
+    };
+  }
+}
+
+/** The HTTP app over an opened runtime; main.ts listens on it, e2e tests drive it with supertest. */
+export async function createApi(runtime: Runtime, options: { logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(ApiModule.register(runtime), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  app.use(requireJson);
+  app.use(json({ limit: runtime.config.bodyLimitBytes }));
+  app.use(expressErrorHandler);
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationException }),
+  );
+  app.useGlobalFilters(new ErrorsFilter());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Travel customer-lifecycle engine')
+      .setDescription('Commands write events to the customer stream; queries read the projections and the log.')
+      .setVersion('0.1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  await app.init();
+  return app;
+}

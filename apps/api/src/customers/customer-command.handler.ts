@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
+import { handleCommand, type EventMetadata, type EventStore } from '../../../../libs/event-store/src';
+import { EVENT_STORE } from '../tokens';
+
+const customerDecider = { decide, evolve, initialState };
+
+/** Every customer command goes through here: one generic load-decide-append, no handler per command type. */
+export class ExecuteCustomerCommand {
+  constructor(
+    readonly command: CustomerCommand,
+    readonly metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>,
+    readonly expectedVersion?: number,
+  ) {}
+}
+
+export interface CommandAnswer {
+  customerId: string;
+  version: number;
+  /** Global position of the last event written; pass it as ?minPosition to read your own write. Null when nothing changed. */
+  position: number | null;
+}
+
+@CommandHandler(ExecuteCustomerCommand)
+export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCustomerCommand, CommandAnswer> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ command, metadata, expectedVersion }: ExecuteCustomerCommand): Promise<CommandAnswer> {
+    const result = await handleCommand(this.store, customerStreamId(command.customerId), customerDecider, command, {
+      expectedVersion,
+      metadata,
+      newId: randomUUID,
+    });
+    return { customerId: command.customerId, version: result.version, position: result.position };
+  }
+}

@@ -1,0 +1,82 @@
+import { Inject, NotFoundException } from '@nestjs/common';
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { Pool } from 'pg';
+import { customerStreamId, evolve, initialState, type CustomerState } from '../../../../libs/domain/src';
+import { fold, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
+import { findCustomerOverview, listCustomerOverviews, type CustomerOverview } from '../../../../projections/customer-overview/customer-overview.queries';
+import { EVENT_STORE, READ_MODELS } from '../tokens';
+
+/* Query handlers skip the domain: read models are read with SQL, histories straight from the store. */
+
+export class GetCustomerOverview {
+  constructor(readonly customerId: string) {}
+}
+export class ListCustomers {
+  constructor(
+    readonly limit: number,
+    readonly cursor?: string,
+  ) {}
+}
+export class GetCustomerEvents {
+  constructor(
+    readonly customerId: string,
+    readonly fromVersion: number,
+    readonly limit: number,
+  ) {}
+}
+export class GetCustomerState {
+  constructor(
+    readonly customerId: string,
+    readonly asOf: string,
+  ) {}
+}
+
+const missing = (customerId: string): NotFoundException => new NotFoundException(`customer ${customerId} not found`);
+
+@QueryHandler(GetCustomerOverview)
+export class GetCustomerOverviewHandler implements IQueryHandler<GetCustomerOverview, CustomerOverview> {
+  constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
+  async execute({ customerId }: GetCustomerOverview): Promise<CustomerOverview> {
+    const overview = await findCustomerOverview(this.pool, customerId);
+    if (!overview) throw missing(customerId);
+    return overview;
+  }
+}
+
+@QueryHandler(ListCustomers)
+export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
+  constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
+  execute({ limit, cursor }: ListCustomers): ReturnType<typeof listCustomerOverviews> {
+    return listCustomerOverviews(this.pool, limit, cursor);
+  }
+}
+
+@QueryHandler(GetCustomerEvents)
+export class GetCustomerEventsHandler implements IQueryHandler<GetCustomerEvents> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async execute({ customerId, fromVersion, limit }: GetCustomerEvents): Promise<{ customerId: string; events: RecordedEvent[]; nextFromVersion: number | null }> {
+    const streamId = customerStreamId(customerId);
+    const events = await this.store.readStream(streamId, { fromPosition: fromVersion, limit: limit + 1 });
+    if (!events.length && !(await this.store.readStream(streamId, { limit: 1 })).length) throw missing(customerId);
+    const page = events.slice(0, limit);
+    return { customerId, events: page, nextFromVersion: events.length > limit ? events[limit].streamPosition : null };
+  }
+}
+
+@QueryHandler(GetCustomerState)
+export class GetCustomerStateHandler implements IQueryHandler<GetCustomerState> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async execute({ customerId, asOf }: GetCustomerState): Promise<{ customerId: string; asOf: string; version: number; state: CustomerState }> {
+    const streamId = customerStreamId(customerId);
+    const events = await this.store.readStream(streamId, { occurredUntil: asOf });
+    if (!events.length && !(await this.store.readStream(streamId, { limit: 1 })).length) throw missing(customerId);
+    return {
+      customerId,
+      asOf,
+      version: Math.max(0, ...events.map((event) => event.streamPosition)),
+      state: fold({ evolve, initialState }, events),
+    };
+  }
+}
+
+export const CUSTOMER_QUERY_HANDLERS = [GetCustomerOverviewHandler, ListCustomersHandler, GetCustomerEventsHandler, GetCustomerStateHandler];

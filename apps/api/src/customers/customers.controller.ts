@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { InvalidInput, checkId, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
+import type { Projector } from '../../../../libs/projection-engine/src';
+import type { Config } from '../config';
+import { CONFIG, PROJECTOR } from '../tokens';
+import { ExecuteCustomerCommand, type CommandAnswer } from './customer-command.handler';
+import {
+  AcknowledgeComplaintDto,
+  AmendBookingDto,
+  AnswerSurveyDto,
+  BookTripDto,
+  CancelBookingDto,
+  EventsQuery,
+  FileComplaintDto,
+  ListCustomersQuery,
+  LogInteractionDto,
+  OccurredAtDto,
+  ReadModelQuery,
+  RegisterCustomerDto,
+  ResolveComplaintDto,
+  StateQuery,
+  UpdateCustomerDto,
+} from './customer.dtos';
+import { GetCustomerEvents, GetCustomerOverview, GetCustomerState, ListCustomers } from './customer.queries';
+
+const header = (req: Request, name: string): string | undefined => {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const checkHeader = (name: string, value: string | undefined): string | undefined => {
+  if (value !== undefined && (value.length === 0 || value.length > 128)) throw new InvalidInput(name, 'must be 1 to 128 characters');
+  return value;
+};
+
+/** `If-Match: 3` or `"3"`: the exact stream version the caller last read. */
+const parseIfMatch = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
+  if (!match) throw new InvalidInput('If-Match', 'must be a stream version (a non-negative integer)');
+  return Number(match[1]);
+};
+
+@ApiTags('customers')
+@ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Ties together everything one request caused; default a new UUID.' })
+@ApiHeader({ name: 'X-Actor-Id', required: false, description: 'Who acts (until authentication lands).' })
+@ApiHeader({ name: 'X-Actor-Role', required: false })
+@Controller('customers')
+export class CustomersController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(PROJECTOR) private readonly projector: Projector,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
+
+  private execute<T extends CustomerCommandType>(
+    req: Request,
+    type: T,
+    customerId: string,
+    body: { occurredAt?: string },
+    ids: Record<string, string> = {},
+  ): Promise<CommandAnswer> {
+    checkId('customerId', customerId);
+    for (const [field, id] of Object.entries(ids)) checkId(field, id);
+    const correlationId = checkHeader('X-Correlation-Id', header(req, 'x-correlation-id')) ?? randomUUID();
+    const { occurredAt, ...data } = body;
+    const command = { type, customerId, data: { ...data, ...ids }, occurredAt: occurredAt ?? new Date().toISOString() } as CustomerCommand;
+    const metadata = {
+      correlationId,
+      causationId: randomUUID(),
+      actor: {
+        id: checkHeader('X-Actor-Id', header(req, 'x-actor-id')) ?? 'anonymous',
+        role: checkHeader('X-Actor-Role', header(req, 'x-actor-role')) ?? 'unknown',
+      },
+      source: 'api',
+    };
+    return this.commands.execute(new ExecuteCustomerCommand(command, metadata, parseIfMatch(header(req, 'if-match'))));
+  }
+
+  /** ?minPosition: wait (bounded) until the read models include the caller's own write. */
+  private async readYourWrites(res: Response, minPosition?: number): Promise<void> {
+    if (minPosition === undefined) return;
+    const reached = await this.projector.waitFor(minPosition, this.config.readYourWritesTimeoutMs);
+    if (!reached) res.setHeader('X-Read-Model-Stale', 'true');
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Register a customer' })
+  register(@Req() req: Request, @Body() body: RegisterCustomerDto): Promise<CommandAnswer> {
+    const { customerId, ...profile } = body;
+    return this.execute(req, 'RegisterCustomer', customerId ?? randomUUID(), profile);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update profile fields and marketing consent' })
+  update(@Req() req: Request, @Param('id') id: string, @Body() body: UpdateCustomerDto): Promise<CommandAnswer> {
+    return this.execute(req, 'UpdateCustomerProfile', id, body);
+  }
+
+  @Post(':id/bookings')
+  @ApiOperation({ summary: 'Book a trip' })
+  book(@Req() req: Request, @Param('id') id: string, @Body() body: BookTripDto): Promise<CommandAnswer> {
+    return this.execute(req, 'BookTrip', id, body);
+  }
+
+  @Post(':id/bookings/:bookingId/amend')
+  @HttpCode(200)
+  amend(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: AmendBookingDto): Promise<CommandAnswer> {
+    return this.execute(req, 'AmendBooking', id, body, { bookingId });
+  }
+
+  @Post(':id/bookings/:bookingId/cancel')
+  @HttpCode(200)
+  cancel(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: CancelBookingDto): Promise<CommandAnswer> {
+    return this.execute(req, 'CancelBooking', id, body, { bookingId });
+  }
+
+  @Post(':id/bookings/:bookingId/departure')
+  @HttpCode(200)
+  depart(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: OccurredAtDto): Promise<CommandAnswer> {
+    return this.execute(req, 'RecordDeparture', id, body ?? {}, { bookingId });
+  }
+
+  @Post(':id/bookings/:bookingId/return')
+  @HttpCode(200)
+  return(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: OccurredAtDto): Promise<CommandAnswer> {
+    return this.execute(req, 'RecordReturn', id, body ?? {}, { bookingId });
+  }
+
+  @Post(':id/complaints')
+  fileComplaint(@Req() req: Request, @Param('id') id: string, @Body() body: FileComplaintDto): Promise<CommandAnswer> {
+    return this.execute(req, 'FileComplaint', id, body);
+  }
+
+  @Post(':id/complaints/:complaintId/acknowledge')
+  @HttpCode(200)
+  acknowledge(
+    @Req() req: Request,
+    @Param('id') id: string,
+    @Param('complaintId') complaintId: string,
+    @Body() body: AcknowledgeComplaintDto,
+  ): Promise<CommandAnswer> {
+    return this.execute(req, 'AcknowledgeComplaint', id, body ?? {}, { complaintId });
+  }
+
+  @Post(':id/complaints/:complaintId/resolve')
+  @HttpCode(200)
+  resolve(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: ResolveComplaintDto): Promise<CommandAnswer> {
+    return this.execute(req, 'ResolveComplaint', id, body, { complaintId });
+  }
+
+  @Post(':id/surveys')
+  answerSurvey(@Req() req: Request, @Param('id') id: string, @Body() body: AnswerSurveyDto): Promise<CommandAnswer> {
+    return this.execute(req, 'AnswerSurvey', id, body);
+  }
+
+  @Post(':id/interactions')
+  logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: LogInteractionDto): Promise<CommandAnswer> {
+    const { interactionId, ...rest } = body;
+    return this.execute(req, 'LogInteraction', id, Object.assign(rest, { interactionId: interactionId ?? randomUUID() }));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Customer overviews, paged by customer id' })
+  async list(@Query() query: ListCustomersQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    await this.readYourWrites(res, query.minPosition);
+    return this.queries.execute(new ListCustomers(query.limit ?? 50, query.cursor));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'The customer overview read model' })
+  async overview(@Param('id') id: string, @Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    await this.readYourWrites(res, query.minPosition);
+    return this.queries.execute(new GetCustomerOverview(id));
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: "The customer's history with full metadata" })
+  events(@Param('id') id: string, @Query() query: EventsQuery): Promise<unknown> {
+    return this.queries.execute(new GetCustomerEvents(id, query.fromVersion ?? 1, query.limit ?? 100));
+  }
+
+  @Get(':id/state')
+  @ApiOperation({ summary: 'The state folded from the stream up to an instant (by occurredAt)' })
+  state(@Param('id') id: string, @Query() query: StateQuery): Promise<unknown> {
+    return this.queries.execute(new GetCustomerState(id, query.asOf ?? new Date().toISOString()));
+  }
+}

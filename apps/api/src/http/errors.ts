@@ -1,0 +1,103 @@
+import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type ExceptionFilter, type ValidationError } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError } from '../../../../libs/domain/src';
+import { DuplicateEventId, WrongExpectedVersion } from '../../../../libs/event-store/src';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  field?: string;
+  rule?: string;
+  errors?: { field: string; rule: string }[];
+  [extra: string]: unknown;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+};
+
+const body = (statusCode: number, message: string, extra: Partial<ErrorBody> = {}): ErrorBody => ({
+  statusCode,
+  error: REASONS[statusCode] ?? 'Error',
+  message,
+  ...extra,
+});
+
+const logger = new Logger('HTTP');
+
+/** One mapping from anything thrown to the answer a caller gets: a 4xx that names the field or rule, never a stack trace. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof DomainError) {
+    switch (error.kind) {
+      case 'invalid_input':
+        return body(400, error.message, { field: (error as { field?: string }).field, rule: (error as { rule?: string }).rule });
+      case 'not_found':
+        return body(404, error.message);
+      case 'rule_violated':
+        return body(409, error.message, { rule: (error as { rule?: string }).rule });
+    }
+  }
+  if (error instanceof WrongExpectedVersion) {
+    return body(409, `version conflict: ${error.message}`, { rule: 'version.expected', expectedVersion: error.expected, actualVersion: error.actual });
+  }
+  if (error instanceof DuplicateEventId) return body(409, error.message, { rule: 'event.id-unique' });
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    if (typeof response === 'object' && response && 'field' in response) return response as ErrorBody;
+    return body(error.getStatus(), typeof response === 'string' ? response : error.message);
+  }
+  const status = (error as { status?: number; type?: string; limit?: number }) ?? {};
+  if (status.type === 'entity.too.large') return body(413, `request body exceeds the limit of ${status.limit} bytes`, { field: 'body', rule: 'size limit' });
+  if (status.type === 'entity.parse.failed') return body(400, 'request body is not valid JSON', { field: 'body', rule: 'must be valid JSON' });
+  if (typeof status.status === 'number' && status.status >= 400 && status.status < 500) return body(status.status, String((error as Error).message));
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return body(500, 'internal error');
+}
+
+@Catch()
+export class ErrorsFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const answer = toErrorBody(error);
+    host.switchToHttp().getResponse<Response>().status(answer.statusCode).json(answer);
+  }
+}
+
+/** For errors raised by Express middleware (body parsing) before Nest routes the request. */
+export const expressErrorHandler = (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  const answer = toErrorBody(error);
+  res.status(answer.statusCode).json(answer);
+};
+
+const flatten = (errors: ValidationError[], prefix = ''): { field: string; rule: string }[] =>
+  errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, rule: message }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+
+/** class-validator failures as a 400 that lists every field with its rule. */
+export const validationException = (errors: ValidationError[]): BadRequestException => {
+  const list = flatten(errors);
+  const first = list[0] ?? { field: 'body', rule: 'is invalid' };
+  return new BadRequestException(body(400, list.map((e) => e.rule).join('; '), { field: first.field, rule: first.rule, errors: list }));
+};
+
+/** 415 for a body that is not JSON; requests without a body (e.g. a bare POST .../departure) pass. */
+export const requireJson = (req: Request, res: Response, next: NextFunction): void => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+    const answer = body(415, `content type must be application/json, got ${req.headers['content-type'] ?? 'none'}`, {
+      field: 'Content-Type',
+      rule: 'must be application/json',
+    });
+    res.status(415).json(answer);
+    return;
+  }
+  next();
+};

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { createApi } from './app';
+import { ConfigError, loadConfig } from './config';
+import { openRuntime } from './runtime';
+
+/**
+ * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
+ * With no DATABASE_URL an embedded PostgreSQL starts under DATA_DIR.
+ */
+async function main(): Promise<void> {
+  const say = (line: string): void => console.log(`[engine] ${line}`);
+  const config = loadConfig();
+  if (process.argv.includes('--no-projector')) config.projector = false;
+  const runtime = await openRuntime(config, say);
+  const app = await createApi(runtime);
+  const projecting = new AbortController();
+  const projector = config.projector ? runtime.projector.run(projecting.signal) : Promise.resolve();
+  await app.listen(config.port, '0.0.0.0');
+  const url = await app.getUrl();
+  say(
+    `listening on ${url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost')} (API docs at /docs); ` +
+      `database: ${runtime.database.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}; ` +
+      `projector: ${config.projector ? 'in this process' : 'off'}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping`);
+    projecting.abort();
+    await app.close();
+    await projector.catch(() => undefined);
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

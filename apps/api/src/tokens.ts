@@ -1,0 +1,5 @@
+/** Injection tokens for the runtime pieces (apps/api/src/runtime.ts). */
+export const EVENT_STORE = Symbol('EventStore');
+export const READ_MODELS = Symbol('ReadModelPool');
+export const PROJECTOR = Symbol('Projector');
+export const CONFIG = Symbol('Config');

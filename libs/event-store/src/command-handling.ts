@@ -1,0 +1,74 @@
+import { WrongExpectedVersion, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from './event-store.port';
+
+/** What a decider emits: the domain never sees ids, metadata or store positions. */
+export interface DomainEvent {
+  type: string;
+  data: object;
+  occurredAt: string;
+}
+
+export interface Decider<Command, State, Event extends DomainEvent> {
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+  initialState(): State;
+}
+
+export interface CommandContext {
+  /** Exact version the caller read (HTTP If-Match); without it a conflict is retried against a fresh read. */
+  expectedVersion?: number;
+  metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>;
+  newId: () => string;
+  /** Schema version each event type is written with (default 1). */
+  schemaVersionOf?: (type: string) => number;
+  maxRetries?: number;
+}
+
+export interface CommandResult {
+  version: number;
+  /** Global position of the last event written; null when the command changed nothing. */
+  position: number | null;
+  events: number;
+}
+
+export const toDomainEvent = <Event extends DomainEvent>(recorded: RecordedEvent): Event =>
+  ({ type: recorded.type, data: recorded.data, occurredAt: recorded.occurredAt }) as Event;
+
+export const fold = <State, Event extends DomainEvent>(decider: Pick<Decider<unknown, State, Event>, 'evolve' | 'initialState'>, events: RecordedEvent[]): State =>
+  events.reduce((state, recorded) => decider.evolve(state, toDomainEvent<Event>(recorded)), decider.initialState());
+
+/** Load the stream, fold it, decide, append at the version read; on a lost race, reload and decide again. */
+export async function handleCommand<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  context: CommandContext,
+): Promise<CommandResult> {
+  const maxRetries = context.expectedVersion === undefined ? (context.maxRetries ?? 5) : 0;
+  for (let attempt = 0; ; attempt++) {
+    const history = await store.readStream(streamId);
+    const version = history.length ? history[history.length - 1].streamPosition : 0;
+    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+      throw new WrongExpectedVersion(streamId, context.expectedVersion, version);
+    }
+    const events = decider.decide(command, fold(decider, history));
+    if (events.length === 0) return { version, position: null, events: 0 };
+    const toAppend: NewEvent[] = events.map((event) => {
+      const eventId = context.newId();
+      return {
+        eventId,
+        type: event.type,
+        data: event.data as Record<string, unknown>,
+        occurredAt: event.occurredAt,
+        metadata: { ...context.metadata, schemaVersion: context.schemaVersionOf?.(event.type) ?? 1 },
+      };
+    });
+    try {
+      const result = await store.append(streamId, toAppend, { expectedVersion: version });
+      return { version: result.version, position: result.position, events: events.length };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersion && attempt < maxRetries) continue;
+      throw error;
+    }
+  }
+}

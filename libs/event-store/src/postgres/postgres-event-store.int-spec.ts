@@ -1,0 +1,87 @@
+import { Client } from 'pg';
+import { START, type RecordedEvent } from '../event-store.port';
+import { PostgresEventStore } from './postgres-event-store';
+import { migrate } from './migrate';
+import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
+import { newEvent } from '../../../../test/contract/event-store.contract';
+
+let database: TestDatabase;
+let store: PostgresEventStore;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  store = new PostgresEventStore({ connectionString: database.url });
+  await store.migrate();
+});
+afterAll(async () => {
+  await store.close();
+  await database.drop();
+});
+
+it('migrations are safe to run twice, and concurrently', async () => {
+  await Promise.all([store.migrate(), store.migrate(), migrate(store.pool, 'event_store', EVENT_STORE_MIGRATIONS)]);
+  const { rows } = await store.pool.query(`SELECT version FROM migrations.applied WHERE component = 'event_store'`);
+  expect(rows).toEqual([{ version: 1 }]);
+});
+
+it('a conflict loser burns no global position', async () => {
+  const stream = 'customer-burn';
+  const first = await store.append(stream, [newEvent('A')]);
+  await expect(store.append(stream, [newEvent('B')], { expectedVersion: 'no_stream' })).rejects.toThrow('expected version');
+  const next = await store.append('customer-burn-2', [newEvent('C')]);
+  expect(next.position).toBe(first.position + 1);
+});
+
+it('never skips an event that commits late behind a higher global position', async () => {
+  const { checkpoint: head } = await store.readAll(START, 1_000_000);
+  const slow = new Client({ connectionString: database.url });
+  await slow.connect();
+  try {
+    // The slow writer draws the lower global position but has not committed yet...
+    await slow.query('BEGIN');
+    const event = newEvent('Slow');
+    await slow.query(`SELECT * FROM event_store.append_events('customer-slow', 'any', $1)`, [
+      JSON.stringify([{ ...event, schemaVersion: 1, metadata: { ...event.metadata, eventId: event.eventId } }]),
+    ]);
+    // ...while a fast writer takes a higher one and commits first.
+    const fast = await store.append('customer-fast', [newEvent('Fast')]);
+
+    const controller = new AbortController();
+    const delivered: RecordedEvent[] = [];
+    const subscriber = (async () => {
+      for await (const batch of store.subscribe(head, { signal: controller.signal, pollIntervalMs: 20 })) {
+        delivered.push(...batch);
+        if (delivered.length >= 2) controller.abort();
+      }
+    })();
+
+    // While the slow one is open, a reader sees neither and its checkpoint does not move past it.
+    const early = await store.readAll(head, 100);
+    expect(early.events).toEqual([]);
+    expect(early.checkpoint).toBe(head);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(delivered).toEqual([]);
+
+    await slow.query('COMMIT');
+    await subscriber;
+    expect(delivered.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+    expect(delivered[1].globalPosition).toBe(fast.position);
+    expect(delivered[0].globalPosition).toBeLessThan(fast.position);
+  } finally {
+    await slow.end();
+  }
+});
+
+it('keeps each stream in stream order in the global read order, under concurrent writers', async () => {
+  const streams = Array.from({ length: 10 }, (_, i) => `customer-order-${i}`);
+  const { checkpoint: head } = await store.readAll(START, 1_000_000);
+  await Promise.all(
+    Array.from({ length: 200 }, (_, i) => store.append(streams[i % streams.length], [newEvent('Step', { i }), newEvent('Step2', { i })])),
+  );
+  const { events } = await store.readAll(head, 10_000);
+  expect(events).toHaveLength(400);
+  for (const stream of streams) {
+    const positions = events.filter((e) => e.streamId === stream).map((e) => e.streamPosition);
+    expect(positions).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  }
+});

@@ -1,0 +1,16 @@
+import type { PoolClient } from 'pg';
+import type { Migration, RecordedEvent } from '../../event-store/src';
+
+/** A read model (DESIGN section 5): its tables, the events it handles, and how a batch of them changes its rows. */
+export interface Projection {
+  /** Also the key of its checkpoint; snake_case, as analysts see it. */
+  name: string;
+  version: number;
+  handles: readonly string[];
+  /** Create and upgrade its tables in the read_models schema. */
+  migrations: readonly Migration[];
+  /** Emptied, in this order, before a rebuild replays the log from the start. */
+  tables: readonly string[];
+  /** Runs inside the transaction that also advances the checkpoint; gets only the handled events, in log order. */
+  apply(client: PoolClient, events: RecordedEvent[]): Promise<void>;
+}

@@ -1,0 +1,5 @@
+import type { Projection } from '../libs/projection-engine/src';
+import { customerOverviewProjection } from './customer-overview/customer-overview.projection';
+
+/** Every read model the projector runs. */
+export const PROJECTIONS: readonly Projection[] = [customerOverviewProjection];
