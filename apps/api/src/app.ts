@@ -7,7 +7,7 @@ import { ExecuteCustomerCommandHandler } from './customers/customer-command.hand
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
 import { ErrorsFilter, expressErrorHandler, requireJson, validationException } from './http/errors';
-import type { Runtime } from './runtime';
+import type { Runtime } from '../../../libs/runtime/src';
 import { SystemController } from './system.controller';
 import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS } from './tokens';
 

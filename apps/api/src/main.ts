@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApi } from './app';
-import { ConfigError, loadConfig } from './config';
-import { openRuntime } from './runtime';
+import { ConfigError, loadConfig } from '../../../libs/runtime/src';
+import { openRuntime } from '../../../libs/runtime/src';
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
@@ -29,10 +29,13 @@ async function main(): Promise<void> {
     stopping = true;
     say(`${signal}: stopping`);
     projecting.abort();
-    await app.close();
-    await projector.catch(() => undefined);
-    await runtime.close();
-    process.exit(0);
+    try {
+      await app.close();
+      await projector.catch(() => undefined);
+      await runtime.close();
+    } finally {
+      process.exit(0);
+    }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

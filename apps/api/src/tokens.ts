@@ -1,4 +1,4 @@
-/** Injection tokens for the runtime pieces (apps/api/src/runtime.ts). */
+/** Injection tokens for the runtime pieces (libs/runtime/src/runtime.ts). */
 export const EVENT_STORE = Symbol('EventStore');
 export const READ_MODELS = Symbol('ReadModelPool');
 export const PROJECTOR = Symbol('Projector');

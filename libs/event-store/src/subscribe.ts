@@ -11,7 +11,8 @@ export async function* subscribeByPolling(
   { batchSize = 1000, pollIntervalMs = 1000, signal }: SubscribeOptions = {},
 ): AsyncGenerator<RecordedEvent[]> {
   let checkpoint = after;
-  let woken = false;
+  // Set when an append is announced while a read is in flight, so the next empty read does not sleep past it.
+  let woken: boolean;
   let wake: (() => void) | undefined;
   const unsubscribe = onAppended(() => {
     woken = true;

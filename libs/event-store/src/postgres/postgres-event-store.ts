@@ -59,7 +59,7 @@ export class PostgresEventStore implements EventStore {
   private closed = false;
 
   constructor(config: PoolConfig | Pool) {
-    this.pool = config instanceof Pool ? config : new Pool({ max: 10, ...config });
+    this.pool = config instanceof Pool ? config : new Pool({ max: 10, ...config }).on('error', () => undefined);
   }
 
   /** Creates or upgrades the schema; safe to run twice and from concurrent processes. */
@@ -97,7 +97,7 @@ export class PostgresEventStore implements EventStore {
         // The same event id raced in through another stream's append: look again, now it is committed.
         if (error.code === '23505' && error.constraint === 'events_event_id_key' && attempt === 0) continue;
         if (error.code === '23505' && error.constraint === 'events_event_id_key') throw new DuplicateEventId(events[0].eventId);
-        if (error.code === '22P02') throw new Error(`invalid event: ${error.message}`);
+        if (error.code === '22P02') throw new Error(`invalid event: ${error.message}`, { cause: error });
         throw error;
       }
     }

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { openDatabase, PostgresEventStore, type Database } from '../../../libs/event-store/src';
-import { Projector } from '../../../libs/projection-engine/src';
+import { openDatabase, PostgresEventStore, type Database } from '../../event-store/src';
+import { Projector } from '../../projection-engine/src';
 import { PROJECTIONS } from '../../../projections';
 import type { Config } from './config';
 
@@ -18,6 +18,8 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   try {
     const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
+    // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
+    pool.on('error', (error) => log(`database connection lost: ${error.message}`));
     const store = new PostgresEventStore(pool);
     await store.migrate();
     const projector = new Projector(pool, store, PROJECTIONS, { batchSize: config.projectorBatchSize, log });

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, openRuntime } from '../../../libs/runtime/src';
+
+/**
+ * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
+ * global log into the read models until SIGINT/SIGTERM, and prints each projection's position once a minute.
+ */
+async function main(): Promise<void> {
+  const say = (line: string): void => console.log(`[projector] ${line}`);
+  const runtime = await openRuntime(loadConfig(), say);
+  const running = new AbortController();
+  const done = runtime.projector.run(running.signal);
+  say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);
+  const report = setInterval(() => {
+    void runtime.projector.status().then((all) =>
+      all.forEach((s) => say(`${s.name}: position ${s.position}, ${s.lagEvents} events behind, ${s.rate} events/s`)),
+    );
+  }, 60_000);
+  const stop = async (signal: string): Promise<void> => {
+    say(`${signal}: stopping after the current batch`);
+    clearInterval(report);
+    running.abort();
+    await done.catch(() => undefined);
+    await runtime.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `projector failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
