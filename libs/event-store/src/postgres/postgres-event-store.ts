@@ -19,8 +19,10 @@ import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { subscribeByPolling } from '../subscribe';
 
 const CHANNEL = 'event_store_appended';
+// The transaction id goes out as text under another name: an output column named transaction_id would
+// shadow the xid8 column in ORDER BY and sort the log as text ('1000' before '755'), skipping events.
 const COLUMNS = `global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata,
-  occurred_at, recorded_at, transaction_id::text AS transaction_id`;
+  occurred_at, recorded_at, transaction_id::text AS txid`;
 
 interface EventRow {
   global_position: string;
@@ -33,7 +35,7 @@ interface EventRow {
   metadata: RecordedEvent['metadata'];
   occurred_at: Date;
   recorded_at: Date;
-  transaction_id: string;
+  txid: string;
 }
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
@@ -47,7 +49,7 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   metadata: { ...row.metadata, eventId: row.event_id },
   occurredAt: row.occurred_at.toISOString(),
   recordedAt: row.recorded_at.toISOString(),
-  checkpoint: `${row.transaction_id}:${row.global_position}`,
+  checkpoint: `${row.txid}:${row.global_position}`,
 });
 
 export class PostgresEventStore implements EventStore {
