@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Req
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { InvalidInput, checkId, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
+import { InvalidInput, checkId, checkIsoInstant, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../../libs/runtime/src';
 import { CONFIG, PROJECTOR } from '../tokens';
@@ -188,6 +188,7 @@ export class CustomersController {
   @Get(':id/state')
   @ApiOperation({ summary: 'The state folded from the stream up to an instant (by occurredAt)' })
   state(@Param('id') id: string, @Query() query: StateQuery): Promise<unknown> {
+    if (query.asOf !== undefined) checkIsoInstant('asOf', query.asOf);
     return this.queries.execute(new GetCustomerState(id, query.asOf ?? new Date().toISOString()));
   }
 }
