@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '../../libs/event-store/src';
-import { CUSTOMER_STREAM_PREFIX, type CustomerEvent } from '../../libs/domain/src/customer.events';
+import { CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX, type CustomerEvent } from '../../libs/domain/src/customer.events';
 import type { Projection } from '../../libs/projection-engine/src';
 import { CUSTOMER_OVERVIEW_MIGRATIONS } from './customer-overview.migrations';
 
@@ -121,21 +121,7 @@ WHERE o.customer_id = t.customer_id`;
 export const customerOverviewProjection: Projection = {
   name: 'customer_overview',
   version: 1,
-  handles: [
-    'CustomerRegistered',
-    'CustomerProfileUpdated',
-    'MarketingConsentChanged',
-    'TripBooked',
-    'BookingAmended',
-    'BookingCancelled',
-    'TripDeparted',
-    'TripReturned',
-    'ComplaintFiled',
-    'ComplaintAcknowledged',
-    'ComplaintResolved',
-    'SurveyAnswered',
-    'InteractionLogged',
-  ],
+  handles: CUSTOMER_EVENT_TYPES,
   migrations: CUSTOMER_OVERVIEW_MIGRATIONS,
   tables: ['read_models.customer_overview', 'read_models.customer_overview_bookings', 'read_models.customer_overview_complaints'],
   async apply(client, events) {

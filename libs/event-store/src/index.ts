@@ -5,3 +5,4 @@ export * from './postgres/postgres-event-store';
 export * from './postgres/migrate';
 export * from './postgres/embedded-database';
 export * from './command-handling';
+export * from './postgres/transaction';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { START, compareCheckpoints, migrate, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { START, compareCheckpoints, inTransaction, migrate, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
 import type { Projection } from './projection';
 
 export interface ProjectionStatus {
@@ -111,9 +111,7 @@ export class Projector {
   /** Empties the projection's tables and replays the log from the start. */
   async rebuild(name: string, onProgress?: (processed: number, checkpoint: Checkpoint) => void): Promise<number> {
     const projection = this.projection(name);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('SELECT 1 FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE', [name]);
       if (projection.tables.length) await client.query(`TRUNCATE ${projection.tables.join(', ')}`);
       await client.query(
@@ -122,13 +120,7 @@ export class Projector {
           WHERE name = $1`,
         [name, START, projection.version],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     return this.catchUp(name, onProgress);
   }
 
@@ -213,9 +205,7 @@ export class Projector {
   private async applyBatch(projection: Projection, from: Checkpoint, events: RecordedEvent[]): Promise<void> {
     const started = process.hrtime.bigint();
     const last = events[events.length - 1];
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ checkpoint: string }>(
         'SELECT checkpoint FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE',
         [projection.name],
@@ -230,12 +220,6 @@ export class Projector {
           WHERE name = $1`,
         [projection.name, last.checkpoint, last.globalPosition, events.length, events.length / Math.max(seconds, 1e-6)],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

@@ -147,9 +147,7 @@ export class LogInteractionDto extends WithOccurredAt {
   @ApiProperty({ example: 'Enjoyed the trip; asks about Crete in October.' }) @IsString() @IsNotEmpty() @MaxLength(TEXT) summary!: string;
 }
 
-export class ListCustomersQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @IsString() cursor?: string;
+export class ReadModelQuery {
   @ApiPropertyOptional({ description: 'Wait (bounded) until projections reach this global position.' })
   @IsOptional()
   @Type(() => Number)
@@ -158,13 +156,9 @@ export class ListCustomersQuery {
   minPosition?: number;
 }
 
-export class ReadModelQuery {
-  @ApiPropertyOptional({ description: 'Wait (bounded) until projections reach this global position.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  minPosition?: number;
+export class ListCustomersQuery extends ReadModelQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @IsString() cursor?: string;
 }
 
 export class EventsQuery {

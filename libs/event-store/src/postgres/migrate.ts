@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from './transaction';
 
 export interface Migration {
   /** Increasing, never reused: a shipped migration is never edited, a new one is added. */
@@ -13,9 +14,7 @@ export interface Migration {
  * it twice, or from two processes at once, applies each migration exactly once.
  */
 export async function migrate(pool: Pool, component: string, migrations: readonly Migration[]): Promise<number[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [`migrate:${component}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS migrations`);
     await client.query(
@@ -36,12 +35,6 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
       ]);
       done.push(migration.version);
     }
-    await client.query('COMMIT');
     return done;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
