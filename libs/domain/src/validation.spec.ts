@@ -127,3 +127,12 @@ describe('strings, integers, language, ids, country', () => {
     for (const bad of ['vip', [''], [1]]) rejects(v.checkTags, bad);
   });
 });
+
+describe('NUL characters', () => {
+  it('are refused in free text, optional text and tags, naming the field', () => {
+    expect(rejects(v.checkNonEmptyString, 'bad \u0000 byte').rule).toBe(v.RULES.noNul);
+    expect(rejects(v.checkOptionalString, '\u0000').rule).toBe(v.RULES.noNul);
+    rejects(v.checkTags, ['ok', 'b\u0000d']);
+    accepts(v.checkNonEmptyString, 'fine');
+  });
+});

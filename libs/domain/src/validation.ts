@@ -21,6 +21,7 @@ const CURRENCY = /^[A-Z]{3}$/;
 export const RULES = {
   nonEmpty: 'must be a non-empty string',
   string: 'must be a string',
+  noNul: 'must not contain the NUL character (U+0000)',
   boolean: 'must be a boolean',
   object: 'must be an object',
   date: 'must be a valid ISO 8601 date (YYYY-MM-DD)',
@@ -95,12 +96,17 @@ export const isLanguage = (value: unknown): value is string => {
 
 export const digitCount = (value: string): number => value.replace(/\D/g, '').length;
 
+// PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, naming the field, rather than fail at append.
+const hasNul = (value: string): boolean => value.includes('\u0000');
+
 export function checkNonEmptyString(field: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') fail(field, RULES.nonEmpty);
+  if (hasNul(value)) fail(field, RULES.noNul);
 }
 
 export function checkOptionalString(field: string, value: unknown): asserts value is string | undefined {
   if (value !== undefined && typeof value !== 'string') fail(field, RULES.string);
+  if (value !== undefined && hasNul(value)) fail(field, RULES.noNul);
 }
 
 export function checkBoolean(field: string, value: unknown): asserts value is boolean {
@@ -174,7 +180,7 @@ export function checkOneOf<T extends string>(field: string, value: unknown, allo
 }
 
 export function checkTags(field: string, value: unknown): asserts value is string[] {
-  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.trim() === '')) fail(field, RULES.tags);
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.trim() === '' || hasNul(t))) fail(field, RULES.tags);
 }
 
 /** Calendar date written in an instant, in the instant's own offset (the caller's local day). */

@@ -44,7 +44,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   command: Command,
   context: CommandContext,
 ): Promise<CommandResult> {
-  const maxRetries = context.expectedVersion === undefined ? (context.maxRetries ?? 5) : 0;
+  const maxRetries = context.expectedVersion === undefined ? (context.maxRetries ?? 10) : 0;
   for (let attempt = 0; ; attempt++) {
     const history = await store.readStream(streamId);
     const version = history.length ? history[history.length - 1].streamPosition : 0;
@@ -67,7 +67,11 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
       const result = await store.append(streamId, toAppend, { expectedVersion: version });
       return { version: result.version, position: result.position, events: events.length };
     } catch (error) {
-      if (error instanceof WrongExpectedVersion && attempt < maxRetries) continue;
+      if (error instanceof WrongExpectedVersion && attempt < maxRetries) {
+        // Jittered backoff spreads writers racing for one stream, so retries do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        continue;
+      }
       throw error;
     }
   }

@@ -77,7 +77,11 @@ export const expressErrorHandler = (error: unknown, _req: Request, res: Response
 const flatten = (errors: ValidationError[], prefix = ''): { field: string; rule: string }[] =>
   errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, rule: message }));
+    // class-validator lists a property's failed checks in reverse order of its decorators; the first
+    // decorator is the type or presence check, the one to name first.
+    const own = Object.values(error.constraints ?? {})
+      .reverse()
+      .map((message) => ({ field, rule: message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 
