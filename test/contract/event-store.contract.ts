@@ -103,6 +103,14 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
         expect(await store.readStream(stream)).toHaveLength(2);
       });
 
+      it('a retried single-event append succeeds at its original version, even after the stream moved on', async () => {
+        const event = newEvent('A', { n: 1 });
+        const first = await store.append(stream, [event], { expectedVersion: 0 });
+        await store.append(stream, [newEvent('B')], { expectedVersion: 1 });
+        expect(await store.append(stream, [event], { expectedVersion: 0 })).toEqual({ version: first.version, position: first.position, written: false });
+        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A', 'B']);
+      });
+
       it('the same event id with other content is an error', async () => {
         const event = newEvent('A', { n: 1 });
         await store.append(stream, [event]);

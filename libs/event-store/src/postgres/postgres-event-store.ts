@@ -52,6 +52,41 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   checkpoint: `${row.txid}:${row.global_position}`,
 });
 
+/** Almost every command appends one event: plain parameters skip building and unpacking a jsonb array. */
+const appendOne = (streamId: string, expected: ExpectedVersion, event: NewEvent) => ({
+  name: 'event_store_append_one',
+  text: 'SELECT stream_version, last_position, written FROM event_store.append_event($1, $2, $3, $4, $5, $6, $7, $8)',
+  values: [
+    streamId,
+    String(expected),
+    event.eventId,
+    event.type,
+    event.metadata.schemaVersion,
+    JSON.stringify(event.data),
+    JSON.stringify({ ...event.metadata, eventId: event.eventId }),
+    event.occurredAt,
+  ],
+});
+
+const appendMany = (streamId: string, expected: ExpectedVersion, events: NewEvent[]) => ({
+  name: 'event_store_append',
+  text: 'SELECT stream_version, last_position, written FROM event_store.append_events($1, $2, $3)',
+  values: [
+    streamId,
+    String(expected),
+    JSON.stringify(
+      events.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.metadata.schemaVersion,
+        data: event.data,
+        metadata: { ...event.metadata, eventId: event.eventId },
+        occurredAt: event.occurredAt,
+      })),
+    ),
+  ],
+});
+
 export class PostgresEventStore implements EventStore {
   readonly pool: Pool;
   private readonly appended = new EventEmitter().setMaxListeners(0);
@@ -72,23 +107,10 @@ export class PostgresEventStore implements EventStore {
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const expected = options.expectedVersion ?? 'any';
-    const payload = JSON.stringify(
-      events.map((event) => ({
-        eventId: event.eventId,
-        type: event.type,
-        schemaVersion: event.metadata.schemaVersion,
-        data: event.data,
-        metadata: { ...event.metadata, eventId: event.eventId },
-        occurredAt: event.occurredAt,
-      })),
-    );
+    const query = events.length === 1 ? appendOne(streamId, expected, events[0]) : appendMany(streamId, expected, events);
     for (let attempt = 0; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ stream_version: string; last_position: string; written: boolean }>({
-          name: 'event_store_append',
-          text: 'SELECT stream_version, last_position, written FROM event_store.append_events($1, $2, $3)',
-          values: [streamId, String(expected), payload],
-        });
+        const { rows } = await this.pool.query<{ stream_version: string; last_position: string; written: boolean }>(query);
         const result = { version: Number(rows[0].stream_version), position: Number(rows[0].last_position), written: rows[0].written };
         if (result.written) this.announce();
         return result;
@@ -174,6 +196,7 @@ export class PostgresEventStore implements EventStore {
     }
     this.notifying = true;
     // Outside the append transaction: a NOTIFY inside it would serialise every commit on the notify queue lock.
+    // The first one waits 5 ms too, so a burst of appends costs one NOTIFY (each is a flushed WAL write).
     const send = (): void => {
       this.notifyAgain = false;
       this.pool
@@ -184,7 +207,7 @@ export class PostgresEventStore implements EventStore {
           else this.notifying = false;
         });
     };
-    send();
+    setTimeout(send, 5);
   }
 
   private onAppended(listener: () => void): () => void {
