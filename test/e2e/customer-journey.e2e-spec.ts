@@ -1,23 +1,12 @@
 import { startTestApp, type TestApp } from '../support/test-app';
 import { command, complaint, interaction, registration, trip, type CommandAnswer } from './customer-api.fixtures';
+import type { RecordedEvent } from '../../libs/event-store/src';
 
 /** A new user's whole journey through the HTTP API, then what every read side shows of it. */
 
 const ID = 'journey-a';
 const HEADERS = { 'X-Correlation-Id': 'corr-journey-1', 'X-Actor-Id': 'agent-7', 'X-Actor-Role': 'agent' };
 
-interface RecordedEvent {
-  eventId: string;
-  streamId: string;
-  streamPosition: number;
-  globalPosition: number;
-  type: string;
-  schemaVersion: number;
-  data: Record<string, unknown>;
-  metadata: { eventId: string; correlationId: string; causationId: string; actor: { id: string; role: string }; source: string; schemaVersion: number };
-  occurredAt: string;
-  recordedAt: string;
-}
 
 /** Each step: the command sent, the event types it must write, and the occurredAt it carried. */
 const JOURNEY: { method: 'post' | 'patch'; path: string; body: Record<string, unknown>; status: number; types: string[] }[] = [

@@ -3,7 +3,11 @@ import type { Migration } from './migrate';
 export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'events table and append function',
+    name: 'events table and append functions',
+    // Shaped by measurement (bench/RESULTS.md): the duplicate check is a LATERAL ... LIMIT 1 index probe, because
+    // a join was planned once per connection while the log was empty and then scanned the whole table on every
+    // append. Single-event appends (almost every command) take plain parameters, and check and insert in one
+    // statement: the reason for a refusal is worked out only when nothing was inserted.
     sql: `
 CREATE SCHEMA IF NOT EXISTS event_store;
 
@@ -30,64 +34,6 @@ CREATE INDEX events_commit_order ON event_store.events (transaction_id, global_p
 -- the commit-safe read order (transaction_id, global_position) keeps each stream in stream order.
 -- The expected version is checked before the INSERT draws a global position, so a loser burns none.
 CREATE FUNCTION event_store.append_events(p_stream text, p_expected text, p_events jsonb)
-RETURNS TABLE (stream_version bigint, last_position bigint, written boolean)
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_count    int := jsonb_array_length(p_events);
-  v_existing int;
-  v_same     boolean;
-  v_conflict text;
-  v_current  bigint;
-BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
-
-  SELECT count(*), coalesce(bool_and(e.stream_id = p_stream AND e.type = n.type AND e.data = n.data), true),
-         min(e.event_id::text) FILTER (WHERE NOT (e.stream_id = p_stream AND e.type = n.type AND e.data = n.data))
-    INTO v_existing, v_same, v_conflict
-    FROM jsonb_to_recordset(p_events) AS n("eventId" uuid, type text, data jsonb)
-    JOIN event_store.events e ON e.event_id = n."eventId";
-  IF v_existing > 0 THEN
-    IF v_existing = v_count AND v_same THEN
-      RETURN QUERY
-        SELECT max(e.stream_position), max(e.global_position), false
-          FROM event_store.events e
-         WHERE e.event_id IN (SELECT n."eventId" FROM jsonb_to_recordset(p_events) AS n("eventId" uuid));
-      RETURN;
-    END IF;
-    RAISE EXCEPTION 'event id % is already stored with other content', coalesce(v_conflict, '(partial retry)')
-      USING ERRCODE = 'ES002', DETAIL = coalesce(v_conflict, '');
-  END IF;
-
-  SELECT coalesce(max(e.stream_position), 0) INTO v_current FROM event_store.events e WHERE e.stream_id = p_stream;
-  IF (p_expected = 'no_stream' AND v_current <> 0)
-     OR (p_expected = 'stream_exists' AND v_current = 0)
-     OR (p_expected ~ '^[0-9]+$' AND v_current <> p_expected::bigint) THEN
-    RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES001', DETAIL = v_current::text;
-  END IF;
-
-  RETURN QUERY
-    WITH inserted AS (
-      INSERT INTO event_store.events (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at)
-      SELECT p_stream, v_current + x.ord, (x.e->>'eventId')::uuid, x.e->>'type', (x.e->>'schemaVersion')::int,
-             x.e->'data', x.e->'metadata', (x.e->>'occurredAt')::timestamptz
-        FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, ord)
-       ORDER BY x.ord
-      RETURNING event_store.events.stream_position, event_store.events.global_position
-    )
-    SELECT max(i.stream_position), max(i.global_position), true FROM inserted i;
-END
-$fn$;
-`,
-  },
-  {
-    version: 2,
-    name: 'single-event append, index-probed idempotency check',
-    // Measured in bench/RESULTS.md: the join in v1's duplicate check was planned once per connection while the
-    // log was empty and then scanned the whole table on every append; a LATERAL ... LIMIT 1 probe always uses the
-    // event_id index. Single-event appends (almost every command) take plain parameters, and check and insert
-    // in one statement: the reason for a refusal is worked out only when nothing was inserted.
-    sql: `
-CREATE OR REPLACE FUNCTION event_store.append_events(p_stream text, p_expected text, p_events jsonb)
 RETURNS TABLE (stream_version bigint, last_position bigint, written boolean)
 LANGUAGE plpgsql AS $fn$
 DECLARE
