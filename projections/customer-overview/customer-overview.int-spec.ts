@@ -76,3 +76,43 @@ it('a projector that fails mid-batch and restarts ends equal to a clean rebuild'
   await projectorWith(customerOverviewProjection).rebuild('customer_overview');
   expect(await snapshot()).toEqual(afterCrash);
 }, 120_000);
+
+it('during a rebuild, queries keep reading the old rows, and writes made meanwhile are applied after it', async () => {
+  await writeScenario(store, 1_500, { seed: 3 });
+  await projectorWith(customerOverviewProjection).catchUp('customer_overview');
+  const before = await snapshot();
+  const customers = (before[0] as unknown[]).length;
+
+  // Holds the rebuild inside its second batch until the test has looked at the read model.
+  let release!: () => void;
+  const gate = new Promise<void>((done) => (release = done));
+  let reachedGate!: () => void;
+  const atGate = new Promise<void>((done) => (reachedGate = done));
+  let batches = 0;
+  const paused: Projection = {
+    ...customerOverviewProjection,
+    async apply(client: PoolClient, events: RecordedEvent[]) {
+      if (++batches === 2) {
+        reachedGate();
+        await gate;
+      }
+      return customerOverviewProjection.apply(client, events);
+    },
+  };
+  const rebuilding = projectorWith(paused).rebuild('customer_overview');
+  await atGate;
+  const { rows } = await store.pool.query('SELECT count(*)::int AS n FROM read_models.customer_overview');
+  expect(rows[0].n).toBe(customers);
+  const { lastPosition } = await writeScenario(store, 50, { seed: 4, prefix: 'during' });
+  release();
+  const processed = await rebuilding;
+
+  const [status] = await projectorWith(customerOverviewProjection).status();
+  expect(status.lagEvents).toBe(0);
+  expect(processed).toBe(status.eventsProcessed);
+  expect(await store.checkpointOf(lastPosition)).not.toBeNull();
+  const after = await snapshot();
+  expect((after[0] as unknown[]).length).toBeGreaterThan(customers);
+  await projectorWith(customerOverviewProjection).rebuild('customer_overview');
+  expect(await snapshot()).toEqual(after);
+}, 60_000);

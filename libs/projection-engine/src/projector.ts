@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { START, compareCheckpoints, inTransaction, migrate, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
 import type { Projection } from './projection';
 
@@ -108,20 +108,34 @@ export class Projector {
     }
   }
 
-  /** Empties the projection's tables and replays the log from the start. */
+  /**
+   * Replays the whole log into the projection's tables in one transaction: queries keep reading the old rows
+   * until it commits (no empty or half-built model), and a live projector waits on the checkpoint row, then goes
+   * on from the rebuilt checkpoint. Events committed while it ran are applied right after, by a catch-up.
+   */
   async rebuild(name: string, onProgress?: (processed: number, checkpoint: Checkpoint) => void): Promise<number> {
     const projection = this.projection(name);
-    await inTransaction(this.pool, async (client) => {
+    const replayed = await inTransaction(this.pool, async (client) => {
       await client.query('SELECT 1 FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE', [name]);
-      if (projection.tables.length) await client.query(`TRUNCATE ${projection.tables.join(', ')}`);
+      for (const table of projection.tables) await client.query(`DELETE FROM ${table}`);
       await client.query(
         `UPDATE read_models.projection_checkpoints
             SET checkpoint = $2, position = 0, events_processed = 0, rate = 0, updated_at = now(), last_error = NULL, version = $3
           WHERE name = $1`,
         [name, START, projection.version],
       );
+      let checkpoint = START;
+      let processed = 0;
+      for (;;) {
+        const batch = await this.store.readAll(checkpoint, this.batchSize);
+        if (batch.events.length === 0) return processed;
+        await this.applyWithin(client, projection, checkpoint, batch.events);
+        checkpoint = batch.checkpoint;
+        processed += batch.events.length;
+        onProgress?.(processed, checkpoint);
+      }
     });
-    return this.catchUp(name, onProgress);
+    return replayed + (await this.catchUp(name, onProgress && ((processed, checkpoint) => onProgress(replayed + processed, checkpoint))));
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -202,24 +216,26 @@ export class Projector {
     }
   }
 
-  private async applyBatch(projection: Projection, from: Checkpoint, events: RecordedEvent[]): Promise<void> {
+  private applyBatch(projection: Projection, from: Checkpoint, events: RecordedEvent[]): Promise<void> {
+    return inTransaction(this.pool, (client) => this.applyWithin(client, projection, from, events));
+  }
+
+  /** Applies one batch and advances the checkpoint, inside the caller's transaction. */
+  private async applyWithin(client: PoolClient, projection: Projection, from: Checkpoint, events: RecordedEvent[]): Promise<void> {
     const started = process.hrtime.bigint();
     const last = events[events.length - 1];
-    await inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ checkpoint: string }>(
-        'SELECT checkpoint FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE',
-        [projection.name],
-      );
-      if (rows[0]?.checkpoint !== from) throw new CheckpointMoved(`projection ${projection.name} moved on elsewhere`);
-      const handled = events.filter((event) => projection.handles.includes(event.type));
-      if (handled.length) await projection.apply(client, handled);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      await client.query(
-        `UPDATE read_models.projection_checkpoints
-            SET checkpoint = $2, position = $3, events_processed = events_processed + $4, rate = $5, updated_at = now(), last_error = NULL
-          WHERE name = $1`,
-        [projection.name, last.checkpoint, last.globalPosition, events.length, events.length / Math.max(seconds, 1e-6)],
-      );
-    });
+    const { rows } = await client.query<{ checkpoint: string }>('SELECT checkpoint FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE', [
+      projection.name,
+    ]);
+    if (rows[0]?.checkpoint !== from) throw new CheckpointMoved(`projection ${projection.name} moved on elsewhere`);
+    const handled = events.filter((event) => projection.handles.includes(event.type));
+    if (handled.length) await projection.apply(client, handled);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await client.query(
+      `UPDATE read_models.projection_checkpoints
+          SET checkpoint = $2, position = $3, events_processed = events_processed + $4, rate = $5, updated_at = now(), last_error = NULL
+        WHERE name = $1`,
+      [projection.name, last.checkpoint, last.globalPosition, events.length, events.length / Math.max(seconds, 1e-6)],
+    );
   }
 }
