@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { PostgresEventStore, type RecordedEvent } from '../../libs/event-store/src';
+import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
+import { PostgresEventStore, handleCommand, type RecordedEvent } from '../../libs/event-store/src';
 import { Projector, type Projection } from '../../libs/projection-engine/src';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { writeScenario } from '../../test/support/scenario';
@@ -116,3 +118,15 @@ it('during a rebuild, queries keep reading the old rows, and writes made meanwhi
   await projectorWith(customerOverviewProjection).rebuild('customer_overview');
   expect(await snapshot()).toEqual(after);
 }, 60_000);
+
+it('keeps the latest NPS by when it was given, not by when it was stored', async () => {
+  const decider = { decide, evolve, initialState };
+  const context = { metadata: { correlationId: 'c', causationId: 'c', actor: { id: 'test', role: 'system' }, source: 'import' }, newId: randomUUID };
+  const run = (command: CustomerCommand) => handleCommand(store, customerStreamId('nps-1'), decider, command, context);
+  await run({ type: 'RegisterCustomer', customerId: 'nps-1', data: { name: 'N', timeZone: 'UTC', language: 'en', preferredChannel: 'email', marketingConsent: false }, occurredAt: '2024-01-01T00:00:00Z' });
+  await run({ type: 'AnswerSurvey', customerId: 'nps-1', data: { surveyId: 's-2', nps: 3 }, occurredAt: '2025-06-01T10:00:00Z' });
+  await run({ type: 'AnswerSurvey', customerId: 'nps-1', data: { surveyId: 's-1', nps: 9 }, occurredAt: '2024-03-01T10:00:00Z' });
+  await projectorWith(customerOverviewProjection).catchUp('customer_overview');
+  const { rows } = await store.pool.query(`SELECT last_nps, last_nps_at FROM read_models.customer_overview WHERE customer_id = 'nps-1'`);
+  expect(rows).toEqual([{ last_nps: 3, last_nps_at: new Date('2025-06-01T10:00:00Z') }]);
+});

@@ -29,7 +29,6 @@ CREATE TABLE read_models.customer_overview (
   last_trip_date      date,
   last_nps            int,
   last_nps_at         timestamptz,
-  next_departure      date,
   last_event_at       timestamptz NOT NULL,
   version             bigint NOT NULL
 );

@@ -84,7 +84,8 @@ async function applyEvent(client: PoolClient, customerId: string, recorded: Reco
       return;
     }
     case 'SurveyAnswered':
-      await client.query('UPDATE read_models.customer_overview SET last_nps = $2, last_nps_at = $3 WHERE customer_id = $1', [
+      // The answer given last in the world wins: an imported older survey does not replace a newer one.
+      await client.query('UPDATE read_models.customer_overview SET last_nps = $2, last_nps_at = $3 WHERE customer_id = $1 AND (last_nps_at IS NULL OR last_nps_at <= $3)', [
         customerId,
         event.data.nps,
         recorded.occurredAt,
@@ -107,7 +108,6 @@ UPDATE read_models.customer_overview o SET
   cancellations_count = (SELECT count(*) FROM read_models.customer_overview_bookings b WHERE b.customer_id = o.customer_id AND b.status = 'cancelled'),
   first_trip_date     = (SELECT min(departure_date) FROM read_models.customer_overview_bookings b WHERE b.customer_id = o.customer_id AND b.status IN ('departed', 'returned')),
   last_trip_date      = (SELECT max(departure_date) FROM read_models.customer_overview_bookings b WHERE b.customer_id = o.customer_id AND b.status IN ('departed', 'returned')),
-  next_departure      = (SELECT min(departure_date) FROM read_models.customer_overview_bookings b WHERE b.customer_id = o.customer_id AND b.status = 'booked'),
   revenue             = (SELECT coalesce(jsonb_object_agg(currency, total), '{}'::jsonb) FROM (
                           SELECT currency, sum(amount_value) AS total FROM read_models.customer_overview_bookings b
                            WHERE b.customer_id = o.customer_id AND b.status <> 'cancelled' GROUP BY currency) r),

@@ -28,8 +28,13 @@ export interface CustomerOverview {
 const SELECT = `SELECT customer_id, name, email, phone, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, time_zone, language,
   preferred_channel, marketing_consent, tags, registered_at, bookings_count, trips_count, cancellations_count, open_complaints,
   total_complaints, revenue, to_char(first_trip_date, 'YYYY-MM-DD') AS first_trip_date, to_char(last_trip_date, 'YYYY-MM-DD') AS last_trip_date,
-  last_nps, to_char(next_departure, 'YYYY-MM-DD') AS next_departure, last_event_at, version
-  FROM read_models.customer_overview`;
+  last_nps, last_event_at, version,
+  -- Time-dependent, so evaluated when asked (DESIGN section 5): the first booked trip departing on or after the
+  -- as-of instant's date in the customer's own time zone.
+  (SELECT to_char(min(b.departure_date), 'YYYY-MM-DD') FROM read_models.customer_overview_bookings b
+    WHERE b.customer_id = o.customer_id AND b.status = 'booked'
+      AND b.departure_date >= ($1::timestamptz AT TIME ZONE o.time_zone)::date) AS next_departure
+  FROM read_models.customer_overview o`;
 
 type Row = Record<string, unknown> & { registered_at: Date; last_event_at: Date };
 
@@ -58,14 +63,20 @@ const toOverview = (row: Row): CustomerOverview => ({
   version: Number(row.version),
 });
 
-export async function findCustomerOverview(pool: Pool, customerId: string): Promise<CustomerOverview | null> {
-  const { rows } = await pool.query<Row>(`${SELECT} WHERE customer_id = $1`, [customerId]);
+/** `asOf`: the instant "next departure" is counted from (ISO 8601; default now). */
+export async function findCustomerOverview(pool: Pool, customerId: string, asOf = new Date().toISOString()): Promise<CustomerOverview | null> {
+  const { rows } = await pool.query<Row>(`${SELECT} WHERE customer_id = $2`, [asOf, customerId]);
   return rows.length ? toOverview(rows[0]) : null;
 }
 
 /** Keyset paging by customer id: `cursor` is the last id of the previous page. */
-export async function listCustomerOverviews(pool: Pool, limit: number, cursor?: string): Promise<{ items: CustomerOverview[]; nextCursor: string | null }> {
-  const { rows } = await pool.query<Row>(`${SELECT} WHERE ($1::text IS NULL OR customer_id > $1) ORDER BY customer_id LIMIT $2`, [cursor ?? null, limit + 1]);
+export async function listCustomerOverviews(
+  pool: Pool,
+  limit: number,
+  cursor?: string,
+  asOf = new Date().toISOString(),
+): Promise<{ items: CustomerOverview[]; nextCursor: string | null }> {
+  const { rows } = await pool.query<Row>(`${SELECT} WHERE ($2::text IS NULL OR customer_id > $2) ORDER BY customer_id LIMIT $3`, [asOf, cursor ?? null, limit + 1]);
   const items = rows.slice(0, limit).map(toOverview);
   return { items, nextCursor: rows.length > limit ? items[items.length - 1].customerId : null };
 }

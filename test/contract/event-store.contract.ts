@@ -4,6 +4,7 @@ import {
   START,
   WrongExpectedVersion,
   type EventStore,
+  type ExpectedVersion,
   type NewEvent,
   type RecordedEvent,
 } from '../../libs/event-store/src';
@@ -74,6 +75,13 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
         await expect(store.append(stream, [newEvent('B')], { expectedVersion: 'any' })).resolves.toMatchObject({ version: 2 });
       });
 
+      it('refuses an expected version that is not a non-negative integer or a keyword, writing nothing', async () => {
+        for (const expectedVersion of [-1, 1.5, Number.NaN, 1e21, 'latest']) {
+          await expect(store.append(stream, [newEvent('A')], { expectedVersion: expectedVersion as ExpectedVersion })).rejects.toThrow('expected version');
+        }
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+
       it('a failed append writes nothing', async () => {
         await store.append(stream, [newEvent('A')]);
         await expect(store.append(stream, [newEvent('B'), newEvent('C')], { expectedVersion: 5 })).rejects.toBeInstanceOf(WrongExpectedVersion);
@@ -116,7 +124,11 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
         await store.append(stream, [event]);
         await expect(store.append(stream, [{ ...event, data: { n: 2 } }])).rejects.toBeInstanceOf(DuplicateEventId);
         await expect(store.append(`${stream}-other`, [event])).rejects.toBeInstanceOf(DuplicateEventId);
-        expect(await store.readStream(stream)).toHaveLength(1);
+        await expect(store.append(stream, [{ ...event, occurredAt: '1999-01-01T00:00:00.000Z' }])).rejects.toBeInstanceOf(DuplicateEventId);
+        const pair = [newEvent('B'), newEvent('C')];
+        await store.append(stream, pair);
+        await expect(store.append(stream, [pair[0], { ...pair[1], occurredAt: '1999-01-01T00:00:00.000Z' }])).rejects.toBeInstanceOf(DuplicateEventId);
+        expect(await store.readStream(stream)).toHaveLength(3);
       });
     });
 

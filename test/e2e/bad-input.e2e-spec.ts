@@ -51,6 +51,10 @@ const CASES: Case[] = [
   { name: 'a PATCH that changes nothing', method: 'patch', path: base, body: {}, status: 400, field: 'body' },
   { name: 'an invalid customer id in the path', path: '/customers/bad%20id/interactions', body: interaction('i-new'), status: 400, field: 'customerId' },
   { name: 'a NUL character in a text field', path: `${base}/interactions`, body: interaction('i-new', { summary: 'bad \u0000 byte' }), status: 400, field: 'summary' },
+  { name: 'a lone surrogate in a name', path: '/customers', body: registration('new-9', { name: 'A\ud800' }), status: 400, field: 'name' },
+  { name: 'a NUL character in an e-mail', path: '/customers', body: registration('new-10', { email: 'a\u0000b@example.com' }), status: 400, field: 'email' },
+  { name: 'an occurredAt past the year 9999 in UTC', path: '/customers', body: registration('new-11', { occurredAt: '9999-12-31T23:00:00-14:00' }), status: 400, field: 'occurredAt' },
+  { name: 'a body nested 20,000 levels deep', path: '/customers', raw: { contentType: 'application/json', text: `{"name":"x","tags":${'['.repeat(20_000)}"x"${']'.repeat(20_000)}}` }, status: 400, field: 'body' },
   // Unknown things.
   { name: 'an unknown customer', path: '/customers/nobody/bookings', body: trip('bk-new'), status: 404, message: /customer nobody not found/ },
   { name: 'an unknown booking', path: `${base}/bookings/bk-nope/departure`, body: {}, status: 404, message: /booking bk-nope not found/ },
@@ -128,6 +132,20 @@ describe('malformed and forbidden requests', () => {
     const res = await request().expect(400);
     expect(res.body.field).toBe(field);
     expect(res.body.rule).not.toMatch(/shorter than|longer than|greater than|less than/);
+  });
+
+  it.each([
+    ['a NUL customer id', '/customers/%00', 'customerId'],
+    ['a NUL customer id in /events', '/customers/%00/events', 'customerId'],
+    ['a NUL customer id in /state', '/customers/%00/state', 'customerId'],
+    ['a NUL cursor', '/customers?cursor=%00', 'cursor'],
+    ['a fromVersion beyond 2^53', `${base}/events?fromVersion=100000000000000000000`, 'fromVersion'],
+    ['a minPosition of 1e21', `${base}?minPosition=1e21`, 'minPosition'],
+    ['an asOf past the year 9999 in UTC', `${base}?asOf=9999-12-31T23:00:00-14:00`, 'asOf'],
+  ])('answers 400 to a read with %s, naming the field', async (_name, path, field) => {
+    const res = await t.http().get(path).expect(400);
+    expect(res.body.field).toBe(field);
+    expectNoStackTrace(res);
   });
 
   it('left the fixture customer as it was', async () => {

@@ -43,8 +43,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const overview = async (minPosition: number): Promise<Record<string, unknown>> => {
-  const res = await t.http().get(`/customers/${ID}?minPosition=${minPosition}`).expect(200);
+const overview = async (minPosition: number, asOf?: string): Promise<Record<string, unknown>> => {
+  const res = await t.http().get(`/customers/${ID}?minPosition=${minPosition}${asOf ? `&asOf=${asOf}` : ''}`).expect(200);
   expect(res.headers['x-read-model-stale']).toBeUndefined();
   return res.body;
 };
@@ -91,7 +91,7 @@ describe('a customer journey over HTTP', () => {
       trip('bk-2', { departureDate: '2025-10-03', returnDate: '2025-10-10', amount: { value: 99_900, currency: 'GBP' }, occurredAt: '2025-07-01T10:00:00Z' }),
       201,
     );
-    expect(await overview(booked.position!)).toMatchObject({
+    expect(await overview(booked.position!, '2025-07-02T00:00:00Z')).toMatchObject({
       bookings: 2,
       trips: 1,
       revenue: { EUR: 250_000, GBP: 99_900 },
@@ -100,6 +100,8 @@ describe('a customer journey over HTTP', () => {
       nextDeparture: '2025-10-03',
       version: booked.version,
     });
+    // "Next" is evaluated when asked: once its date has passed without a recorded departure, it is no longer next.
+    expect(await overview(booked.position!, '2025-10-04T00:00:00Z')).toMatchObject({ nextDeparture: null });
   });
 
   it('returns the full history in order, with the metadata of the request that caused each event', async () => {

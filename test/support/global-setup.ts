@@ -15,5 +15,5 @@ export default async function globalSetup(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lifecycle-test-'));
   const database = await startEmbeddedPostgres(dataDir, (line) => process.stderr.write(`${line}\n`));
   process.env.TEST_ADMIN_DATABASE_URL = database.url;
-  (globalThis as { __testDatabase?: { stop(): Promise<void> } }).__testDatabase = database;
+  (globalThis as { __testDatabase?: { stop(): Promise<void>; dataDir: string } }).__testDatabase = { stop: database.stop, dataDir };
 }

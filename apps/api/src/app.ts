@@ -6,7 +6,7 @@ import { json } from 'express';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
-import { ErrorsFilter, expressErrorHandler, requireJson, validationException } from './http/errors';
+import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
 import type { Runtime } from '../../../libs/runtime/src';
 import { SystemController } from './system.controller';
 import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS } from './tokens';
@@ -36,6 +36,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   app.use(requireJson);
   app.use(json({ limit: runtime.config.bodyLimitBytes }));
   app.use(expressErrorHandler);
+  app.use(limitDepth);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationException }),
   );

@@ -14,6 +14,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const runtime = await openRuntime(loadConfig(), (line) => console.error(line));
+  // Ctrl-C during a rebuild rolls its transaction back; stop the embedded database (if this process started it).
+  process.once('SIGINT', () => void runtime.close().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void runtime.close().finally(() => process.exit(143)));
   try {
     if (command === 'status') {
       console.table(await runtime.projector.status());

@@ -12,17 +12,21 @@ async function main(): Promise<void> {
   const done = runtime.projector.run(running.signal);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);
   const report = setInterval(() => {
-    void runtime.projector.status().then((all) =>
-      all.forEach((s) => say(`${s.name}: position ${s.position}, ${s.lagEvents} events behind, ${s.rate} events/s`)),
+    runtime.projector.status().then(
+      (all) => all.forEach((s) => say(`${s.name}: position ${s.position}, ${s.lagEvents} events behind, ${s.rate} events/s`)),
+      (error: unknown) => say(`status unavailable: ${error instanceof Error ? error.message : String(error)}`),
     );
   }, 60_000);
   const stop = async (signal: string): Promise<void> => {
     say(`${signal}: stopping after the current batch`);
     clearInterval(report);
     running.abort();
-    await done.catch(() => undefined);
-    await runtime.close();
-    process.exit(0);
+    try {
+      await done.catch(() => undefined);
+      await runtime.close();
+    } finally {
+      process.exit(0);
+    }
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));

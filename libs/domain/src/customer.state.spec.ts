@@ -49,6 +49,7 @@ describe('evolve', () => {
       surveys: { 'sv-1': { surveyId: 'sv-1', bookingId: 'bk-1', nps: 4, comment: 'Hotel was dirty', answeredAt: '2025-06-21T08:00:00Z' } },
       interactionIds: [],
       lastNps: 4,
+      lastNpsAt: '2025-06-21T08:00:00Z',
     });
   });
 
@@ -115,5 +116,16 @@ describe('evolve', () => {
       state = foldCustomer(decide({ ...command, customerId: CUSTOMER_ID, occurredAt: T1 }, state), state);
     }
     expect(state.status === 'registered' && state.bookings['bk-1']?.status).toBe('returned');
+  });
+});
+
+describe('last NPS', () => {
+  it('is the answer given last in the world, not the one stored last (an imported older survey)', () => {
+    const state = foldCustomer([
+      registered,
+      evt('SurveyAnswered', { surveyId: 's-2', nps: 3 }, '2025-06-01T10:00:00Z'),
+      evt('SurveyAnswered', { surveyId: 's-1', nps: 9 }, '2024-01-01T10:00:00Z'),
+    ]);
+    expect(state).toMatchObject({ lastNps: 3, lastNpsAt: '2025-06-01T10:00:00Z' });
   });
 });

@@ -69,6 +69,8 @@ export interface RegisteredCustomer {
   interactionIds: string[];
   /** NPS of the most recently answered survey. */
   lastNps?: number;
+  /** When that answer was given: an imported older survey does not replace a newer one. */
+  lastNpsAt?: string;
 }
 
 export type CustomerState = UnknownCustomer | RegisteredCustomer;
@@ -189,7 +191,8 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
     case 'SurveyAnswered': {
       const { surveyId, bookingId, nps, comment } = event.data;
       const survey: SurveyState = defined({ surveyId, bookingId, nps, comment, answeredAt: at });
-      return { ...state, surveys: put(state.surveys, surveyId, survey), lastNps: nps };
+      const newer = state.lastNpsAt === undefined || Date.parse(at) >= Date.parse(state.lastNpsAt);
+      return { ...state, surveys: put(state.surveys, surveyId, survey), ...(newer ? { lastNps: nps, lastNpsAt: at } : {}) };
     }
     case 'InteractionLogged':
       return { ...state, interactionIds: [...state.interactionIds, event.data.interactionId] };

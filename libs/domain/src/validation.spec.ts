@@ -136,3 +136,23 @@ describe('NUL characters', () => {
     accepts(v.checkNonEmptyString, 'fine');
   });
 });
+
+describe('storable text and instants', () => {
+  it('refuses lone surrogates and NUL in e-mail addresses', () => {
+    expect(rejects(v.checkNonEmptyString, 'A\ud800').rule).toBe(v.RULES.noNul);
+    rejects(v.checkTags, ['\udc00']);
+    rejects(v.checkEmail, 'a\u0000b@example.com');
+    accepts(v.checkNonEmptyString, 'emoji \ud83c\udf34 ok');
+  });
+
+  it('refuses instants outside the years 0001-9999 in UTC, which PostgreSQL cannot read back', () => {
+    rejects(v.checkIsoInstant, '9999-12-31T23:00:00-14:00');
+    rejects(v.checkIsoInstant, '0001-01-01T00:00:00+01:00');
+    accepts(v.checkIsoInstant, '9999-12-31T23:00:00Z');
+    accepts(v.checkIsoInstant, '0001-01-01T00:00:00Z');
+  });
+
+  it('refuses control characters in phone numbers', () => {
+    rejects(v.checkPhone, '+30 210\n1234567');
+  });
+});

@@ -11,7 +11,7 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 // Pragmatic: something@label.label with no whitespace and no empty labels; full RFC 5322 is not worth it.
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
-const PHONE = /^\+?[0-9\s\-()]+$/;
+const PHONE = /^\+?[0-9 \-()]+$/;
 // Primary language subtag of 2-3 letters, then subtags; Intl.getCanonicalLocales does the real BCP-47 check.
 const LANGUAGE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -21,7 +21,7 @@ const CURRENCY = /^[A-Z]{3}$/;
 export const RULES = {
   nonEmpty: 'must be a non-empty string',
   string: 'must be a string',
-  noNul: 'must not contain the NUL character (U+0000)',
+  noNul: 'must not contain the NUL character (U+0000) or a lone surrogate',
   boolean: 'must be a boolean',
   object: 'must be an object',
   date: 'must be a valid ISO 8601 date (YYYY-MM-DD)',
@@ -63,7 +63,11 @@ export const isIsoInstant = (value: unknown): value is string => {
   if (m === null || !isIsoDate(m[1])) return false;
   const [hh, mm, ss, offH, offM] = [m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as number[];
   // No leap second (60): JavaScript's Date cannot represent it and downstream code parses with Date.
-  return hh! <= 23 && mm! <= 59 && ss! <= 59 && offH! <= 14 && offM! <= 59;
+  if (!(hh! <= 23 && mm! <= 59 && ss! <= 59 && offH! <= 14 && offM! <= 59)) return false;
+  // In UTC it must still be a year 0001-9999: PostgreSQL cannot read back the "+010000-..." or "0000-..." that
+  // JavaScript writes for instants an offset pushed across those bounds.
+  const year = new Date(Date.parse(value)).getUTCFullYear();
+  return year >= 1 && year <= 9999;
 };
 
 let currencies: ReadonlySet<string> | undefined;
@@ -96,17 +100,19 @@ export const isLanguage = (value: unknown): value is string => {
 
 export const digitCount = (value: string): number => value.replace(/\D/g, '').length;
 
-// PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, naming the field, rather than fail at append.
-const hasNul = (value: string): boolean => value.includes('\u0000');
+// PostgreSQL cannot store U+0000 or a lone UTF-16 surrogate in text or jsonb: refuse them here, naming the field,
+// rather than fail at append.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (value: string): boolean => value.includes('\u0000') || LONE_SURROGATE.test(value);
 
 export function checkNonEmptyString(field: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') fail(field, RULES.nonEmpty);
-  if (hasNul(value)) fail(field, RULES.noNul);
+  if (unstorable(value)) fail(field, RULES.noNul);
 }
 
 export function checkOptionalString(field: string, value: unknown): asserts value is string | undefined {
   if (value !== undefined && typeof value !== 'string') fail(field, RULES.string);
-  if (value !== undefined && hasNul(value)) fail(field, RULES.noNul);
+  if (value !== undefined && unstorable(value)) fail(field, RULES.noNul);
 }
 
 export function checkBoolean(field: string, value: unknown): asserts value is boolean {
@@ -143,7 +149,7 @@ export function checkMoney(field: string, value: unknown): asserts value is Mone
 
 export function checkEmail(field: string, value: unknown): asserts value is string {
   // 254 is the longest address that fits in an SMTP path (RFC 5321 errata 1690).
-  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value)) fail(field, RULES.email);
+  if (typeof value !== 'string' || value.length > 254 || !EMAIL.test(value) || unstorable(value)) fail(field, RULES.email);
 }
 
 export function checkPhone(field: string, value: unknown): asserts value is string {
@@ -180,7 +186,7 @@ export function checkOneOf<T extends string>(field: string, value: unknown, allo
 }
 
 export function checkTags(field: string, value: unknown): asserts value is string[] {
-  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.trim() === '' || hasNul(t))) fail(field, RULES.tags);
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.trim() === '' || unstorable(t))) fail(field, RULES.tags);
 }
 
 /** Calendar date written in an instant, in the instant's own offset (the caller's local day). */

@@ -110,6 +110,15 @@ export class DuplicateEventId extends Error {
   }
 }
 
+/** Content the database cannot store (e.g. a NUL character in text); nothing was written. */
+export class UnstorableEvent extends Error {}
+
+/** Refuses anything but a non-negative safe integer or one of the three keywords, identically in every adapter. */
+export const checkExpectedVersion = (expected: ExpectedVersion): void => {
+  const valid = typeof expected === 'number' ? Number.isSafeInteger(expected) && expected >= 0 : ['any', 'no_stream', 'stream_exists'].includes(expected);
+  if (!valid) throw new RangeError(`expected version must be a non-negative integer, 'any', 'no_stream' or 'stream_exists'; got ${String(expected)}`);
+};
+
 export const compareCheckpoints = (a: Checkpoint, b: Checkpoint): number => {
   const [ax, ap] = a.split(':').map(BigInt);
   const [bx, bp] = b.split(':').map(BigInt);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DuplicateEventId,
   WrongExpectedVersion,
+  checkExpectedVersion,
   compareCheckpoints,
   type AppendResult,
   type Checkpoint,
@@ -17,7 +18,10 @@ import {
 import { subscribeByPolling } from './subscribe';
 
 const sameContent = (stored: RecordedEvent, streamId: string, event: NewEvent): boolean =>
-  stored.streamId === streamId && stored.type === event.type && JSON.stringify(stored.data) === JSON.stringify(event.data);
+  stored.streamId === streamId &&
+  stored.type === event.type &&
+  Date.parse(stored.occurredAt) === Date.parse(event.occurredAt) &&
+  JSON.stringify(stored.data) === JSON.stringify(event.data);
 
 /** For unit tests only: one process, no durability. Passes the same contract suite as PostgreSQL. */
 export class InMemoryEventStore implements EventStore {
@@ -29,6 +33,7 @@ export class InMemoryEventStore implements EventStore {
 
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    checkExpectedVersion(options.expectedVersion ?? 'any');
     const existing = events.map((event) => this.byId.get(event.eventId));
     if (existing.some(Boolean)) {
       const conflict = events.find((event, i) => !existing[i] || !sameContent(existing[i]!, streamId, event));

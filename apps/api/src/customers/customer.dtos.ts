@@ -11,6 +11,7 @@ import {
   IsNotEmptyObject,
   IsObject,
   IsOptional,
+  Matches,
   IsString,
   Max,
   MaxLength,
@@ -148,21 +149,27 @@ export class LogInteractionDto extends WithOccurredAt {
 }
 
 export class ReadModelQuery {
+  @ApiPropertyOptional({ description: 'Instant that time-dependent fields (nextDeparture) are evaluated at; default now.', example: '2025-06-10T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+
   @ApiPropertyOptional({ description: 'Wait (bounded) until projections reach this global position.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   minPosition?: number;
 }
 
 export class ListCustomersQuery extends ReadModelQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @IsString() cursor?: string;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'cursor must be a customer id' }) cursor?: string;
 }
 
 export class EventsQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) fromVersion?: number;
+  @ApiPropertyOptional({ minimum: 1, default: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) fromVersion?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
 

@@ -9,12 +9,16 @@ import { EVENT_STORE, READ_MODELS } from '../tokens';
 /* Query handlers skip the domain: read models are read with SQL, histories straight from the store. */
 
 export class GetCustomerOverview {
-  constructor(readonly customerId: string) {}
+  constructor(
+    readonly customerId: string,
+    readonly asOf?: string,
+  ) {}
 }
 export class ListCustomers {
   constructor(
     readonly limit: number,
     readonly cursor?: string,
+    readonly asOf?: string,
   ) {}
 }
 export class GetCustomerEvents {
@@ -36,8 +40,8 @@ const missing = (customerId: string): NotFoundException => new NotFoundException
 @QueryHandler(GetCustomerOverview)
 export class GetCustomerOverviewHandler implements IQueryHandler<GetCustomerOverview, CustomerOverview> {
   constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
-  async execute({ customerId }: GetCustomerOverview): Promise<CustomerOverview> {
-    const overview = await findCustomerOverview(this.pool, customerId);
+  async execute({ customerId, asOf }: GetCustomerOverview): Promise<CustomerOverview> {
+    const overview = await findCustomerOverview(this.pool, customerId, asOf);
     if (!overview) throw missing(customerId);
     return overview;
   }
@@ -46,8 +50,8 @@ export class GetCustomerOverviewHandler implements IQueryHandler<GetCustomerOver
 @QueryHandler(ListCustomers)
 export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
   constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
-  execute({ limit, cursor }: ListCustomers): ReturnType<typeof listCustomerOverviews> {
-    return listCustomerOverviews(this.pool, limit, cursor);
+  execute({ limit, cursor, asOf }: ListCustomers): ReturnType<typeof listCustomerOverviews> {
+    return listCustomerOverviews(this.pool, limit, cursor, asOf);
   }
 }
 

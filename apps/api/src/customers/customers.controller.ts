@@ -83,7 +83,8 @@ export class CustomersController {
   }
 
   /** ?minPosition: wait (bounded) until the read models include the caller's own write. */
-  private async readYourWrites(res: Response, minPosition?: number): Promise<void> {
+  private async readYourWrites(res: Response, { minPosition, asOf }: ReadModelQuery): Promise<void> {
+    if (asOf !== undefined) checkIsoInstant('asOf', asOf);
     if (minPosition === undefined) return;
     const reached = await this.projector.waitFor(minPosition, this.config.readYourWritesTimeoutMs);
     if (!reached) res.setHeader('X-Read-Model-Stale', 'true');
@@ -168,26 +169,29 @@ export class CustomersController {
   @Get()
   @ApiOperation({ summary: 'Customer overviews, paged by customer id' })
   async list(@Query() query: ListCustomersQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    await this.readYourWrites(res, query.minPosition);
-    return this.queries.execute(new ListCustomers(query.limit ?? 50, query.cursor));
+    await this.readYourWrites(res, query);
+    return this.queries.execute(new ListCustomers(query.limit ?? 50, query.cursor, query.asOf));
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'The customer overview read model' })
   async overview(@Param('id') id: string, @Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    await this.readYourWrites(res, query.minPosition);
-    return this.queries.execute(new GetCustomerOverview(id));
+    checkId('customerId', id);
+    await this.readYourWrites(res, query);
+    return this.queries.execute(new GetCustomerOverview(id, query.asOf));
   }
 
   @Get(':id/events')
   @ApiOperation({ summary: "The customer's history with full metadata" })
   events(@Param('id') id: string, @Query() query: EventsQuery): Promise<unknown> {
+    checkId('customerId', id);
     return this.queries.execute(new GetCustomerEvents(id, query.fromVersion ?? 1, query.limit ?? 100));
   }
 
   @Get(':id/state')
   @ApiOperation({ summary: 'The state folded from the stream up to an instant (by occurredAt)' })
   state(@Param('id') id: string, @Query() query: StateQuery): Promise<unknown> {
+    checkId('customerId', id);
     if (query.asOf !== undefined) checkIsoInstant('asOf', query.asOf);
     return this.queries.execute(new GetCustomerState(id, query.asOf ?? new Date().toISOString()));
   }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type ExceptionFilter, type ValidationError } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../../../../libs/domain/src';
-import { DuplicateEventId, WrongExpectedVersion } from '../../../../libs/event-store/src';
+import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
 
 export interface ErrorBody {
   statusCode: number;
@@ -47,6 +47,7 @@ export function toErrorBody(error: unknown): ErrorBody {
     return body(409, `version conflict: ${error.message}`, { rule: 'version.expected', expectedVersion: error.expected, actualVersion: error.actual });
   }
   if (error instanceof DuplicateEventId) return body(409, error.message, { rule: 'event.id-unique' });
+  if (error instanceof UnstorableEvent) return body(400, error.message, { field: 'body', rule: 'must be text the database can store' });
   if (error instanceof HttpException) {
     const response = error.getResponse();
     if (typeof response === 'object' && response && 'field' in response) return response as ErrorBody;
@@ -101,6 +102,29 @@ export const requireJson = (req: Request, res: Response, next: NextFunction): vo
       rule: 'must be application/json',
     });
     res.status(415).json(answer);
+    return;
+  }
+  next();
+};
+
+/** How deep a JSON body may nest: the shapes here need 3 levels; class-transformer recurses without bound. */
+const MAX_DEPTH = 32;
+
+const tooDeep = (value: unknown): boolean => {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= MAX_DEPTH) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+};
+
+/** 400 for a body nested deeper than MAX_DEPTH, before validation would overflow the stack on it. */
+export const limitDepth = (req: Request, res: Response, next: NextFunction): void => {
+  if (tooDeep(req.body)) {
+    res.status(400).json(body(400, `request body nests deeper than ${MAX_DEPTH} levels`, { field: 'body', rule: `must nest at most ${MAX_DEPTH} levels` }));
     return;
   }
   next();

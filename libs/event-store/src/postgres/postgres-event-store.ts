@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import { Client, DatabaseError, Pool, type PoolConfig } from 'pg';
 import {
   DuplicateEventId,
+  UnstorableEvent,
   WrongExpectedVersion,
+  checkExpectedVersion,
   parseCheckpoint,
   type AppendResult,
   type Checkpoint,
@@ -107,6 +109,7 @@ export class PostgresEventStore implements EventStore {
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const expected = options.expectedVersion ?? 'any';
+    checkExpectedVersion(expected);
     const query = events.length === 1 ? appendOne(streamId, expected, events[0]) : appendMany(streamId, expected, events);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -121,7 +124,10 @@ export class PostgresEventStore implements EventStore {
         // The same event id raced in through another stream's append: look again, now it is committed.
         if (error.code === '23505' && error.constraint === 'events_event_id_key' && attempt === 0) continue;
         if (error.code === '23505' && error.constraint === 'events_event_id_key') throw new DuplicateEventId(events[0].eventId);
-        if (error.code === '22P02') throw new Error(`invalid event: ${error.message}`, { cause: error });
+        // Invalid text representation, unsupported Unicode escape (NUL in jsonb), invalid byte sequence.
+        if (['22P02', '22P05', '22021', '22007', '22008'].includes(error.code ?? '')) {
+          throw new UnstorableEvent(`event cannot be stored: ${error.message}`, { cause: error });
+        }
         throw error;
       }
     }
