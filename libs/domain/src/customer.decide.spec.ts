@@ -31,6 +31,15 @@ describe('RegisterCustomer', () => {
       .then([evt('CustomerRegistered', { customerId: CUSTOMER_ID, ...data })]);
   });
 
+  it('stores the time zone as the IANA database spells it', () => {
+    given([])
+      .when(cmd('RegisterCustomer', { ...registration, timeZone: 'europe/athens' }))
+      .then([evt('CustomerRegistered', { customerId: CUSTOMER_ID, ...registration, timeZone: 'Europe/Athens', tags: [] })]);
+    given([registered])
+      .when(cmd('UpdateCustomerProfile', { timeZone: registration.timeZone.toLowerCase() }))
+      .then([]);
+  });
+
   it('refuses to register the same customer twice', () => {
     given([registered]).when(cmd('RegisterCustomer', registration)).thenThrows(RuleViolated, { rule: 'customer.already-registered' });
   });

@@ -66,7 +66,7 @@ const registerCustomer = (cmd: C.RegisterCustomer, state: CustomerState, data: R
     ...(d.email !== undefined && { email: d.email }),
     ...(d.phone !== undefined && { phone: d.phone }),
     ...(d.birthDate !== undefined && { birthDate: d.birthDate }),
-    timeZone: d.timeZone,
+    timeZone: v.canonicalTimeZone(d.timeZone),
     language: d.language,
     preferredChannel: d.preferredChannel,
     tags: [...(d.tags ?? [])],
@@ -85,7 +85,8 @@ const updateProfile = (cmd: C.UpdateCustomerProfile, state: CustomerState, data:
 
   const changed: Partial<Record<ProfileField, unknown>> = {};
   for (const f of given) {
-    if (!sameValue(data[f], customer.profile[f])) changed[f] = f === 'tags' ? [...(data[f] as string[])] : data[f];
+    const value = f === 'timeZone' ? v.canonicalTimeZone(data[f] as string) : data[f];
+    if (!sameValue(value, customer.profile[f])) changed[f] = f === 'tags' ? [...(value as string[])] : value;
   }
   const events: CustomerEvent[] = [];
   if (Object.keys(changed).length > 0) {

@@ -77,6 +77,9 @@ export const isCurrency = (value: unknown): value is string => {
   return currencies.has(value);
 };
 
+/** The IANA name as the time-zone database spells it ('europe/athens' -> 'Europe/Athens'); call on a valid zone. */
+export const canonicalTimeZone = (zone: string): string => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+
 export const isTimeZone = (value: unknown): value is string => {
   // Offsets like '+01:00' are accepted by newer ICU builds but are not IANA names.
   if (typeof value !== 'string' || !/^[A-Za-z]/.test(value)) return false;
