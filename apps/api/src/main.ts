@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { createApi } from './app';
-import { ConfigError, loadConfig } from '../../../libs/runtime/src';
-import { openRuntime } from '../../../libs/runtime/src';
+import { ConfigError, loadConfig, openRuntime, stopOnSignal } from '../../../libs/runtime/src';
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
@@ -23,22 +22,12 @@ async function main(): Promise<void> {
       `projector: ${config.projector ? 'in this process' : 'off'}`,
   );
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: stopping`);
+  stopOnSignal(say, async () => {
     projecting.abort();
-    try {
-      await app.close();
-      await projector.catch(() => undefined);
-      await runtime.close();
-    } finally {
-      process.exit(0);
-    }
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+    await app.close();
+    await projector.catch(() => undefined);
+    await runtime.close();
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, openRuntime } from '../../../libs/runtime/src';
+import { ConfigError, loadConfig, openRuntime, stopOnSignal } from '../../../libs/runtime/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -17,19 +17,12 @@ async function main(): Promise<void> {
       (error: unknown) => say(`status unavailable: ${error instanceof Error ? error.message : String(error)}`),
     );
   }, 60_000);
-  const stop = async (signal: string): Promise<void> => {
-    say(`${signal}: stopping after the current batch`);
+  stopOnSignal(say, async () => {
     clearInterval(report);
     running.abort();
-    try {
-      await done.catch(() => undefined);
-      await runtime.close();
-    } finally {
-      process.exit(0);
-    }
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+    await done.catch(() => undefined);
+    await runtime.close();
+  });
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,6 @@
-import type { ComplaintSeverity, CustomerEvent, CustomerProfile, Destination, Money } from './customer.events';
+import type { ComplaintSeverity, CustomerEvent, CustomerProfile, Money, TripBooked } from './customer.events';
+
+type Booking = TripBooked['data'];
 
 /*
  * The write-side state of one customer, folded from its stream. Plain JSON-serialisable objects,
@@ -8,17 +10,9 @@ import type { ComplaintSeverity, CustomerEvent, CustomerProfile, Destination, Mo
 export const BOOKING_STATUSES = ['booked', 'cancelled', 'departed', 'returned'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
-export interface BookingState {
-  bookingId: string;
+/** The booking as booked (dates and amount kept current by amendments), plus its life so far. */
+export interface BookingState extends Booking {
   status: BookingStatus;
-  destination: Destination;
-  departureDate: string;
-  returnDate: string;
-  /** Current amount, after any amendments. */
-  amount: Money;
-  travellers: number;
-  productType: string;
-  channel: string;
   bookedAt: string;
   amendedAt?: string;
   cancelledAt?: string;
