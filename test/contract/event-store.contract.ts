@@ -132,6 +132,37 @@ export function eventStoreContract(adapter: string, open: () => Promise<EventSto
       });
     });
 
+    describe('batch appends (bulk import)', () => {
+      it('appends to several streams at once; readStreams returns each history in order, and omits empty streams', async () => {
+        const other = `customer-${randomUUID()}`;
+        await store.append(other, [newEvent('A')]);
+        await store.appendBatch([
+          { streamId: stream, events: [newEvent('A'), newEvent('B')], expectedVersion: 'no_stream' },
+          { streamId: other, events: [newEvent('C')], expectedVersion: 1 },
+        ]);
+        const histories = await store.readStreams([stream, other, `customer-${randomUUID()}`]);
+        expect([...histories.keys()].sort()).toEqual([stream, other].sort());
+        expect(histories.get(stream)!.map((e) => [e.type, e.streamPosition])).toEqual([['A', 1], ['B', 2]]);
+        expect(histories.get(other)!.map((e) => [e.type, e.streamPosition])).toEqual([['A', 1], ['C', 2]]);
+        expect(await store.readStream(other)).toEqual(histories.get(other));
+      });
+
+      it('a wrong expected version fails the batch and leaves that stream as it was', async () => {
+        await store.append(stream, [newEvent('A')]);
+        const error = await store.appendBatch([{ streamId: stream, events: [newEvent('B')], expectedVersion: 0 }]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedVersion);
+        expect((error as WrongExpectedVersion).actual).toBe(1);
+        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A']);
+      });
+
+      it('an event id that is already stored fails the batch', async () => {
+        const stored = newEvent('A');
+        await store.append(stream, [stored]);
+        await expect(store.appendBatch([{ streamId: stream, events: [stored], expectedVersion: 1 }])).rejects.toBeInstanceOf(DuplicateEventId);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      });
+    });
+
     describe('reading', () => {
       beforeEach(async () => {
         for (let i = 1; i <= 5; i++) await store.append(stream, [newEvent(`E${i}`, { i }, `2025-01-0${i}T12:00:00.000Z`)]);

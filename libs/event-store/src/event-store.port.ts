@@ -81,9 +81,25 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
+/** One stream's part of a batch append. */
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion: ExpectedVersion;
+}
+
 export interface EventStore {
   append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  /**
+   * Bulk import's write path: many streams at once. PostgreSQL and in-memory write all or nothing in one
+   * transaction; EventStoreDB has no multi-stream transaction and appends stream by stream in order, stopping
+   * at the first failure. Fails like append (WrongExpectedVersion, DuplicateEventId); an event id that is
+   * already stored is an error here, not a no-op: the caller filters out what it has read.
+   */
+  appendBatch(appends: StreamAppend[]): Promise<void>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Whole histories of several streams in one go; streams without events are absent from the map. */
+  readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>>;
   readAll(after: Checkpoint, limit: number): Promise<ReadAllResult>;
   /** Catch-up from `after`, then live: yields non-empty batches in commit-safe order until the signal aborts. */
   subscribe(after: Checkpoint, options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;

@@ -13,6 +13,7 @@ import {
   type ReadAllResult,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
 } from './event-store.port';
 import { subscribeByPolling } from './subscribe';
@@ -46,13 +47,37 @@ export class InMemoryEventStore implements EventStore {
       };
     }
     const expected = options.expectedVersion ?? 'any';
+    const transactionId = ++this.transactionId;
+    const version = this.write(streamId, events, expected, transactionId);
+    this.appended.emit('appended');
+    return { version, position: this.log.length, written: true };
+  }
+
+  async appendBatch(appends: StreamAppend[]): Promise<void> {
+    appends.forEach(({ expectedVersion }) => checkExpectedVersion(expectedVersion));
+    const mark = this.log.length;
+    const transactionId = ++this.transactionId;
+    try {
+      for (const { streamId, events, expectedVersion } of appends) {
+        const stored = events.find((event) => this.byId.has(event.eventId));
+        if (stored) throw new DuplicateEventId(stored.eventId);
+        this.write(streamId, events, expectedVersion, transactionId);
+      }
+    } catch (error) {
+      // All or nothing, like one PostgreSQL transaction.
+      for (const event of this.log.splice(mark)) this.byId.delete(event.eventId);
+      throw error;
+    }
+    if (this.log.length > mark) this.appended.emit('appended');
+  }
+
+  private write(streamId: string, events: NewEvent[], expected: ExpectedVersion, transactionId: number): number {
     const current = this.log.filter((event) => event.streamId === streamId).length;
     const wrong =
       (expected === 'no_stream' && current !== 0) ||
       (expected === 'stream_exists' && current === 0) ||
       (typeof expected === 'number' && current !== expected);
     if (wrong) throw new WrongExpectedVersion(streamId, expected, current);
-    const transactionId = ++this.transactionId;
     const recordedAt = new Date().toISOString();
     events.forEach((event, i) => {
       const globalPosition = this.log.length + 1;
@@ -72,8 +97,7 @@ export class InMemoryEventStore implements EventStore {
       this.log.push(recorded);
       this.byId.set(recorded.eventId, recorded);
     });
-    this.appended.emit('appended');
-    return { version: current + events.length, position: this.log.length, written: true };
+    return current + events.length;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -86,6 +110,18 @@ export class InMemoryEventStore implements EventStore {
     );
     if (options.direction === 'backward') events.reverse();
     return events.slice(0, options.limit ?? events.length).map((event) => structuredClone(event));
+  }
+
+  async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
+    const wanted = new Set(streamIds);
+    const histories = new Map<string, RecordedEvent[]>();
+    for (const event of this.log) {
+      if (!wanted.has(event.streamId)) continue;
+      const history = histories.get(event.streamId) ?? [];
+      history.push(structuredClone(event));
+      histories.set(event.streamId, history);
+    }
+    return histories;
   }
 
   async readAll(after: Checkpoint, limit: number): Promise<ReadAllResult> {

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { START, compareCheckpoints, type RecordedEvent } from '../event-store.port';
+import { START, WrongExpectedVersion, compareCheckpoints, type RecordedEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { migrate } from './migrate';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
@@ -100,4 +100,63 @@ it('keeps each stream in stream order in the global read order, under concurrent
     const positions = events.filter((e) => e.streamId === stream).map((e) => e.streamPosition);
     expect(positions).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   }
+});
+
+describe('appendBatch', () => {
+  const stream = () => `customer-${Math.random().toString(36).slice(2)}`;
+
+  it('is all or nothing: a conflict in the second stream leaves the first unwritten', async () => {
+    const [first, second] = [stream(), stream()];
+    await store.append(second, [newEvent('A')]);
+    await expect(
+      store.appendBatch([
+        { streamId: first, events: [newEvent('A')], expectedVersion: 'no_stream' },
+        { streamId: second, events: [newEvent('B')], expectedVersion: 'no_stream' },
+      ]),
+    ).rejects.toThrow(`stream ${second}`);
+    expect(await store.readStream(first)).toEqual([]);
+  });
+
+  it('writes the whole batch in one transaction, in the order given', async () => {
+    const [first, second] = [stream(), stream()];
+    const before = (await store.readAll(START, 1)).checkpoint;
+    await store.appendBatch([
+      { streamId: first, events: [newEvent('A'), newEvent('B')], expectedVersion: 'no_stream' },
+      { streamId: second, events: [newEvent('C')], expectedVersion: 'any' },
+    ]);
+    const events = await readUntil(before, 3, [first, second]);
+    expect(events.map((e) => e.type)).toEqual(['A', 'B', 'C']);
+    expect(new Set(events.map((e) => e.checkpoint.split(':')[0])).size).toBe(1);
+  });
+
+  it('carries text that COPY must escape (backslashes, tabs, newlines) unchanged', async () => {
+    const id = stream();
+    const data = { text: 'tab\there\nnew line\\backslash\r\n"quoted" \\t', unicode: 'Ωμέγα 🌍' };
+    await store.appendBatch([{ streamId: id, events: [newEvent('A', data)], expectedVersion: 'no_stream' }]);
+    expect((await store.readStream(id))[0].data).toEqual(data);
+  });
+
+  it('translates a writer that slipped in between into WrongExpectedVersion, naming the stream', async () => {
+    const id = stream();
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      // Hold an uncommitted row at position 1 so the batch's version check passes but its COPY then collides.
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO event_store.events (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at)
+         VALUES ($1, 1, gen_random_uuid(), 'X', 1, '{}', '{}', now())`,
+        [id],
+      );
+      const batch = store.appendBatch([{ streamId: id, events: [newEvent('A')], expectedVersion: 'no_stream' }]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await client.query('COMMIT');
+      const error = await batch.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WrongExpectedVersion);
+      expect(error).toMatchObject({ streamId: id, actual: 1 });
+      expect((await store.readStream(id)).map((e) => e.type)).toEqual(['X']);
+    } finally {
+      await client.end();
+    }
+  });
 });

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { Client, DatabaseError, Pool, type PoolConfig } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import {
   DuplicateEventId,
   UnstorableEvent,
@@ -14,6 +17,7 @@ import {
   type ReadAllResult,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port';
 import { migrate } from './migrate';
@@ -89,6 +93,41 @@ const appendMany = (streamId: string, expected: ExpectedVersion, events: NewEven
   ],
 });
 
+/** COPY's text format: backslash, tab, newline and carriage return are escaped; JSON text holds no raw control characters. */
+const copyText = (value: string): string => (/[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value);
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+const copyRow = (streamId: string, position: number, event: NewEvent): string =>
+  [
+    copyText(streamId),
+    position,
+    copyText(event.eventId),
+    copyText(event.type),
+    event.metadata.schemaVersion,
+    copyText(JSON.stringify(event.data)),
+    copyText(JSON.stringify({ ...event.metadata, eventId: event.eventId })),
+    copyText(event.occurredAt),
+  ].join('\t') + '\n';
+
+/** Rows per chunk written to the COPY stream: big enough to amortise stream overhead, small enough to stream. */
+const COPY_CHUNK = 500;
+
+function* copyChunks(appends: StreamAppend[], starts: number[]): Generator<string> {
+  let chunk = '';
+  let rows = 0;
+  for (let i = 0; i < appends.length; i++) {
+    const { streamId, events } = appends[i];
+    for (let j = 0; j < events.length; j++) {
+      chunk += copyRow(streamId, starts[i] + j + 1, events[j]);
+      if (++rows % COPY_CHUNK === 0) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  if (chunk) yield chunk;
+}
+
 export class PostgresEventStore implements EventStore {
   readonly pool: Pool;
   private readonly appended = new EventEmitter().setMaxListeners(0);
@@ -131,6 +170,75 @@ export class PostgresEventStore implements EventStore {
         throw error;
       }
     }
+  }
+
+  /**
+   * One transaction: the versions are checked in one query, then every row goes in through COPY. A writer that
+   * slips in between loses or wins on the (stream_id, stream_position) key, and the loser's whole batch rolls back.
+   */
+  async appendBatch(appends: StreamAppend[]): Promise<void> {
+    if (appends.length === 0) return;
+    appends.forEach(({ expectedVersion }) => checkExpectedVersion(expectedVersion));
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ stream_id: string; version: string }>(
+        `SELECT stream_id, max(stream_position) AS version FROM event_store.events WHERE stream_id = ANY($1) GROUP BY stream_id`,
+        [appends.map((append) => append.streamId)],
+      );
+      const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version)]));
+      const starts = appends.map(({ streamId, expectedVersion: expected, events }) => {
+        const current = versions.get(streamId) ?? 0;
+        const wrong =
+          (expected === 'no_stream' && current !== 0) ||
+          (expected === 'stream_exists' && current === 0) ||
+          (typeof expected === 'number' && current !== expected);
+        if (wrong) throw new WrongExpectedVersion(streamId, expected, current);
+        versions.set(streamId, current + events.length);
+        return current;
+      });
+      const copy = client.query(
+        copyFrom(`COPY event_store.events (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN`),
+      );
+      await pipeline(Readable.from(copyChunks(appends, starts)), copy);
+      await client.query('COMMIT');
+      this.announce();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw await this.batchError(error, appends);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async batchError(error: unknown, appends: StreamAppend[]): Promise<unknown> {
+    if (!(error instanceof DatabaseError)) return error;
+    const key = /^Key \((.+)\)=\((.+)\) already exists/.exec(error.detail ?? '');
+    if (error.code === '23505' && error.constraint === 'events_event_id_key') return new DuplicateEventId(key?.[2] ?? 'unknown');
+    if (error.code === '23505' && key) {
+      const streamId = key[2].replace(/, \d+$/, '');
+      const stored = await this.readStream(streamId, { direction: 'backward', limit: 1 });
+      const expected = appends.find((append) => append.streamId === streamId)?.expectedVersion ?? 'any';
+      return new WrongExpectedVersion(streamId, expected, stored[0]?.streamPosition ?? 0);
+    }
+    if (['22P02', '22P05', '22021', '22007', '22008'].includes(error.code ?? '')) {
+      return new UnstorableEvent(`event cannot be stored: ${error.message}`, { cause: error });
+    }
+    return error;
+  }
+
+  async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = ANY($1) ORDER BY stream_id, stream_position`,
+      [streamIds],
+    );
+    const histories = new Map<string, RecordedEvent[]>();
+    for (const row of rows) {
+      const history = histories.get(row.stream_id) ?? [];
+      history.push(toRecorded(row));
+      histories.set(row.stream_id, history);
+    }
+    return histories;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
