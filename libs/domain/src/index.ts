@@ -5,3 +5,5 @@ export * from './domain.errors';
 export * from './validation';
 export * from './customer.state';
 export * from './customer.decide';
+export * from './money';
+export * from './customer.schemas';

@@ -18,8 +18,6 @@ export interface CommandContext {
   expectedVersion?: number;
   metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>;
   newId: () => string;
-  /** Schema version each event type is written with (default 1). */
-  schemaVersionOf?: (type: string) => number;
   maxRetries?: number;
 }
 
@@ -60,7 +58,8 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
         type: event.type,
         data: event.data as Record<string, unknown>,
         occurredAt: event.occurredAt,
-        metadata: { ...context.metadata, schemaVersion: context.schemaVersionOf?.(event.type) ?? 1 },
+        // The schema-aware store stamps the current version of the type (event-schemas.ts).
+        metadata: { ...context.metadata, schemaVersion: 1 },
       };
     });
     try {

@@ -6,3 +6,4 @@ export * from './postgres/migrate';
 export * from './postgres/embedded-database';
 export * from './command-handling';
 export * from './postgres/transaction';
+export * from './event-schemas';

@@ -1,0 +1,20 @@
+import { CUSTOMER_EVENT_TYPES } from './customer.events';
+import { fromMajorUnits } from './money';
+
+/**
+ * Event schema history (DESIGN section 3: stored events are never rewritten; readers upcast).
+ *
+ * TripBooked
+ * - v1 carried `price` (decimal, major units) and `currency` side by side;
+ * - v2 carries `amount: { value (integer minor units), currency }` like every other money field.
+ */
+const tripBookedV1ToV2 = ({ price, currency, ...rest }: Record<string, unknown>): Record<string, unknown> => ({
+  ...rest,
+  amount: fromMajorUnits(price as number, currency as string),
+});
+
+/** Structurally an EventSchemas of libs/event-store (the domain imports no other lib). */
+export const CUSTOMER_EVENT_SCHEMAS = {
+  current: { ...Object.fromEntries(CUSTOMER_EVENT_TYPES.map((type) => [type, 1])), TripBooked: 2 } as Readonly<Record<string, number>>,
+  upcasters: { TripBooked: { 1: tripBookedV1ToV2 } },
+};

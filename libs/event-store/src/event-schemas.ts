@@ -1,0 +1,100 @@
+import type { AppendResult, Checkpoint, EventStore, ExpectedVersion, NewEvent, ReadAllResult, ReadStreamOptions, RecordedEvent, StreamAppend, SubscribeOptions } from './event-store.port';
+
+/** Turns the data of one schema version into the next version's shape. */
+export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * Which event types a build knows, the version it writes each one with, and how to bring older versions up to
+ * date: `upcasters[type][n]` turns version n into version n + 1.
+ */
+export interface EventSchemas {
+  current: Readonly<Record<string, number>>;
+  upcasters: Readonly<Record<string, Readonly<Record<number, Upcaster>>>>;
+}
+
+/** An event this build cannot read: an unknown type, or a version it has no upcaster for (or a newer build wrote). */
+export class UnknownEventSchema extends Error {
+  constructor(event: Pick<RecordedEvent, 'eventId' | 'type' | 'schemaVersion' | 'streamId' | 'streamPosition' | 'globalPosition'>, reason: string) {
+    super(
+      `cannot read event ${event.eventId} at global position ${event.globalPosition} (stream ${event.streamId}, position ${event.streamPosition}): ` +
+        `type "${event.type}" schema version ${event.schemaVersion}: ${reason}`,
+    );
+  }
+}
+
+/** The current shape of a stored event. Stored events are never rewritten; every reader gets this view. */
+export function upcast(schemas: EventSchemas, event: RecordedEvent): RecordedEvent {
+  const current = Object.hasOwn(schemas.current, event.type) ? schemas.current[event.type] : undefined;
+  if (current === undefined) throw new UnknownEventSchema(event, 'unknown event type');
+  if (event.schemaVersion === current) return event;
+  if (!Number.isInteger(event.schemaVersion) || event.schemaVersion < 1 || event.schemaVersion > current) {
+    throw new UnknownEventSchema(event, `unknown version (this build reads 1 to ${current})`);
+  }
+  let data = event.data;
+  for (let version = event.schemaVersion; version < current; version++) {
+    const step = schemas.upcasters[event.type]?.[version];
+    if (!step) throw new UnknownEventSchema(event, `no upcaster from version ${version} to ${version + 1}`);
+    data = step(data);
+  }
+  return { ...event, schemaVersion: current, data, metadata: { ...event.metadata, schemaVersion: current } };
+}
+
+/**
+ * The store as the application sees it: appends are stamped with the current schema version of their type
+ * (an unknown type is refused before anything is written), and every read returns the current shape.
+ */
+export class SchemaAwareEventStore implements EventStore {
+  constructor(
+    readonly inner: EventStore,
+    private readonly schemas: EventSchemas,
+  ) {}
+
+  async append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
+    return this.inner.append(streamId, events.map(this.stamp), options);
+  }
+
+  async appendBatch(appends: StreamAppend[]): Promise<void> {
+    return this.inner.appendBatch(appends.map((append) => ({ ...append, events: append.events.map(this.stamp) })));
+  }
+
+  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return (await this.inner.readStream(streamId, options)).map(this.read);
+  }
+
+  async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
+    const histories = await this.inner.readStreams(streamIds);
+    for (const [streamId, events] of histories) histories.set(streamId, events.map(this.read));
+    return histories;
+  }
+
+  async readAll(after: Checkpoint, limit: number): Promise<ReadAllResult> {
+    const result = await this.inner.readAll(after, limit);
+    return { ...result, events: result.events.map(this.read) };
+  }
+
+  async *subscribe(after: Checkpoint, options?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
+    for await (const batch of this.inner.subscribe(after, options)) yield batch.map(this.read);
+  }
+
+  lag(after: Checkpoint): Promise<{ events: number; oldestRecordedAt: string | null }> {
+    return this.inner.lag(after);
+  }
+
+  checkpointOf(position: number): Promise<Checkpoint | null> {
+    return this.inner.checkpointOf(position);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private readonly read = (event: RecordedEvent): RecordedEvent => upcast(this.schemas, event);
+
+  private readonly stamp = (event: NewEvent): NewEvent => {
+    const version = Object.hasOwn(this.schemas.current, event.type) ? this.schemas.current[event.type] : undefined;
+    if (version === undefined) throw new Error(`cannot write event ${event.eventId}: unknown event type "${event.type}"`);
+    return { ...event, metadata: { ...event.metadata, schemaVersion: version } };
+  };
+}
+
+
