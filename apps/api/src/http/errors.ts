@@ -110,7 +110,7 @@ export const requireJson = (req: Request, res: Response, next: NextFunction): vo
 /** How deep a JSON body may nest: the shapes here need 3 levels; class-transformer recurses without bound. */
 const MAX_DEPTH = 32;
 
-const tooDeep = (value: unknown): boolean => {
+export const tooDeep = (value: unknown): boolean => {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length) {
     const [node, depth] = stack.pop()!;

@@ -1,0 +1,121 @@
+import { StringDecoder } from 'node:string_decoder';
+import { fromMajorUnits } from '../../../../libs/domain/src';
+import type { Line } from './importer';
+
+/** Bytes read so far, for progress bars over a file of known size. */
+export interface ByteCounter {
+  bytes: number;
+}
+
+/**
+ * Splits a byte stream into numbered lines without holding more than one line: a line longer than `maxBytes`
+ * comes out with an error instead of its text (the rest of it is skipped). Blank lines are skipped but counted.
+ */
+export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes: number, counter?: ByteCounter): AsyncGenerator<Line> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  let skipping = false;
+  let line = 0;
+  const emit = function* (text: string, tooLong: boolean): Generator<Line> {
+    line++;
+    if (tooLong) yield { line, text: '', error: `must be at most ${maxBytes} characters long` };
+    else if (text.trim() !== '') yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text };
+  };
+  for await (const chunk of input) {
+    if (counter) counter.bytes += chunk.length;
+    let text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      yield* emit(text.slice(start, end), skipping || end - start > maxBytes);
+      skipping = false;
+      start = end + 1;
+    }
+    text = text.slice(start);
+    if (text.length > maxBytes) {
+      skipping = true;
+      text = '';
+    }
+    pending = text;
+  }
+  pending += decoder.end();
+  if (pending !== '' || skipping) yield* emit(pending, skipping);
+}
+
+const CDNOW_DATE = /^(\d{4})(\d{2})(\d{2})$/;
+
+/**
+ * The CDNOW transaction files (../shared/data/cdnow/README.md): `id_total id_sample date cds dollars` (sample)
+ * or a header and `customer_id date cds dollars` (master). Each customer is registered at the first purchase;
+ * each purchase day becomes a booking of the day's total and a trip completed that day (departure and return).
+ * Times are noon UTC, so the day is the same calendar day in the customers' (US) time zone.
+ */
+export async function* cdnowCommands(lines: AsyncIterable<Line>): AsyncGenerator<Line> {
+  let customer: string | undefined;
+  let day: { line: number; date: string; cents: number } | undefined;
+  const dayCommands = function* (): Generator<Line> {
+    if (!day || !customer) return;
+    const customerId = `cdnow-${customer}`;
+    const bookingId = `${customerId}-${day.date}`;
+    const occurredAt = `${day.date}T12:00:00Z`;
+    yield {
+      line: day.line,
+      text: JSON.stringify({
+        type: 'BookTrip',
+        customerId,
+        occurredAt,
+        bookingId,
+        destination: { country: 'US', city: 'Online' },
+        departureDate: day.date,
+        returnDate: day.date,
+        amount: { value: day.cents, currency: 'USD' },
+        travellers: 1,
+        productType: 'cd-order',
+        channel: 'web',
+      }),
+    };
+    yield { line: day.line, text: JSON.stringify({ type: 'RecordDeparture', customerId, occurredAt, bookingId }) };
+    yield { line: day.line, text: JSON.stringify({ type: 'RecordReturn', customerId, occurredAt, bookingId }) };
+  };
+  for await (const { line, text, error } of lines) {
+    const columns = text.trim().split(/\s+/);
+    if (line === 1 && !/^\d+$/.test(columns[0] ?? '')) continue; // the master file's header
+    const [rawId, rawDate, , dollars] = columns.length === 5 ? [columns[0], columns[2], columns[3], columns[4]] : columns;
+    const date = CDNOW_DATE.exec(rawDate ?? '');
+    if (error) {
+      yield { line, text, error };
+      continue;
+    }
+    if ((columns.length !== 4 && columns.length !== 5) || !/^\d+$/.test(rawId) || !date || !Number.isFinite(Number(dollars))) {
+      yield { line, text, error: 'must be a CDNOW row: [id_total] customer_id YYYYMMDD number_of_cds dollar_value' };
+      continue;
+    }
+    // The sample writes 00004 where the master writes 4: one customer, one stream.
+    const id = rawId.replace(/^0+(?=\d)/, '');
+    const isoDate = `${date[1]}-${date[2]}-${date[3]}`;
+    const cents = fromMajorUnits(Number(dollars), 'USD').value;
+    if (id === customer && isoDate === day?.date) {
+      day.cents += cents;
+      continue;
+    }
+    yield* dayCommands();
+    if (id !== customer) {
+      customer = id;
+      yield {
+        line,
+        text: JSON.stringify({
+          type: 'RegisterCustomer',
+          customerId: `cdnow-${id}`,
+          occurredAt: `${isoDate}T12:00:00Z`,
+          name: `CDNOW customer ${id}`,
+          timeZone: 'America/New_York',
+          language: 'en',
+          preferredChannel: 'email',
+          marketingConsent: false,
+          tags: ['cdnow'],
+        }),
+      };
+    }
+    day = { line, date: isoDate, cents };
+  }
+  yield* dayCommands();
+}
