@@ -6,6 +6,7 @@ import { json } from 'express';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
+import { ImportsController, RunImportHandler } from './imports/imports.controller';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
 import type { Runtime } from '../../../libs/runtime/src';
 import { SystemController } from './system.controller';
@@ -17,13 +18,14 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, SystemController],
+      controllers: [CustomersController, ImportsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
         { provide: PROJECTOR, useValue: runtime.projector },
         { provide: CONFIG, useValue: runtime.config },
         ExecuteCustomerCommandHandler,
+        RunImportHandler,
         ...CUSTOMER_QUERY_HANDLERS,
       ],
     };

@@ -25,17 +25,8 @@ import {
   StateQuery,
   UpdateCustomerDto,
 } from './customer.dtos';
+import { header, requestMetadata } from '../http/request-metadata';
 import { GetCustomerEvents, GetCustomerOverview, GetCustomerState, ListCustomers } from './customer.queries';
-
-const header = (req: Request, name: string): string | undefined => {
-  const value = req.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-const checkHeader = (name: string, value: string | undefined): string | undefined => {
-  if (value !== undefined && (value.length === 0 || value.length > 128)) throw new InvalidInput(name, 'must be 1 to 128 characters');
-  return value;
-};
 
 /** `If-Match: 3` or `"3"`: the exact stream version the caller last read. */
 const parseIfMatch = (value: string | undefined): number | undefined => {
@@ -67,18 +58,9 @@ export class CustomersController {
   ): Promise<CommandAnswer> {
     checkId('customerId', customerId);
     for (const [field, id] of Object.entries(ids)) checkId(field, id);
-    const correlationId = checkHeader('X-Correlation-Id', header(req, 'x-correlation-id')) ?? randomUUID();
     const { occurredAt, ...data } = body;
     const command = { type, customerId, data: { ...data, ...ids }, occurredAt: occurredAt ?? new Date().toISOString() } as CustomerCommand;
-    const metadata = {
-      correlationId,
-      causationId: randomUUID(),
-      actor: {
-        id: checkHeader('X-Actor-Id', header(req, 'x-actor-id')) ?? 'anonymous',
-        role: checkHeader('X-Actor-Role', header(req, 'x-actor-role')) ?? 'unknown',
-      },
-      source: 'api',
-    };
+    const metadata = requestMetadata(req, 'api');
     return this.commands.execute(new ExecuteCustomerCommand(command, metadata, parseIfMatch(header(req, 'if-match'))));
   }
 

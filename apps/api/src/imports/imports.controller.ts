@@ -1,0 +1,67 @@
+import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/common';
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import type { EventMetadata, EventStore } from '../../../../libs/event-store/src';
+import type { Config } from '../../../../libs/runtime/src';
+import { requestMetadata } from '../http/request-metadata';
+import { CONFIG, EVENT_STORE } from '../tokens';
+import { readLines } from './import-sources';
+import { Importer, type ImportSummary, type Line } from './importer';
+
+export class RunImport {
+  constructor(
+    readonly lines: AsyncIterable<Line>,
+    readonly metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>,
+  ) {}
+}
+
+@CommandHandler(RunImport)
+export class RunImportHandler implements ICommandHandler<RunImport, ImportSummary> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  execute({ lines, metadata }: RunImport): Promise<ImportSummary> {
+    return new Importer(this.store, { metadata }).run(lines);
+  }
+}
+
+const NDJSON = 'application/x-ndjson';
+
+@ApiTags('imports')
+@Controller('imports')
+export class ImportsController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiConsumes(NDJSON)
+  @ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Becomes the import id and every imported event’s correlation id.' })
+  @ApiOperation({
+    summary: 'Bulk import: one command per line (the API body plus type, customerId, occurredAt, optional eventId), streamed',
+    description:
+      'Good lines are imported, bad ones listed with line number and reason. Idempotent: a line imported before is skipped as a duplicate. ' +
+      'Each line may be at most BODY_LIMIT_BYTES long; the body as a whole is not limited.',
+  })
+  async import(@Req() req: Request): Promise<ImportSummary> {
+    if (!req.is(NDJSON)) {
+      throw new HttpException(
+        { statusCode: 415, error: 'Unsupported Media Type', message: `content type must be ${NDJSON}`, field: 'Content-Type', rule: `must be ${NDJSON}` },
+        415,
+      );
+    }
+    const summary: ImportSummary = await this.commands.execute(new RunImport(readLines(req, this.config.bodyLimitBytes), requestMetadata(req, 'import')));
+    if (summary.linesRead === 0) {
+      throw new HttpException({ statusCode: 400, error: 'Bad Request', message: 'the body holds no command line', field: 'body', rule: 'must hold at least one line' }, 400);
+    }
+    if (summary.imported + summary.duplicates === 0) {
+      throw new HttpException(
+        { statusCode: 400, error: 'Bad Request', message: `no line could be imported: ${summary.rejected} rejected`, field: 'body', rule: 'must hold at least one valid command line', ...summary },
+        400,
+      );
+    }
+    return summary;
+  }
+}
