@@ -227,7 +227,7 @@ export const cpuSample = (postmasterPid: number | null): CpuSample => {
 };
 
 /** Server CPU seconds between two samples: processes that started in between count from zero. */
-const serverCpuBetween = (before: CpuSample, after: CpuSample): number | null => {
+export const serverCpuBetween = (before: CpuSample, after: CpuSample): number | null => {
   if (!before.server || !after.server) return null;
   let ticks = 0;
   for (const [pid, now] of after.server) ticks += now - (before.server.get(pid) ?? 0);

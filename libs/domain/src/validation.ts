@@ -78,18 +78,26 @@ export const isCurrency = (value: unknown): value is string => {
 };
 
 /** The IANA name as the time-zone database spells it ('europe/athens' -> 'Europe/Athens'); call on a valid zone. */
-export const canonicalTimeZone = (zone: string): string => new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-
-export const isTimeZone = (value: unknown): value is string => {
-  // Offsets like '+01:00' are accepted by newer ICU builds but are not IANA names.
-  if (typeof value !== 'string' || !/^[A-Za-z]/.test(value)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
+// Building an Intl.DateTimeFormat costs tens of microseconds: a bulk import would spend most of its time here.
+// Only valid zones are remembered, so the cache stays as small as the time-zone database.
+const zones = new Map<string, string>();
+const resolveZone = (zone: string): string | undefined => {
+  let canonical = zones.get(zone);
+  if (canonical === undefined) {
+    try {
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      return undefined;
+    }
+    zones.set(zone, canonical);
   }
+  return canonical;
 };
+
+export const canonicalTimeZone = (zone: string): string => resolveZone(zone) ?? zone;
+
+// Offsets like '+01:00' are accepted by newer ICU builds but are not IANA names.
+export const isTimeZone = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z]/.test(value) && resolveZone(value) !== undefined;
 
 export const isLanguage = (value: unknown): value is string => {
   if (typeof value !== 'string' || !LANGUAGE.test(value)) return false;

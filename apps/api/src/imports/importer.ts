@@ -6,12 +6,12 @@ import {
   evolve,
   initialState,
   type CustomerEvent,
-  InvalidInput,
   type CustomerState,
 } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion, fold, type EventMetadata, type EventStore, type NewEvent, type StreamAppend } from '../../../../libs/event-store/src';
 import { toErrorBody } from '../http/errors';
-import { isRejected, nthEventId, parseLine, type ParsedLine, type RejectedLine } from './import-line';
+import { nthEventId, type ParsedLine, type RejectedLine } from './import-line';
+import { lineParser, type ParsedBatch } from './line-parser';
 
 export interface ImportOptions {
   /** Lines per transaction. */
@@ -55,14 +55,29 @@ interface Customer {
   eventIds: Set<string>;
 }
 
-type Plan = { appends: Map<string, StreamAppend>; lines: ParsedLine[]; imported: number; events: number };
+/** A decided batch: what to append, and the outcome of its lines, counted once it is committed. */
+interface Plan {
+  appends: Map<string, StreamAppend>;
+  lines: ParsedLine[];
+  imported: number;
+  events: number;
+  duplicates: number;
+  rejections: RejectedLine[];
+}
+
+interface Failed {
+  plan: Plan;
+  error: Error;
+}
 
 const SLICE = 250;
 
 /**
  * Streams command lines into the store: validated and decided exactly as the API does, appended in large
- * batches (one transaction each), idempotent through ids derived from the lines. While one batch is being
- * written, the next one is parsed.
+ * batches (one transaction each), idempotent through ids derived from the lines.
+ *
+ * Pipelined: while batch N is being written, batch N+1 is parsed and decided on the states N left in memory.
+ * If N's transaction fails, N is redone line by line against the store and N+1 is decided again.
  */
 export class Importer {
   private readonly customers = new Map<string, Customer>();
@@ -88,23 +103,43 @@ export class Importer {
 
   async run(lines: AsyncIterable<Line>): Promise<ImportSummary> {
     const batchSize = this.options.batchSize ?? 5000;
-    let writing: Promise<void> = Promise.resolve();
-    let batch: Line[] = [];
-    const flush = async (): Promise<void> => {
-      const parsed = await this.parse(batch);
-      batch = [];
-      await writing;
-      const plan = await this.plan(parsed);
+    const parser = lineParser();
+    let writing: Promise<Failed | null> = Promise.resolve(null);
+    const parsing: Promise<ParsedBatch>[] = [];
+    const step = async (): Promise<void> => {
+      const { parsed, rejected, lines: count } = await parsing.shift()!;
+      this.progress.linesRead += count;
+      rejected.forEach((rejection) => this.rejectLine(rejection));
+      let plan = await this.plan(parsed);
+      const failed = await writing;
+      if (failed) {
+        for (const streamId of plan.appends.keys()) this.customers.delete(streamId);
+        await this.redo(failed);
+        plan = await this.plan(parsed);
+      }
+      this.evict(plan);
       writing = this.write(plan);
-      // Awaited before the next plan; this only keeps a failure from counting as unhandled meanwhile.
+      // Awaited before the next write; this only keeps a failure from counting as unhandled meanwhile.
       writing.catch(() => undefined);
     };
-    for await (const line of lines) {
-      batch.push(line);
-      if (batch.length >= batchSize) await flush();
+    try {
+      let batch: Line[] = [];
+      for await (const line of lines) {
+        batch.push(line);
+        if (batch.length < batchSize) continue;
+        parsing.push(parser.parse(batch));
+        batch = [];
+        // Two batches in validation keep the parser busy while this thread decides and writes.
+        if (parsing.length > 2) await step();
+      }
+      if (batch.length) parsing.push(parser.parse(batch));
+      while (parsing.length) await step();
+      const failed = await writing;
+      if (failed) await this.redo(failed);
+    } finally {
+      await Promise.allSettled(parsing);
+      await parser.close();
     }
-    if (batch.length) await flush();
-    await writing;
     this.report();
     const { seconds, events } = this.progress;
     return {
@@ -115,35 +150,22 @@ export class Importer {
     };
   }
 
-  /** CPU work in slices, so the batch being written keeps streaming to the database meanwhile. */
-  private async parse(lines: Line[]): Promise<ParsedLine[]> {
-    const parsed: ParsedLine[] = [];
-    for (let i = 0; i < lines.length; i++) {
-      const { line, text, error } = lines[i];
-      const result = error ? { line, ...toErrorBody(new InvalidInput('line', error)) } : parseLine(text, line);
-      if (isRejected(result)) this.rejectLine(result);
-      else parsed.push(result);
-      if (i % SLICE === SLICE - 1) await yieldToIo();
-    }
-    this.progress.linesRead += lines.length;
-    return parsed;
-  }
-
   private async plan(lines: ParsedLine[]): Promise<Plan> {
     await this.load(lines);
-    const plan: Plan = { appends: new Map(), lines: [], imported: 0, events: 0 };
-    for (const parsed of lines) {
+    const plan: Plan = { appends: new Map(), lines: [], imported: 0, events: 0, duplicates: 0, rejections: [] };
+    for (let i = 0; i < lines.length; i++) {
+      const parsed = lines[i];
       const streamId = customerStreamId(parsed.command.customerId);
       const customer = this.touch(streamId);
       if (customer.eventIds.has(parsed.eventId)) {
-        this.progress.duplicates++;
+        plan.duplicates++;
         continue;
       }
       let events: CustomerEvent[];
       try {
         events = decide(parsed.command, customer.state);
       } catch (error) {
-        this.rejectLine({ line: parsed.line, ...toErrorBody(error) });
+        plan.rejections.push({ line: parsed.line, ...toErrorBody(error) });
         continue;
       }
       plan.lines.push(parsed);
@@ -159,29 +181,48 @@ export class Importer {
       });
       customer.version += events.length;
       plan.events += events.length;
+      if (i % SLICE === SLICE - 1) await yieldToIo();
     }
     return plan;
   }
 
-  private async write(plan: Plan): Promise<void> {
+  /** Null when the plan went in as one transaction; the failure when some line's content made it fail. */
+  private async write(plan: Plan): Promise<Failed | null> {
     try {
       if (plan.appends.size) await this.store.appendBatch([...plan.appends.values()]);
     } catch (error) {
       // Anything but a fault of some line (e.g. the database went away) ends the import; re-running it is safe.
-      if (!(error instanceof WrongExpectedVersion || error instanceof DuplicateEventId || error instanceof UnstorableEvent)) throw error;
-      for (const streamId of plan.appends.keys()) this.customers.delete(streamId);
-      if (plan.lines.length > 1) {
-        // Find the lines at fault: one line per transaction, each against freshly read state.
-        for (const parsed of plan.lines) await this.write(await this.plan([parsed]));
-        return;
-      }
-      if (plan.lines.length === 1) this.rejectLine({ line: plan.lines[0].line, ...toErrorBody(error) });
+      if (error instanceof WrongExpectedVersion || error instanceof DuplicateEventId || error instanceof UnstorableEvent) return { plan, error };
+      throw error;
+    }
+    this.commit(plan);
+    return null;
+  }
+
+  /** Finds the lines at fault: one line per transaction, each decided against freshly read state. */
+  private async redo({ plan, error }: Failed): Promise<void> {
+    for (const streamId of plan.appends.keys()) this.customers.delete(streamId);
+    // Duplicates and decide rejections stand; the lines that were to be written are tried one by one.
+    this.commit({ ...plan, imported: 0, events: 0 });
+    if (plan.lines.length === 1) {
+      this.rejectLine({ line: plan.lines[0].line, ...toErrorBody(error) });
       return;
     }
+    for (const parsed of plan.lines) {
+      const failed = await this.write(await this.plan([parsed]));
+      if (failed) {
+        this.customers.delete(customerStreamId(parsed.command.customerId));
+        this.rejectLine({ line: parsed.line, ...toErrorBody(failed.error) });
+      }
+    }
+  }
+
+  private commit(plan: Plan): void {
     this.progress.imported += plan.imported;
     this.progress.events += plan.events;
+    this.progress.duplicates += plan.duplicates;
+    plan.rejections.forEach((rejection) => this.rejectLine(rejection));
     this.report();
-    this.evict();
   }
 
   /** Reads, in one query, the customers this batch needs that are not in memory. */
@@ -207,11 +248,12 @@ export class Importer {
     return customer;
   }
 
-  private evict(): void {
-    const limit = this.options.cachedCustomers ?? 100_000;
+  /** Drops the least recently used customers beyond the limit, never one the pending plan is about to write. */
+  private evict(pending: Plan): void {
+    const limit = this.options.cachedCustomers ?? 10_000;
     for (const streamId of this.customers.keys()) {
       if (this.customers.size <= limit) break;
-      this.customers.delete(streamId);
+      if (!pending.appends.has(streamId)) this.customers.delete(streamId);
     }
   }
 

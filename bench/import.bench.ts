@@ -1,0 +1,166 @@
+/**
+ * Bulk import benchmark (issue 3): `npm run bench` (after the event-store benchmark) or `npm run bench:import`.
+ * Imports a generated ndjson file of BENCH_IMPORT_EVENTS events (default 1,000,000) into a fresh PostgreSQL
+ * event store, BENCH_IMPORT_RUNS times (default 3), interleaved with the raw baseline: COPY of the same number
+ * of rows, read from a file of ready-made rows, into a table shaped exactly like the events table.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { CUSTOMER_EVENT_SCHEMAS } from '../libs/domain/src';
+import { PostgresEventStore, SchemaAwareEventStore } from '../libs/event-store/src';
+import { readLines } from '../apps/api/src/imports/import-sources';
+import { Importer } from '../apps/api/src/imports/importer';
+import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, withBenchDatabase } from './bench-support';
+
+const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
+const RUNS = envNumber('BENCH_IMPORT_RUNS', 3);
+/** Each customer: registered, then three trips booked, departed and returned: 10 lines, 10 events. */
+const EVENTS_PER_CUSTOMER = 10;
+const RAW_TABLE = 'public.bench_raw_copy';
+const COLUMNS = 'stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at';
+const CITIES = [['PT', 'Lisbon'], ['IS', 'Reykjavik'], ['JP', 'Kyoto'], ['ZA', 'Cape Town'], ['PE', 'Cusco']] as const;
+
+async function write(path: string, lines: () => Generator<string>): Promise<number> {
+  const out = createWriteStream(path);
+  let chunk = '';
+  for (const line of lines()) {
+    chunk += line;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return (await stat(path)).size;
+}
+
+function* customerLines(customers: number): Generator<string> {
+  for (let c = 0; c < customers; c++) {
+    const customerId = `bench-${c}`;
+    const day = (n: number) => new Date(Date.UTC(2019, 0, 1) + ((c * 7 + n * 97) % 2000) * 86_400_000).toISOString().slice(0, 10);
+    yield JSON.stringify({
+      type: 'RegisterCustomer', customerId, occurredAt: `${day(0)}T09:00:00Z`, name: `Traveller ${c}`, email: `traveller${c}@example.com`,
+      timeZone: 'Europe/Lisbon', language: 'pt', preferredChannel: 'email', marketingConsent: c % 3 === 0, tags: ['family'],
+    }) + '\n';
+    for (let trip = 1; trip <= 3; trip++) {
+      const bookingId = `b-${c}-${trip}`;
+      const [country, city] = CITIES[(c + trip) % CITIES.length];
+      const booked = day(0) < day(trip) ? day(trip) : day(0);
+      yield JSON.stringify({
+        type: 'BookTrip', customerId, occurredAt: `${booked}T10:00:00Z`, bookingId, destination: { country, city },
+        departureDate: booked, returnDate: booked, amount: { value: 150_000 + ((c * 31 + trip) % 500_000), currency: 'EUR' },
+        travellers: 1 + (c % 4), productType: 'package', channel: 'web',
+      }) + '\n';
+      yield JSON.stringify({ type: 'RecordDeparture', customerId, occurredAt: `${booked}T11:00:00Z`, bookingId }) + '\n';
+      yield JSON.stringify({ type: 'RecordReturn', customerId, occurredAt: `${booked}T12:00:00Z`, bookingId }) + '\n';
+    }
+  }
+}
+
+/** Ready-made COPY rows of about the same size as the imported events. */
+function* copyRows(count: number): Generator<string> {
+  const metadata = JSON.stringify({ correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'import', role: 'import' }, source: 'import', schemaVersion: 1 });
+  for (let i = 0; i < count; i++) {
+    const data = JSON.stringify({
+      bookingId: `b-${i}`, destination: { country: 'PT', city: 'Lisbon' }, departureDate: '2024-06-01', returnDate: '2024-06-01',
+      amount: { value: 150_000 + i, currency: 'EUR' }, travellers: 2, productType: 'package', channel: 'web',
+    });
+    yield `customer-raw-${Math.floor(i / EVENTS_PER_CUSTOMER)}\t${(i % EVENTS_PER_CUSTOMER) + 1}\t${randomUUID()}\tTripBooked\t2\t${data}\t${metadata}\t2024-06-01T10:00:00Z\n`;
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'import-bench-'));
+  try {
+    await withBenchDatabase(async (database) => {
+      log(`database: ${database.description}`);
+      const pool = new Pool({ connectionString: database.url, max: 4 });
+      const store = new PostgresEventStore({ connectionString: database.url, max: 4 });
+      await store.migrate();
+      await pool.query(`CREATE TABLE ${RAW_TABLE} (LIKE event_store.events INCLUDING ALL)`);
+      for (const [key, value] of Object.entries(await machine(pool))) log(`${key}: ${value}`);
+
+      const customers = Math.ceil(EVENTS / EVENTS_PER_CUSTOMER);
+      const ndjson = join(dir, 'import.ndjson');
+      const rows = join(dir, 'rows.copy');
+      const ndjsonBytes = await write(ndjson, () => customerLines(customers));
+      const rowBytes = await write(rows, () => copyRows(customers * EVENTS_PER_CUSTOMER));
+      log(`files: ${fmt(customers * EVENTS_PER_CUSTOMER)} command lines (${fmt(ndjsonBytes / 2 ** 20)} MiB ndjson), same number of raw rows (${fmt(rowBytes / 2 ** 20)} MiB)`);
+
+      const rawRates: number[] = [];
+      const importRates: number[] = [];
+      const peaks: number[] = [];
+      for (let run = 1; run <= RUNS; run++) {
+        await pool.query(`TRUNCATE ${RAW_TABLE}, event_store.events`);
+        await pool.query('CHECKPOINT');
+        let started = performance.now();
+        const client = await pool.connect();
+        try {
+          await pipeline(createReadStream(rows, { highWaterMark: 1 << 20 }), client.query(copyFrom(`COPY ${RAW_TABLE} (${COLUMNS}) FROM STDIN`)));
+        } finally {
+          client.release();
+        }
+        const rawRate = (customers * EVENTS_PER_CUSTOMER) / ((performance.now() - started) / 1000);
+        rawRates.push(rawRate);
+        log(`run ${run}: raw COPY ${fmt(rawRate)} rows/s`);
+
+        await pool.query('CHECKPOINT');
+        const rssBefore = process.memoryUsage().rss;
+        let peak = rssBefore;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+        const cpuBefore = cpuSample(database.postmasterPid);
+        started = performance.now();
+        let nextLog = 0;
+        const summary = await new Importer(new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), {
+          onProgress: (p) => {
+            if (p.seconds < nextLog) return;
+            nextLog = p.seconds + 5;
+            log(`  import: ${fmt(p.events)} events, ${fmt(p.events / Math.max(p.seconds, 0.001))} events/s, RSS ${fmt(process.memoryUsage().rss / 2 ** 20)} MiB`);
+          },
+        }).run(readLines(createReadStream(ndjson, { highWaterMark: 1 << 20 }), 256 * 1024));
+        clearInterval(sampler);
+        const seconds = (performance.now() - started) / 1000;
+        const cpuAfter = cpuSample(database.postmasterPid);
+        if (summary.events !== customers * EVENTS_PER_CUSTOMER || summary.rejected) throw new Error(`import incomplete: ${JSON.stringify({ ...summary, rejections: summary.rejections.slice(0, 3) })}`);
+        const rate = summary.events / seconds;
+        importRates.push(rate);
+        peaks.push(peak - rssBefore);
+        const perEvent = (us: number) => fmt(us / summary.events, 1);
+        const server = serverCpuBetween(cpuBefore, cpuAfter);
+        log(`run ${run}: CPU per event: client (both threads) ${perEvent((cpuAfter.client - cpuBefore.client) * 1e6)} µs, server ${server === null ? 'n/a' : perEvent(server * 1e6)} µs`);
+        log(`run ${run}: import ${fmt(rate)} events/s (${fmt(summary.events)} events in ${seconds.toFixed(1)} s), ${fmt(rate / rawRate * 100, 1)} % of raw COPY; RSS grew by at most ${fmt((peak - rssBefore) / 2 ** 20)} MiB`);
+      }
+      const started = performance.now();
+      const again = await new Importer(new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS)).run(readLines(createReadStream(ndjson), 256 * 1024));
+      const rerun = (performance.now() - started) / 1000;
+      log(`re-import of the same file: ${fmt(again.duplicates)} duplicates skipped, ${again.events} events written, ${rerun.toFixed(1)} s (${fmt(again.linesRead / rerun)} lines/s)`);
+
+      const importMedian = median(importRates);
+      const rawMedian = median(rawRates);
+      console.log(`\nBulk import of ${fmt(customers * EVENTS_PER_CUSTOMER)} events, ${RUNS} runs (median [min-max])`);
+      console.log(`  import      ${fmt(importMedian)} events/s [${fmt(Math.min(...importRates))}-${fmt(Math.max(...importRates))}]  (target >= 50,000)`);
+      console.log(`  raw COPY    ${fmt(rawMedian)} rows/s [${fmt(Math.min(...rawRates))}-${fmt(Math.max(...rawRates))}]`);
+      console.log(`  ratio       ${fmt((importMedian / rawMedian) * 100, 1)} % of raw COPY`);
+      console.log(`  memory      RSS grew by at most ${fmt(median(peaks) / 2 ** 20)} MiB (median of runs)`);
+      console.log(`  re-import   ${fmt(again.duplicates)} duplicates, ${again.events} events written, ${rerun.toFixed(1)} s`);
+      await store.close();
+      await pool.end();
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
