@@ -7,3 +7,4 @@ export * from './postgres/embedded-database';
 export * from './command-handling';
 export * from './postgres/transaction';
 export * from './event-schemas';
+export * from './eventstoredb/eventstoredb-event-store';
