@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 describe('configuration', () => {
   it('has defaults that need nothing set', () => {
     expect(loadConfig({})).toMatchObject({ port: 3000, databaseUrl: undefined, dataDir: './.data', projector: true, bodyLimitBytes: 262144 });
+    expect(loadConfig({})).toMatchObject({ eventStore: 'postgres', eventStoreConnectionString: undefined });
   });
 
   it('reads the environment', () => {
@@ -24,5 +25,51 @@ describe('configuration', () => {
     expect(message).toContain('DATABASE_URL must start with postgres://');
     expect(message).toContain('RUN_PROJECTOR="maybe" must be true or false');
     expect(message).toContain('BODY_LIMIT_BYTES="-1"');
+  });
+
+  describe('event store', () => {
+    const problemsOf = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+    };
+
+    it('selects EventStoreDB with a connection string, single node or cluster', () => {
+      expect(loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false' })).toMatchObject({
+        eventStore: 'eventstoredb',
+        eventStoreConnectionString: 'esdb://localhost:2113?tls=false',
+      });
+      for (const connectionString of ['esdb+discover://admin:changeit@cluster.dns:2113', 'esdb://host1:2113,host2:2113,host3:2113?tls=true']) {
+        expect(loadConfig({ EVENT_STORE: 'EventStoreDB', EVENTSTORE_CONNECTION_STRING: connectionString }).eventStoreConnectionString).toBe(connectionString);
+      }
+    });
+
+    it('keeps the log in PostgreSQL unless told otherwise, ignoring a connection string it does not use', () => {
+      expect(loadConfig({ EVENT_STORE: 'postgres', EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113' })).toMatchObject({
+        eventStore: 'postgres',
+        eventStoreConnectionString: undefined,
+      });
+    });
+
+    it('names an unknown store and a missing connection string with the other problems', () => {
+      const message = problemsOf({ EVENT_STORE: 'mongo', PORT: 'abc' });
+      expect(message).toContain('EVENT_STORE="mongo" must be postgres or eventstoredb');
+      expect(message).toContain('PORT="abc"');
+      expect(problemsOf({ EVENT_STORE: 'eventstoredb', PORT: '-2' })).toContain('EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb');
+    });
+
+    it('refuses a connection string the client cannot read, without echoing it (it may hold a password)', () => {
+      const http = problemsOf({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'https://admin:s3cret@esdb:2113' });
+      expect(http).toContain('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
+      expect(http).not.toContain('s3cret');
+      expect(problemsOf({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://' })).toContain('followed by a host');
+      expect(problemsOf({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'kurrentdb+discover://admin:s3cret@db:2113' })).toContain(
+        'write kurrentdb:// as esdb://',
+      );
+    });
   });
 });

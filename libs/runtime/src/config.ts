@@ -9,6 +9,10 @@ export interface Config {
   /** Upper bound for ?minPosition waits, in milliseconds. */
   readYourWritesTimeoutMs: number;
   databasePoolSize: number;
+  /** Where the event log lives; read models and projection checkpoints stay in PostgreSQL either way. */
+  eventStore: 'postgres' | 'eventstoredb';
+  /** Set (and checked) when eventStore is eventstoredb. */
+  eventStoreConnectionString?: string;
 }
 
 export class ConfigError extends Error {}
@@ -33,6 +37,33 @@ const boolean = (env: NodeJS.ProcessEnv, name: string, fallback: boolean, proble
   return fallback;
 };
 
+const EVENT_STORES = ['postgres', 'eventstoredb'] as const;
+
+const eventStore = (env: NodeJS.ProcessEnv, problems: string[]): Config['eventStore'] => {
+  const raw = env.EVENT_STORE?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'postgres';
+  if ((EVENT_STORES as readonly string[]).includes(raw)) return raw as Config['eventStore'];
+  problems.push(`EVENT_STORE="${env.EVENT_STORE}" must be postgres or eventstoredb`);
+  return 'postgres';
+};
+
+/**
+ * The installed client (@eventstore/db-client 6.2.1) parses only esdb:// and esdb+discover://; KurrentDB servers
+ * take those too. The value is never echoed: it may hold a password.
+ */
+const eventStoreConnectionString = (env: NodeJS.ProcessEnv, selected: boolean, problems: string[]): string | undefined => {
+  const raw = env.EVENTSTORE_CONNECTION_STRING?.trim() || undefined;
+  if (!selected) return undefined;
+  if (!raw) {
+    problems.push('EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
+  } else if (/^kurrentdb(\+discover)?:\/\//.test(raw)) {
+    problems.push('EVENTSTORE_CONNECTION_STRING: write kurrentdb:// as esdb:// and kurrentdb+discover:// as esdb+discover:// (the client this engine uses reads only those; KurrentDB accepts them)');
+  } else if (!/^esdb(\+discover)?:\/\/[^/?]/.test(raw)) {
+    problems.push('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover:// followed by a host');
+  }
+  return raw;
+};
+
 /** Reads and checks every setting at once, so a wrong start names all the wrong values together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -47,7 +78,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     projectorBatchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 1000, 1, 100_000, problems),
     readYourWritesTimeoutMs: integer(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60_000, problems),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 2, 500, problems),
+    eventStore: eventStore(env, problems),
   };
+  config.eventStoreConnectionString = eventStoreConnectionString(env, config.eventStore === 'eventstoredb', problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
-import { openDatabase, PostgresEventStore, type Database } from '../../event-store/src';
+import { CUSTOMER_STREAM_PREFIX } from '../../domain/src';
+import { EventStoreDbEventStore, openDatabase, PostgresEventStore, type Database, type EventStore } from '../../event-store/src';
 import { Projector } from '../../projection-engine/src';
 import { PROJECTIONS } from '../../../projections';
 import type { Config } from './config';
@@ -8,35 +9,55 @@ import type { Config } from './config';
 export interface Runtime {
   config: Config;
   database: Database;
-  store: PostgresEventStore;
+  store: EventStore;
   readModels: Pool;
   projector: Projector;
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
-  try {
-    const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
-    // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
-    pool.on('error', (error) => log(`database connection lost: ${error.message}`));
+/** The log in PostgreSQL (on the read models' pool) or in EventStoreDB; either way read models stay in PostgreSQL. */
+async function openEventLog(config: Config, pool: Pool, log: (line: string) => void): Promise<EventStore> {
+  if (config.eventStore === 'postgres') {
     const store = new PostgresEventStore(pool);
     await store.migrate();
+    return store;
+  }
+  const store = new EventStoreDbEventStore({ connectionString: config.eventStoreConnectionString!, streamPrefixes: [CUSTOMER_STREAM_PREFIX], log });
+  try {
+    await store.ping();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw new Error(`EventStoreDB at EVENTSTORE_CONNECTION_STRING did not answer a read of $all: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  log('event log: EventStoreDB (EVENTSTORE_CONNECTION_STRING); read models and projection checkpoints: PostgreSQL');
+  return store;
+}
+
+export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
+  // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
+  pool.on('error', (error) => log(`database connection lost: ${error.message}`));
+  const stop = async (store: EventStore | undefined): Promise<void> => {
+    try {
+      await store?.close();
+      // The PostgreSQL store ends the pool it shares with the read models; otherwise it is ours to end.
+      if (!(store instanceof PostgresEventStore)) await pool.end();
+    } finally {
+      await database.stop();
+    }
+  };
+  let store: EventStore | undefined;
+  try {
+    store = await openEventLog(config, pool, log);
     const projector = new Projector(pool, store, PROJECTIONS, { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
-    return {
-      config,
-      database,
-      store,
-      readModels: pool,
-      projector,
-      close: async () => {
-        await store.close();
-        await database.stop();
-      },
-    };
+    const opened = store;
+    return { config, database, store: opened, readModels: pool, projector, close: () => stop(opened) };
   } catch (error) {
-    await database.stop();
+    await stop(store).catch(() => undefined);
     throw error;
   }
 }
