@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { CUSTOMER_STREAM_PREFIX } from '../../domain/src';
-import { EventStoreDbEventStore, openDatabase, PostgresEventStore, type Database, type EventStore } from '../../event-store/src';
+import { CUSTOMER_EVENT_SCHEMAS, CUSTOMER_STREAM_PREFIX } from '../../domain/src';
+import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEventStore, type Database, type EventStore } from '../../event-store/src';
 import { Projector } from '../../projection-engine/src';
 import { PROJECTIONS } from '../../../projections';
 import type { Config } from './config';
@@ -44,14 +44,16 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     try {
       await store?.close();
       // The PostgreSQL store ends the pool it shares with the read models; otherwise it is ours to end.
-      if (!(store instanceof PostgresEventStore)) await pool.end();
+      const log = store instanceof SchemaAwareEventStore ? store.inner : store;
+      if (!(log instanceof PostgresEventStore)) await pool.end();
     } finally {
       await database.stop();
     }
   };
   let store: EventStore | undefined;
   try {
-    store = await openEventLog(config, pool, log);
+    // Every reader (command handlers, projections, history, exports) sees events in their current schema.
+    store = new SchemaAwareEventStore(await openEventLog(config, pool, log), CUSTOMER_EVENT_SCHEMAS);
     const projector = new Projector(pool, store, PROJECTIONS, { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
     const opened = store;

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { fromMajorUnits } from '../../../../libs/domain/src';
-import type { Line } from './importer';
+import type { Line } from './import-line';
 
 /** Bytes read so far, for progress bars over a file of known size. */
 export interface ByteCounter {

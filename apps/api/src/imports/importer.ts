@@ -10,7 +10,8 @@ import {
 } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion, fold, type EventMetadata, type EventStore, type NewEvent, type StreamAppend } from '../../../../libs/event-store/src';
 import { toErrorBody } from '../http/errors';
-import { nthEventId, type ParsedLine, type RejectedLine } from './import-line';
+import { nthEventId, type Line, type ParsedLine, type RejectedLine } from './import-line';
+
 import { lineParser, type ParsedBatch } from './line-parser';
 
 export interface ImportOptions {
@@ -39,13 +40,6 @@ export interface ImportSummary extends ImportProgress {
   eventsPerSecond: number;
   /** Up to `keepRejections` bad lines (the first found), in file order. */
   rejections: RejectedLine[];
-}
-
-export interface Line {
-  line: number;
-  text: string;
-  /** Set by a reader that could not make a command of this line (too long, not the format): the rule it broke. */
-  error?: string;
 }
 
 interface Customer {

@@ -7,7 +7,8 @@ import type { Config } from '../../../../libs/runtime/src';
 import { requestMetadata } from '../http/request-metadata';
 import { CONFIG, EVENT_STORE } from '../tokens';
 import { readLines } from './import-sources';
-import { Importer, type ImportSummary, type Line } from './importer';
+import type { Line } from './import-line';
+import { Importer, type ImportSummary } from './importer';
 
 export class RunImport {
   constructor(

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { InvalidInput } from '../../../../libs/domain/src';
 import { toErrorBody } from '../http/errors';
-import { isRejected, parseLine, type ParsedLine, type RejectedLine } from './import-line';
-import type { Line } from './importer';
+import { isRejected, parseLine, type Line, type ParsedLine, type RejectedLine } from './import-line';
 
 export interface ParsedBatch {
   parsed: ParsedLine[];
@@ -13,6 +12,23 @@ export interface ParsedBatch {
   lines: number;
 }
 
+/** What the parser thread sends back: the rejections, and which lines passed (their commands are rebuilt here). */
+interface Verdicts {
+  passed: number[];
+  rejected: RejectedLine[];
+}
+
+const validateBatch = (lines: Line[]): Verdicts => {
+  const verdicts: Verdicts = { passed: [], rejected: [] };
+  lines.forEach(({ line, text, error }, i) => {
+    const result = error ? { line, ...toErrorBody(new InvalidInput('line', error)) } : parseLine(text, line);
+    if (isRejected(result)) verdicts.rejected.push(result);
+    else verdicts.passed.push(i);
+  });
+  return verdicts;
+};
+
+/** Validates in the calling thread: one parse per line. */
 export const parseBatch = (lines: Line[]): ParsedBatch => {
   const batch: ParsedBatch = { parsed: [], rejected: [], lines: lines.length };
   for (const { line, text, error } of lines) {
@@ -22,6 +38,13 @@ export const parseBatch = (lines: Line[]): ParsedBatch => {
   }
   return batch;
 };
+
+// Sending parsed commands between threads (structured clone) costs more than parsing the JSON again.
+const rebuild = (lines: Line[], { passed, rejected }: Verdicts): ParsedBatch => ({
+  parsed: passed.map((i) => parseLine(lines[i].text, lines[i].line, false) as ParsedLine),
+  rejected,
+  lines: lines.length,
+});
 
 export interface LineParser {
   parse(lines: Line[]): Promise<ParsedBatch>;
@@ -38,25 +61,27 @@ export function lineParser(): LineParser {
   if (!existsSync(script)) return { parse: async (lines) => parseBatch(lines), close: async () => undefined };
   const worker = new Worker(script);
   worker.unref();
-  const waiting = new Map<number, { resolve: (batch: ParsedBatch) => void; reject: (error: Error) => void }>();
+  const waiting = new Map<number, { resolve: (verdicts: Verdicts) => void; reject: (error: Error) => void }>();
   let next = 0;
   const failAll = (error: Error): void => {
     for (const { reject } of waiting.values()) reject(error);
     waiting.clear();
   };
-  worker.on('message', ({ id, batch }: { id: number; batch: ParsedBatch }) => {
-    waiting.get(id)?.resolve(batch);
+  worker.on('message', ({ id, verdicts }: { id: number; verdicts: Verdicts }) => {
+    waiting.get(id)?.resolve(verdicts);
     waiting.delete(id);
   });
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`import line parser exited with code ${code}`)));
   return {
-    parse: (lines) =>
-      new Promise((resolve, reject) => {
+    parse: async (lines) => {
+      const verdicts = await new Promise<Verdicts>((resolve, reject) => {
         const id = next++;
         waiting.set(id, { resolve, reject });
         worker.postMessage({ id, lines });
-      }),
+      });
+      return rebuild(lines, verdicts);
+    },
     close: async () => {
       await worker.terminate();
     },
@@ -65,5 +90,5 @@ export function lineParser(): LineParser {
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  port.on('message', ({ id, lines }: { id: number; lines: Line[] }) => port.postMessage({ id, batch: parseBatch(lines) }));
+  port.on('message', ({ id, lines }: { id: number; lines: Line[] }) => port.postMessage({ id, verdicts: validateBatch(lines) }));
 }
