@@ -6,6 +6,7 @@ import { json } from 'express';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
+import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
 import { ImportsController, RunImportHandler } from './imports/imports.controller';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
 import type { Runtime } from '../../../libs/runtime/src';
@@ -18,7 +19,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, ImportsController, SystemController],
+      controllers: [CustomersController, ImportsController, ExportsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
@@ -26,6 +27,7 @@ class ApiModule {
         { provide: CONFIG, useValue: runtime.config },
         ExecuteCustomerCommandHandler,
         RunImportHandler,
+        ExportEventsHandler,
         ...CUSTOMER_QUERY_HANDLERS,
       ],
     };

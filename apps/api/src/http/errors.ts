@@ -1,7 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type ExceptionFilter, type ValidationError } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../../../../libs/domain/src';
-import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
+import { DuplicateEventId, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
 
 export interface ErrorBody {
   statusCode: number;
@@ -47,6 +47,11 @@ export function toErrorBody(error: unknown): ErrorBody {
     return body(409, `version conflict: ${error.message}`, { rule: 'version.expected', expectedVersion: error.expected, actualVersion: error.actual });
   }
   if (error instanceof DuplicateEventId) return body(409, error.message, { rule: 'event.id-unique' });
+  if (error instanceof UnknownEventSchema) {
+    // Not the caller's fault, but the operator must see which stored event this build cannot read.
+    logger.error(error.message);
+    return body(500, error.message, { rule: 'event.schema-known' });
+  }
   if (error instanceof UnstorableEvent) return body(400, error.message, { field: 'body', rule: 'must be text the database can store' });
   if (error instanceof HttpException) {
     const response = error.getResponse();

@@ -1,0 +1,64 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import type { Response } from 'express';
+import { START, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
+import { EVENT_STORE } from '../tokens';
+
+export class ExportQuery {
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{1,20}:\d{1,20}$/, { message: 'after must be a checkpoint from an earlier export line ("<number>:<number>")' })
+  after?: string;
+}
+
+export class ExportEvents {
+  constructor(readonly after: string) {}
+}
+
+const PAGE = 1000;
+
+@QueryHandler(ExportEvents)
+export class ExportEventsHandler implements IQueryHandler<ExportEvents, AsyncIterable<RecordedEvent[]>> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ after }: ExportEvents): Promise<AsyncIterable<RecordedEvent[]>> {
+    const store = this.store;
+    // The first page is read before anything is sent, so an unreadable log answers with an error status.
+    const first = await store.readAll(after, PAGE);
+    return (async function* () {
+      let page = first;
+      while (page.events.length) {
+        yield page.events;
+        page = await store.readAll(page.checkpoint, PAGE);
+      }
+    })();
+  }
+}
+
+@ApiTags('exports')
+@Controller('exports')
+export class ExportsController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get('events')
+  @ApiProduces('application/x-ndjson')
+  @ApiOperation({
+    summary: 'The whole log as newline-delimited JSON, in commit order, every event in its current schema',
+    description: 'Each line is one event with its checkpoint; pass the last one as ?after= to continue from there.',
+  })
+  async events(@Query() query: ExportQuery, @Res() res: Response): Promise<void> {
+    const pages: AsyncIterable<RecordedEvent[]> = await this.queries.execute(new ExportEvents(query.after ?? START));
+    res.status(200).type('application/x-ndjson');
+    try {
+      for await (const events of pages) {
+        if (!res.write(events.map((event) => JSON.stringify(event)).join('\n') + '\n')) await new Promise((resolve) => res.once('drain', resolve));
+      }
+      res.end();
+    } catch (error) {
+      // Headers are gone: cut the response short so a client never takes a partial export for a whole one.
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
