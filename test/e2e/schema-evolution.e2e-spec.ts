@@ -35,7 +35,8 @@ const history = (v1: boolean): NewEvent[] => {
 };
 
 const raw = (t: TestApp): EventStore => (t.runtime.store as SchemaAwareEventStore).inner;
-const withoutStorageDetails = ({ recordedAt: _r, checkpoint: _c, globalPosition: _g, ...event }: Record<string, unknown>) => event;
+const withoutStorageDetails = ({ recordedAt: _r, checkpoint: _c, globalPosition: _g, ...event }: Record<string, unknown>) =>
+  event as { type: string; schemaVersion: number; data: Record<string, unknown> };
 
 const caughtUp = async (t: TestApp): Promise<void> => {
   const deadline = Date.now() + 15_000;
