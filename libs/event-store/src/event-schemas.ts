@@ -90,10 +90,18 @@ export class SchemaAwareEventStore implements EventStore {
 
   private readonly read = (event: RecordedEvent): RecordedEvent => upcast(this.schemas, event);
 
+  /** Stamped metadata per original metadata object and version: a bulk import shares one object across its events. */
+  private readonly stamped = new WeakMap<object, Map<number, NewEvent['metadata']>>();
+
   private readonly stamp = (event: NewEvent): NewEvent => {
     const version = Object.hasOwn(this.schemas.current, event.type) ? this.schemas.current[event.type] : undefined;
     if (version === undefined) throw new Error(`cannot write event ${event.eventId}: unknown event type "${event.type}"`);
-    return { ...event, metadata: { ...event.metadata, schemaVersion: version } };
+    if (event.metadata.schemaVersion === version) return event;
+    let versions = this.stamped.get(event.metadata);
+    if (!versions) this.stamped.set(event.metadata, (versions = new Map()));
+    let metadata = versions.get(version);
+    if (!metadata) versions.set(version, (metadata = { ...event.metadata, schemaVersion: version }));
+    return { ...event, metadata };
   };
 }
 

@@ -73,9 +73,9 @@ const reject = (line: number, error: unknown): RejectedLine => ({ line, ...toErr
 /**
  * Validates a line exactly as the API validates the request, in the same order: the DTO (ValidationPipe), then
  * the ids the API takes from the path; occurredAt and customerId are then checked by the domain's decide, as for
- * the API. `validate: false` only builds the command of a line already validated (on the parser thread).
+ * the API. Given the `validatedAs` event id the parser thread found, it only builds the command of that line.
  */
-export function parseLine(text: string, line: number, validate = true): ParsedLine | RejectedLine {
+export function parseLine(text: string, line: number, validatedAs?: string): ParsedLine | RejectedLine {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -91,7 +91,7 @@ export function parseLine(text: string, line: number, validate = true): ParsedLi
       ids[field] = body[field] as string;
       delete body[field];
     }
-    if (validate) {
+    if (validatedAs === undefined) {
       if (tooDeep(value)) throw new InvalidInput('line', 'must nest at most 32 levels');
       if (!dto) throw new InvalidInput('type', `must be one of ${TYPES}`);
       if (body.occurredAt === undefined) throw new InvalidInput('occurredAt', 'is required in an import');
@@ -103,7 +103,7 @@ export function parseLine(text: string, line: number, validate = true): ParsedLi
       checkId('customerId', customerId);
       for (const field of pathIds) checkId(field, ids[field]);
     }
-    const first = (eventId as string | undefined)?.toLowerCase() ?? uuidFrom(text.trim());
+    const first = validatedAs ?? (eventId as string | undefined)?.toLowerCase() ?? uuidFrom(text.trim());
     const { occurredAt, ...data } = body as Record<string, unknown> & { occurredAt: string };
     // The API defaults a missing interactionId to a fresh UUID; an import derives it, so a re-import matches.
     if (type === 'LogInteraction' && data.interactionId === undefined) data.interactionId = first;

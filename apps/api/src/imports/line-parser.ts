@@ -12,18 +12,22 @@ export interface ParsedBatch {
   lines: number;
 }
 
-/** What the parser thread sends back: the rejections, and which lines passed (their commands are rebuilt here). */
+/** What the parser thread sends back: the rejections, and which lines passed with their first event id. */
 interface Verdicts {
   passed: number[];
+  eventIds: string[];
   rejected: RejectedLine[];
 }
 
 const validateBatch = (lines: Line[]): Verdicts => {
-  const verdicts: Verdicts = { passed: [], rejected: [] };
+  const verdicts: Verdicts = { passed: [], eventIds: [], rejected: [] };
   lines.forEach(({ line, text, error }, i) => {
     const result = error ? { line, ...toErrorBody(new InvalidInput('line', error)) } : parseLine(text, line);
     if (isRejected(result)) verdicts.rejected.push(result);
-    else verdicts.passed.push(i);
+    else {
+      verdicts.passed.push(i);
+      verdicts.eventIds.push(result.eventId);
+    }
   });
   return verdicts;
 };
@@ -40,8 +44,8 @@ export const parseBatch = (lines: Line[]): ParsedBatch => {
 };
 
 // Sending parsed commands between threads (structured clone) costs more than parsing the JSON again.
-const rebuild = (lines: Line[], { passed, rejected }: Verdicts): ParsedBatch => ({
-  parsed: passed.map((i) => parseLine(lines[i].text, lines[i].line, false) as ParsedLine),
+const rebuild = (lines: Line[], { passed, eventIds, rejected }: Verdicts): ParsedBatch => ({
+  parsed: passed.map((i, n) => parseLine(lines[i].text, lines[i].line, eventIds[n]) as ParsedLine),
   rejected,
   lines: lines.length,
 });
