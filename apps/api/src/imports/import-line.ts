@@ -73,9 +73,9 @@ const reject = (line: number, error: unknown): RejectedLine => ({ line, ...toErr
 /**
  * Validates a line exactly as the API validates the request, in the same order: the DTO (ValidationPipe), then
  * the ids the API takes from the path; occurredAt and customerId are then checked by the domain's decide, as for
- * the API. Given the `validatedAs` event id the parser thread found, it only builds the command of that line.
+ * the API.
  */
-export function parseLine(text: string, line: number, validatedAs?: string): ParsedLine | RejectedLine {
+export function parseLine(text: string, line: number): ParsedLine | RejectedLine {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -84,34 +84,41 @@ export function parseLine(text: string, line: number, validatedAs?: string): Par
   }
   try {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInput('line', 'must be one JSON object');
+    if (tooDeep(value)) throw new InvalidInput('line', 'must nest at most 32 levels');
     const { type, customerId, eventId, ...body } = value as Record<string, unknown>;
-    const { dto, pathIds = [] } = Object.hasOwn(COMMANDS, type as string) ? COMMANDS[type as CustomerCommandType] : { dto: undefined };
-    const ids: Record<string, string> = {};
-    for (const field of pathIds) {
-      ids[field] = body[field] as string;
-      delete body[field];
+    if (typeof type !== 'string' || !Object.hasOwn(COMMANDS, type)) throw new InvalidInput('type', `must be one of ${TYPES}`);
+    const { dto, pathIds = [] } = COMMANDS[type as CustomerCommandType];
+    if (body.occurredAt === undefined) throw new InvalidInput('occurredAt', 'is required in an import');
+    if (eventId !== undefined && (typeof eventId !== 'string' || !UUID.test(eventId))) throw new InvalidInput('eventId', 'must be a UUID');
+    const ids = pathIds.map((field) => [field, body[field]] as const);
+    for (const [field] of ids) delete body[field];
+    if (!quickValid(dto, body)) {
+      const errors = validateSync(plainToInstance(dto, body), { whitelist: true, forbidNonWhitelisted: true });
+      if (errors.length) throw validationException(errors);
     }
-    if (validatedAs === undefined) {
-      if (tooDeep(value)) throw new InvalidInput('line', 'must nest at most 32 levels');
-      if (!dto) throw new InvalidInput('type', `must be one of ${TYPES}`);
-      if (body.occurredAt === undefined) throw new InvalidInput('occurredAt', 'is required in an import');
-      if (eventId !== undefined && (typeof eventId !== 'string' || !UUID.test(eventId))) throw new InvalidInput('eventId', 'must be a UUID');
-      if (!quickValid(dto, body)) {
-        const errors = validateSync(plainToInstance(dto, body), { whitelist: true, forbidNonWhitelisted: true });
-        if (errors.length) throw validationException(errors);
-      }
-      checkId('customerId', customerId);
-      for (const field of pathIds) checkId(field, ids[field]);
-    }
-    const first = validatedAs ?? (eventId as string | undefined)?.toLowerCase() ?? uuidFrom(text.trim());
-    const { occurredAt, ...data } = body as Record<string, unknown> & { occurredAt: string };
-    // The API defaults a missing interactionId to a fresh UUID; an import derives it, so a re-import matches.
-    if (type === 'LogInteraction' && data.interactionId === undefined) data.interactionId = first;
-    const command = { type, customerId, occurredAt, data: { ...data, ...ids } } as CustomerCommand;
-    return { line, command, eventId: first };
+    checkId('customerId', customerId);
+    for (const [field, id] of ids) checkId(field, id);
+    return commandOf(text, line, (eventId as string | undefined)?.toLowerCase() ?? uuidFrom(text.trim()));
   } catch (error) {
     return reject(line, error);
   }
+}
+
+/**
+ * The command of a line parseLine accepted: the line minus type, customerId, eventId and occurredAt is the
+ * command's data (the ids the API takes from the path stay in it). Also used to rebuild, without validating
+ * again, the commands of lines the parser thread accepted: cheaper than cloning them across threads.
+ */
+export function commandOf(text: string, line: number, eventId: string): ParsedLine {
+  const value = JSON.parse(text) as Record<string, unknown>;
+  const { type, customerId, occurredAt } = value;
+  delete value.type;
+  delete value.customerId;
+  delete value.eventId;
+  delete value.occurredAt;
+  // The API defaults a missing interactionId to a fresh UUID; an import derives it, so a re-import matches.
+  if (type === 'LogInteraction' && value.interactionId === undefined) value.interactionId = eventId;
+  return { line, command: { type, customerId, occurredAt, data: value } as CustomerCommand, eventId };
 }
 
 export const isRejected = (parsed: ParsedLine | RejectedLine): parsed is RejectedLine => 'statusCode' in parsed;

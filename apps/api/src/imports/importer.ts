@@ -96,7 +96,7 @@ export class Importer {
   }
 
   async run(lines: AsyncIterable<Line>): Promise<ImportSummary> {
-    const batchSize = this.options.batchSize ?? 5000;
+    const batchSize = this.options.batchSize ?? 10_000;
     const parser = lineParser();
     let writing: Promise<Failed | null> = Promise.resolve(null);
     const parsing: Promise<ParsedBatch>[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { InvalidInput } from '../../../../libs/domain/src';
 import { toErrorBody } from '../http/errors';
-import { isRejected, parseLine, type Line, type ParsedLine, type RejectedLine } from './import-line';
+import { commandOf, isRejected, parseLine, type Line, type ParsedLine, type RejectedLine } from './import-line';
 
 export interface ParsedBatch {
   parsed: ParsedLine[];
@@ -45,7 +45,7 @@ export const parseBatch = (lines: Line[]): ParsedBatch => {
 
 // Sending parsed commands between threads (structured clone) costs more than parsing the JSON again.
 const rebuild = (lines: Line[], { passed, eventIds, rejected }: Verdicts): ParsedBatch => ({
-  parsed: passed.map((i, n) => parseLine(lines[i].text, lines[i].line, eventIds[n]) as ParsedLine),
+  parsed: passed.map((i, n) => commandOf(lines[i].text, lines[i].line, eventIds[n])),
   rejected,
   lines: lines.length,
 });

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import * as dtos from '../customers/customer.dtos';
-import { quickValid } from './quick-validation';
+import { quickValid, type DtoClass } from './quick-validation';
 
 /** One valid body per command DTO. */
-const SAMPLES: [Function, Record<string, unknown>][] = [
+const SAMPLES: [DtoClass, Record<string, unknown>][] = [
   [dtos.RegisterCustomerDto, { name: 'Ana', email: 'ana@example.com', phone: '+30 210 1234567', birthDate: '1990-01-01', timeZone: 'Europe/Athens', language: 'el', preferredChannel: 'email', marketingConsent: true, tags: ['family'], occurredAt: '2024-01-01T10:00:00Z' }],
   [dtos.UpdateCustomerDto, { name: 'Ana B', tags: [], marketingConsent: false }],
   [dtos.BookTripDto, { bookingId: 'b-1', destination: { country: 'GR', city: 'Chania' }, departureDate: '2024-07-01', returnDate: '2024-07-08', amount: { value: 1000, currency: 'EUR' }, travellers: 2, productType: 'package', channel: 'web' }],
@@ -21,7 +21,7 @@ const SAMPLES: [Function, Record<string, unknown>][] = [
 
 const BAD_VALUES: unknown[] = [undefined, null, '', ' ', 0, -1, 1.5, 1001, 11, 2 ** 53, 'x'.repeat(2001), [], ['a', 1], {}, { value: 1 }, true, 'yes', '2024-13-01T00:00:00Z', 'sometimes', [{}], Array(51).fill('t')];
 
-const classValidatorErrors = (dto: Function, body: Record<string, unknown>) =>
+const classValidatorErrors = (dto: DtoClass, body: Record<string, unknown>) =>
   validateSync(plainToInstance(dto as new () => object, body), { whitelist: true, forbidNonWhitelisted: true });
 
 /** Every sample with each property (and each nested property) replaced by each bad value, removed, or joined by an unknown key. */

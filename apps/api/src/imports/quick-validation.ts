@@ -12,8 +12,10 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
  */
 
 type Check = (object: Record<string, unknown>) => boolean;
+/** A DTO class, as class-validator keys its metadata. */
+export type DtoClass = abstract new (...args: never[]) => object;
 const storage = getMetadataStorage();
-const compiled = new Map<Function, Check>();
+const compiled = new Map<DtoClass, Check>();
 
 const constraintCheck = (metadata: ValidationMetadata, property: string): ((object: Record<string, unknown>, value: unknown) => boolean) => {
   const constraints = storage.getTargetValidatorConstraints(metadata.constraintCls);
@@ -30,7 +32,7 @@ const constraintCheck = (metadata: ValidationMetadata, property: string): ((obje
   };
 };
 
-function compile(cls: Function): Check {
+function compile(cls: DtoClass): Check {
   const known = compiled.get(cls);
   if (known) return known;
   const grouped = storage.groupByPropertyName(storage.getTargetValidationMetadatas(cls, '', false, false));
@@ -44,14 +46,14 @@ function compile(cls: Function): Check {
     if (metadatas.some((m) => ![ValidationTypes.CONDITIONAL_VALIDATION, ValidationTypes.CUSTOM_VALIDATION, ValidationTypes.NESTED_VALIDATION].includes(m.type))) {
       modelled = false;
     }
-    const nestedType: unknown = Reflect.getMetadata('design:type', (cls as { prototype: object }).prototype, property);
+    const nestedType: unknown = Reflect.getMetadata('design:type', cls.prototype, property);
     if (nested && typeof nestedType !== 'function') modelled = false;
     checks.push((object) => {
       const value = object[property];
       if (!conditions.every((m) => (m.constraints[0] as (o: object, v: unknown) => boolean)(object, value))) return true;
       if (!customs.every((check) => check(object, value))) return false;
       if (!nested || value === undefined) return true;
-      return isPlainObject(value) && quickValid(nestedType as Function, value);
+      return isPlainObject(value) && quickValid(nestedType as DtoClass, value);
     });
   }
   const check: Check = modelled
@@ -65,4 +67,4 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 
 /** True only when class-validator with whitelist + forbidNonWhitelisted would find nothing wrong with `object`. */
-export const quickValid = (cls: Function, object: Record<string, unknown>): boolean => compile(cls)(object);
+export const quickValid = (cls: DtoClass, object: Record<string, unknown>): boolean => compile(cls)(object);
