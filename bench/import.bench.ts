@@ -1,7 +1,7 @@
 /**
  * Bulk import benchmark (issue 3): `npm run bench` (after the event-store benchmark) or `npm run bench:import`.
  * Imports a generated ndjson file of BENCH_IMPORT_EVENTS events (default 1,000,000) into a fresh PostgreSQL
- * event store, BENCH_IMPORT_RUNS times (default 3), interleaved with the raw baseline: COPY of the same number
+ * event store, BENCH_IMPORT_RUNS times (default 3, after one warm-up run), interleaved with the raw baseline: COPY of the same number
  * of rows, read from a file of ready-made rows, into a table shaped exactly like the events table.
  */
 import { once } from 'node:events';
@@ -99,7 +99,8 @@ async function main(): Promise<void> {
       const rawRates: number[] = [];
       const importRates: number[] = [];
       const peaks: number[] = [];
-      for (let run = 1; run <= RUNS; run++) {
+      // Run 0 warms up (JIT, the server's caches and files) and is not counted.
+      for (let run = 0; run <= RUNS; run++) {
         await pool.query(`TRUNCATE ${RAW_TABLE}, event_store.events`);
         await pool.query('CHECKPOINT');
         let started = performance.now();
@@ -110,9 +111,11 @@ async function main(): Promise<void> {
           client.release();
         }
         const rawRate = (customers * EVENTS_PER_CUSTOMER) / ((performance.now() - started) / 1000);
-        rawRates.push(rawRate);
-        log(`run ${run}: raw COPY ${fmt(rawRate)} rows/s`);
+        if (run > 0) rawRates.push(rawRate);
+        log(`run ${run}${run === 0 ? ' (warm-up)' : ''}: raw COPY ${fmt(rawRate)} rows/s`);
 
+        // The import starts from the state the raw COPY started from: both tables empty, right after a checkpoint.
+        await pool.query(`TRUNCATE ${RAW_TABLE}, event_store.events`);
         await pool.query('CHECKPOINT');
         const rssBefore = process.memoryUsage().rss;
         let peak = rssBefore;
@@ -132,8 +135,8 @@ async function main(): Promise<void> {
         const cpuAfter = cpuSample(database.postmasterPid);
         if (summary.events !== customers * EVENTS_PER_CUSTOMER || summary.rejected) throw new Error(`import incomplete: ${JSON.stringify({ ...summary, rejections: summary.rejections.slice(0, 3) })}`);
         const rate = summary.events / seconds;
-        importRates.push(rate);
-        peaks.push(peak - rssBefore);
+        if (run > 0) importRates.push(rate);
+        if (run > 0) peaks.push(peak - rssBefore);
         const perEvent = (us: number) => fmt(us / summary.events, 1);
         const server = serverCpuBetween(cpuBefore, cpuAfter);
         log(`run ${run}: CPU per event: client (both threads) ${perEvent((cpuAfter.client - cpuBefore.client) * 1e6)} µs, server ${server === null ? 'n/a' : perEvent(server * 1e6)} µs`);
