@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { START, WrongExpectedVersion, compareCheckpoints, type RecordedEvent } from '../event-store.port';
-import { PostgresEventStore } from './postgres-event-store';
+import { PostgresEventStore, READ_STREAMS_SQL, STREAM_VERSIONS_SQL } from './postgres-event-store';
 import { migrate } from './migrate';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
@@ -157,6 +157,43 @@ describe('appendBatch', () => {
       expect((await store.readStream(id)).map((e) => e.type)).toEqual(['X']);
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('reading many streams at once', () => {
+  it('probes the index per stream even when the statistics still describe an empty log', async () => {
+    const fresh = await createTestDatabase();
+    const other = new PostgresEventStore({ connectionString: fresh.url });
+    try {
+      await other.migrate();
+      await other.pool.query('ANALYZE event_store.events');
+      await other.pool.query(
+        `INSERT INTO event_store.events (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at)
+         SELECT 'customer-' || (n / 10), n % 10 + 1, gen_random_uuid(), 'A', 1, '{}', '{}', now() FROM generate_series(0, 49999) n`,
+      );
+      const ids = Array.from({ length: 1000 }, (_, i) => `customer-${i * 5}`);
+      const scansOfEvents = async (sql: string): Promise<string[]> => {
+        const { rows } = await other.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, [ids]);
+        const nodes: string[] = [];
+        const walk = (node: Record<string, unknown>): void => {
+          if (node['Relation Name'] === 'events') nodes.push(String(node['Node Type']));
+          for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+        };
+        walk(rows[0]['QUERY PLAN'][0].Plan);
+        return nodes;
+      };
+      for (const sql of [STREAM_VERSIONS_SQL, READ_STREAMS_SQL]) {
+        const scans = await scansOfEvents(sql);
+        expect(scans.length).toBeGreaterThan(0);
+        expect(scans.filter((scan) => scan === 'Seq Scan')).toEqual([]);
+      }
+      const histories = await other.readStreams(['customer-7', 'customer-4999', 'customer-none']);
+      expect([...histories.keys()]).toEqual(['customer-7', 'customer-4999']);
+      expect(histories.get('customer-7')!.map((e) => e.streamPosition)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    } finally {
+      await other.close();
+      await fresh.drop();
     }
   });
 });

@@ -93,6 +93,13 @@ const appendMany = (streamId: string, expected: ExpectedVersion, events: NewEven
   ],
 });
 
+// Several streams at once: one index probe per stream, whatever the statistics say. Planned while the log was
+// empty (as at the start of an import), "stream_id = ANY(...)" became a scan of the whole table for every batch.
+export const STREAM_VERSIONS_SQL = `SELECT s.id AS stream_id, (SELECT max(e.stream_position) FROM event_store.events e WHERE e.stream_id = s.id) AS version
+  FROM unnest($1::text[]) AS s(id)`;
+export const READ_STREAMS_SQL = `SELECT e.* FROM unnest($1::text[]) AS s(id)
+  CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = s.id ORDER BY stream_position) e`;
+
 /** COPY's text format: backslash, tab, newline and carriage return are escaped; JSON text holds no raw control characters. */
 const copyText = (value: string): string => (/[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value);
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
@@ -185,13 +192,7 @@ export class PostgresEventStore implements EventStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // One index probe per stream, whatever the statistics say: planned on a log that was empty when the import
-      // started, "= ANY(...) GROUP BY" became a scan of the whole table for every batch.
-      const { rows } = await client.query<{ stream_id: string; version: string | null }>(
-        `SELECT s.id AS stream_id, (SELECT max(e.stream_position) FROM event_store.events e WHERE e.stream_id = s.id) AS version
-           FROM unnest($1::text[]) AS s(id)`,
-        [appends.map((append) => append.streamId)],
-      );
+      const { rows } = await client.query<{ stream_id: string; version: string | null }>(STREAM_VERSIONS_SQL, [appends.map((append) => append.streamId)]);
       const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version ?? 0)]));
       const starts = appends.map(({ streamId, expectedVersion: expected, events }) => {
         const current = versions.get(streamId) ?? 0;
@@ -234,12 +235,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
-    // Per-stream index scans (see appendBatch): never a scan of the whole log.
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT e.* FROM unnest($1::text[]) AS s(id)
-         CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = s.id ORDER BY stream_position) e`,
-      [streamIds],
-    );
+    const { rows } = await this.pool.query<EventRow>(READ_STREAMS_SQL, [streamIds]);
     const histories = new Map<string, RecordedEvent[]>();
     for (const row of rows) {
       const history = histories.get(row.stream_id) ?? [];
