@@ -18,6 +18,8 @@ import { CUSTOMER_EVENT_SCHEMAS } from '../libs/domain/src';
 import { PostgresEventStore, SchemaAwareEventStore } from '../libs/event-store/src';
 import { readLines } from '../apps/api/src/imports/import-sources';
 import { Importer } from '../apps/api/src/imports/importer';
+import { Projector } from '../libs/projection-engine/src';
+import { PROJECTIONS } from '../projections';
 import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, withBenchDatabase } from './bench-support';
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
@@ -147,6 +149,24 @@ async function main(): Promise<void> {
       const rerun = (performance.now() - started) / 1000;
       log(`re-import of the same file: ${fmt(again.duplicates)} duplicates skipped, ${again.events} events written, ${rerun.toFixed(1)} s (${fmt(again.linesRead / rerun)} lines/s)`);
 
+      // What the engine does after an import: every projection catches up on the imported log, batch after batch.
+      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), PROJECTIONS, { batchSize: 1000 });
+      await projector.migrate();
+      const catchUps: string[] = [];
+      for (const { name } of PROJECTIONS) {
+        const begun = performance.now();
+        let next = 0;
+        const caught = await projector.catchUp(name, (processed) => {
+          if (processed >= next) {
+            log(`  ${name}: ${fmt(processed)} events projected`);
+            next += 250_000;
+          }
+        });
+        const secs = (performance.now() - begun) / 1000;
+        catchUps.push(`${name} ${fmt(caught / secs)} events/s (${fmt(caught)} events in ${secs.toFixed(1)} s, batches of 1,000)`);
+        log(`projection catch-up: ${catchUps[catchUps.length - 1]}`);
+      }
+
       const importMedian = median(importRates);
       const rawMedian = median(rawRates);
       console.log(`\nBulk import of ${fmt(customers * EVENTS_PER_CUSTOMER)} events, ${RUNS} runs (median [min-max])`);
@@ -155,6 +175,7 @@ async function main(): Promise<void> {
       console.log(`  ratio       ${fmt((importMedian / rawMedian) * 100, 1)} % of raw COPY`);
       console.log(`  memory      RSS grew by at most ${fmt(median(peaks) / 2 ** 20)} MiB (median of runs)`);
       console.log(`  re-import   ${fmt(again.duplicates)} duplicates, ${again.events} events written, ${rerun.toFixed(1)} s`);
+      for (const line of catchUps) console.log(`  catch-up    ${line}`);
       await store.close();
       await pool.end();
     });
