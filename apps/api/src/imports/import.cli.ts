@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     const importer = new Importer(runtime.store, {
       batchSize: args.batchSize,
       metadata: { actor: { id: `cli:${userInfo().username}`, role: 'import' } },
-      onRejected: (r) => process.stdout.write(`line ${r.line}: ${r.statusCode} ${r.field ?? r.rule ?? ''}: ${r.message}\n`),
+      // The message names the field and the rule, as the API's error does.
+      onRejected: (r) => process.stdout.write(`line ${r.line} (${r.statusCode}): ${r.message}\n`),
       onProgress: progressReporter(size, read),
     });
     const summary = await importer.run(args.format === 'cdnow' ? cdnowCommands(lines) : lines);
