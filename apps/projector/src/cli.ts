@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, openRuntime } from '../../../libs/runtime/src';
+import { exitWith, withRuntime } from '../../../libs/runtime/src';
 
 const USAGE = `usage: npm run projections -- <command>
   status              each projection's position, lag and rate
@@ -13,11 +13,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const runtime = await openRuntime(loadConfig(), (line) => console.error(line));
-  // Ctrl-C during a rebuild rolls its transaction back; stop the embedded database (if this process started it).
-  process.once('SIGINT', () => void runtime.close().finally(() => process.exit(130)));
-  process.once('SIGTERM', () => void runtime.close().finally(() => process.exit(143)));
-  try {
+  // Ctrl-C during a rebuild rolls its transaction back.
+  return withRuntime(async (runtime) => {
     if (command === 'status') {
       console.table(await runtime.projector.status());
       return 0;
@@ -37,15 +34,7 @@ async function main(argv: string[]): Promise<number> {
     const processed = command === 'rebuild' ? await runtime.projector.rebuild(name, progress) : await runtime.projector.catchUp(name, progress);
     console.log(`${name}: ${command} done, ${processed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)));

@@ -135,6 +135,10 @@ export const checkExpectedVersion = (expected: ExpectedVersion): void => {
   if (!valid) throw new RangeError(`expected version must be a non-negative integer, 'any', 'no_stream' or 'stream_exists'; got ${String(expected)}`);
 };
 
+/** Whether a stream at version `current` fails the expectation: the one rule every adapter applies on its side. */
+export const versionConflicts = (expected: ExpectedVersion, current: number): boolean =>
+  (expected === 'no_stream' && current !== 0) || (expected === 'stream_exists' && current === 0) || (typeof expected === 'number' && current !== expected);
+
 export const compareCheckpoints = (a: Checkpoint, b: Checkpoint): number => {
   const [ax, ap] = a.split(':').map(BigInt);
   const [bx, bp] = b.split(':').map(BigInt);

@@ -4,6 +4,7 @@ import {
   DuplicateEventId,
   WrongExpectedVersion,
   checkExpectedVersion,
+  versionConflicts,
   compareCheckpoints,
   type AppendResult,
   type Checkpoint,
@@ -73,11 +74,7 @@ export class InMemoryEventStore implements EventStore {
 
   private write(streamId: string, events: NewEvent[], expected: ExpectedVersion, transactionId: number): number {
     const current = this.log.filter((event) => event.streamId === streamId).length;
-    const wrong =
-      (expected === 'no_stream' && current !== 0) ||
-      (expected === 'stream_exists' && current === 0) ||
-      (typeof expected === 'number' && current !== expected);
-    if (wrong) throw new WrongExpectedVersion(streamId, expected, current);
+    if (versionConflicts(expected, current)) throw new WrongExpectedVersion(streamId, expected, current);
     const recordedAt = new Date().toISOString();
     events.forEach((event, i) => {
       const globalPosition = this.log.length + 1;

@@ -1,3 +1,4 @@
 export * from './config';
 export * from './runtime';
 export * from './shutdown';
+export * from './command-line';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { ConfigError, loadConfig, openRuntime } from '../../../../libs/runtime/src';
+import { exitWith, withRuntime } from '../../../../libs/runtime/src';
 import { cdnowCommands, readLines, type ByteCounter } from './import-sources';
 import { Importer, type ImportProgress } from './importer';
 
@@ -63,14 +63,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cannot read ${args.file}: ${(error as Error).message}`);
     return 2;
   }
-  const config = loadConfig();
-  const runtime = await openRuntime(config, (line) => console.error(line));
   // Ctrl-C: the batch in flight rolls back; everything committed before stays, and a re-run skips it.
-  process.once('SIGINT', () => void runtime.close().finally(() => process.exit(130)));
-  process.once('SIGTERM', () => void runtime.close().finally(() => process.exit(143)));
-  try {
+  return withRuntime(async (runtime) => {
     const read: ByteCounter = { bytes: 0 };
-    const lines = readLines(createReadStream(args.file, { highWaterMark: 1 << 20 }), config.bodyLimitBytes, read);
+    const lines = readLines(createReadStream(args.file, { highWaterMark: 1 << 20 }), runtime.config.bodyLimitBytes, read);
     const importer = new Importer(runtime.store, {
       batchSize: args.batchSize,
       metadata: { actor: { id: `cli:${userInfo().username}`, role: 'import' } },
@@ -86,15 +82,7 @@ async function main(argv: string[]): Promise<number> {
     );
     console.log('Projections catch up in the running engine (npm start); GET /projections shows their progress.');
     return summary.rejected > 0 ? 1 : 0;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+exitWith(main(process.argv.slice(2)));

@@ -29,6 +29,7 @@ import {
   type RecordedEvent,
   type StreamAppend,
   type SubscribeOptions,
+  versionConflicts,
 } from '../event-store.port';
 import { catchUp } from './catch-up-subscription';
 import {
@@ -43,7 +44,6 @@ import {
   toExpectedRevision,
   toReadPosition,
   toRecordedEvent,
-  versionConflicts,
   versionOf,
 } from './eventstoredb-mapping';
 

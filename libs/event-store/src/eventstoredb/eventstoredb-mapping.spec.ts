@@ -1,5 +1,5 @@
 import type { RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
-import { START, UnstorableEvent, compareCheckpoints, type NewEvent, type ReadStreamOptions, type RecordedEvent } from '../event-store.port';
+import { START, UnstorableEvent, compareCheckpoints, versionConflicts, type NewEvent, type ReadStreamOptions, type RecordedEvent } from '../event-store.port';
 import {
   isAppEvent,
   placeInPlan,
@@ -10,7 +10,6 @@ import {
   toExpectedRevision,
   toReadPosition,
   toRecordedEvent,
-  versionConflicts,
   versionOf,
 } from './eventstoredb-mapping';
 

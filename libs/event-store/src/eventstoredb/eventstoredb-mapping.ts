@@ -52,10 +52,6 @@ export const toExpectedRevision = (expected: ExpectedVersion): AppendExpectedRev
 /** The stream version a WrongExpectedVersionError reports: 0 for no stream. */
 export const versionOf = (current: CurrentRevision): number => (current === NO_STREAM ? 0 : Number(current) + 1);
 
-/** The same rule the PostgreSQL and in-memory adapters apply, for checks made on this side. */
-export const versionConflicts = (expected: ExpectedVersion, current: number): boolean =>
-  (expected === 'no_stream' && current !== 0) || (expected === 'stream_exists' && current === 0) || (typeof expected === 'number' && current !== expected);
-
 export const toCheckpoint = (position: Position): Checkpoint => `${position.commit}:${position.prepare}`;
 
 /** START reads from the beginning; any other checkpoint reads from that event (inclusive: callers skip it). */

@@ -8,6 +8,7 @@ import {
   UnstorableEvent,
   WrongExpectedVersion,
   checkExpectedVersion,
+  versionConflicts,
   parseCheckpoint,
   type AppendResult,
   type Checkpoint,
@@ -196,11 +197,7 @@ export class PostgresEventStore implements EventStore {
       const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version ?? 0)]));
       const starts = appends.map(({ streamId, expectedVersion: expected, events }) => {
         const current = versions.get(streamId) ?? 0;
-        const wrong =
-          (expected === 'no_stream' && current !== 0) ||
-          (expected === 'stream_exists' && current === 0) ||
-          (typeof expected === 'number' && current !== expected);
-        if (wrong) throw new WrongExpectedVersion(streamId, expected, current);
+        if (versionConflicts(expected, current)) throw new WrongExpectedVersion(streamId, expected, current);
         versions.set(streamId, current + events.length);
         return current;
       });
