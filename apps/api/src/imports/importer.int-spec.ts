@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../../../../libs/event-store/src';
 import { CUSTOMER_EVENT_SCHEMAS } from '../../../../libs/domain/src';
@@ -146,6 +146,14 @@ describe('bulk import', () => {
       { type: 'TripDeparted', n: 6696, customers: 2357 },
       { type: 'TripReturned', n: 6696, customers: 2357 },
     ]);
+    // Every one of the file's 6,919 transactions is in some booking: the cents add up to the file's dollar total.
+    const rows = readFileSync(`${__dirname}/../../../../test/fixtures/cdnow/CDNOW_sample.txt`, 'utf8').trim().split(/\r?\n/);
+    expect(rows).toHaveLength(6919);
+    const fileCents = rows.reduce((sum, row) => sum + Math.round(Number(row.trim().split(/\s+/)[4]) * 100), 0);
+    const stored = await raw.pool.query(
+      `SELECT sum((data->'amount'->>'value')::bigint)::bigint AS cents FROM event_store.events WHERE stream_id LIKE 'customer-cdnow-%' AND type = 'TripBooked'`,
+    );
+    expect(Number(stored.rows[0].cents)).toBe(fileCents);
     // The file's first customer; then one with two transactions on one day (1997-01-13: $166.89 + $60.25).
     const four = await store.readStream('customer-cdnow-4');
     expect(four.filter((e) => e.type === 'TripBooked').map((e) => [e.data.departureDate, e.data.amount])).toEqual([
