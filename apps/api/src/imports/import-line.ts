@@ -46,6 +46,8 @@ export interface Line {
   text: string;
   /** Set by a reader that could not make a command of this line (too long, not the format): the rule it broke. */
   error?: string;
+  /** Input bytes up to and including this line, when the reader knows them (for progress against a file size). */
+  end?: number;
 }
 
 export interface ParsedLine {

@@ -2,27 +2,24 @@ import { StringDecoder } from 'node:string_decoder';
 import { fromMajorUnits } from '../../../../libs/domain/src';
 import type { Line } from './import-line';
 
-/** Bytes read so far, for progress bars over a file of known size. */
-export interface ByteCounter {
-  bytes: number;
-}
-
 /**
  * Splits a byte stream into numbered lines without holding more than one line: a line longer than `maxBytes`
  * comes out with an error instead of its text (the rest of it is skipped). Blank lines are skipped but counted.
+ * Each line carries `end`, the input bytes up to and including it, so progress can be shown against a file size.
  */
-export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes: number, counter?: ByteCounter): AsyncGenerator<Line> {
+export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<Line> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let skipping = false;
   let line = 0;
+  let consumed = 0;
   const emit = function* (text: string, tooLong: boolean): Generator<Line> {
     line++;
-    if (tooLong) yield { line, text: '', error: `must be at most ${maxBytes} characters long` };
-    else if (text.trim() !== '') yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text };
+    consumed += Buffer.byteLength(text) + 1;
+    if (tooLong) yield { line, text: '', error: `must be at most ${maxBytes} characters long`, end: consumed };
+    else if (text.trim() !== '') yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text, end: consumed };
   };
   for await (const chunk of input) {
-    if (counter) counter.bytes += chunk.length;
     let text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
@@ -33,6 +30,7 @@ export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes
     text = text.slice(start);
     if (text.length > maxBytes) {
       skipping = true;
+      consumed += Buffer.byteLength(text);
       text = '';
     }
     pending = text;
@@ -51,14 +49,16 @@ const CDNOW_DATE = /^(\d{4})(\d{2})(\d{2})$/;
  */
 export async function* cdnowCommands(lines: AsyncIterable<Line>): AsyncGenerator<Line> {
   let customer: string | undefined;
-  let day: { line: number; date: string; cents: number } | undefined;
+  let day: { line: number; date: string; cents: number; end?: number } | undefined;
   const dayCommands = function* (): Generator<Line> {
     if (!day || !customer) return;
     const customerId = `cdnow-${customer}`;
     const bookingId = `${customerId}-${day.date}`;
     const occurredAt = `${day.date}T12:00:00Z`;
+    const end = day.end;
     yield {
       line: day.line,
+      end,
       text: JSON.stringify({
         type: 'BookTrip',
         customerId,
@@ -73,20 +73,20 @@ export async function* cdnowCommands(lines: AsyncIterable<Line>): AsyncGenerator
         channel: 'web',
       }),
     };
-    yield { line: day.line, text: JSON.stringify({ type: 'RecordDeparture', customerId, occurredAt, bookingId }) };
-    yield { line: day.line, text: JSON.stringify({ type: 'RecordReturn', customerId, occurredAt, bookingId }) };
+    yield { line: day.line, end, text: JSON.stringify({ type: 'RecordDeparture', customerId, occurredAt, bookingId }) };
+    yield { line: day.line, end, text: JSON.stringify({ type: 'RecordReturn', customerId, occurredAt, bookingId }) };
   };
-  for await (const { line, text, error } of lines) {
+  for await (const { line, text, error, end } of lines) {
     const columns = text.trim().split(/\s+/);
     if (line === 1 && !/^\d+$/.test(columns[0] ?? '')) continue; // the master file's header
     const [rawId, rawDate, , dollars] = columns.length === 5 ? [columns[0], columns[2], columns[3], columns[4]] : columns;
     const date = CDNOW_DATE.exec(rawDate ?? '');
     if (error) {
-      yield { line, text, error };
+      yield { line, text, error, end };
       continue;
     }
     if ((columns.length !== 4 && columns.length !== 5) || !/^\d+$/.test(rawId) || !date || !Number.isFinite(Number(dollars))) {
-      yield { line, text, error: 'must be a CDNOW row: [id_total] customer_id YYYYMMDD number_of_cds dollar_value' };
+      yield { line, text, end, error: 'must be a CDNOW row: [id_total] customer_id YYYYMMDD number_of_cds dollar_value' };
       continue;
     }
     // The sample writes 00004 where the master writes 4: one customer, one stream.
@@ -95,6 +95,7 @@ export async function* cdnowCommands(lines: AsyncIterable<Line>): AsyncGenerator
     const cents = fromMajorUnits(Number(dollars), 'USD').value;
     if (id === customer && isoDate === day?.date) {
       day.cents += cents;
+      day.end = end;
       continue;
     }
     yield* dayCommands();
@@ -102,6 +103,7 @@ export async function* cdnowCommands(lines: AsyncIterable<Line>): AsyncGenerator
       customer = id;
       yield {
         line,
+        end,
         text: JSON.stringify({
           type: 'RegisterCustomer',
           customerId: `cdnow-${id}`,
@@ -115,7 +117,7 @@ export async function* cdnowCommands(lines: AsyncIterable<Line>): AsyncGenerator
         }),
       };
     }
-    day = { line, date: isoDate, cents };
+    day = { line, date: isoDate, cents, end };
   }
   yield* dayCommands();
 }

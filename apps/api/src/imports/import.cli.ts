@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { exitWith, withRuntime } from '../../../../libs/runtime/src';
-import { cdnowCommands, readLines, type ByteCounter } from './import-sources';
+import { cdnowCommands, readLines } from './import-sources';
 import { Importer, type ImportProgress } from './importer';
 
 const USAGE = `usage: npm run import -- [--format ndjson|cdnow] [--batch-size <lines>] <file>
@@ -29,7 +29,7 @@ const parseArgs = (argv: string[]): { file: string; format: string; batchSize?: 
 const seconds = (s: number): string => (s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${s.toFixed(0)}s`);
 
 /** A bar with rate and ETA on a terminal; a plain line every 5 s otherwise (logs, CI). */
-function progressReporter(total: number, read: ByteCounter): (p: ImportProgress) => void {
+function progressReporter(total: number): (p: ImportProgress) => void {
   const tty = process.stderr.isTTY;
   let last = 0;
   return (p) => {
@@ -37,7 +37,7 @@ function progressReporter(total: number, read: ByteCounter): (p: ImportProgress)
     if (now - last < (tty ? 200 : 5000)) return;
     last = now;
     const rate = p.seconds > 0 ? Math.round(p.events / p.seconds) : 0;
-    const share = total > 0 ? Math.min(1, read.bytes / total) : 0;
+    const share = total > 0 ? Math.min(1, p.bytesDone / total) : 0;
     const eta = share > 0 ? (p.seconds / share) * (1 - share) : 0;
     const counts = `${p.linesRead} lines, ${p.events} events, ${p.rejected} rejected, ${p.duplicates} duplicates, ${rate} events/s`;
     if (tty) {
@@ -65,14 +65,13 @@ async function main(argv: string[]): Promise<number> {
   }
   // Ctrl-C: the batch in flight rolls back; everything committed before stays, and a re-run skips it.
   return withRuntime(async (runtime) => {
-    const read: ByteCounter = { bytes: 0 };
-    const lines = readLines(createReadStream(args.file, { highWaterMark: 1 << 20 }), runtime.config.bodyLimitBytes, read);
+    const lines = readLines(createReadStream(args.file, { highWaterMark: 1 << 20 }), runtime.config.bodyLimitBytes);
     const importer = new Importer(runtime.store, {
       batchSize: args.batchSize,
       metadata: { actor: { id: `cli:${userInfo().username}`, role: 'import' } },
       // The message names the field and the rule, as the API's error does.
       onRejected: (r) => process.stdout.write(`line ${r.line} (${r.statusCode}): ${r.message}\n`),
-      onProgress: progressReporter(size, read),
+      onProgress: progressReporter(size),
     });
     const summary = await importer.run(args.format === 'cdnow' ? cdnowCommands(lines) : lines);
     if (process.stderr.isTTY) process.stderr.write('\n');

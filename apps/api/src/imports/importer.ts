@@ -28,6 +28,8 @@ export interface ImportOptions {
 
 export interface ImportProgress {
   linesRead: number;
+  /** Input bytes of the lines done so far (when the reader reports them). */
+  bytesDone: number;
   imported: number;
   rejected: number;
   duplicates: number;
@@ -75,7 +77,7 @@ const SLICE = 250;
  */
 export class Importer {
   private readonly customers = new Map<string, Customer>();
-  private readonly progress: ImportProgress = { linesRead: 0, imported: 0, rejected: 0, duplicates: 0, events: 0, seconds: 0 };
+  private readonly progress: ImportProgress = { linesRead: 0, bytesDone: 0, imported: 0, rejected: 0, duplicates: 0, events: 0, seconds: 0 };
   private readonly rejections: RejectedLine[] = [];
   private readonly started = process.hrtime.bigint();
   private readonly metadata: Omit<EventMetadata, 'eventId'>;
@@ -99,10 +101,12 @@ export class Importer {
     const batchSize = this.options.batchSize ?? 10_000;
     const parser = lineParser();
     let writing: Promise<Failed | null> = Promise.resolve(null);
-    const parsing: Promise<ParsedBatch>[] = [];
+    const parsing: { batch: Promise<ParsedBatch>; end?: number }[] = [];
     const step = async (): Promise<void> => {
-      const { parsed, rejected, lines: count } = await parsing.shift()!;
+      const next = parsing.shift()!;
+      const { parsed, rejected, lines: count } = await next.batch;
       this.progress.linesRead += count;
+      this.progress.bytesDone = next.end ?? this.progress.bytesDone;
       rejected.forEach((rejection) => this.rejectLine(rejection));
       let plan = await this.plan(parsed);
       const failed = await writing;
@@ -121,17 +125,17 @@ export class Importer {
       for await (const line of lines) {
         batch.push(line);
         if (batch.length < batchSize) continue;
-        parsing.push(parser.parse(batch));
+        parsing.push({ batch: parser.parse(batch), end: batch[batch.length - 1].end });
         batch = [];
         // Two batches in validation keep the parser busy while this thread decides and writes.
         if (parsing.length > 2) await step();
       }
-      if (batch.length) parsing.push(parser.parse(batch));
+      if (batch.length) parsing.push({ batch: parser.parse(batch), end: batch[batch.length - 1].end });
       while (parsing.length) await step();
       const failed = await writing;
       if (failed) await this.redo(failed);
     } finally {
-      await Promise.allSettled(parsing);
+      await Promise.allSettled(parsing.map((entry) => entry.batch));
       await parser.close();
     }
     this.report();
