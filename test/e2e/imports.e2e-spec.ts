@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '../support/test-app';
+import { registration, trip } from './customer-api.fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -6,27 +7,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const line = (type: string, customerId: string, fields: Record<string, unknown>) =>
-  JSON.stringify({ type, customerId, occurredAt: '2024-03-01T10:00:00Z', ...fields });
-const register = (id: string) =>
-  line('RegisterCustomer', id, { name: `Traveller ${id}`, timeZone: 'Europe/Berlin', language: 'de', preferredChannel: 'email', marketingConsent: false });
-const book = (id: string, bookingId: string) =>
-  line('BookTrip', id, {
-    bookingId,
-    destination: { country: 'ES', city: 'Palma' },
-    departureDate: '2024-08-01',
-    returnDate: '2024-08-15',
-    amount: { value: 240000, currency: 'EUR' },
-    travellers: 4,
-    productType: 'package',
-    channel: 'agency',
-  });
+// Import lines are the API's request bodies plus type and customerId.
+const register = (id: string) => JSON.stringify({ type: 'RegisterCustomer', ...registration(id) });
+const book = (id: string, bookingId: string) => JSON.stringify({ type: 'BookTrip', customerId: id, ...trip(bookingId) });
 
 const post = (body: string, contentType = 'application/x-ndjson') => t.http().post('/imports').set('Content-Type', contentType).send(body);
 
 describe('POST /imports', () => {
   // Line 3 books b-1 again on another day: a conflict. (An identical line would be the same fact: a duplicate.)
-  const rebook = book('http-1', 'b-1').replace('2024-03-01T10:00:00Z', '2024-03-02T10:00:00Z');
+  const rebook = book('http-1', 'b-1').replace('2025-01-20T10:00:00Z', '2025-01-21T10:00:00Z');
   const body = [register('http-1'), book('http-1', 'b-1'), rebook, register('http-2'), '{oops'].join('\n');
 
   it('imports the good lines, lists the bad ones with line number and reason, and the read models catch up', async () => {

@@ -5,6 +5,7 @@ import { CUSTOMER_EVENT_SCHEMAS } from '../../../../libs/domain/src';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { cdnowCommands, readLines } from './import-sources';
 import { Importer, type ImportOptions } from './importer';
+import { registration, trip } from '../../../../test/e2e/customer-api.fixtures';
 
 let database: TestDatabase;
 let raw: PostgresEventStore;
@@ -26,33 +27,10 @@ const storedEvents = (prefix: string) => count(`SELECT count(*) FROM event_store
 const importText = (text: string, options: ImportOptions = {}) =>
   new Importer(store, { batchSize: 3, ...options }).run(readLines(Readable.from([Buffer.from(text)]), 10_000));
 
-const register = (id: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    type: 'RegisterCustomer',
-    customerId: id,
-    occurredAt: '2024-01-10T09:00:00Z',
-    name: `Customer ${id}`,
-    timeZone: 'Europe/Athens',
-    language: 'el',
-    preferredChannel: 'email',
-    marketingConsent: true,
-    ...extra,
-  });
+// Import lines are the API's request bodies plus type and customerId.
+const register = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ type: 'RegisterCustomer', ...registration(id), ...extra });
 const book = (id: string, bookingId: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    type: 'BookTrip',
-    customerId: id,
-    occurredAt: '2024-02-01T10:00:00Z',
-    bookingId,
-    destination: { country: 'GR', city: 'Chania' },
-    departureDate: '2024-07-01',
-    returnDate: '2024-07-08',
-    amount: { value: 189900, currency: 'EUR' },
-    travellers: 2,
-    productType: 'package',
-    channel: 'web',
-    ...extra,
-  });
+  JSON.stringify({ type: 'BookTrip', customerId: id, ...trip(bookingId), ...extra });
 
 describe('bulk import', () => {
   it('imports the good lines and reports each bad one with its line number and reason, storing nothing from it', async () => {
@@ -63,10 +41,10 @@ describe('bulk import', () => {
       '{"type":"BookTrip", not json', // 4
       book('imp-a', 'b2', { amount: { value: 100, currency: 'EURO' } }), // 5: domain rule
       book('imp-a', 'b3', { travellers: 0 }), // 6: DTO rule
-      book('imp-a', 'b1', { occurredAt: '2024-02-02T10:00:00Z' }), // 7: booking id taken (409)
+      book('imp-a', 'b1', { occurredAt: '2025-01-21T10:00:00Z' }), // 7: booking id taken (409)
       book('imp-nobody', 'b1'), // 8: customer not registered (404)
-      JSON.stringify({ type: 'RecordDeparture', customerId: 'imp-a', occurredAt: '2024-07-01T08:00:00Z', bookingId: 'b1' }), // 9
-      JSON.stringify({ type: 'Teleport', customerId: 'imp-a', occurredAt: '2024-07-01T08:00:00Z' }), // 10
+      JSON.stringify({ type: 'RecordDeparture', customerId: 'imp-a', occurredAt: '2025-06-01T08:00:00Z', bookingId: 'b1' }), // 9
+      JSON.stringify({ type: 'Teleport', customerId: 'imp-a', occurredAt: '2025-06-01T08:00:00Z' }), // 10
       book('imp-a', 'b4', { occurredAt: undefined }), // 11: occurredAt missing
       book('imp-a', 'b5', { hotel: 'Minos' }), // 12: not in the API shape
     ];
@@ -86,9 +64,9 @@ describe('bulk import', () => {
     expect(await storedEvents('imp-')).toBe(3);
     const history = await store.readStream('customer-imp-a');
     expect(history.map((e) => [e.type, e.occurredAt, e.metadata.source])).toEqual([
-      ['CustomerRegistered', '2024-01-10T09:00:00.000Z', 'import'],
-      ['TripBooked', '2024-02-01T10:00:00.000Z', 'import'],
-      ['TripDeparted', '2024-07-01T08:00:00.000Z', 'import'],
+      ['CustomerRegistered', '2025-01-10T09:00:00.000Z', 'import'],
+      ['TripBooked', '2025-01-20T10:00:00.000Z', 'import'],
+      ['TripDeparted', '2025-06-01T08:00:00.000Z', 'import'],
     ]);
   });
 
