@@ -26,6 +26,9 @@ export type ResolveComplaint = Command<'ResolveComplaint', DataOf<'ComplaintReso
 export type AnswerSurvey = Command<'AnswerSurvey', DataOf<'SurveyAnswered'>>;
 export type LogInteraction = Command<'LogInteraction', DataOf<'InteractionLogged'>>;
 
+export type GrantVipStatus = Command<'GrantVipStatus', DataOf<'VipStatusGranted'>>;
+export type RevokeVipStatus = Command<'RevokeVipStatus', DataOf<'VipStatusRevoked'>>;
+
 export type CustomerCommand =
   | RegisterCustomer
   | UpdateCustomerProfile
@@ -38,6 +41,8 @@ export type CustomerCommand =
   | AcknowledgeComplaint
   | ResolveComplaint
   | AnswerSurvey
-  | LogInteraction;
+  | LogInteraction
+  | GrantVipStatus
+  | RevokeVipStatus;
 
 export type CustomerCommandType = CustomerCommand['type'];

@@ -273,6 +273,20 @@ const logInteraction = (cmd: C.LogInteraction, state: CustomerState, data: Recor
   return [{ type: 'InteractionLogged', data: { interactionId, channel, direction, topic, summary }, occurredAt: cmd.occurredAt }];
 };
 
+const grantVip = (cmd: C.GrantVipStatus, state: CustomerState, data: Record<string, unknown>): CustomerEvent[] => {
+  v.checkNonEmptyString('reason', data.reason);
+  const customer = requireRegistered(state, cmd.customerId);
+  if (customer.vip) throw new RuleViolated('vip.already-granted', `customer ${cmd.customerId} is already a VIP (since ${customer.vipSince})`);
+  return [{ type: 'VipStatusGranted', data: { reason: cmd.data.reason }, occurredAt: cmd.occurredAt }];
+};
+
+const revokeVip = (cmd: C.RevokeVipStatus, state: CustomerState, data: Record<string, unknown>): CustomerEvent[] => {
+  v.checkNonEmptyString('reason', data.reason);
+  const customer = requireRegistered(state, cmd.customerId);
+  if (!customer.vip) throw new RuleViolated('vip.not-granted', `customer ${cmd.customerId} is not a VIP`);
+  return [{ type: 'VipStatusRevoked', data: { reason: cmd.data.reason }, occurredAt: cmd.occurredAt }];
+};
+
 /**
  * Decides which events a command produces against the current state, or throws a DomainError.
  * Pure: time comes from command.occurredAt; events copy only known fields, never the raw input.
@@ -308,6 +322,10 @@ export const decide = (command: C.CustomerCommand, state: CustomerState): Custom
       return answerSurvey(command, state, data);
     case 'LogInteraction':
       return logInteraction(command, state, data);
+    case 'GrantVipStatus':
+      return grantVip(command, state, data);
+    case 'RevokeVipStatus':
+      return revokeVip(command, state, data);
     default: {
       const unknownCommand: never = command;
       throw new InvalidInput('type', `unknown command type ${(unknownCommand as { type?: unknown }).type}`);

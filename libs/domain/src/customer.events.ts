@@ -69,6 +69,10 @@ export type InteractionLogged = Event<
   { interactionId: string; channel: string; direction: Direction; topic: string; summary: string }
 >;
 
+/** A person (the actor in the metadata) made the customer a VIP, or took it back; always with a reason. */
+export type VipStatusGranted = Event<'VipStatusGranted', { reason: string }>;
+export type VipStatusRevoked = Event<'VipStatusRevoked', { reason: string }>;
+
 export type CustomerEvent =
   | CustomerRegistered
   | CustomerProfileUpdated
@@ -82,7 +86,9 @@ export type CustomerEvent =
   | ComplaintAcknowledged
   | ComplaintResolved
   | SurveyAnswered
-  | InteractionLogged;
+  | InteractionLogged
+  | VipStatusGranted
+  | VipStatusRevoked;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -100,6 +106,8 @@ export const CUSTOMER_EVENT_TYPES: readonly CustomerEventType[] = [
   'ComplaintResolved',
   'SurveyAnswered',
   'InteractionLogged',
+  'VipStatusGranted',
+  'VipStatusRevoked',
 ];
 
 /** The event stream that holds everything about one customer (DESIGN section 3). */

@@ -50,6 +50,7 @@ describe('evolve', () => {
       interactionIds: [],
       lastNps: 4,
       lastNpsAt: '2025-06-21T08:00:00Z',
+      vip: false,
     });
   });
 

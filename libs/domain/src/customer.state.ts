@@ -65,6 +65,9 @@ export interface RegisteredCustomer {
   lastNps?: number;
   /** When that answer was given: an imported older survey does not replace a newer one. */
   lastNpsAt?: string;
+  /** Granted and revoked by a person (VipStatusGranted / VipStatusRevoked). */
+  vip: boolean;
+  vipSince?: string;
 }
 
 export type CustomerState = UnknownCustomer | RegisteredCustomer;
@@ -121,6 +124,7 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
       complaints: {},
       surveys: {},
       interactionIds: [],
+      vip: false,
     };
   }
 
@@ -190,6 +194,12 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
     }
     case 'InteractionLogged':
       return { ...state, interactionIds: [...state.interactionIds, event.data.interactionId] };
+    case 'VipStatusGranted':
+      return { ...state, vip: true, vipSince: at };
+    case 'VipStatusRevoked': {
+      const { vipSince: _ended, ...rest } = state;
+      return { ...rest, vip: false };
+    }
     default: {
       // Unknown event types (e.g. written by a newer version) are skipped rather than failing the replay.
       const _exhaustive: never = event;

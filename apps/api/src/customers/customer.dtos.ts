@@ -148,6 +148,10 @@ export class LogInteractionDto extends WithOccurredAt {
   @ApiProperty({ example: 'Enjoyed the trip; asks about Crete in October.' }) @IsString() @IsNotEmpty() @MaxLength(TEXT) summary!: string;
 }
 
+export class VipReasonDto extends WithOccurredAt {
+  @ApiProperty({ example: 'Three long-haul trips a year; key account.' }) @IsString() @IsNotEmpty() @MaxLength(TEXT) reason!: string;
+}
+
 export class ReadModelQuery {
   @ApiPropertyOptional({ description: 'Instant that time-dependent fields (nextDeparture) are evaluated at; default now.', example: '2025-06-10T00:00:00Z' })
   @IsOptional()

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -24,6 +24,7 @@ import {
   ResolveComplaintDto,
   StateQuery,
   UpdateCustomerDto,
+  VipReasonDto,
 } from './customer.dtos';
 import { header, requestMetadata } from '../http/request-metadata';
 import { GetCustomerEvents, GetCustomerOverview, GetCustomerState, ListCustomers } from './customer.queries';
@@ -146,6 +147,19 @@ export class CustomersController {
   logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: LogInteractionDto): Promise<CommandAnswer> {
     const { interactionId, ...rest } = body;
     return this.execute(req, 'LogInteraction', id, Object.assign(rest, { interactionId: interactionId ?? randomUUID() }));
+  }
+
+  @Post(':id/vip')
+  @ApiOperation({ summary: 'Make the customer a VIP (a person decides; the reason is kept)' })
+  grantVip(@Req() req: Request, @Param('id') id: string, @Body() body: VipReasonDto): Promise<CommandAnswer> {
+    return this.execute(req, 'GrantVipStatus', id, body);
+  }
+
+  @Delete(':id/vip')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Take VIP status back, with a reason in the body' })
+  revokeVip(@Req() req: Request, @Param('id') id: string, @Body() body: VipReasonDto): Promise<CommandAnswer> {
+    return this.execute(req, 'RevokeVipStatus', id, body);
   }
 
   @Get()

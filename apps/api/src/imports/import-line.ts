@@ -14,6 +14,7 @@ import {
   RegisterCustomerDto,
   ResolveComplaintDto,
   UpdateCustomerDto,
+  VipReasonDto,
 } from '../customers/customer.dtos';
 import { tooDeep, toErrorBody, validationException, type ErrorBody } from '../http/errors';
 import { quickValid } from './quick-validation';
@@ -36,6 +37,8 @@ const COMMANDS: Record<CustomerCommandType, { dto: ClassConstructor<object>; pat
   ResolveComplaint: { dto: ResolveComplaintDto, pathIds: ['complaintId'] },
   AnswerSurvey: { dto: AnswerSurveyDto },
   LogInteraction: { dto: LogInteractionDto },
+  GrantVipStatus: { dto: VipReasonDto },
+  RevokeVipStatus: { dto: VipReasonDto },
 };
 const TYPES = Object.keys(COMMANDS).join(', ');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -17,6 +17,7 @@ const SAMPLES: [DtoClass, Record<string, unknown>][] = [
   [dtos.ResolveComplaintDto, { resolution: 'refund', compensation: { value: 5000, currency: 'EUR' } }],
   [dtos.AnswerSurveyDto, { surveyId: 's-1', nps: 10, comment: 'great' }],
   [dtos.LogInteractionDto, { interactionId: 'i-1', channel: 'phone', direction: 'outbound', topic: 'welcome', summary: 'fine' }],
+  [dtos.VipReasonDto, { reason: 'key account', occurredAt: '2024-01-01T10:00:00Z' }],
 ];
 
 const BAD_VALUES: unknown[] = [undefined, null, '', ' ', 0, -1, 1.5, 1001, 11, 2 ** 53, 'x'.repeat(2001), [], ['a', 1], {}, { value: 1 }, true, 'yes', '2024-13-01T00:00:00Z', 'sometimes', [{}], Array(51).fill('t')];
