@@ -1,0 +1,362 @@
+import { readFileSync } from 'node:fs';
+
+/** An inclusive range of RFM scores, 1 to 5. */
+export type ScoreRange = [number, number];
+
+/** A named RFM segment; rules that can match the same scores need distinct orders (lowest first). */
+export interface RfmRule {
+  order: number;
+  r: ScoreRange;
+  f: ScoreRange;
+  m: ScoreRange;
+}
+
+/** A booking matches when every condition given holds. */
+export interface BookingCondition {
+  productTypes?: string[];
+  minTravellers?: number;
+  destinationCountries?: string[];
+  channels?: string[];
+}
+
+export interface DiscountStep {
+  /** Revenue over the window from which this level applies, in base currency major units. */
+  minRevenue: number;
+  percent: number;
+}
+
+/**
+ * Segment definitions. Money thresholds are in the base currency's major units; windows in calendar months back from
+ * the evaluation instant. `version` is recorded with every evaluation, so history says which rules decided it.
+ */
+export interface SegmentConfig {
+  version: string;
+  currency: { base: string; rates: Record<string, number> };
+  rfm: { segments: Record<string, RfmRule> };
+  valueTiers: {
+    tripWindowMonths: number;
+    diamond: { minTrips: number; minAverageBookingValue: number };
+    gold: { minTrips: number; minAverageBookingValue: number };
+    potential: { maxBookings: number; maxAverageBookingValue: number };
+  };
+  abc: { windowMonths: number; aPercent: number; bPercent: number };
+  valueLoyalty: { highScale: number; highLoyaltyMinTrips: number; highLoyaltyMinTenureMonths: number; treatments: Record<Quadrant, string> };
+  vip: { candidateWhen: { abcClasses: string[]; valueTiers: string[] } };
+  lifecycle: {
+    loyalMinBookings: number;
+    ownGapMinBookings: number;
+    atRiskGapFactor: number;
+    lapsedGapFactor: number;
+    minAtRiskDays: number;
+    minLapsedDays: number;
+    defaultAtRiskDays: number;
+    defaultLapsedDays: number;
+  };
+  discount: { windowMonths: number; steps: DiscountStep[]; vipSteps?: DiscountStep[] };
+  interests: { derived: Record<string, BookingCondition[]> };
+}
+
+export const QUADRANTS = ['keep-and-reward', 'grow-loyalty', 'warm-up', 'sample-and-watch'] as const;
+export type Quadrant = (typeof QUADRANTS)[number];
+
+export const SEGMENT_FAMILIES = ['rfm', 'valueTiers', 'abc', 'valueLoyalty', 'vip', 'lifecycle', 'discount', 'interests'] as const;
+
+const range = (from: number, to: number): ScoreRange => [from, to];
+
+/** The defaults the issue names. RFM ranges cover all 125 score triples, and every rule can match some triple. */
+export const DEFAULT_SEGMENT_CONFIG: SegmentConfig = {
+  version: 'default-1',
+  // Example rates (units of the base currency per unit of each currency); replace them with your treasury's table.
+  currency: { base: 'EUR', rates: { EUR: 1, USD: 0.92, GBP: 1.17, CHF: 1.05 } },
+  rfm: {
+    segments: {
+      Champions: { order: 1, r: range(4, 5), f: range(4, 5), m: range(4, 5) },
+      Loyal: { order: 2, r: range(3, 5), f: range(3, 5), m: range(1, 5) },
+      'Potential Loyalist': { order: 3, r: range(4, 5), f: range(2, 2), m: range(1, 5) },
+      New: { order: 4, r: range(5, 5), f: range(1, 1), m: range(1, 5) },
+      Promising: { order: 5, r: range(4, 4), f: range(1, 1), m: range(1, 5) },
+      'Need Attention': { order: 6, r: range(3, 3), f: range(2, 2), m: range(1, 5) },
+      'About to Sleep': { order: 7, r: range(3, 3), f: range(1, 1), m: range(1, 5) },
+      'At Risk': { order: 8, r: range(2, 2), f: range(2, 5), m: range(1, 5) },
+      "Can't Lose Them": { order: 9, r: range(1, 1), f: range(4, 5), m: range(1, 5) },
+      Hibernating: { order: 10, r: range(1, 2), f: range(1, 3), m: range(1, 5) },
+      Lost: { order: 11, r: range(1, 5), f: range(1, 5), m: range(1, 5) },
+    },
+  },
+  valueTiers: {
+    tripWindowMonths: 12,
+    diamond: { minTrips: 3, minAverageBookingValue: 5000 },
+    gold: { minTrips: 2, minAverageBookingValue: 3000 },
+    potential: { maxBookings: 1, maxAverageBookingValue: 3000 },
+  },
+  abc: { windowMonths: 12, aPercent: 80, bPercent: 95 },
+  valueLoyalty: {
+    highScale: 6000,
+    highLoyaltyMinTrips: 2,
+    highLoyaltyMinTenureMonths: 12,
+    treatments: {
+      'keep-and-reward': 'High value, high loyalty: keep and reward (recognition, priority service, early access).',
+      'grow-loyalty': 'High value, low loyalty: grow towards high loyalty (follow-up after the trip, a reason to come back).',
+      'warm-up': 'Low value, high loyalty: warm up (upgrades and richer packages for customers who already return).',
+      'sample-and-watch': 'Low value, low loyalty: sample and watch (low-cost contact, see who responds).',
+    },
+  },
+  vip: { candidateWhen: { abcClasses: ['A'], valueTiers: ['diamond'] } },
+  lifecycle: {
+    loyalMinBookings: 4,
+    ownGapMinBookings: 3,
+    atRiskGapFactor: 1.5,
+    lapsedGapFactor: 3,
+    minAtRiskDays: 90,
+    minLapsedDays: 180,
+    defaultAtRiskDays: 365,
+    defaultLapsedDays: 730,
+  },
+  discount: {
+    windowMonths: 12,
+    steps: [
+      { minRevenue: 0, percent: 0 },
+      { minRevenue: 1000, percent: 3 },
+      { minRevenue: 5000, percent: 5 },
+      { minRevenue: 15000, percent: 7 },
+      { minRevenue: 30000, percent: 10 },
+    ],
+  },
+  interests: {
+    derived: {
+      family: [{ productTypes: ['family-package'] }, { minTravellers: 3 }],
+      cruise: [{ productTypes: ['cruise'] }],
+      'city-break': [{ productTypes: ['city-break'] }],
+      'winter-sports': [{ productTypes: ['ski', 'winter-sports'] }],
+      adventure: [{ productTypes: ['adventure', 'trekking', 'safari'] }],
+    },
+  },
+};
+
+export class SegmentConfigError extends Error {}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Lists of named rules: a file that gives one gives the whole list. */
+const REPLACED_WHOLE = ['rfm.segments', 'interests.derived'];
+
+/** Objects merge key by key; arrays and values replace: a file states only what differs from the defaults. */
+const merge = (base: unknown, override: unknown, path = ''): unknown => {
+  if (!isObject(base) || !isObject(override) || REPLACED_WHOLE.includes(path)) return override === undefined ? base : override;
+  const merged: Json = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = merge(base[key], value, path ? `${path}.${key}` : key);
+  return merged;
+};
+
+/** Checks the whole config at once and names every wrong entry by its path. */
+class Checker {
+  readonly problems: string[] = [];
+  fail(path: string, rule: string): void {
+    this.problems.push(`${path}: ${rule}`);
+  }
+  keys(path: string, value: unknown, known: readonly string[], what = 'key'): value is Json {
+    if (!isObject(value)) {
+      this.fail(path, 'must be an object');
+      return false;
+    }
+    for (const key of Object.keys(value)) if (!known.includes(key)) this.fail(path ? `${path}.${key}` : key, `unknown ${what} (known: ${known.join(', ')})`);
+    return true;
+  }
+  number(path: string, value: unknown, rule: { min?: number; max?: number; integer?: boolean; above?: number } = {}): void {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(path, `must be a number (got ${JSON.stringify(value)})`);
+    if (rule.integer && !Number.isInteger(value)) this.fail(path, `must be a whole number (got ${value})`);
+    if (value < (rule.min ?? 0)) this.fail(path, `must not be ${rule.min === undefined || rule.min === 0 ? 'negative' : `below ${rule.min}`} (got ${value})`);
+    if (rule.above !== undefined && value <= rule.above) this.fail(path, `must be above ${rule.above} (got ${value})`);
+    if (rule.max !== undefined && value > rule.max) this.fail(path, `must be at most ${rule.max} (got ${value})`);
+  }
+  strings(path: string, value: unknown, optional = false): void {
+    if (optional && value === undefined) return;
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || !item)) this.fail(path, 'must be a list of non-empty strings');
+  }
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+const checkSteps = (check: Checker, path: string, steps: unknown): void => {
+  if (!Array.isArray(steps) || !steps.length) return check.fail(path, 'must be a non-empty list of { minRevenue, percent }');
+  steps.forEach((step, i) => {
+    if (!check.keys(`${path}[${i}]`, step, ['minRevenue', 'percent'])) return;
+    check.number(`${path}[${i}].minRevenue`, step.minRevenue);
+    check.number(`${path}[${i}].percent`, step.percent, { max: 100 });
+  });
+  const thresholds = steps.map((step: Json) => step?.minRevenue);
+  thresholds.forEach((threshold, i) => {
+    const j = thresholds.indexOf(threshold);
+    if (j < i) check.fail(`${path}[${i}]`, `overlaps ${path}[${j}] (both start at ${String(threshold)}): give each step its own minRevenue`);
+  });
+  if (!thresholds.includes(0)) check.fail(path, 'needs a step with minRevenue 0, so every customer has a level');
+};
+
+/** Two RFM rules overlap when some score triple falls in both; then their orders must differ. */
+const checkRfm = (check: Checker, rfm: unknown): void => {
+  if (!check.keys('rfm', rfm, ['segments'])) return;
+  const segments = rfm.segments;
+  if (!isObject(segments) || !Object.keys(segments).length) return check.fail('rfm.segments', 'must name at least one segment');
+  const before = check.problems.length;
+  const rules = Object.entries(segments);
+  for (const [name, rule] of rules) {
+    const path = `rfm.segments.${name}`;
+    if (!check.keys(path, rule, ['order', 'r', 'f', 'm'])) continue;
+    if (rule.order === undefined) continue;
+    check.number(`${path}.order`, rule.order, { integer: true });
+    for (const axis of ['r', 'f', 'm']) {
+      const value = rule[axis];
+      if (!Array.isArray(value) || value.length !== 2 || value.some((n) => !Number.isInteger(n) || n < 1 || n > 5) || value[0] > value[1]) {
+        check.fail(`${path}.${axis}`, `must be [from, to] with 1 <= from <= to <= 5 (got ${JSON.stringify(value)})`);
+      }
+    }
+  }
+  if (check.problems.length > before) return;
+  const valid = rules as [string, RfmRule & { order?: number }][];
+  const within = (score: number, [from, to]: ScoreRange): boolean => score >= from && score <= to;
+  const matches = (rule: RfmRule, r: number, f: number, m: number): boolean => within(r, rule.r) && within(f, rule.f) && within(m, rule.m);
+  const triples = [1, 2, 3, 4, 5].flatMap((r) => [1, 2, 3, 4, 5].flatMap((f) => [1, 2, 3, 4, 5].map((m) => [r, f, m] as const)));
+  for (let i = 0; i < valid.length; i++) {
+    for (let j = i + 1; j < valid.length; j++) {
+      const [a, ruleA] = valid[i];
+      const [b, ruleB] = valid[j];
+      const shared = triples.find(([r, f, m]) => matches(ruleA, r, f, m) && matches(ruleB, r, f, m));
+      if (shared && (ruleA.order === undefined || ruleA.order === ruleB.order || ruleB.order === undefined)) {
+        check.fail(`rfm.segments.${b}`, `overlaps rfm.segments.${a} (both match R${shared[0]} F${shared[1]} M${shared[2]}) with no order between them: give each a distinct "order"`);
+      }
+    }
+  }
+  if (check.problems.length > before) return;
+  const ordered = [...valid].sort((x, y) => (x[1].order ?? 0) - (y[1].order ?? 0));
+  for (const [name, rule] of ordered) {
+    if (!triples.some(([r, f, m]) => ordered.find(([, other]) => matches(other, r, f, m))?.[1] === rule)) {
+      check.fail(`rfm.segments.${name}`, 'can never match: rules with a lower order cover all its scores');
+    }
+  }
+  const uncovered = triples.find(([r, f, m]) => !valid.some(([, rule]) => matches(rule, r, f, m)));
+  if (uncovered) check.fail('rfm.segments', `no rule matches R${uncovered[0]} F${uncovered[1]} M${uncovered[2]}: every score needs a segment`);
+};
+
+const checkCondition = (check: Checker, path: string, condition: unknown): void => {
+  if (!check.keys(path, condition, ['productTypes', 'minTravellers', 'destinationCountries', 'channels'])) return;
+  if (!Object.keys(condition).length) check.fail(path, 'must state at least one condition (it would match every booking)');
+  check.strings(`${path}.productTypes`, condition.productTypes, true);
+  check.strings(`${path}.destinationCountries`, condition.destinationCountries, true);
+  check.strings(`${path}.channels`, condition.channels, true);
+  if (condition.minTravellers !== undefined) check.number(`${path}.minTravellers`, condition.minTravellers, { integer: true, min: 1 });
+};
+
+/** The defaults merged with an override (a parsed JSON file), checked; throws naming every wrong entry. */
+export function segmentConfig(override: unknown = {}, source = 'segments config'): SegmentConfig {
+  const check = new Checker();
+  if (!isObject(override)) throw new SegmentConfigError(`${source}: must be a JSON object`);
+  check.keys('', override, ['version', 'currency', ...SEGMENT_FAMILIES], 'family');
+  const config = merge(DEFAULT_SEGMENT_CONFIG, override) as SegmentConfig;
+  if (Object.keys(override).some((key) => key !== 'version') && override.version === undefined) {
+    check.fail('version', 'a config that changes the defaults must name its version (recorded with every evaluation)');
+  }
+  if (typeof config.version !== 'string' || !config.version.trim()) check.fail('version', 'must be a non-empty string');
+
+  if (check.keys('currency', config.currency, ['base', 'rates'])) {
+    const { base, rates } = config.currency;
+    if (typeof base !== 'string' || !CURRENCY.test(base)) check.fail('currency.base', `must be an ISO 4217 code such as EUR (got ${JSON.stringify(base)})`);
+    if (isObject(rates)) {
+      for (const [code, rate] of Object.entries(rates)) {
+        if (!CURRENCY.test(code)) check.fail(`currency.rates.${code}`, 'must be keyed by an ISO 4217 code');
+        check.number(`currency.rates.${code}`, rate, { above: 0 });
+      }
+      if (typeof base === 'string' && rates[base] !== 1) check.fail(`currency.rates.${base}`, `the base currency's rate must be 1 (got ${JSON.stringify(rates[base])})`);
+    } else check.fail('currency.rates', 'must be an object of ISO 4217 code to rate');
+  }
+  checkRfm(check, config.rfm);
+
+  const tiers = config.valueTiers;
+  if (check.keys('valueTiers', tiers, ['tripWindowMonths', 'diamond', 'gold', 'potential'])) {
+    check.number('valueTiers.tripWindowMonths', tiers.tripWindowMonths, { integer: true, min: 1 });
+    for (const tier of ['diamond', 'gold'] as const) {
+      if (!check.keys(`valueTiers.${tier}`, tiers[tier], ['minTrips', 'minAverageBookingValue'])) continue;
+      check.number(`valueTiers.${tier}.minTrips`, tiers[tier].minTrips, { integer: true });
+      check.number(`valueTiers.${tier}.minAverageBookingValue`, tiers[tier].minAverageBookingValue);
+    }
+    if (check.keys('valueTiers.potential', tiers.potential, ['maxBookings', 'maxAverageBookingValue'])) {
+      check.number('valueTiers.potential.maxBookings', tiers.potential.maxBookings, { integer: true, min: 1 });
+      check.number('valueTiers.potential.maxAverageBookingValue', tiers.potential.maxAverageBookingValue);
+    }
+  }
+
+  if (check.keys('abc', config.abc, ['windowMonths', 'aPercent', 'bPercent'])) {
+    check.number('abc.windowMonths', config.abc.windowMonths, { integer: true, min: 1 });
+    check.number('abc.aPercent', config.abc.aPercent, { above: 0, max: 100 });
+    check.number('abc.bPercent', config.abc.bPercent, { above: 0, max: 100 });
+    if (config.abc.aPercent >= config.abc.bPercent) check.fail('abc.bPercent', `must be above abc.aPercent (${config.abc.aPercent}), got ${config.abc.bPercent}`);
+  }
+
+  const quadrant = config.valueLoyalty;
+  if (check.keys('valueLoyalty', quadrant, ['highScale', 'highLoyaltyMinTrips', 'highLoyaltyMinTenureMonths', 'treatments'])) {
+    check.number('valueLoyalty.highScale', quadrant.highScale);
+    check.number('valueLoyalty.highLoyaltyMinTrips', quadrant.highLoyaltyMinTrips, { integer: true });
+    check.number('valueLoyalty.highLoyaltyMinTenureMonths', quadrant.highLoyaltyMinTenureMonths, { integer: true });
+    if (check.keys('valueLoyalty.treatments', quadrant.treatments, QUADRANTS, 'quadrant')) {
+      for (const name of QUADRANTS) if (typeof quadrant.treatments[name] !== 'string') check.fail(`valueLoyalty.treatments.${name}`, 'must be a description');
+    }
+  }
+
+  if (check.keys('vip', config.vip, ['candidateWhen']) && check.keys('vip.candidateWhen', config.vip.candidateWhen, ['abcClasses', 'valueTiers'])) {
+    const { abcClasses, valueTiers } = config.vip.candidateWhen;
+    check.strings('vip.candidateWhen.abcClasses', abcClasses);
+    check.strings('vip.candidateWhen.valueTiers', valueTiers);
+    for (const name of Array.isArray(abcClasses) ? abcClasses : []) if (!['A', 'B', 'C'].includes(name)) check.fail('vip.candidateWhen.abcClasses', `unknown class "${name}" (A, B, C)`);
+    for (const name of Array.isArray(valueTiers) ? valueTiers : []) {
+      if (!['diamond', 'gold', 'potential'].includes(name)) check.fail('vip.candidateWhen.valueTiers', `unknown tier "${name}" (diamond, gold, potential)`);
+    }
+  }
+
+  const lifecycle = config.lifecycle;
+  const lifecycleKeys = Object.keys(DEFAULT_SEGMENT_CONFIG.lifecycle);
+  if (check.keys('lifecycle', lifecycle, lifecycleKeys)) {
+    for (const key of lifecycleKeys) {
+      const factor = key.endsWith('Factor');
+      check.number(`lifecycle.${key}`, (lifecycle as unknown as Json)[key], factor ? { above: 0 } : { integer: true, min: key.endsWith('Bookings') ? 1 : 0 });
+    }
+    if (lifecycle.defaultLapsedDays <= lifecycle.defaultAtRiskDays) check.fail('lifecycle.defaultLapsedDays', 'must be above lifecycle.defaultAtRiskDays');
+    if (lifecycle.lapsedGapFactor <= lifecycle.atRiskGapFactor) check.fail('lifecycle.lapsedGapFactor', 'must be above lifecycle.atRiskGapFactor');
+  }
+
+  if (check.keys('discount', config.discount, ['windowMonths', 'steps', 'vipSteps'])) {
+    check.number('discount.windowMonths', config.discount.windowMonths, { integer: true, min: 1 });
+    checkSteps(check, 'discount.steps', config.discount.steps);
+    if (config.discount.vipSteps !== undefined) checkSteps(check, 'discount.vipSteps', config.discount.vipSteps);
+  }
+
+  if (check.keys('interests', config.interests, ['derived']) && isObject(config.interests.derived)) {
+    for (const [tag, conditions] of Object.entries(config.interests.derived)) {
+      if (!/^[a-z0-9][a-z0-9-]*$/.test(tag)) check.fail(`interests.derived.${tag}`, 'tag names are lower-case letters, digits and dashes');
+      if (!Array.isArray(conditions) || !conditions.length) check.fail(`interests.derived.${tag}`, 'must be a non-empty list of booking conditions (any one matching derives the tag)');
+      else conditions.forEach((condition, i) => checkCondition(check, `interests.derived.${tag}[${i}]`, condition));
+    }
+  }
+
+  if (check.problems.length) throw new SegmentConfigError(`${source} is invalid:\n  - ${check.problems.join('\n  - ')}`);
+  if (config.discount.vipSteps) config.discount.vipSteps = [...config.discount.vipSteps].sort((a, b) => a.minRevenue - b.minRevenue);
+  config.discount.steps = [...config.discount.steps].sort((a, b) => a.minRevenue - b.minRevenue);
+  return config;
+}
+
+/** SEGMENTS_CONFIG names a JSON file; without it the defaults apply. */
+export function loadSegmentConfig(path: string | undefined): SegmentConfig {
+  if (!path) return segmentConfig();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SegmentConfigError(`SEGMENTS_CONFIG=${path}: cannot read the file (${error instanceof Error ? error.message : String(error)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SegmentConfigError(`SEGMENTS_CONFIG=${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  return segmentConfig(parsed, `SEGMENTS_CONFIG=${path}`);
+}
