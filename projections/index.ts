@@ -1,5 +1,6 @@
 import type { Projection } from '../libs/projection-engine/src';
 import { customerOverviewProjection } from './customer-overview/customer-overview.projection';
+import { segmentFactsProjection } from './segments/segment-facts.projection';
 
 /** Every read model the projector runs. */
-export const PROJECTIONS: readonly Projection[] = [customerOverviewProjection];
+export const PROJECTIONS: readonly Projection[] = [customerOverviewProjection, segmentFactsProjection];

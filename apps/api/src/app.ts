@@ -10,8 +10,9 @@ import { ExportEventsHandler, ExportsController } from './exports/exports.contro
 import { ImportsController, RunImportHandler } from './imports/imports.controller';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
 import type { Runtime } from '../../../libs/runtime/src';
+import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
 import { SystemController } from './system.controller';
-import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS } from './tokens';
+import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
 
 @Module({})
 class ApiModule {
@@ -19,16 +20,18 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, ImportsController, ExportsController, SystemController],
+      controllers: [CustomersController, SegmentsController, ImportsController, ExportsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
         { provide: PROJECTOR, useValue: runtime.projector },
         { provide: CONFIG, useValue: runtime.config },
+        { provide: SEGMENTS, useValue: runtime.segments },
         ExecuteCustomerCommandHandler,
         RunImportHandler,
         ExportEventsHandler,
         ...CUSTOMER_QUERY_HANDLERS,
+        ...SEGMENT_HANDLERS,
       ],
     };
   }

@@ -3,3 +3,4 @@ export const EVENT_STORE = Symbol('EventStore');
 export const READ_MODELS = Symbol('ReadModelPool');
 export const PROJECTOR = Symbol('Projector');
 export const CONFIG = Symbol('Config');
+export const SEGMENTS = Symbol('SegmentConfig');

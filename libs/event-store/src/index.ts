@@ -8,3 +8,4 @@ export * from './command-handling';
 export * from './postgres/transaction';
 export * from './event-schemas';
 export * from './eventstoredb/eventstoredb-event-store';
+export * from './postgres/copy-rows';

@@ -13,6 +13,12 @@ export interface Config {
   eventStore: 'postgres' | 'eventstoredb';
   /** Set (and checked) when eventStore is eventstoredb. */
   eventStoreConnectionString?: string;
+  /** A JSON file overriding the default segment definitions (libs/segments/src/segment-config.ts). */
+  segmentsConfigFile?: string;
+  /** Time-driven segment evaluation: this long after the last one (default daily). */
+  segmentEvaluationIntervalMs: number;
+  /** How often the evaluator looks for changed facts. */
+  segmentEvaluationPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readYourWritesTimeoutMs: integer(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60_000, problems),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 2, 500, problems),
     eventStore: eventStore(env, problems),
+    segmentsConfigFile: env.SEGMENTS_CONFIG || undefined,
+    segmentEvaluationIntervalMs: integer(env, 'SEGMENT_EVALUATION_INTERVAL_MINUTES', 24 * 60, 1, 7 * 24 * 60, problems) * 60_000,
+    segmentEvaluationPollMs: integer(env, 'SEGMENT_EVALUATION_POLL_MS', 5000, 50, 3_600_000, problems),
   };
   config.eventStoreConnectionString = eventStoreConnectionString(env, config.eventStore === 'eventstoredb', problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

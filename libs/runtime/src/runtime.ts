@@ -3,7 +3,9 @@ import { CUSTOMER_EVENT_SCHEMAS, CUSTOMER_STREAM_PREFIX } from '../../domain/src
 import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEventStore, type Database, type EventStore } from '../../event-store/src';
 import { Projector } from '../../projection-engine/src';
 import { PROJECTIONS } from '../../../projections';
-import type { Config } from './config';
+import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
+import { loadSegmentConfig, SegmentConfigError, type SegmentConfig } from '../../segments/src';
+import { ConfigError, type Config } from './config';
 
 /** The long-lived pieces every app shares: the database, the event store, the read-model pool and the projector. */
 export interface Runtime {
@@ -12,7 +14,29 @@ export interface Runtime {
   store: EventStore;
   readModels: Pool;
   projector: Projector;
+  /** The segment definitions, checked at start. */
+  segments: SegmentConfig;
   close(): Promise<void>;
+}
+
+const segmentDefinitions = (config: Config): SegmentConfig => {
+  try {
+    return loadSegmentConfig(config.segmentsConfigFile);
+  } catch (error) {
+    throw error instanceof SegmentConfigError ? new ConfigError(error.message) : error;
+  }
+};
+
+/** A booking currency without a rate would make every evaluation fail later: refuse to start instead. */
+async function checkRates(pool: Pool, segments: SegmentConfig, config: Config): Promise<void> {
+  const { rows } = await pool.query<{ currency: string }>('SELECT DISTINCT currency FROM read_models.segment_facts_bookings ORDER BY currency');
+  const missing = rows.map((row) => row.currency).filter((currency) => segments.currency.rates[currency] === undefined);
+  if (missing.length) {
+    throw new ConfigError(
+      `${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} is invalid:\n` +
+        missing.map((currency) => `  - currency.rates.${currency}: missing, and bookings are in ${currency} (a missing rate is never taken as zero)`).join('\n'),
+    );
+  }
 }
 
 /** The log in PostgreSQL (on the read models' pool) or in EventStoreDB; either way read models stay in PostgreSQL. */
@@ -36,6 +60,7 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
 }
 
 export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
+  const segments = segmentDefinitions(config);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
   // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
@@ -56,10 +81,15 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     store = new SchemaAwareEventStore(await openEventLog(config, pool, log), CUSTOMER_EVENT_SCHEMAS);
     const projector = new Projector(pool, store, PROJECTIONS, { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
+    await checkRates(pool, segments, config);
     const opened = store;
-    return { config, database, store: opened, readModels: pool, projector, close: () => stop(opened) };
+    return { config, database, store: opened, readModels: pool, projector, segments, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;
   }
 }
+
+/** Segment evaluations after fact changes and on the configured interval, until the signal aborts. */
+export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
+  schedule(runtime.readModels, runtime.segments, { intervalMs: runtime.config.segmentEvaluationIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log }, signal);

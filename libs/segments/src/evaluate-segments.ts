@@ -36,6 +36,8 @@ export interface SegmentEvaluation {
   scores: CustomerScores[];
 }
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** `Can't Lose Them` -> `cant-lose-them`. */
 export const slug = (name: string): string =>
   name
@@ -45,23 +47,28 @@ export const slug = (name: string): string =>
     .replace(/^-|-$/g, '');
 
 /**
- * Quintile scores 1..5 where equal values share a score: score = 1 + floor(5 * (customers with a strictly lower
- * value) / customers). The result depends only on the values, never on the order customers come in.
+ * Quintile scores 1..5 by mid-rank percentile: score = 1 + floor(5 * (lower + equal / 2) / n), where lower counts the
+ * customers with a strictly lower value and equal those with the same value (itself included). Equal values always
+ * share a score, the result never depends on the order customers come in, and a population of equals scores 3.
  */
 export function quintileScores(values: number[]): number[] {
   const sorted = Float64Array.from(values).sort();
   const n = values.length;
-  const below = (value: number): number => {
+  const firstAtLeast = (value: number, strictlyAbove: boolean): number => {
     let lo = 0;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (sorted[mid] < value) lo = mid + 1;
+      if (sorted[mid] < value || (strictlyAbove && sorted[mid] === value)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
-  return values.map((value) => 1 + Math.floor((5 * below(value)) / n));
+  return values.map((value) => {
+    const lower = firstAtLeast(value, false);
+    const equal = firstAtLeast(value, true) - lower;
+    return 1 + Math.floor((10 * lower + 5 * equal) / (2 * n));
+  });
 }
 
 /**
@@ -140,16 +147,16 @@ export function evaluateSegments(facts: Iterable<CustomerFacts>, asOfIso: string
       join(
         `rfm:${slug(name)}`,
         `R${score.r} F${score.f} M${score.m} (score ${score.r * 100 + score.f * 10 + score.m}): last trip ${recency.get(c.customerId)} days ago, ` +
-          `${c.trips} trips, revenue ${money.format(c.revenue)}`,
+          `${plural(c.trips, 'trip')}, revenue ${money.format(c.revenue)}`,
       );
     }
 
     if (c.tripsInTierWindow >= tiers.diamond.minTrips && average >= money.threshold(tiers.diamond.minAverageBookingValue) && n) {
-      join('value-tier:diamond', `${c.tripsInTierWindow} trips in ${tiers.tripWindowMonths} months, average booking ${averageText}`);
+      join('value-tier:diamond', `${plural(c.tripsInTierWindow, 'trip')} in ${tiers.tripWindowMonths} months, average booking ${averageText}`);
     } else if (n && (c.tripsInTierWindow >= tiers.gold.minTrips || average >= money.threshold(tiers.gold.minAverageBookingValue))) {
-      join('value-tier:gold', `${c.tripsInTierWindow} trips in ${tiers.tripWindowMonths} months, average booking ${averageText}`);
+      join('value-tier:gold', `${plural(c.tripsInTierWindow, 'trip')} in ${tiers.tripWindowMonths} months, average booking ${averageText}`);
     } else if (n && n <= tiers.potential.maxBookings && average <= money.threshold(tiers.potential.maxAverageBookingValue)) {
-      join('value-tier:potential', `${n} booking${n === 1 ? '' : 's'}, average booking ${averageText}`);
+      join('value-tier:potential', `${plural(n, 'booking')}, average booking ${averageText}`);
     }
 
     const abcClass = abc.get(c.customerId) ?? null;
@@ -162,7 +169,7 @@ export function evaluateSegments(facts: Iterable<CustomerFacts>, asOfIso: string
       const quadrant = QUADRANTS[(highValue ? 0 : 2) + (highLoyalty ? 0 : 1)];
       join(
         `value-loyalty:${quadrant}`,
-        `scale ${money.format(Math.round(scale))} (${highValue ? 'high' : 'low'}), ${c.trips} trips since ${new Date(c.firstBookedAt!).toISOString().slice(0, 10)} ` +
+        `scale ${money.format(Math.round(scale))} (${highValue ? 'high' : 'low'}), ${plural(c.trips, 'trip')} since ${new Date(c.firstBookedAt!).toISOString().slice(0, 10)} ` +
           `(${highLoyalty ? 'high' : 'low'} loyalty)`,
       );
     }

@@ -79,7 +79,7 @@ export const DEFAULT_SEGMENT_CONFIG: SegmentConfig = {
       'About to Sleep': { order: 7, r: range(3, 3), f: range(1, 1), m: range(1, 5) },
       'At Risk': { order: 8, r: range(2, 2), f: range(2, 5), m: range(1, 5) },
       "Can't Lose Them": { order: 9, r: range(1, 1), f: range(4, 5), m: range(1, 5) },
-      Hibernating: { order: 10, r: range(1, 2), f: range(1, 3), m: range(1, 5) },
+      Hibernating: { order: 10, r: range(1, 2), f: range(1, 3), m: range(2, 5) },
       Lost: { order: 11, r: range(1, 5), f: range(1, 5), m: range(1, 5) },
     },
   },

@@ -2,6 +2,8 @@ import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type 
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
+import { MissingExchangeRate } from '../../../../libs/segments/src';
+import { BadCursor } from '../../../../projections/segments/segments.queries';
 
 export interface ErrorBody {
   statusCode: number;
@@ -52,6 +54,12 @@ export function toErrorBody(error: unknown): ErrorBody {
     logger.error(error.message);
     return body(500, error.message, { rule: 'event.schema-known' });
   }
+  if (error instanceof MissingExchangeRate) {
+    // A booking arrived in a currency the segments config has no rate for: the operator must add it.
+    logger.error(error.message);
+    return body(500, `cannot evaluate segments: ${error.message}`, { rule: 'segments.rate-configured' });
+  }
+  if (error instanceof BadCursor) return body(400, error.message, { field: 'cursor', rule: 'must be the nextCursor of a previous page' });
   if (error instanceof UnstorableEvent) return body(400, error.message, { field: 'body', rule: 'must be text the database can store' });
   if (error instanceof HttpException) {
     const response = error.getResponse();

@@ -1,8 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { Client, DatabaseError, Pool, type PoolConfig } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import {
   DuplicateEventId,
   UnstorableEvent,
@@ -21,6 +18,7 @@ import {
   type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port';
+import { copyInto, copyText } from './copy-rows';
 import { migrate } from './migrate';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { subscribeByPolling } from '../subscribe';
@@ -101,10 +99,6 @@ export const STREAM_VERSIONS_SQL = `SELECT s.id AS stream_id, (SELECT max(e.stre
 export const READ_STREAMS_SQL = `SELECT e.* FROM unnest($1::text[]) AS s(id)
   CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM event_store.events WHERE stream_id = s.id ORDER BY stream_position) e`;
 
-/** COPY's text format: backslash, tab, newline and carriage return are escaped; JSON text holds no raw control characters. */
-const copyText = (value: string): string => (/[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value);
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
 // An import stamps one metadata object on thousands of events: its JSON is made once, the event id spliced in.
 const metadataJson = new WeakMap<object, string>();
 const metadataText = (event: NewEvent): string => {
@@ -120,23 +114,11 @@ const copyRow = (streamId: string, position: number, event: NewEvent): string =>
   `${copyText(streamId)}\t${position}\t${copyText(event.eventId)}\t${copyText(event.type)}\t${event.metadata.schemaVersion}\t` +
   `${copyText(JSON.stringify(event.data))}\t${copyText(metadataText(event))}\t${copyText(event.occurredAt)}\n`;
 
-/** Rows per chunk written to the COPY stream: big enough to amortise stream overhead, small enough to stream. */
-const COPY_CHUNK = 500;
-
-function* copyChunks(appends: StreamAppend[], starts: number[]): Generator<string> {
-  let chunk = '';
-  let rows = 0;
+function* copyRows(appends: StreamAppend[], starts: number[]): Generator<string> {
   for (let i = 0; i < appends.length; i++) {
     const { streamId, events } = appends[i];
-    for (let j = 0; j < events.length; j++) {
-      chunk += copyRow(streamId, starts[i] + j + 1, events[j]);
-      if (++rows % COPY_CHUNK === 0) {
-        yield chunk;
-        chunk = '';
-      }
-    }
+    for (let j = 0; j < events.length; j++) yield copyRow(streamId, starts[i] + j + 1, events[j]);
   }
-  if (chunk) yield chunk;
 }
 
 export class PostgresEventStore implements EventStore {
@@ -201,10 +183,11 @@ export class PostgresEventStore implements EventStore {
         versions.set(streamId, current + events.length);
         return current;
       });
-      const copy = client.query(
-        copyFrom(`COPY event_store.events (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN`),
+      await copyInto(
+        client,
+        'COPY event_store.events (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN',
+        copyRows(appends, starts),
       );
-      await pipeline(Readable.from(copyChunks(appends, starts)), copy);
       await client.query('COMMIT');
       this.announce();
     } catch (error) {

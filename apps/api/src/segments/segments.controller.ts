@@ -1,0 +1,199 @@
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, CommandHandler, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import type { Request, Response } from 'express';
+import type { Pool } from 'pg';
+import { checkId, checkIsoInstant } from '../../../../libs/domain/src';
+import { segmentCatalog, type SegmentConfig } from '../../../../libs/segments/src';
+import { evaluateAndRecord, type EvaluationSummary } from '../../../../projections/segments/segment-evaluation';
+import {
+  customerSegments,
+  listSegments,
+  MEMBER_SORTS,
+  segmentChanges,
+  segmentMembers,
+  type MemberSort,
+  type MembersQuery,
+} from '../../../../projections/segments/segments.queries';
+import { READ_MODELS, SEGMENTS } from '../tokens';
+
+export class EvaluateQuery {
+  @ApiPropertyOptional({ description: 'ISO 8601 instant to evaluate as of; default now.', example: '1998-07-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}
+
+export class MembersParams {
+  @ApiPropertyOptional({ description: 'Membership at this past instant, from the history; default the current membership.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+
+  @ApiPropertyOptional({ enum: MEMBER_SORTS, default: 'customerId' }) @IsOptional() @IsIn(MEMBER_SORTS) sort?: MemberSort;
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be the nextCursor of a previous page' }) cursor?: string;
+}
+
+export class ChangesQuery {
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous call (a position); 0 or absent: from the start.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  after?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10000, default: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit?: number;
+}
+
+export class EvaluateSegments {
+  constructor(readonly asOf: string) {}
+}
+export class ListSegments {}
+export class GetSegmentMembers {
+  constructor(readonly query: MembersQuery) {}
+}
+export class GetCustomerSegments {
+  constructor(readonly customerId: string) {}
+}
+export class GetSegmentChanges {
+  constructor(
+    readonly after: number,
+    readonly limit: number,
+  ) {}
+}
+
+abstract class SegmentsHandler {
+  constructor(
+    @Inject(READ_MODELS) protected readonly pool: Pool,
+    @Inject(SEGMENTS) protected readonly config: SegmentConfig,
+  ) {}
+}
+
+@CommandHandler(EvaluateSegments)
+export class EvaluateSegmentsHandler extends SegmentsHandler implements ICommandHandler<EvaluateSegments, EvaluationSummary> {
+  execute({ asOf }: EvaluateSegments): Promise<EvaluationSummary> {
+    return evaluateAndRecord(this.pool, this.config, { asOf, trigger: 'on-demand' });
+  }
+}
+
+@QueryHandler(ListSegments)
+export class ListSegmentsHandler extends SegmentsHandler implements IQueryHandler<ListSegments> {
+  execute(): ReturnType<typeof listSegments> {
+    return listSegments(this.pool, this.config);
+  }
+}
+
+@QueryHandler(GetSegmentMembers)
+export class GetSegmentMembersHandler extends SegmentsHandler implements IQueryHandler<GetSegmentMembers> {
+  execute({ query }: GetSegmentMembers): ReturnType<typeof segmentMembers> {
+    // Declared interest tags are open-ended; everything else must be a configured segment.
+    if (!query.segment.startsWith('interest:') && !segmentCatalog(this.config).some((s) => s.segment === query.segment)) {
+      throw new NotFoundException(`segment ${query.segment} not found (GET /segments lists them)`);
+    }
+    return segmentMembers(this.pool, query);
+  }
+}
+
+@QueryHandler(GetCustomerSegments)
+export class GetCustomerSegmentsHandler extends SegmentsHandler implements IQueryHandler<GetCustomerSegments> {
+  async execute({ customerId }: GetCustomerSegments): Promise<unknown> {
+    const segments = await customerSegments(this.pool, customerId);
+    if (!segments) throw new NotFoundException(`customer ${customerId} not found`);
+    return segments;
+  }
+}
+
+@QueryHandler(GetSegmentChanges)
+export class GetSegmentChangesHandler extends SegmentsHandler implements IQueryHandler<GetSegmentChanges> {
+  execute({ after, limit }: GetSegmentChanges): ReturnType<typeof segmentChanges> {
+    return segmentChanges(this.pool, after, limit);
+  }
+}
+
+export const SEGMENT_HANDLERS = [EvaluateSegmentsHandler, ListSegmentsHandler, GetSegmentMembersHandler, GetCustomerSegmentsHandler, GetSegmentChangesHandler];
+
+const csvField = (value: string | number | null): string => {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+const SEGMENT_KEY = /^[a-z-]{1,40}:[^\s/]{1,100}$/;
+
+@ApiTags('segments')
+@Controller()
+export class SegmentsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('segments/evaluate')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Evaluate every segment family now, or as of ?asOf=',
+    description: 'Records the changes when asOf is not before the latest recorded evaluation; otherwise only reports (recorded: false).',
+  })
+  evaluate(@Query() query: EvaluateQuery): Promise<EvaluationSummary> {
+    if (query.asOf !== undefined) checkIsoInstant('asOf', query.asOf);
+    return this.commands.execute(new EvaluateSegments(query.asOf ?? new Date().toISOString()));
+  }
+
+  @Get('segments')
+  @ApiOperation({ summary: 'Segment definitions with their member counts, and the latest evaluation' })
+  list(): Promise<unknown> {
+    return this.queries.execute(new ListSegments());
+  }
+
+  @Get('segments/changes')
+  @ApiOperation({ summary: 'Every entry into and exit from a segment, in order, after a cursor' })
+  changes(@Query() query: ChangesQuery): Promise<unknown> {
+    return this.queries.execute(new GetSegmentChanges(query.after ?? 0, query.limit ?? 1000));
+  }
+
+  @Get('segments/:segment/members')
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOperation({ summary: 'Members of a segment, now or at ?asOf=, paged and sortable; Accept: text/csv streams them all' })
+  async members(@Param('segment') segment: string, @Query() params: MembersParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (!SEGMENT_KEY.test(segment)) throw new NotFoundException(`segment ${segment} not found (segments look like family:name, e.g. rfm:champions)`);
+    if (params.asOf !== undefined) checkIsoInstant('asOf', params.asOf);
+    const query: MembersQuery = {
+      segment,
+      asOf: params.asOf,
+      sort: params.sort ?? 'customerId',
+      descending: params.order === 'desc',
+      limit: params.limit ?? 100,
+      cursor: params.cursor,
+    };
+    if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
+      res.json(await this.queries.execute(new GetSegmentMembers(query)));
+      return;
+    }
+    // The first page is read before the status is sent, so a bad request still gets its 4xx.
+    let page: Awaited<ReturnType<typeof segmentMembers>> = await this.queries.execute(new GetSegmentMembers({ ...query, limit: 5000 }));
+    res.status(200).type('text/csv').attachment(`${segment.replace(/[^A-Za-z0-9-]+/g, '_')}.csv`);
+    res.write('customer_id,segment,since,revenue,currency,reason\n');
+    try {
+      for (;;) {
+        const lines = page.items.map((m) => [m.customerId, segment, m.since, m.revenue, m.currency, m.reason].map(csvField).join(',') + '\n').join('');
+        if (!res.write(lines)) await new Promise((resolve) => res.once('drain', resolve));
+        if (!page.nextCursor) break;
+        page = await this.queries.execute(new GetSegmentMembers({ ...query, limit: 5000, cursor: page.nextCursor }));
+      }
+      res.end();
+    } catch (error) {
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  @Get('customers/:id/segments')
+  @ApiOperation({ summary: "A customer's current segments, history, loyalty discount level and spend to the next one" })
+  customer(@Param('id') id: string): Promise<unknown> {
+    checkId('customerId', id);
+    return this.queries.execute(new GetCustomerSegments(id));
+  }
+}

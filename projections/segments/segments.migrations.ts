@@ -1,0 +1,159 @@
+import type { Migration } from '../../libs/event-store/src';
+
+/**
+ * The facts a segment evaluation needs, applied a batch at a time in one round trip (as customer_overview does).
+ * Instants are the events' occurredAt, so an evaluation as of a past instant sees what had happened by then.
+ */
+const APPLY_FUNCTION = `
+CREATE OR REPLACE FUNCTION read_models.segment_facts_apply(p_events jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  e  jsonb;
+  d  jsonb;
+  c  text;
+  at timestamptz;
+BEGIN
+  FOR e IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+    c := e->>'customerId';
+    d := e->'data';
+    at := (e->>'occurredAt')::timestamptz;
+    CASE e->>'type'
+      WHEN 'CustomerRegistered' THEN
+        INSERT INTO read_models.segment_facts_customers (customer_id, registered_at, declared_tags)
+        VALUES (c, at, ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'tags', '[]'))))
+        ON CONFLICT (customer_id) DO NOTHING;
+      WHEN 'CustomerProfileUpdated' THEN
+        IF d ? 'tags' THEN
+          UPDATE read_models.segment_facts_customers SET declared_tags = ARRAY(SELECT jsonb_array_elements_text(d->'tags')) WHERE customer_id = c;
+        END IF;
+      WHEN 'VipStatusGranted', 'VipStatusRevoked' THEN
+        UPDATE read_models.segment_facts_customers
+           SET vip_changes = vip_changes || jsonb_build_array(jsonb_build_object('at', e->>'occurredAt', 'granted', e->>'type' = 'VipStatusGranted'))
+         WHERE customer_id = c;
+      WHEN 'TripBooked' THEN
+        INSERT INTO read_models.segment_facts_bookings
+          (customer_id, booking_id, booked_at, departure_date, amount_value, currency, travellers, product_type, destination_country, channel)
+        VALUES (c, d->>'bookingId', at, (d->>'departureDate')::date, (d->'amount'->>'value')::bigint, d->'amount'->>'currency',
+                (d->>'travellers')::int, d->>'productType', d->'destination'->>'country', d->>'channel')
+        ON CONFLICT DO NOTHING;
+      WHEN 'BookingAmended' THEN
+        UPDATE read_models.segment_facts_bookings SET
+          departure_date = coalesce((d->>'departureDate')::date, departure_date),
+          amount_value   = coalesce((d->'amount'->>'value')::bigint, amount_value),
+          currency       = coalesce(d->'amount'->>'currency', currency)
+         WHERE customer_id = c AND booking_id = d->>'bookingId';
+      WHEN 'BookingCancelled' THEN
+        UPDATE read_models.segment_facts_bookings SET cancelled_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
+      WHEN 'TripReturned' THEN
+        UPDATE read_models.segment_facts_bookings SET returned_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
+      ELSE
+        RAISE EXCEPTION 'segment_facts cannot apply %', e->>'type';
+    END CASE;
+  END LOOP;
+END
+$fn$;
+`;
+
+export const SEGMENTS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'segment facts, evaluations, membership history and change feed',
+    sql: `
+CREATE SCHEMA IF NOT EXISTS read_models;
+
+CREATE TABLE read_models.segment_facts_customers (
+  customer_id   text PRIMARY KEY,
+  registered_at timestamptz NOT NULL,
+  declared_tags text[] NOT NULL DEFAULT '{}',
+  vip_changes   jsonb NOT NULL DEFAULT '[]'
+);
+COMMENT ON TABLE read_models.segment_facts_customers IS 'Per-customer facts for segment evaluation (projection segment_facts).';
+COMMENT ON COLUMN read_models.segment_facts_customers.vip_changes IS 'VIP grants and revocations in log order: [{"at": occurredAt, "granted": true|false}].';
+
+CREATE TABLE read_models.segment_facts_bookings (
+  customer_id         text NOT NULL,
+  booking_id          text NOT NULL,
+  booked_at           timestamptz NOT NULL,
+  departure_date      date NOT NULL,
+  amount_value        bigint NOT NULL,
+  currency            text NOT NULL,
+  travellers          int NOT NULL,
+  product_type        text NOT NULL,
+  destination_country text NOT NULL,
+  channel             text NOT NULL,
+  returned_at         timestamptz,
+  cancelled_at        timestamptz,
+  PRIMARY KEY (customer_id, booking_id)
+);
+COMMENT ON TABLE read_models.segment_facts_bookings IS 'Every booking with its current amount (minor units) and when it was made, completed (returned) or cancelled.';
+
+CREATE TABLE read_models.segment_evaluations (
+  evaluation_id  bigserial PRIMARY KEY,
+  as_of          timestamptz NOT NULL,
+  trigger        text NOT NULL CHECK (trigger IN ('events', 'schedule', 'on-demand', 're-evaluation')),
+  config_version text NOT NULL,
+  facts_position bigint NOT NULL,
+  customers      int NOT NULL,
+  memberships    int NOT NULL,
+  entered        int NOT NULL,
+  "left"         int NOT NULL,
+  started_at     timestamptz NOT NULL,
+  finished_at    timestamptz NOT NULL
+);
+COMMENT ON TABLE read_models.segment_evaluations IS 'Each recorded evaluation: the instant it evaluated as of, why it ran, the config version and facts position it used.';
+
+CREATE TABLE read_models.segment_membership_history (
+  history_id         bigserial PRIMARY KEY,
+  customer_id        text NOT NULL,
+  segment            text NOT NULL,
+  entered_at         timestamptz NOT NULL,
+  left_at            timestamptz,
+  entered_evaluation bigint NOT NULL REFERENCES read_models.segment_evaluations,
+  left_evaluation    bigint REFERENCES read_models.segment_evaluations,
+  reason             text NOT NULL
+);
+CREATE UNIQUE INDEX segment_membership_current ON read_models.segment_membership_history (customer_id, segment) WHERE left_at IS NULL;
+CREATE INDEX segment_membership_by_segment ON read_models.segment_membership_history (segment, customer_id) WHERE left_at IS NULL;
+CREATE INDEX segment_membership_history_by_segment ON read_models.segment_membership_history (segment, entered_at);
+COMMENT ON TABLE read_models.segment_membership_history IS 'One row per stay in a segment: entered at (and left at) the evaluation instants that decided it; reason as of entering.';
+
+CREATE VIEW read_models.segment_membership AS
+  SELECT customer_id, segment, entered_at AS since, reason, entered_evaluation AS evaluation_id
+    FROM read_models.segment_membership_history WHERE left_at IS NULL;
+COMMENT ON VIEW read_models.segment_membership IS 'Current membership: the stays that have not ended.';
+
+CREATE TABLE read_models.segment_changes (
+  position      bigserial PRIMARY KEY,
+  evaluation_id bigint NOT NULL REFERENCES read_models.segment_evaluations,
+  at            timestamptz NOT NULL,
+  customer_id   text NOT NULL,
+  segment       text NOT NULL,
+  change        text NOT NULL CHECK (change IN ('entered', 'left')),
+  reason        text NOT NULL
+);
+COMMENT ON TABLE read_models.segment_changes IS 'The change feed: every entry and exit in order; position is the cursor of GET /segments/changes.';
+
+CREATE TABLE read_models.segment_scores (
+  evaluation_id         bigint NOT NULL REFERENCES read_models.segment_evaluations,
+  customer_id           text NOT NULL,
+  currency              text NOT NULL,
+  recency_days          int,
+  trips                 int NOT NULL,
+  bookings              int NOT NULL,
+  revenue               bigint NOT NULL,
+  r                     smallint,
+  f                     smallint,
+  m                     smallint,
+  abc_revenue           bigint NOT NULL,
+  abc_class             text,
+  discount_revenue      bigint NOT NULL,
+  discount_percent      numeric NOT NULL,
+  next_discount_percent numeric,
+  spend_to_next_discount bigint,
+  PRIMARY KEY (evaluation_id, customer_id)
+);
+COMMENT ON TABLE read_models.segment_scores IS 'The figures of the latest recorded evaluation per customer; money in minor units of the base currency (column currency).';
+
+${APPLY_FUNCTION}`,
+  },
+];
