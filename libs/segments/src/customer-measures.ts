@@ -63,6 +63,8 @@ export interface CustomerMeasures {
   trips: number;
   tripsInTierWindow: number;
   lastTripAt?: number;
+  /** Return instants of the completed trips, in booking order. */
+  returnedAt: number[];
   firstBookedAt?: number;
   /** Booking instants, oldest first. */
   bookedAt: number[];
@@ -98,6 +100,7 @@ export function measure(facts: CustomerFacts, windows: Windows, money: BaseCurre
     trips: 0,
     tripsInTierWindow: 0,
     bookedAt: [],
+    returnedAt: [],
     vip: false,
     declaredTags: facts.declaredTags,
   };
@@ -114,6 +117,7 @@ export function measure(facts: CustomerFacts, windows: Windows, money: BaseCurre
     const returnedAt = booking.returnedAt === undefined ? undefined : Date.parse(booking.returnedAt);
     if (returnedAt !== undefined && returnedAt <= asOf) {
       measures.trips++;
+      measures.returnedAt.push(returnedAt);
       if (returnedAt > windows.tierFrom) measures.tripsInTierWindow++;
       if (measures.lastTripAt === undefined || returnedAt > measures.lastTripAt) measures.lastTripAt = returnedAt;
     }

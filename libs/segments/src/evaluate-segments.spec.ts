@@ -317,7 +317,8 @@ describe('evaluateSegments over the hand-built fixture, as of 2026-07-01 with th
   it('states the thresholds a lifecycle stage was decided by', () => {
     expect(reasonOf(evaluation, 'c17', 'lifecycle')).toBe('151 days since the last booking or trip; own typical gap 100 days: at risk after 150, lapsed after 300 days');
     expect(reasonOf(evaluation, 'c10', 'lifecycle')).toBe('366 days since the last booking or trip; default at risk after 365, lapsed after 730 days');
-    expect(reasonOf(evaluation, 'c16', 'lifecycle')).toContain('booked again after 1066 days away');
+    // Away from the return on 2023-05-20, not from the booking on 2023-05-01.
+    expect(reasonOf(evaluation, 'c16', 'lifecycle')).toContain('booked again after 1047 days away');
   });
 
   it('names the booking an interest was derived from', () => {

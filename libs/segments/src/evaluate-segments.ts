@@ -38,6 +38,15 @@ export interface SegmentEvaluation {
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
+/**
+ * Days the customer was quiet before the last booking: since the booking before it or the latest trip return before
+ * it, whichever is later (someone on a long cruise booked two years ahead was travelling, not away).
+ */
+const awayBeforeLast = (c: CustomerMeasures): number => {
+  const last = c.bookedAt[c.bookedAt.length - 1];
+  return daysBetween(Math.max(c.bookedAt[c.bookedAt.length - 2], ...c.returnedAt.filter((at) => at < last)), last);
+};
+
 /** `Can't Lose Them` -> `cant-lose-them`. */
 export const slug = (name: string): string =>
   name
@@ -190,7 +199,7 @@ export function evaluateSegments(facts: Iterable<CustomerFacts>, asOfIso: string
       const thresholds = `${own === undefined ? 'default' : `own typical gap ${own} days:`} at risk after ${Math.round(atRiskDays)}, lapsed after ${Math.round(lapsedDays)} days`;
       if (idle > lapsedDays) join('lifecycle:lapsed', `${idle} days since the last booking or trip; ${thresholds}`);
       else if (idle > atRiskDays) join('lifecycle:at-risk', `${idle} days since the last booking or trip; ${thresholds}`);
-      else if (n >= 2 && gaps[gaps.length - 1] > lapsedDays) join('lifecycle:won-back', `booked again after ${gaps[gaps.length - 1]} days away; ${thresholds}`);
+      else if (n >= 2 && awayBeforeLast(c) > lapsedDays) join('lifecycle:won-back', `booked again after ${awayBeforeLast(c)} days away; ${thresholds}`);
       else if (n >= life.loyalMinBookings) join('lifecycle:loyal', `${n} bookings`);
       else if (n >= 2) join('lifecycle:repeat', `${n} bookings`);
       else join('lifecycle:first-time', '1 booking');

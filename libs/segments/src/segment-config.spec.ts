@@ -24,6 +24,15 @@ describe('segmentConfig', () => {
     expect(segmentConfig(JSON.parse(JSON.stringify(DEFAULT_SEGMENT_CONFIG)))).toEqual(DEFAULT_SEGMENT_CONFIG);
   });
 
+  it('gives every caller its own config: changing one leaves the defaults and the next config alone', () => {
+    const defaults = JSON.parse(JSON.stringify(DEFAULT_SEGMENT_CONFIG)) as unknown;
+    const first = segmentConfig();
+    first.discount.steps.push({ minRevenue: 99_999, percent: 50 });
+    first.currency.rates.JPY = 0.006;
+    expect(DEFAULT_SEGMENT_CONFIG).toEqual(defaults);
+    expect(segmentConfig()).toEqual(defaults);
+  });
+
   it('refuses anything but a JSON object', () => {
     expect(() => segmentConfig([])).toThrow(new SegmentConfigError('segments config: must be a JSON object'));
     expect(() => segmentConfig('{}', 'SEGMENTS_CONFIG=x.json')).toThrow('SEGMENTS_CONFIG=x.json: must be a JSON object');

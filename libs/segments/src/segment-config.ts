@@ -203,8 +203,7 @@ const checkRfm = (check: Checker, rfm: unknown): void => {
   for (const [name, rule] of rules) {
     const path = `rfm.segments.${name}`;
     if (!check.keys(path, rule, ['order', 'r', 'f', 'm'])) continue;
-    if (rule.order === undefined) continue;
-    check.number(`${path}.order`, rule.order, { integer: true });
+    if (rule.order !== undefined) check.number(`${path}.order`, rule.order, { integer: true });
     for (const axis of ['r', 'f', 'm']) {
       const value = rule[axis];
       if (!Array.isArray(value) || value.length !== 2 || value.some((n) => !Number.isInteger(n) || n < 1 || n > 5) || value[0] > value[1]) {
@@ -252,7 +251,8 @@ export function segmentConfig(override: unknown = {}, source = 'segments config'
   const check = new Checker();
   if (!isObject(override)) throw new SegmentConfigError(`${source}: must be a JSON object`);
   check.keys('', override, ['version', 'currency', ...SEGMENT_FAMILIES], 'family');
-  const config = merge(DEFAULT_SEGMENT_CONFIG, override) as SegmentConfig;
+  // A copy: normalising below (sorting the steps) must not touch the shared defaults.
+  const config = structuredClone(merge(DEFAULT_SEGMENT_CONFIG, override)) as SegmentConfig;
   if (Object.keys(override).some((key) => key !== 'version') && override.version === undefined) {
     check.fail('version', 'a config that changes the defaults must name its version (recorded with every evaluation)');
   }
