@@ -24,7 +24,9 @@ BEGIN
         ON CONFLICT (customer_id) DO NOTHING;
       WHEN 'CustomerProfileUpdated' THEN
         IF d ? 'tags' THEN
-          UPDATE read_models.segment_facts_customers SET declared_tags = ARRAY(SELECT jsonb_array_elements_text(d->'tags')) WHERE customer_id = c;
+          UPDATE read_models.segment_facts_customers
+             SET tag_changes = tag_changes || jsonb_build_array(jsonb_build_object('at', e->>'occurredAt', 'tags', d->'tags'))
+           WHERE customer_id = c;
         END IF;
       WHEN 'VipStatusGranted', 'VipStatusRevoked' THEN
         UPDATE read_models.segment_facts_customers
@@ -39,8 +41,9 @@ BEGIN
       WHEN 'BookingAmended' THEN
         UPDATE read_models.segment_facts_bookings SET
           departure_date = coalesce((d->>'departureDate')::date, departure_date),
-          amount_value   = coalesce((d->'amount'->>'value')::bigint, amount_value),
-          currency       = coalesce(d->'amount'->>'currency', currency)
+          amount_changes = CASE WHEN d ? 'amount'
+            THEN amount_changes || jsonb_build_array(jsonb_build_object('at', e->>'occurredAt', 'value', d->'amount'->'value', 'currency', d->'amount'->>'currency'))
+            ELSE amount_changes END
          WHERE customer_id = c AND booking_id = d->>'bookingId';
       WHEN 'BookingCancelled' THEN
         UPDATE read_models.segment_facts_bookings SET cancelled_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
@@ -65,9 +68,12 @@ CREATE TABLE read_models.segment_facts_customers (
   customer_id   text PRIMARY KEY,
   registered_at timestamptz NOT NULL,
   declared_tags text[] NOT NULL DEFAULT '{}',
+  tag_changes   jsonb NOT NULL DEFAULT '[]',
   vip_changes   jsonb NOT NULL DEFAULT '[]'
 );
 COMMENT ON TABLE read_models.segment_facts_customers IS 'Per-customer facts for segment evaluation (projection segment_facts).';
+COMMENT ON COLUMN read_models.segment_facts_customers.declared_tags IS 'Interest tags declared at registration.';
+COMMENT ON COLUMN read_models.segment_facts_customers.tag_changes IS 'Later declared tags (profile updates) in log order: [{"at": occurredAt, "tags": [...]}]; the last by an instant holds then.';
 COMMENT ON COLUMN read_models.segment_facts_customers.vip_changes IS 'VIP grants and revocations in log order: [{"at": occurredAt, "granted": true|false}].';
 
 CREATE TABLE read_models.segment_facts_bookings (
@@ -77,6 +83,7 @@ CREATE TABLE read_models.segment_facts_bookings (
   departure_date      date NOT NULL,
   amount_value        bigint NOT NULL,
   currency            text NOT NULL,
+  amount_changes      jsonb NOT NULL DEFAULT '[]',
   travellers          int NOT NULL,
   product_type        text NOT NULL,
   destination_country text NOT NULL,
@@ -85,7 +92,8 @@ CREATE TABLE read_models.segment_facts_bookings (
   cancelled_at        timestamptz,
   PRIMARY KEY (customer_id, booking_id)
 );
-COMMENT ON TABLE read_models.segment_facts_bookings IS 'Every booking with its current amount (minor units) and when it was made, completed (returned) or cancelled.';
+COMMENT ON TABLE read_models.segment_facts_bookings IS 'Every booking: the amount as booked (minor units) and its amendments, when it was made, completed (returned) or cancelled.';
+COMMENT ON COLUMN read_models.segment_facts_bookings.amount_changes IS 'Amended amounts in log order: [{"at": occurredAt, "value": minor units, "currency": code}]; the last by an instant holds then.';
 
 CREATE TABLE read_models.segment_evaluations (
   evaluation_id  bigserial PRIMARY KEY,
@@ -108,8 +116,8 @@ CREATE TABLE read_models.segment_membership_history (
   segment            text NOT NULL,
   entered_at         timestamptz NOT NULL,
   left_at            timestamptz,
-  entered_evaluation bigint NOT NULL REFERENCES read_models.segment_evaluations,
-  left_evaluation    bigint REFERENCES read_models.segment_evaluations,
+  entered_evaluation bigint NOT NULL,
+  left_evaluation    bigint,
   reason             text NOT NULL
 );
 CREATE UNIQUE INDEX segment_membership_current ON read_models.segment_membership_history (customer_id, segment) WHERE left_at IS NULL;
@@ -124,7 +132,7 @@ COMMENT ON VIEW read_models.segment_membership IS 'Current membership: the stays
 
 CREATE TABLE read_models.segment_changes (
   position      bigserial PRIMARY KEY,
-  evaluation_id bigint NOT NULL REFERENCES read_models.segment_evaluations,
+  evaluation_id bigint NOT NULL,
   at            timestamptz NOT NULL,
   customer_id   text NOT NULL,
   segment       text NOT NULL,
@@ -134,7 +142,7 @@ CREATE TABLE read_models.segment_changes (
 COMMENT ON TABLE read_models.segment_changes IS 'The change feed: every entry and exit in order; position is the cursor of GET /segments/changes.';
 
 CREATE TABLE read_models.segment_scores (
-  evaluation_id         bigint NOT NULL REFERENCES read_models.segment_evaluations,
+  evaluation_id         bigint NOT NULL,
   customer_id           text NOT NULL,
   currency              text NOT NULL,
   recency_days          int,

@@ -90,6 +90,13 @@ export const windowsOf = (asOf: number, config: SegmentConfig): Windows => ({
   tierFrom: monthsBefore(asOf, config.valueTiers.tripWindowMonths),
 });
 
+/** The last of the changes (in log order) made by the instant. */
+const latest = <T extends { at: string }>(changes: T[], asOf: number): T | undefined => {
+  let found: T | undefined;
+  for (const change of changes) if (Date.parse(change.at) <= asOf) found = change;
+  return found;
+};
+
 /** Null for a customer not yet registered at the instant. Windows are (from, asOf]. */
 export function measure(facts: CustomerFacts, windows: Windows, money: BaseCurrency): CustomerMeasures | null {
   const { asOf } = windows;
@@ -106,12 +113,13 @@ export function measure(facts: CustomerFacts, windows: Windows, money: BaseCurre
     bookedAt: [],
     returnedAt: [],
     vip: false,
-    declaredTags: facts.declaredTags,
+    declaredTags: latest(facts.tagChanges, asOf)?.tags ?? facts.declaredTags,
   };
   for (const booking of facts.bookings) {
     const bookedAt = Date.parse(booking.bookedAt);
     if (bookedAt > asOf || (booking.cancelledAt !== undefined && Date.parse(booking.cancelledAt) <= asOf)) continue;
-    const amount = money.minor(booking.amountValue, booking.currency);
+    const amended = latest(booking.amountChanges, asOf);
+    const amount = amended ? money.minor(amended.value, amended.currency) : money.minor(booking.amountValue, booking.currency);
     measures.bookings.push(booking);
     measures.bookedAt.push(bookedAt);
     measures.revenue += amount;

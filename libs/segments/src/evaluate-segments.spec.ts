@@ -30,6 +30,7 @@ const booking = (on: string, amount: number, options: BookingOptions = {}): Book
   departureDate: on.slice(0, 10),
   amountValue: amount,
   currency: options.currency ?? 'EUR',
+  amountChanges: [],
   travellers: options.travellers ?? 2,
   productType: options.product ?? 'package',
   destinationCountry: 'ES',
@@ -48,6 +49,7 @@ const customer = (customerId: string, bookings: Booking[], options: CustomerOpti
   customerId,
   registeredAt: instant(options.registered ?? '2023-01-01'),
   declaredTags: options.tags ?? [],
+  tagChanges: [],
   vipChanges: (options.vip ?? []).map(([at, granted]) => ({ at: instant(at), granted })),
   bookings: bookings.map((b, i) => ({ bookingId: `${customerId}-b${i + 1}`, ...b })),
 });
@@ -399,6 +401,29 @@ describe('evaluateSegments with other configs and inputs', () => {
     const cruiser = customer('w01', [booking('2023-06-01', 20000_00, { product: 'cruise', returned: '2025-05-01' }), booking('2025-07-15', 3000_00)]);
     const stages = evaluateSegments([cruiser], AS_OF, segmentConfig()).memberships.filter((m) => m.segment.startsWith('lifecycle:'));
     expect(stages.map((m) => m.segment)).toEqual(['lifecycle:repeat']);
+  });
+});
+
+describe('evaluateSegments sees amendments and tag changes as of their instant', () => {
+  // Booked 2026-03-01 at 900.00, amended to 1,200.00 on 2026-05-01; tags golf at registration, beach from 2026-04-01.
+  const amended: CustomerFacts = {
+    ...customer('a01', [{ ...booking('2026-03-01', 900_00), amountChanges: [{ at: '2026-05-01T09:00:00Z', value: 1200_00, currency: 'EUR' }] }], { tags: ['golf'] }),
+    tagChanges: [{ at: '2026-04-01T09:00:00Z', tags: ['beach'] }],
+  };
+  const of = (asOf: string, family: string): string[] =>
+    evaluateSegments([amended], asOf, segmentConfig())
+      .memberships.filter((m) => m.segment.startsWith(`${family}:`))
+      .map((m) => m.segment);
+
+  it('uses the amount as booked and the registered tags before the changes', () => {
+    expect(of('2026-03-15T00:00:00Z', 'discount')).toEqual(['discount:0']);
+    expect(of('2026-03-15T00:00:00Z', 'interest')).toEqual(['interest:golf']);
+  });
+
+  it('uses the amended amount and the new tags from their instants on', () => {
+    expect(of('2026-04-15T00:00:00Z', 'interest')).toEqual(['interest:beach']);
+    expect(of('2026-04-15T00:00:00Z', 'discount')).toEqual(['discount:0']);
+    expect(of('2026-05-01T09:00:00Z', 'discount')).toEqual(['discount:3']);
   });
 });
 

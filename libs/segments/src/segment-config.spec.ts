@@ -180,6 +180,11 @@ describe('segmentConfig', () => {
       expect(segmentConfig({ version: 'v2', currency: { rates: { SEK: 0.087 } } }).currency.rates).toEqual({ EUR: 1, USD: 0.92, GBP: 1.17, CHF: 1.05, SEK: 0.087 });
     });
 
+    it('takes the rate table whole with another base currency: the default rates are to EUR', () => {
+      expect(segmentConfig({ version: 'usd', currency: { base: 'USD', rates: { USD: 1, EUR: 1.09 } } }).currency).toEqual({ base: 'USD', rates: { USD: 1, EUR: 1.09 } });
+      expect(problemsWith({ version: 'usd', currency: { base: 'USD' } })).toEqual(["currency.rates.USD: the base currency's rate must be 1 (got undefined)"]);
+    });
+
     it('replaces rfm.segments and interests.derived wholesale', () => {
       const config = segmentConfig({ version: 'v2', rfm: { segments: { Everyone: { order: 1, ...everyScore } } }, interests: { derived: { golf: [{ productTypes: ['golf'] }] } } });
       expect(config.rfm.segments).toEqual({ Everyone: { order: 1, ...everyScore } });

@@ -253,6 +253,11 @@ export function segmentConfig(override: unknown = {}, source = 'segments config'
   check.keys('', override, ['version', 'currency', ...SEGMENT_FAMILIES], 'family');
   // A copy: normalising below (sorting the steps) must not touch the shared defaults.
   const config = structuredClone(merge(DEFAULT_SEGMENT_CONFIG, override)) as SegmentConfig;
+  // The default rates convert to EUR: with another base currency only the file's own table makes sense.
+  if (isObject(config.currency) && config.currency.base !== DEFAULT_SEGMENT_CONFIG.currency.base) {
+    const given = isObject(override.currency) ? override.currency.rates : undefined;
+    config.currency.rates = (given ?? {}) as Record<string, number>;
+  }
   if (Object.keys(override).some((key) => key !== 'version') && override.version === undefined) {
     check.fail('version', 'a config that changes the defaults must name its version (recorded with every evaluation)');
   }
