@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
 import { PostgresEventStore, handleCommand, type RecordedEvent } from '../../libs/event-store/src';
 import { Projector, type Projection } from '../../libs/projection-engine/src';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { writeScenario } from '../../test/support/scenario';
 import { customerOverviewProjection } from './customer-overview.projection';
 
@@ -18,20 +18,7 @@ const snapshot = async (): Promise<unknown[]> => {
   return JSON.parse(JSON.stringify(tables));
 };
 
-/**
- * Waits until every stored event is visible to log readers: the xid fence is server-wide, so other test files'
- * open transactions can hold it back for a moment.
- */
-const allVisible = async (): Promise<void> => {
-  for (let tries = 0; tries < 400; tries++) {
-    const { rows } = await store.pool.query(
-      `SELECT coalesce((SELECT max(transaction_id) FROM event_store.events) < pg_snapshot_xmin(pg_current_snapshot()), true) AS visible`,
-    );
-    if (rows[0].visible) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('events did not become visible within 10 s');
-};
+const allVisible = (): Promise<void> => allEventsVisible(store.pool);
 
 const projectorWith = (projection: Projection): Projector => new Projector(store.pool, store, [projection], { batchSize: 250, pollIntervalMs: 20 });
 

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { copyInto, copyLine } from '../../libs/event-store/src';
+import { copyInto, copyLines } from '../../libs/event-store/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
 export type EvaluationTrigger = 'events' | 'schedule' | 'on-demand' | 're-evaluation';
@@ -243,14 +243,14 @@ async function record(client: PoolClient, evaluation: SegmentEvaluation, summary
     await copyInto(
       client,
       'COPY read_models.segment_membership_history (customer_id, segment, entered_at, entered_evaluation, reason) FROM STDIN',
-      entering.map((m) => copyLine([m.customerId, m.segment, evaluation.asOf, id, m.reason])),
+      copyLines(entering, (m) => [m.customerId, m.segment, evaluation.asOf, id, m.reason]),
     );
   }
   if (changes.length) {
     await copyInto(
       client,
       'COPY read_models.segment_changes (evaluation_id, at, customer_id, segment, change, reason) FROM STDIN',
-      changes.map((c) => copyLine([id, evaluation.asOf, c.customerId, c.segment, c.change, c.reason])),
+      copyLines(changes, (c) => [id, evaluation.asOf, c.customerId, c.segment, c.change, c.reason]),
     );
   }
   await client.query('DELETE FROM read_models.segment_scores WHERE evaluation_id < $1', [id]);
@@ -258,25 +258,23 @@ async function record(client: PoolClient, evaluation: SegmentEvaluation, summary
     client,
     `COPY read_models.segment_scores (evaluation_id, customer_id, currency, recency_days, trips, bookings, revenue, r, f, m, abc_revenue, abc_class,
        discount_revenue, discount_percent, next_discount_percent, spend_to_next_discount) FROM STDIN`,
-    evaluation.scores.map((s) =>
-      copyLine([
-        id,
-        s.customerId,
-        evaluation.currency,
-        s.recencyDays,
-        s.trips,
-        s.bookings,
-        s.revenue,
-        s.r,
-        s.f,
-        s.m,
-        s.abcRevenue,
-        s.abcClass,
-        s.discountRevenue,
-        s.discountPercent,
-        s.nextDiscountPercent,
-        s.spendToNextDiscount,
-      ]),
-    ),
+    copyLines(evaluation.scores, (s) => [
+      id,
+      s.customerId,
+      evaluation.currency,
+      s.recencyDays,
+      s.trips,
+      s.bookings,
+      s.revenue,
+      s.r,
+      s.f,
+      s.m,
+      s.abcRevenue,
+      s.abcClass,
+      s.discountRevenue,
+      s.discountPercent,
+      s.nextDiscountPercent,
+      s.spendToNextDiscount,
+    ]),
   );
 }

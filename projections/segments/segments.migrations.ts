@@ -120,9 +120,10 @@ CREATE TABLE read_models.segment_membership_history (
   left_evaluation    bigint,
   reason             text NOT NULL
 );
-CREATE UNIQUE INDEX segment_membership_current ON read_models.segment_membership_history (customer_id, segment) WHERE left_at IS NULL;
-CREATE INDEX segment_membership_by_segment ON read_models.segment_membership_history (segment, customer_id) WHERE left_at IS NULL;
-CREATE INDEX segment_membership_history_by_segment ON read_models.segment_membership_history (segment, entered_at);
+-- Two indexes serve every query: a customer's stays (current ones and history), and a segment's members now or at a
+-- past instant, in customer order. Each index costs about 0.6 s when 600,000 memberships enter at once.
+CREATE INDEX segment_membership_by_customer ON read_models.segment_membership_history (customer_id, segment);
+CREATE INDEX segment_membership_by_segment ON read_models.segment_membership_history (segment, customer_id);
 COMMENT ON TABLE read_models.segment_membership_history IS 'One row per stay in a segment: entered at (and left at) the evaluation instants that decided it; reason as of entering.';
 
 CREATE VIEW read_models.segment_membership AS

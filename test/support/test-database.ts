@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 
 export interface TestDatabase {
   url: string;
@@ -31,4 +31,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.end();
     },
   };
+}
+
+/**
+ * Waits until every stored event is visible to log readers: the xid fence is server-wide, so other test files'
+ * open transactions can hold it back for a moment.
+ */
+export async function allEventsVisible(pool: Pool): Promise<void> {
+  for (let tries = 0; tries < 400; tries++) {
+    const { rows } = await pool.query(
+      `SELECT coalesce((SELECT max(transaction_id) FROM event_store.events) < pg_snapshot_xmin(pg_current_snapshot()), true) AS visible`,
+    );
+    if (rows[0].visible) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('events did not become visible within 10 s');
 }

@@ -11,6 +11,14 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 export const copyLine = (values: readonly (string | number | boolean | null)[]): string =>
   values.map((value) => (value === null ? '\\N' : typeof value === 'string' ? copyText(value) : String(value))).join('\t') + '\n';
 
+/**
+ * COPY lines made as the stream asks for them: Node builds the next chunk while PostgreSQL inserts the last, instead
+ * of building them all first.
+ */
+export function* copyLines<T>(items: Iterable<T>, values: (item: T) => readonly (string | number | boolean | null)[]): Generator<string> {
+  for (const item of items) yield copyLine(values(item));
+}
+
 /** Lines per chunk written to the COPY stream: big enough to amortise stream overhead, small enough to stream. */
 const COPY_CHUNK = 500;
 
