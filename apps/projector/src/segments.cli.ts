@@ -20,6 +20,7 @@ const parseArgs = (argv: string[]): { command: 'evaluate'; asOf: string } | { co
     const value = rest[++i] ?? '';
     const at = Date.parse(value);
     if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at)) return `--as-of must be an ISO 8601 date or instant such as 1998-07-01 or 1998-07-01T00:00:00Z, got "${value}"`;
+    if (at > Date.now()) return `--as-of must not be in the future (history only moves forward), got "${value}"`;
     asOf = new Date(at).toISOString();
   }
   return { command, asOf };

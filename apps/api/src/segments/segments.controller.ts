@@ -5,7 +5,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
-import { checkId, checkIsoInstant } from '../../../../libs/domain/src';
+import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
+import type { Projector } from '../../../../libs/projection-engine/src';
+import type { Config } from '../../../../libs/runtime/src';
 import { segmentCatalog, type SegmentConfig } from '../../../../libs/segments/src';
 import { evaluateAndRecord, type EvaluationSummary } from '../../../../projections/segments/segment-evaluation';
 import {
@@ -17,14 +19,8 @@ import {
   type MemberSort,
   type MembersQuery,
 } from '../../../../projections/segments/segments.queries';
-import { READ_MODELS, SEGMENTS } from '../tokens';
-
-export class EvaluateQuery {
-  @ApiPropertyOptional({ description: 'ISO 8601 instant to evaluate as of; default now.', example: '1998-07-01T00:00:00Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  asOf?: string;
-}
+import { ReadModelQuery } from '../customers/customer.dtos';
+import { CONFIG, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
 
 export class MembersParams {
   @ApiPropertyOptional({ description: 'Membership at this past instant, from the history; default the current membership.' })
@@ -130,16 +126,27 @@ export class SegmentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    @Inject(PROJECTOR) private readonly projector: Projector,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Post('segments/evaluate')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Evaluate every segment family now, or as of ?asOf=',
-    description: 'Records the changes when asOf is not before the latest recorded evaluation; otherwise only reports (recorded: false).',
+    description:
+      'Records the changes when asOf is not before the latest recorded evaluation; otherwise only reports (recorded: false). ' +
+      'asOf must not be in the future. ?minPosition= waits (bounded) until the facts include a write at that position.',
   })
-  evaluate(@Query() query: EvaluateQuery): Promise<EvaluationSummary> {
-    if (query.asOf !== undefined) checkIsoInstant('asOf', query.asOf);
+  async evaluate(@Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<EvaluationSummary> {
+    if (query.asOf !== undefined) {
+      checkIsoInstant('asOf', query.asOf);
+      // A recorded future instant would turn every evaluation until then into an unrecorded preview.
+      if (Date.parse(query.asOf) > Date.now()) throw new InvalidInput('asOf', 'must not be in the future (history only moves forward)');
+    }
+    if (query.minPosition !== undefined && !(await this.projector.waitFor(query.minPosition, this.config.readYourWritesTimeoutMs))) {
+      res.setHeader('X-Read-Model-Stale', 'true');
+    }
     return this.commands.execute(new EvaluateSegments(query.asOf ?? new Date().toISOString()));
   }
 

@@ -1,0 +1,142 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+import { command, expectNoStackTrace, registration, trip } from './customer-api.fixtures';
+
+/**
+ * The segments API over HTTP: on-demand evaluation, definitions with counts, members (paged, sorted, CSV, as of a
+ * past instant), a customer's segments with the discount level and spend to the next one, and the change feed.
+ */
+let t: TestApp;
+let lastPosition = 0;
+
+const write = async (method: 'post' | 'patch', path: string, body: object, status = 201): Promise<void> => {
+  const answer = await command(t, method, path, body, status);
+  lastPosition = Math.max(lastPosition, answer.position ?? 0);
+};
+const evaluate = async (asOf: string): Promise<Record<string, unknown>> =>
+  (await t.http().post('/segments/evaluate').query({ asOf, minPosition: lastPosition }).expect(200)).body as Record<string, unknown>;
+
+/** A booking of `euros` made on `day`, travelled and back two weeks later. */
+const travelled = async (customerId: string, bookingId: string, day: string, euros: number): Promise<void> => {
+  const departure = new Date(Date.parse(`${day}T00:00:00Z`) + 14 * 86_400_000).toISOString().slice(0, 10);
+  const back = new Date(Date.parse(`${day}T00:00:00Z`) + 21 * 86_400_000).toISOString().slice(0, 10);
+  await write('post', `/customers/${customerId}/bookings`, trip(bookingId, { occurredAt: `${day}T10:00:00Z`, departureDate: departure, returnDate: back, amount: { value: euros * 100, currency: 'EUR' } }));
+  await write('post', `/customers/${customerId}/bookings/${bookingId}/departure`, { occurredAt: `${departure}T08:00:00Z` }, 200);
+  await write('post', `/customers/${customerId}/bookings/${bookingId}/return`, { occurredAt: `${back}T18:00:00Z` }, 200);
+};
+
+beforeAll(async () => {
+  t = await startTestApp();
+  // Five customers with one trip each, spending 500, 1,000, 2,000, 4,000 and 8,000 EUR; one prospect.
+  for (const [i, euros] of [500, 1000, 2000, 4000, 8000].entries()) {
+    await write('post', '/customers', registration(`seg-${i + 1}`, { occurredAt: '2025-01-05T09:00:00Z' }));
+    await travelled(`seg-${i + 1}`, 'b1', '2025-02-01', euros);
+  }
+  await write('post', '/customers', registration('seg-prospect', { occurredAt: '2025-01-05T09:00:00Z', tags: ['golf'] }));
+}, 60_000);
+afterAll(() => t.close());
+
+describe('the segments API', () => {
+  it('evaluates on demand, lists definitions with member counts, and pages members sorted by revenue', async () => {
+    const summary = await evaluate('2025-04-01T00:00:00Z');
+    expect(summary).toMatchObject({ evaluationId: 1, recorded: true, trigger: 'on-demand', configVersion: 'default-1', customers: 6 });
+    expect(summary.segments).toMatchObject({ 'lifecycle:first-time': 5, 'lifecycle:prospect': 1, 'discount:0': 2, 'discount:3': 3, 'discount:5': 1, 'interest:golf': 1 });
+
+    const list = await t.http().get('/segments').expect(200);
+    expect(list.body.evaluation).toMatchObject({ evaluationId: 1, asOf: '2025-04-01T00:00:00.000Z' });
+    const firstTime = list.body.segments.find((s: { segment: string }) => s.segment === 'lifecycle:first-time');
+    expect(firstTime).toMatchObject({ family: 'lifecycle', members: 5 });
+    expect(list.body.segments.find((s: { segment: string }) => s.segment === 'rfm:champions')).toMatchObject({ family: 'rfm' });
+
+    const page1 = await t.http().get('/segments/lifecycle:first-time/members').query({ sort: 'revenue', order: 'desc', limit: 2 }).expect(200);
+    expect(page1.body.items.map((m: { customerId: string; revenue: number }) => [m.customerId, m.revenue])).toEqual([
+      ['seg-5', 800_000],
+      ['seg-4', 400_000],
+    ]);
+    expect(page1.body.items[0]).toMatchObject({ since: '2025-04-01T00:00:00.000Z', currency: 'EUR' });
+    const page2 = await t.http().get('/segments/lifecycle:first-time/members').query({ sort: 'revenue', order: 'desc', limit: 2, cursor: page1.body.nextCursor }).expect(200);
+    const page3 = await t.http().get('/segments/lifecycle:first-time/members').query({ sort: 'revenue', order: 'desc', limit: 2, cursor: page2.body.nextCursor }).expect(200);
+    expect([...page2.body.items, ...page3.body.items].map((m: { customerId: string }) => m.customerId)).toEqual(['seg-3', 'seg-2', 'seg-1']);
+    expect(page3.body.nextCursor).toBeNull();
+  });
+
+  it('streams every member as CSV with Accept: text/csv', async () => {
+    const res = await t.http().get('/segments/lifecycle:first-time/members').set('Accept', 'text/csv').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toContain('lifecycle_first-time.csv');
+    const lines = res.text.trim().split('\n');
+    expect(lines[0]).toBe('customer_id,segment,since,revenue,currency,reason');
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 5).join(','))).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `seg-${i},lifecycle:first-time,2025-04-01T00:00:00.000Z,${[500, 1000, 2000, 4000, 8000][i - 1] * 100},EUR`),
+    );
+  });
+
+  it("shows a customer's segments, the discount level and how much more spend reaches the next", async () => {
+    const res = await t.http().get('/customers/seg-3/segments').expect(200);
+    // 2,000 EUR in the window: 3 % from 1,000; 5 % from 5,000, so 3,000 EUR more.
+    expect(res.body.discount).toEqual({ percent: 3, revenue: 200_000, nextPercent: 5, spendToNext: 300_000, currency: 'EUR' });
+    expect(res.body.current.map((s: { segment: string }) => s.segment)).toEqual(expect.arrayContaining(['discount:3', 'lifecycle:first-time', 'interest:family']));
+    expect(res.body.scores).toMatchObject({ trips: 1, bookings: 1, revenue: 200_000, f: expect.any(Number), m: expect.any(Number) });
+  });
+
+  it('follows entries and exits through the change feed with a cursor, and answers past membership with ?asOf=', async () => {
+    const feed1 = await t.http().get('/segments/changes').query({ limit: 10_000 }).expect(200);
+    const entered = feed1.body.changes.length;
+    expect(feed1.body.changes.every((c: { change: string; evaluationId: number }) => c.change === 'entered' && c.evaluationId === 1)).toBe(true);
+    expect(feed1.body.changes.map((c: { position: number }) => c.position)).toEqual(Array.from({ length: entered }, (_, i) => i + 1));
+
+    // The prospect books and travels: leaves prospect, enters first-time.
+    await travelled('seg-prospect', 'b1', '2025-04-10', 1500);
+    const second = await evaluate('2025-06-01T00:00:00Z');
+    expect(second).toMatchObject({ evaluationId: 2, recorded: true });
+    const feed2 = await t.http().get('/segments/changes').query({ after: feed1.body.nextCursor }).expect(200);
+    const prospect = feed2.body.changes.filter((c: { customerId: string }) => c.customerId === 'seg-prospect');
+    // Exits before entries, each by segment. Of 17,000 EUR in the ABC window the prospect's 1,500 starts at 82 %: B.
+    expect(prospect.map((c: { segment: string; change: string }) => `${c.change} ${c.segment}`)).toEqual([
+      'left discount:0',
+      'left lifecycle:prospect',
+      'entered abc:b',
+      'entered discount:3',
+      'entered lifecycle:first-time',
+      'entered rfm:loyal',
+      'entered value-loyalty:sample-and-watch',
+      'entered value-tier:potential',
+    ]);
+    expect(prospect[0]).toMatchObject({ at: '2025-06-01T00:00:00.000Z', evaluationId: 2 });
+    expect(feed2.body.changes[0].position).toBe(entered + 1);
+    const feed3 = await t.http().get('/segments/changes').query({ after: feed2.body.nextCursor }).expect(200);
+    expect(feed3.body).toEqual({ changes: [], nextCursor: feed2.body.nextCursor });
+
+    const before = await t.http().get('/segments/lifecycle:prospect/members').query({ asOf: '2025-05-01T00:00:00Z' }).expect(200);
+    expect(before.body.items.map((m: { customerId: string }) => m.customerId)).toEqual(['seg-prospect']);
+    const now = await t.http().get('/segments/lifecycle:prospect/members').expect(200);
+    expect(now.body.items).toEqual([]);
+    const history = await t.http().get('/customers/seg-prospect/segments').expect(200);
+    expect(history.body.history).toContainEqual(expect.objectContaining({ segment: 'lifecycle:prospect', enteredAt: '2025-04-01T00:00:00.000Z', leftAt: '2025-06-01T00:00:00.000Z' }));
+  });
+
+  it('reports an evaluation before the latest one without recording it', async () => {
+    const changes = (await t.http().get('/segments/changes').query({ limit: 10_000 }).expect(200)).body.changes.length;
+    const preview = await evaluate('2025-03-01T00:00:00Z');
+    expect(preview).toMatchObject({ recorded: false, evaluationId: null, entered: 0, left: 0 });
+    expect((await t.http().get('/segments/changes').query({ limit: 10_000 }).expect(200)).body.changes).toHaveLength(changes);
+  });
+
+  it.each([
+    ['an asOf that is not an instant', () => t.http().post('/segments/evaluate').query({ asOf: 'yesterday' }), 400, { field: 'asOf' }],
+    ['an asOf in the future', () => t.http().post('/segments/evaluate').query({ asOf: '2999-01-01T00:00:00Z' }), 400, { field: 'asOf', rule: 'must not be in the future (history only moves forward)' }],
+    ['a negative change cursor', () => t.http().get('/segments/changes').query({ after: -1 }), 400, { field: 'after' }],
+    ['a change page over 10,000', () => t.http().get('/segments/changes').query({ limit: 10_001 }), 400, { field: 'limit' }],
+    ['a members cursor from nowhere', () => t.http().get('/segments/discount:0/members').query({ cursor: 'bm9wZQ' }), 400, { field: 'cursor' }],
+    ['an unknown sort', () => t.http().get('/segments/discount:0/members').query({ sort: 'age' }), 400, { field: 'sort' }],
+    ['an unknown segment', () => t.http().get('/segments/rfm:royalty/members'), 404, {}],
+    ['an unknown customer', () => t.http().get('/customers/nobody/segments'), 404, {}],
+  ])('refuses %s with a clear error, writing nothing', async (_name, send, status, body) => {
+    const evaluations = await t.runtime.readModels.query('SELECT count(*)::int AS n FROM read_models.segment_evaluations');
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.body).toMatchObject(body);
+    expect(res.body.message).toEqual(expect.any(String));
+    expectNoStackTrace(res);
+    expect(await t.runtime.readModels.query('SELECT count(*)::int AS n FROM read_models.segment_evaluations')).toMatchObject({ rows: evaluations.rows });
+  });
+});

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
+import { handleCommand } from '../../libs/event-store/src';
+import { loadConfig, openRuntime } from '../../libs/runtime/src';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+/**
+ * Issue 4, acceptance 4: the built engine (`npm start`) refuses to start on an invalid segments config and names
+ * the entry: an unknown family, overlapping rules with no order, a negative threshold, a missing currency rate.
+ */
+const MAIN = resolve(__dirname, '../../dist/apps/api/src/main.js');
+
+let database: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), 'segments-config-'));
+  // One customer with a booking in SEK and one in EUR, projected into segment_facts.
+  const runtime = await openRuntime(loadConfig({ DATABASE_URL: database.url }), () => undefined);
+  const metadata = { correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'test', role: 'system' }, source: 'system' };
+  const trip = (bookingId: string, currency: string): object => ({
+    bookingId,
+    destination: { country: 'SE', city: 'Kiruna' },
+    departureDate: '2026-02-01',
+    returnDate: '2026-02-08',
+    amount: { value: 1_500_000, currency },
+    travellers: 2,
+    productType: 'adventure',
+    channel: 'agent',
+  });
+  const commands: [CustomerCommand['type'], object][] = [
+    ['RegisterCustomer', { name: 'Sven Test', timeZone: 'Europe/Stockholm', language: 'sv', preferredChannel: 'email', marketingConsent: false }],
+    ['BookTrip', trip('b1', 'SEK')],
+    ['BookTrip', trip('b2', 'EUR')],
+  ];
+  for (const [type, data] of commands) {
+    const command = { type, customerId: 'sven', data, occurredAt: '2025-11-01T10:00:00Z' } as CustomerCommand;
+    await handleCommand(runtime.store, customerStreamId('sven'), { decide, evolve, initialState }, command, { metadata, newId: randomUUID });
+  }
+  await runtime.projector.catchUp('segment_facts');
+  await runtime.close();
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await database.drop();
+});
+
+/** Starts the engine with the config file and waits for it to stop; it must stop by itself within 30 s. */
+async function start(config: object): Promise<{ code: number | null; output: string }> {
+  const file = join(dir, `${randomUUID()}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [MAIN], { env: { ...process.env, DATABASE_URL: database.url, PORT: '0', SEGMENTS_CONFIG: file }, timeout: 30_000 }, (_, stdout, stderr) =>
+      done({ code: child.exitCode, output: `${stdout}${stderr}` }),
+    );
+  });
+}
+
+const SEK = { SEK: 0.087 };
+
+describe('npm start with an invalid segments config', () => {
+  it.each([
+    ['an unknown family', { version: 'v2', currency: { rates: SEK }, loyalty: {} }, /- loyalty: unknown family \(known: version, currency, rfm,/],
+    [
+      'overlapping RFM rules with no order',
+      { version: 'v2', currency: { rates: SEK }, rfm: { segments: { Everyone: { r: [1, 5], f: [1, 5], m: [1, 5] }, Recent: { r: [5, 5], f: [1, 5], m: [1, 5] } } } },
+      /- rfm\.segments\.Recent: overlaps rfm\.segments\.Everyone \(both match R5 F1 M1\) with no order between them/,
+    ],
+    ['a negative threshold', { version: 'v2', currency: { rates: SEK }, valueTiers: { diamond: { minAverageBookingValue: -5000 } } }, /- valueTiers\.diamond\.minAverageBookingValue: /],
+    ['no rate for a currency the bookings are in', { version: 'v2' }, /- currency\.rates\.SEK: missing, and bookings are in SEK/],
+    ['another base currency without a rate for the bookings in EUR', { version: 'usd', currency: { base: 'USD', rates: { USD: 1, SEK: 0.094 } } }, /- currency\.rates\.EUR: missing, and bookings are in EUR/],
+  ])('stops with exit code 1 naming the entry: %s', async (_, config, message) => {
+    const { code, output } = await start(config);
+    expect(output).toMatch(/^SEGMENTS_CONFIG=.*\.json is invalid:$/m);
+    expect(output).toMatch(message);
+    expect(output).not.toContain('listening on');
+    expect(code).toBe(1);
+  }, 40_000);
+
+  it('starts with a valid one that has the rate', async () => {
+    const file = join(dir, 'valid.json');
+    writeFileSync(file, JSON.stringify({ version: 'v2', currency: { rates: SEK } }));
+    const { output } = await new Promise<{ output: string }>((done) => {
+      let output = '';
+      const child = execFile(process.execPath, [MAIN], { env: { ...process.env, DATABASE_URL: database.url, PORT: '0', SEGMENTS_CONFIG: file }, timeout: 30_000 });
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('listening on')) child.kill('SIGTERM');
+      });
+      child.on('exit', () => done({ output }));
+    });
+    expect(output).toContain('listening on');
+  }, 40_000);
+});
