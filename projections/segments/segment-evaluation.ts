@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { copyInto, copyLines } from '../../libs/event-store/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
-export type EvaluationTrigger = 'events' | 'schedule' | 'on-demand' | 're-evaluation';
+/** Why an evaluation ran; a re-evaluation keeps each evaluation's own trigger, so its rows come back identical. */
+export type EvaluationTrigger = 'events' | 'schedule' | 'on-demand';
 
 export interface EvaluationSummary {
   /** Null when not recorded. */

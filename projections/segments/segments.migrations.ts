@@ -98,7 +98,7 @@ COMMENT ON COLUMN read_models.segment_facts_bookings.amount_changes IS 'Amended 
 CREATE TABLE read_models.segment_evaluations (
   evaluation_id  bigserial PRIMARY KEY,
   as_of          timestamptz NOT NULL,
-  trigger        text NOT NULL CHECK (trigger IN ('events', 'schedule', 'on-demand', 're-evaluation')),
+  trigger        text NOT NULL CHECK (trigger IN ('events', 'schedule', 'on-demand')),
   config_version text NOT NULL,
   facts_position bigint NOT NULL,
   customers      int NOT NULL,

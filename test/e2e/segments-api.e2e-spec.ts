@@ -91,13 +91,14 @@ describe('the segments API', () => {
     const feed2 = await t.http().get('/segments/changes').query({ after: feed1.body.nextCursor }).expect(200);
     const prospect = feed2.body.changes.filter((c: { customerId: string }) => c.customerId === 'seg-prospect');
     // Exits before entries, each by segment. Of 17,000 EUR in the ABC window the prospect's 1,500 starts at 82 %: B.
+    // RFM among six: the most recent return (5 below: R5), one trip like everyone (F1), 1,500 above two (M2): New.
     expect(prospect.map((c: { segment: string; change: string }) => `${c.change} ${c.segment}`)).toEqual([
       'left discount:0',
       'left lifecycle:prospect',
       'entered abc:b',
       'entered discount:3',
       'entered lifecycle:first-time',
-      'entered rfm:loyal',
+      'entered rfm:new',
       'entered value-loyalty:sample-and-watch',
       'entered value-tier:potential',
     ]);

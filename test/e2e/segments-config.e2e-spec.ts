@@ -36,6 +36,8 @@ beforeAll(async () => {
     ['RegisterCustomer', { name: 'Sven Test', timeZone: 'Europe/Stockholm', language: 'sv', preferredChannel: 'email', marketingConsent: false }],
     ['BookTrip', trip('b1', 'SEK')],
     ['BookTrip', trip('b2', 'EUR')],
+    ['BookTrip', trip('b3', 'EUR')],
+    ['AmendBooking', { bookingId: 'b3', amount: { value: 16_000_000, currency: 'NOK' } }],
   ];
   for (const [type, data] of commands) {
     const command = { type, customerId: 'sven', data, occurredAt: '2025-11-01T10:00:00Z' } as CustomerCommand;
@@ -60,7 +62,7 @@ async function start(config: object): Promise<{ code: number | null; output: str
   });
 }
 
-const SEK = { SEK: 0.087 };
+const SEK = { SEK: 0.087, NOK: 0.085 };
 
 describe('npm start with an invalid segments config', () => {
   it.each([
@@ -72,7 +74,8 @@ describe('npm start with an invalid segments config', () => {
     ],
     ['a negative threshold', { version: 'v2', currency: { rates: SEK }, valueTiers: { diamond: { minAverageBookingValue: -5000 } } }, /- valueTiers\.diamond\.minAverageBookingValue: /],
     ['no rate for a currency the bookings are in', { version: 'v2' }, /- currency\.rates\.SEK: missing, and bookings are in SEK/],
-    ['another base currency without a rate for the bookings in EUR', { version: 'usd', currency: { base: 'USD', rates: { USD: 1, SEK: 0.094 } } }, /- currency\.rates\.EUR: missing, and bookings are in EUR/],
+    ['no rate for the currency a booking was amended to', { version: 'v2', currency: { rates: { SEK: 0.087 } } }, /- currency\.rates\.NOK: missing, and bookings are in NOK/],
+    ['another base currency without a rate for the bookings in EUR', { version: 'usd', currency: { base: 'USD', rates: { USD: 1, SEK: 0.094, NOK: 0.092 } } }, /- currency\.rates\.EUR: missing, and bookings are in EUR/],
   ])('stops with exit code 1 naming the entry: %s', async (_, config, message) => {
     const { code, output } = await start(config);
     expect(output).toMatch(/^SEGMENTS_CONFIG=.*\.json is invalid:$/m);

@@ -29,7 +29,11 @@ const segmentDefinitions = (config: Config): SegmentConfig => {
 
 /** A booking currency without a rate would make every evaluation fail later: refuse to start instead. */
 async function checkRates(pool: Pool, segments: SegmentConfig, config: Config): Promise<void> {
-  const { rows } = await pool.query<{ currency: string }>('SELECT DISTINCT currency FROM read_models.segment_facts_bookings ORDER BY currency');
+  const { rows } = await pool.query<{ currency: string }>(
+    `SELECT currency FROM read_models.segment_facts_bookings
+      UNION SELECT jsonb_array_elements(amount_changes)->>'currency' FROM read_models.segment_facts_bookings
+      ORDER BY currency`,
+  );
   const missing = rows.map((row) => row.currency).filter((currency) => segments.currency.rates[currency] === undefined);
   if (missing.length) {
     throw new ConfigError(

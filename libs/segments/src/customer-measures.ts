@@ -58,6 +58,8 @@ export interface CustomerMeasures {
   customerId: string;
   /** Bookings made by the instant and not cancelled by it. */
   bookings: BookingFacts[];
+  /** Bookings made by the instant and cancelled by it. */
+  cancelled: number;
   revenue: number;
   travellers: number;
   /** Bookings made in the trailing windows of ABC, the discount and the value tiers. */
@@ -104,6 +106,7 @@ export function measure(facts: CustomerFacts, windows: Windows, money: BaseCurre
   const measures: CustomerMeasures = {
     customerId: facts.customerId,
     bookings: [],
+    cancelled: 0,
     revenue: 0,
     travellers: 0,
     abcRevenue: 0,
@@ -117,7 +120,11 @@ export function measure(facts: CustomerFacts, windows: Windows, money: BaseCurre
   };
   for (const booking of facts.bookings) {
     const bookedAt = Date.parse(booking.bookedAt);
-    if (bookedAt > asOf || (booking.cancelledAt !== undefined && Date.parse(booking.cancelledAt) <= asOf)) continue;
+    if (bookedAt > asOf) continue;
+    if (booking.cancelledAt !== undefined && Date.parse(booking.cancelledAt) <= asOf) {
+      measures.cancelled++;
+      continue;
+    }
     const amended = latest(booking.amountChanges, asOf);
     const amount = amended ? money.minor(amended.value, amended.currency) : money.minor(booking.amountValue, booking.currency);
     measures.bookings.push(booking);

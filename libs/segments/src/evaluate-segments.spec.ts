@@ -58,11 +58,12 @@ const whale = (customerId: string, amount: number, options: CustomerOptions = {}
   customer(customerId, [booking('2026-06-01', amount)], options);
 
 /*
- * RFM population: the 10 customers with a completed trip (c01-c05, c11, c12, c16, c20, c21). With mid-rank
- * quintiles a score is 1 + floor((2 x values strictly below + values equal, itself included) / 4).
- * Recency: 1138, 731, 730, 167, 158 days score 1, 1, 2, 2, 3; 136 (two) 4; 108 (two) and 0 score 5.
- * Trips: 1 (four) score 2, 2 (two) 3, 3 (three) 4, 4 (one) 5. Revenue: 800 (two) 1, 2,000 (two) 2, 6,000 and
- * 8,000 score 3, 10,000 and 14,999.97 score 4, 15,000 and 18,000 score 5.
+ * RFM population: the 10 customers with a completed trip (c01-c05, c11, c12, c16, c20, c21). A score is
+ * 1 + floor(5 x values strictly below / 10) = 1 + floor(below / 2); equal values share the score where they start.
+ * Recency (fewer days is better): 1138 (0 below) 1, 731 (1) 1, 730 (2) 2, 167 (3) 2, 158 (4) 3, 136 (two, 5) 3,
+ * 108 (two, 7) 4, 0 (9) 5. Trips: 1 (four, 0 below) 1, 2 (two, 4) 3, 3 (three, 6) 4, 4 (9) 5.
+ * Revenue: 800 (two, 0) 1, 2,000 (two, 2) 2, 6,000 (4) 3, 8,000 (5) 3, 10,000 (6) 4, 14,999.97 (7) 4, 15,000 (8) 5,
+ * 18,000 (9) 5.
  * ABC population: every customer with revenue booked in the window. By hand: c22 2,000,000 + c32 1,500,000 + c33 600,000 + c34 500,000 + c35 80,000 + c36 80,000 = 4,760,000,
  * plus 156,379.94 from the small customers = 4,916,379.94; 80 % = 3,933,103.95, 95 % = 4,670,560.94.
  * c33 starts at 3,500,000 and ends at 4,100,000: it crosses 80 % and is A; c34 starts at 4,100,000: B.
@@ -78,7 +79,7 @@ const FIXTURE: CustomerFacts[] = [
     booking('2026-02-01', 5000_00, { returned: AS_OF }),
   ]),
   // As c01 with an average of 4,999.99: Gold. Idle 136 days, at risk after 138. Discount 14,999.97: 0.03 short of 7 %.
-  // RFM: 136 days, 3 trips, 14,999.97 -> R4 F4 M4: Champions.
+  // RFM: 136 days, 3 trips, 14,999.97 -> R3 F4 M4: Loyal (Champions needs R4 or more).
   customer('c02', [
     booking('2025-08-01', 5000_00, { returned: '2025-08-15' }),
     booking('2025-11-01', 5000_00, { returned: '2025-11-15' }),
@@ -93,10 +94,10 @@ const FIXTURE: CustomerFacts[] = [
     booking('2026-01-01', 6000_00, { returned: '2026-01-15' }),
   ]),
   // 2 trips in the window, average 1,000: Gold. First booked one day short of 12 months: low loyalty.
-  // RFM: 108 days, 2 trips, 2,000.00 -> R5 F3 M2: Loyal.
+  // RFM: 108 days, 2 trips, 2,000.00 -> R4 F3 M2: Loyal.
   customer('c04', [booking('2025-07-02', 1000_00, { returned: '2025-07-16' }), booking('2026-03-01', 1000_00, { returned: '2026-03-15' })]),
   // 1 trip in the window, 2 bookings, average 1,000: no tier. 2 trips since 2024: warm-up. Discount exactly 1,000.00: 3 %.
-  // RFM: 136 days, 2 trips, 2,000.00 -> R4 F3 M2: Loyal.
+  // RFM: 136 days, 2 trips, 2,000.00 -> R3 F3 M2: Loyal.
   customer('c05', [booking('2024-09-01', 1000_00, { returned: '2024-09-15' }), booking('2026-02-01', 1000_00, { returned: '2026-02-15' })]),
   // One booking of exactly 3,000.00: Gold (before Potential). Scale exactly 6,000: high value.
   customer('c06', [booking('2026-05-01', 3000_00)]),
@@ -109,9 +110,9 @@ const FIXTURE: CustomerFacts[] = [
   // Idle 366 days: at risk by the default.
   customer('c10', [booking('2025-06-30', 500_00)]),
   // Booked 791 days ago, returned exactly 730 days ago: at risk, not lapsed (idle counts from the trip).
-  // RFM: 730 days, 1 trip, 800.00 -> R2 F2 M1: At Risk.
+  // RFM: 730 days, 1 trip, 800.00 -> R2 F1 M1: Lost (At Risk needs F2 or more, Hibernating M2).
   customer('c11', [booking('2024-05-01', 800_00, { returned: '2024-07-01' })]),
-  // Returned 731 days ago: lapsed. RFM: 731 days, 1 trip, 800.00 -> R1 F2 M1: Lost (Hibernating needs M2 or more).
+  // Returned 731 days ago: lapsed. RFM: 731 days, 1 trip, 800.00 -> R1 F1 M1: Lost (Hibernating needs M2 or more).
   customer('c12', [booking('2024-05-01', 800_00, { returned: '2024-06-30' })]),
   // A prospect with a declared interest.
   customer('c13', [], { registered: '2026-01-01', tags: ['wine'] }),
@@ -120,7 +121,7 @@ const FIXTURE: CustomerFacts[] = [
   // Registered one second after the instant: absent, bookings and all.
   customer('c15', [booking('2026-07-01T00:00:01Z', 9000_00)], { registered: '2026-07-01T00:00:01Z' }),
   // Won back: 1,066 days between bookings (> 730), idle 91. Average exactly 3,000 over 2 bookings: Gold.
-  // Scale 3,000 x 2 travellers = 6,000: high value; 1 trip: low loyalty. RFM: 1,138 days, 1 trip, 6,000.00 -> R1 F2 M3: Hibernating.
+  // Scale 3,000 x 2 travellers = 6,000: high value; 1 trip: low loyalty. RFM: 1,138 days, 1 trip, 6,000.00 -> R1 F1 M3: Hibernating.
   customer('c16', [booking('2023-05-01', 2000_00, { returned: '2023-05-20' }), booking('2026-04-01', 4000_00)]),
   // Own gaps 100, 100: at risk after 150, lapsed after 300. Idle 151: at risk (the default would wait 365).
   customer('c17', [booking('2025-07-15', 1000_00), booking('2025-10-23', 1000_00), booking('2026-01-31', 1000_00)]),
@@ -129,14 +130,14 @@ const FIXTURE: CustomerFacts[] = [
   // Own gaps 100, 100, idle 301: lapsed. Only the last booking is in the window.
   customer('c19', [booking('2025-02-15', 1000_00), booking('2025-05-26', 1000_00), booking('2025-09-03', 1000_00)]),
   // 4 bookings: loyal. Gaps 62, 91, 90: at risk after 135, idle 108. First booked exactly 12 months ago: high loyalty.
-  // The first booking sits on the window's start, so the discount sees 7,500.00. RFM: 108 days, 4 trips, 10,000.00 -> R5 F5 M4: Champions.
+  // The first booking sits on the window's start, so the discount sees 7,500.00. RFM: 108 days, 4 trips, 10,000.00 -> R4 F5 M4: Champions.
   customer('c20', [
     booking('2025-07-01', 2500_00, { returned: '2025-07-15' }),
     booking('2025-09-01', 2500_00, { returned: '2025-09-15' }),
     booking('2025-12-01', 2500_00, { returned: '2025-12-15' }),
     booking('2026-03-01', 2500_00, { returned: '2026-03-15' }),
   ]),
-  // VIP: granted, revoked, granted again at the instant, revoked after it. One trip: RFM 158 days, 1 trip, 8,000.00 -> R3 F2 M3: Need Attention.
+  // VIP: granted, revoked, granted again at the instant, revoked after it. One trip: RFM 158 days, 1 trip, 8,000.00 -> R3 F1 M3: About to Sleep.
   customer('c21', [booking('2026-01-10', 8000_00, { returned: '2026-01-24' })], {
     vip: [
       ['2025-01-01', true],
@@ -185,7 +186,7 @@ const FIXTURE: CustomerFacts[] = [
 /** Every segment of every customer evaluated; c15 registered after the instant and is absent. */
 const EXPECTED: Record<string, string[]> = {
   c01: ['abc:c', 'discount:7', 'lifecycle:repeat', 'rfm:champions', 'value-loyalty:grow-loyalty', 'value-tier:diamond', 'vip:candidate'],
-  c02: ['abc:c', 'discount:5', 'lifecycle:repeat', 'rfm:champions', 'value-loyalty:grow-loyalty', 'value-tier:gold'],
+  c02: ['abc:c', 'discount:5', 'lifecycle:repeat', 'rfm:loyal', 'value-loyalty:grow-loyalty', 'value-tier:gold'],
   c03: ['abc:c', 'discount:5', 'lifecycle:repeat', 'rfm:at-risk', 'value-loyalty:keep-and-reward', 'value-tier:gold'],
   c04: ['abc:c', 'discount:3', 'lifecycle:repeat', 'rfm:loyal', 'value-loyalty:sample-and-watch', 'value-tier:gold'],
   c05: ['abc:c', 'discount:3', 'lifecycle:repeat', 'rfm:loyal', 'value-loyalty:warm-up'],
@@ -194,7 +195,7 @@ const EXPECTED: Record<string, string[]> = {
   c08: ['abc:c', 'discount:0', 'lifecycle:first-time', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
   c09: ['discount:0', 'lifecycle:first-time', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
   c10: ['discount:0', 'lifecycle:at-risk', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
-  c11: ['discount:0', 'lifecycle:at-risk', 'rfm:at-risk', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
+  c11: ['discount:0', 'lifecycle:at-risk', 'rfm:lost', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
   c12: ['discount:0', 'lifecycle:lapsed', 'rfm:lost', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
   c13: ['discount:0', 'interest:wine', 'lifecycle:prospect'],
   c14: ['discount:0', 'lifecycle:prospect'],
@@ -203,7 +204,7 @@ const EXPECTED: Record<string, string[]> = {
   c18: ['abc:c', 'discount:3', 'lifecycle:repeat', 'value-loyalty:sample-and-watch'],
   c19: ['abc:c', 'discount:3', 'lifecycle:lapsed', 'value-loyalty:sample-and-watch'],
   c20: ['abc:c', 'discount:5', 'lifecycle:loyal', 'rfm:champions', 'value-loyalty:warm-up', 'value-tier:gold'],
-  c21: ['abc:c', 'discount:5', 'lifecycle:first-time', 'rfm:need-attention', 'value-loyalty:grow-loyalty', 'value-tier:gold', 'vip:vip'],
+  c21: ['abc:c', 'discount:5', 'lifecycle:first-time', 'rfm:about-to-sleep', 'value-loyalty:grow-loyalty', 'value-tier:gold', 'vip:vip'],
   c22: ['abc:a', 'discount:10', 'lifecycle:first-time', 'value-loyalty:grow-loyalty', 'value-tier:gold', 'vip:candidate'],
   c23: ['abc:c', 'discount:3', 'lifecycle:first-time', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
   c24: ['abc:c', 'discount:3', 'interest:family', 'interest:wine', 'lifecycle:first-time', 'value-loyalty:sample-and-watch', 'value-tier:potential'],
@@ -224,15 +225,15 @@ const EXPECTED: Record<string, string[]> = {
 /** [days since the last trip, R, F, M]; everyone else has no RFM scores. */
 const EXPECTED_RFM: Record<string, [number, number, number, number]> = {
   c01: [0, 5, 4, 5],
-  c02: [136, 4, 4, 4],
+  c02: [136, 3, 4, 4],
   c03: [167, 2, 4, 5],
-  c04: [108, 5, 3, 2],
-  c05: [136, 4, 3, 2],
-  c11: [730, 2, 2, 1],
-  c12: [731, 1, 2, 1],
-  c16: [1138, 1, 2, 3],
-  c20: [108, 5, 5, 4],
-  c21: [158, 3, 2, 3],
+  c04: [108, 4, 3, 2],
+  c05: [136, 3, 3, 2],
+  c11: [730, 2, 1, 1],
+  c12: [731, 1, 1, 1],
+  c16: [1138, 1, 1, 3],
+  c20: [108, 4, 5, 4],
+  c21: [158, 3, 1, 3],
 };
 
 const segmentsByCustomer = (evaluation: SegmentEvaluation): Map<string, string[]> => {
@@ -395,6 +396,35 @@ describe('evaluateSegments with other configs and inputs', () => {
     ]);
   });
 
+  it('judges a return after a lapse by the gaps before it: with 3 bookings the long gap does not raise its own bar', () => {
+    // Gaps 100 and 1,237 days: their median 668.5 would set lapsed at 2,005 days, above the gap itself. Before the
+    // latest booking there were 2 bookings, too few for an own gap: the default 730 days holds, and 1,133 days quiet
+    // since the return on 2022-04-25 is more.
+    const returning = customer('w02', [
+      booking('2022-01-01', 1000_00, { returned: '2022-01-15' }),
+      booking('2022-04-11', 1000_00, { returned: '2022-04-25' }),
+      booking('2025-06-01', 1000_00),
+    ]);
+    const [stage] = evaluateSegments([returning], AS_OF, segmentConfig()).memberships.filter((m) => m.segment.startsWith('lifecycle:'));
+    expect(stage).toMatchObject({ segment: 'lifecycle:won-back', reason: 'booked again after 1133 days away; lapsed after 730 days before that booking' });
+  });
+
+  it('calls a customer whose every booking was cancelled a prospect, and says so', () => {
+    const cancelled = customer('x01', [booking('2026-02-01', 900_00, { cancelled: '2026-02-10' })]);
+    const [stage] = evaluateSegments([cancelled], AS_OF, segmentConfig()).memberships.filter((m) => m.segment.startsWith('lifecycle:'));
+    expect(stage).toMatchObject({ segment: 'lifecycle:prospect', reason: 'registered, 1 booking made and cancelled' });
+    expect(reasonOf(evaluateSegments([customer('x02', [])], AS_OF, segmentConfig()), 'x02', 'lifecycle')).toBe('registered, never booked');
+  });
+
+  it('keys a free-text declared tag by its slug, once', () => {
+    const tagged = customer('t01', [], { tags: ['City Break', 'city-break', 'golf', '!!!'] });
+    const interests = evaluateSegments([tagged], AS_OF, segmentConfig()).memberships.filter((m) => m.segment.startsWith('interest:'));
+    expect(interests.map((m) => [m.segment, m.reason])).toEqual([
+      ['interest:city-break', 'declared in the profile as "City Break"'],
+      ['interest:golf', 'declared in the profile'],
+    ]);
+  });
+
   it('does not call a customer won back who was travelling, not away: the gap is measured from the last trip', () => {
     // A world cruise booked two years ahead, back on 2025-05-01; the next booking 75 days later. 775 days lie
     // between the bookings, but the customer was never quiet for more than 730 days.
@@ -448,8 +478,12 @@ describe('quintileScores', () => {
     expect(quintileScores([10, 1, 9, 2, 8, 3, 7, 4, 6, 5])).toEqual([5, 1, 5, 1, 4, 2, 4, 2, 3, 3]);
   });
 
-  it('gives equal values one score, the middle one for a population of equals', () => {
-    expect(quintileScores([7, 7, 7])).toEqual([3, 3, 3]);
-    expect(quintileScores([1, 2, 2, 2, 2, 2, 2, 2, 2, 3])).toEqual([1, 3, 3, 3, 3, 3, 3, 3, 3, 5]);
+  it('gives equal values the score where their run starts: 1 for a population of equals', () => {
+    expect(quintileScores([7, 7, 7])).toEqual([1, 1, 1]);
+    expect(quintileScores([1, 2, 2, 2, 2, 2, 2, 2, 2, 3])).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 5]);
+  });
+
+  it('keeps score 1 for the many one-trip customers and skips the scores their run covers', () => {
+    expect(quintileScores([1, 1, 1, 1, 1, 1, 2, 2, 3, 4])).toEqual([1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
   });
 });

@@ -56,28 +56,26 @@ export const slug = (name: string): string =>
     .replace(/^-|-$/g, '');
 
 /**
- * Quintile scores 1..5 by mid-rank percentile: score = 1 + floor(5 * (lower + equal / 2) / n), where lower counts the
- * customers with a strictly lower value and equal those with the same value (itself included). Equal values always
- * share a score, the result never depends on the order customers come in, and a population of equals scores 3.
+ * Quintile scores 1..5 by the share of customers with a strictly lower value: score = 1 + floor(5 * lower / n). Equal
+ * values always share a score (the one where their run starts), the result never depends on the order customers come
+ * in, and the lowest value always scores 1: where most customers have one trip, they all have F 1 (so New and
+ * Promising keep their members) and the score above is skipped instead.
  */
 export function quintileScores(values: number[]): number[] {
   const sorted = Float64Array.from(values).sort();
   const n = values.length;
-  const firstAtLeast = (value: number, strictlyAbove: boolean): number => {
+  /** Values strictly below: the index of the first value not below. */
+  const lowerThan = (value: number): number => {
     let lo = 0;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (sorted[mid] < value || (strictlyAbove && sorted[mid] === value)) lo = mid + 1;
+      if (sorted[mid] < value) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
-  return values.map((value) => {
-    const lower = firstAtLeast(value, false);
-    const equal = firstAtLeast(value, true) - lower;
-    return 1 + Math.floor((10 * lower + 5 * equal) / (2 * n));
-  });
+  return values.map((value) => 1 + Math.floor((5 * lowerThan(value)) / n));
 }
 
 /**
@@ -189,17 +187,21 @@ export function evaluateSegments(facts: Iterable<CustomerFacts>, asOfIso: string
     }
 
     // Lifecycle: thresholds from the customer's own typical gap between bookings when there are enough of them.
-    if (!n) join('lifecycle:prospect', 'registered, never booked');
+    if (!n) join('lifecycle:prospect', c.cancelled ? `registered, ${plural(c.cancelled, 'booking')} made and cancelled` : 'registered, never booked');
     else {
       const gaps = c.bookedAt.slice(1).map((at, i) => daysBetween(c.bookedAt[i], at));
       const own = n >= life.ownGapMinBookings ? median(gaps) : undefined;
       const atRiskDays = own === undefined ? life.defaultAtRiskDays : Math.max(life.minAtRiskDays, own * life.atRiskGapFactor);
       const lapsedDays = own === undefined ? life.defaultLapsedDays : Math.max(life.minLapsedDays, own * life.lapsedGapFactor);
+      // Whether the latest booking ended a lapse is judged by the gaps before it: the gap being judged must not raise its own bar.
+      const wonBackAfter = n - 1 >= life.ownGapMinBookings ? Math.max(life.minLapsedDays, median(gaps.slice(0, -1)) * life.lapsedGapFactor) : life.defaultLapsedDays;
       const idle = daysBetween(Math.max(c.bookedAt[n - 1], c.lastTripAt ?? 0), asOf);
       const thresholds = `${own === undefined ? 'default' : `own typical gap ${own} days:`} at risk after ${Math.round(atRiskDays)}, lapsed after ${Math.round(lapsedDays)} days`;
       if (idle > lapsedDays) join('lifecycle:lapsed', `${idle} days since the last booking or trip; ${thresholds}`);
       else if (idle > atRiskDays) join('lifecycle:at-risk', `${idle} days since the last booking or trip; ${thresholds}`);
-      else if (n >= 2 && awayBeforeLast(c) > lapsedDays) join('lifecycle:won-back', `booked again after ${awayBeforeLast(c)} days away; ${thresholds}`);
+      else if (n >= 2 && awayBeforeLast(c) > wonBackAfter) {
+        join('lifecycle:won-back', `booked again after ${awayBeforeLast(c)} days away; lapsed after ${Math.round(wonBackAfter)} days before that booking`);
+      }
       else if (n >= life.loyalMinBookings) join('lifecycle:loyal', `${n} bookings`);
       else if (n >= 2) join('lifecycle:repeat', `${n} bookings`);
       else join('lifecycle:first-time', '1 booking');
@@ -213,8 +215,14 @@ export function evaluateSegments(facts: Iterable<CustomerFacts>, asOfIso: string
         (next ? `; ${money.format(spendToNext!)} more reaches ${next.percent} %` : ''),
     );
 
-    const tags = new Set(c.declaredTags);
-    for (const tag of tags) join(`interest:${tag}`, 'declared in the profile');
+    // Declared tags are free text: the segment key takes its slug, so "City Break" is interest:city-break.
+    const tags = new Set<string>();
+    for (const declared of c.declaredTags) {
+      const tag = slug(declared);
+      if (!tag || tags.has(tag)) continue;
+      tags.add(tag);
+      join(`interest:${tag}`, tag === declared ? 'declared in the profile' : `declared in the profile as "${declared}"`);
+    }
     for (const [tag, conditions] of derivedTags) {
       if (tags.has(tag)) continue;
       const booking = c.bookings.find((b) => conditions.some((condition) => matchesCondition(b, condition)));

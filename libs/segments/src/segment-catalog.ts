@@ -39,7 +39,7 @@ export function segmentCatalog(config: SegmentConfig): SegmentDefinition[] {
 }
 
 const LIFECYCLE: Record<string, string> = {
-  prospect: 'registered, never booked',
+  prospect: 'registered, no booking standing (never booked, or every booking cancelled)',
   'first-time': 'one booking',
   repeat: 'two or more bookings',
   loyal: 'many bookings (lifecycle.loyalMinBookings)',

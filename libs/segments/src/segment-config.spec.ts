@@ -185,6 +185,18 @@ describe('segmentConfig', () => {
       expect(problemsWith({ version: 'usd', currency: { base: 'USD' } })).toEqual(["currency.rates.USD: the base currency's rate must be 1 (got undefined)"]);
     });
 
+    it('orders the RFM rules that leave out their order after the ordered ones, in the file order', () => {
+      const config = segmentConfig({
+        version: 'v2',
+        rfm: { segments: { Low: { r: [1, 5], f: [1, 5], m: [1, 2] }, Top: { order: 5, r: [1, 5], f: [1, 5], m: [5, 5] }, Middle: { r: [1, 5], f: [1, 5], m: [3, 4] } } },
+      });
+      expect(Object.entries(config.rfm.segments).map(([name, rule]) => [name, rule.order])).toEqual([
+        ['Low', 6],
+        ['Top', 5],
+        ['Middle', 7],
+      ]);
+    });
+
     it('replaces rfm.segments and interests.derived wholesale', () => {
       const config = segmentConfig({ version: 'v2', rfm: { segments: { Everyone: { order: 1, ...everyScore } } }, interests: { derived: { golf: [{ productTypes: ['golf'] }] } } });
       expect(config.rfm.segments).toEqual({ Everyone: { order: 1, ...everyScore } });

@@ -343,6 +343,9 @@ export function segmentConfig(override: unknown = {}, source = 'segments config'
   }
 
   if (check.problems.length) throw new SegmentConfigError(`${source} is invalid:\n  - ${check.problems.join('\n  - ')}`);
+  // Rules that overlap none may leave out their order: they come after the ordered ones, in the file's order.
+  let nextOrder = Math.max(0, ...Object.values(config.rfm.segments).map((rule) => rule.order ?? 0)) + 1;
+  for (const rule of Object.values(config.rfm.segments)) rule.order ??= nextOrder++;
   if (config.discount.vipSteps) config.discount.vipSteps = [...config.discount.vipSteps].sort((a, b) => a.minRevenue - b.minRevenue);
   config.discount.steps = [...config.discount.steps].sort((a, b) => a.minRevenue - b.minRevenue);
   return config;
