@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { copyInto, copyLines } from '../../libs/event-store/src';
+import { copyInto, copyLines, inClientTransaction } from '../../libs/event-store/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
 /** Why an evaluation ran; a re-evaluation keeps each evaluation's own trigger, so its rows come back identical. */
@@ -126,13 +126,7 @@ async function exclusively<T>(pool: Pool, work: (client: PoolClient) => Promise<
     await client.query(`SELECT pg_advisory_lock(${LOCK})`);
     try {
       // One snapshot for the facts and the membership they are compared with.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      return await inClientTransaction(client, work, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${LOCK})`).catch(() => undefined);
     }

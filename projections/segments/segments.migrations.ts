@@ -1,23 +1,11 @@
 import type { Migration } from '../../libs/event-store/src';
+import { batchApplyFunction } from '../../libs/projection-engine/src';
 
 /**
  * The facts a segment evaluation needs, applied a batch at a time in one round trip (as customer_overview does).
  * Instants are the events' occurredAt, so an evaluation as of a past instant sees what had happened by then.
  */
-const APPLY_FUNCTION = `
-CREATE OR REPLACE FUNCTION read_models.segment_facts_apply(p_events jsonb) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  e  jsonb;
-  d  jsonb;
-  c  text;
-  at timestamptz;
-BEGIN
-  FOR e IN SELECT value FROM jsonb_array_elements(p_events) LOOP
-    c := e->>'customerId';
-    d := e->'data';
-    at := (e->>'occurredAt')::timestamptz;
-    CASE e->>'type'
+const APPLY_FUNCTION = batchApplyFunction('segment_facts', `
       WHEN 'CustomerRegistered' THEN
         INSERT INTO read_models.segment_facts_customers (customer_id, registered_at, declared_tags)
         VALUES (c, at, ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'tags', '[]'))))
@@ -49,13 +37,7 @@ BEGIN
         UPDATE read_models.segment_facts_bookings SET cancelled_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
       WHEN 'TripReturned' THEN
         UPDATE read_models.segment_facts_bookings SET returned_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
-      ELSE
-        RAISE EXCEPTION 'segment_facts cannot apply %', e->>'type';
-    END CASE;
-  END LOOP;
-END
-$fn$;
-`;
+`);
 
 export const SEGMENTS_MIGRATIONS: readonly Migration[] = [
   {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
 import { handleCommand } from '../../libs/event-store/src';
 import { loadConfig, openRuntime } from '../../libs/runtime/src';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { allEventsVisible, createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
  * Issue 4, acceptance 4: the built engine (`npm start`) refuses to start on an invalid segments config and names
@@ -43,7 +43,11 @@ beforeAll(async () => {
     const command = { type, customerId: 'sven', data, occurredAt: '2025-11-01T10:00:00Z' } as CustomerCommand;
     await handleCommand(runtime.store, customerStreamId('sven'), { decide, evolve, initialState }, command, { metadata, newId: randomUUID });
   }
+  // The start-up check reads the projected facts: every booking must be in them before the engine starts.
+  await allEventsVisible(runtime.readModels);
   await runtime.projector.catchUp('segment_facts');
+  const { rows } = await runtime.readModels.query('SELECT count(*)::int AS n FROM read_models.segment_facts_bookings');
+  expect(rows[0].n).toBe(3);
   await runtime.close();
 });
 afterAll(async () => {

@@ -60,9 +60,21 @@ async function main(argv: string[]): Promise<number> {
   // Ctrl-C rolls the evaluation's transaction back: nothing half-recorded.
   return withRuntime(async (runtime) => {
     const started = Date.now();
-    await runtime.projector.catchUp('segment_facts', (processed) => {
-      if (Date.now() - started > 2000) console.error(`segment_facts: ${processed} events projected`);
-    });
+    // Everything committed before the command: a catch-up stops at events whose transaction is still settling
+    // (another writer's open transaction holds them back for a moment), so it goes on until what is left, if
+    // anything, was recorded after the command started.
+    for (;;) {
+      await runtime.projector.catchUp('segment_facts', (processed) => {
+        if (Date.now() - started > 2000) console.error(`segment_facts: ${processed} events projected`);
+      });
+      const [facts] = (await runtime.projector.status()).filter((status) => status.name === 'segment_facts');
+      if (facts.lagEvents === 0 || facts.lagSeconds * 1000 < Date.now() - started) break;
+      if (Date.now() - started > 30_000) {
+        console.error(`segment_facts: ${facts.lagEvents} events not visible yet after 30 s; evaluating without them`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     if (args.command === 'evaluate') {
       console.log(report(await evaluateAndRecord(runtime.readModels, runtime.segments, { asOf: args.asOf, trigger: 'on-demand' })));
       return 0;
