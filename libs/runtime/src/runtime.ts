@@ -4,7 +4,7 @@ import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEv
 import { Projector } from '../../projection-engine/src';
 import { PROJECTIONS } from '../../../projections';
 import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
-import { loadSegmentConfig, SegmentConfigError, type SegmentConfig } from '../../segments/src';
+import { loadSegmentConfig, ConfigFileError, type SegmentConfig } from '../../segments/src';
 import { ConfigError, type Config } from './config';
 
 /** The long-lived pieces every app shares: the database, the event store, the read-model pool and the projector. */
@@ -23,7 +23,7 @@ const segmentDefinitions = (config: Config): SegmentConfig => {
   try {
     return loadSegmentConfig(config.segmentsConfigFile);
   } catch (error) {
-    throw error instanceof SegmentConfigError ? new ConfigError(error.message) : error;
+    throw error instanceof ConfigFileError ? new ConfigError(error.message) : error;
   }
 };
 

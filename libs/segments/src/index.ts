@@ -1,4 +1,5 @@
 export * from './segment-facts';
+export * from './config-file';
 export * from './segment-config';
 export * from './customer-measures';
 export * from './evaluate-segments';

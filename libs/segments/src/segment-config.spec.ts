@@ -2,14 +2,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SEGMENT_CONFIG, loadSegmentConfig, segmentConfig, SegmentConfigError } from './segment-config';
+import { ConfigFileError } from './config-file';
+import { DEFAULT_SEGMENT_CONFIG, loadSegmentConfig, segmentConfig } from './segment-config';
 
 /** The problems an override is refused for, one per named entry; fails the test if it is accepted. */
 const problemsWith = (override: unknown): string[] => {
   try {
     segmentConfig(override);
   } catch (error) {
-    if (!(error instanceof SegmentConfigError)) throw error;
+    if (!(error instanceof ConfigFileError)) throw error;
     return error.message.split('\n  - ').slice(1);
   }
   throw new Error('the config was accepted');
@@ -34,7 +35,7 @@ describe('segmentConfig', () => {
   });
 
   it('refuses anything but a JSON object', () => {
-    expect(() => segmentConfig([])).toThrow(new SegmentConfigError('segments config: must be a JSON object'));
+    expect(() => segmentConfig([])).toThrow(new ConfigFileError('segments config: must be a JSON object'));
     expect(() => segmentConfig('{}', 'SEGMENTS_CONFIG=x.json')).toThrow('SEGMENTS_CONFIG=x.json: must be a JSON object');
   });
 
@@ -249,7 +250,7 @@ describe('loadSegmentConfig', () => {
 
   it('says which file it cannot read', () => {
     const missing = join(dir, 'missing.json');
-    expect(() => loadSegmentConfig(missing)).toThrow(SegmentConfigError);
+    expect(() => loadSegmentConfig(missing)).toThrow(ConfigFileError);
     // The cause's text differs inside jest's sandbox (an fs error there is not `instanceof Error`), so only its code is checked.
     expect(() => loadSegmentConfig(missing)).toThrow(`SEGMENTS_CONFIG=${missing}: cannot read the file (`);
     expect(() => loadSegmentConfig(missing)).toThrow('ENOENT');
@@ -259,14 +260,14 @@ describe('loadSegmentConfig', () => {
 
   it('says which file is not valid JSON', () => {
     const path = file('broken.json', '{ "version": "x", ');
-    expect(() => loadSegmentConfig(path)).toThrow(SegmentConfigError);
+    expect(() => loadSegmentConfig(path)).toThrow(ConfigFileError);
     expect(() => loadSegmentConfig(path)).toThrow(`SEGMENTS_CONFIG=${path}: not valid JSON (`);
   });
 
   it('names the file and each wrong entry in it', () => {
     const path = file('wrong.json', JSON.stringify({ version: 'x', abc: { bPercent: 50 }, loyalty: {} }));
     expect(() => loadSegmentConfig(path)).toThrow(
-      new SegmentConfigError(
+      new ConfigFileError(
         `SEGMENTS_CONFIG=${path} is invalid:\n` +
           '  - loyalty: unknown family (known: version, currency, rfm, valueTiers, abc, valueLoyalty, vip, lifecycle, discount, interests)\n' +
           '  - abc.bPercent: must be above abc.aPercent (80), got 50',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig, type Json } from './config-file';
 
 /** An inclusive range of RFM scores, 1 to 5. */
 export type ScoreRange = [number, number];
@@ -133,48 +133,8 @@ export const DEFAULT_SEGMENT_CONFIG: SegmentConfig = {
   },
 };
 
-export class SegmentConfigError extends Error {}
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Lists of named rules: a file that gives one gives the whole list. */
 const REPLACED_WHOLE = ['rfm.segments', 'interests.derived'];
-
-/** Objects merge key by key; arrays and values replace: a file states only what differs from the defaults. */
-const merge = (base: unknown, override: unknown, path = ''): unknown => {
-  if (!isObject(base) || !isObject(override) || REPLACED_WHOLE.includes(path)) return override === undefined ? base : override;
-  const merged: Json = { ...base };
-  for (const [key, value] of Object.entries(override)) merged[key] = merge(base[key], value, path ? `${path}.${key}` : key);
-  return merged;
-};
-
-/** Checks the whole config at once and names every wrong entry by its path. */
-class Checker {
-  readonly problems: string[] = [];
-  fail(path: string, rule: string): void {
-    this.problems.push(`${path}: ${rule}`);
-  }
-  keys(path: string, value: unknown, known: readonly string[], what = 'key'): value is Json {
-    if (!isObject(value)) {
-      this.fail(path, 'must be an object');
-      return false;
-    }
-    for (const key of Object.keys(value)) if (!known.includes(key)) this.fail(path ? `${path}.${key}` : key, `unknown ${what} (known: ${known.join(', ')})`);
-    return true;
-  }
-  number(path: string, value: unknown, rule: { min?: number; max?: number; integer?: boolean; above?: number } = {}): void {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(path, `must be a number (got ${JSON.stringify(value)})`);
-    if (rule.integer && !Number.isInteger(value)) this.fail(path, `must be a whole number (got ${value})`);
-    if (value < (rule.min ?? 0)) this.fail(path, `must not be ${rule.min === undefined || rule.min === 0 ? 'negative' : `below ${rule.min}`} (got ${value})`);
-    if (rule.above !== undefined && value <= rule.above) this.fail(path, `must be above ${rule.above} (got ${value})`);
-    if (rule.max !== undefined && value > rule.max) this.fail(path, `must be at most ${rule.max} (got ${value})`);
-  }
-  strings(path: string, value: unknown, optional = false): void {
-    if (optional && value === undefined) return;
-    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || !item)) this.fail(path, 'must be a list of non-empty strings');
-  }
-}
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -249,10 +209,10 @@ const checkCondition = (check: Checker, path: string, condition: unknown): void 
 /** The defaults merged with an override (a parsed JSON file), checked; throws naming every wrong entry. */
 export function segmentConfig(override: unknown = {}, source = 'segments config'): SegmentConfig {
   const check = new Checker();
-  if (!isObject(override)) throw new SegmentConfigError(`${source}: must be a JSON object`);
+  if (!isObject(override)) throw new ConfigFileError(`${source}: must be a JSON object`);
   check.keys('', override, ['version', 'currency', ...SEGMENT_FAMILIES], 'family');
   // A copy: normalising below (sorting the steps) must not touch the shared defaults.
-  const config = structuredClone(merge(DEFAULT_SEGMENT_CONFIG, override)) as SegmentConfig;
+  const config = structuredClone(mergeConfig(DEFAULT_SEGMENT_CONFIG, override, REPLACED_WHOLE)) as SegmentConfig;
   // The default rates convert to EUR: with another base currency only the file's own table makes sense.
   if (isObject(config.currency) && config.currency.base !== DEFAULT_SEGMENT_CONFIG.currency.base) {
     const given = isObject(override.currency) ? override.currency.rates : undefined;
@@ -342,7 +302,7 @@ export function segmentConfig(override: unknown = {}, source = 'segments config'
     }
   }
 
-  if (check.problems.length) throw new SegmentConfigError(`${source} is invalid:\n  - ${check.problems.join('\n  - ')}`);
+  if (check.problems.length) throw new ConfigFileError(`${source} is invalid:\n  - ${check.problems.join('\n  - ')}`);
   // Rules that overlap none may leave out their order: they come after the ordered ones, in the file's order.
   let nextOrder = Math.max(0, ...Object.values(config.rfm.segments).map((rule) => rule.order ?? 0)) + 1;
   for (const rule of Object.values(config.rfm.segments)) rule.order ??= nextOrder++;
@@ -353,18 +313,5 @@ export function segmentConfig(override: unknown = {}, source = 'segments config'
 
 /** SEGMENTS_CONFIG names a JSON file; without it the defaults apply. */
 export function loadSegmentConfig(path: string | undefined): SegmentConfig {
-  if (!path) return segmentConfig();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new SegmentConfigError(`SEGMENTS_CONFIG=${path}: cannot read the file (${error instanceof Error ? error.message : String(error)})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new SegmentConfigError(`SEGMENTS_CONFIG=${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  return segmentConfig(parsed, `SEGMENTS_CONFIG=${path}`);
+  return path ? segmentConfig(readJsonConfig('SEGMENTS_CONFIG', path), `SEGMENTS_CONFIG=${path}`) : segmentConfig();
 }
