@@ -155,17 +155,18 @@ export function expectedPurchasesAt(model: ModelName, params: BgParams, c: Histo
   const { r, alpha, a, b } = params;
   const k = model === 'mbgnbd' ? 1 : 0;
   const C = a + b + c.x + k - 1;
-  // Linear interpolation between the two sides, 1e-5 away: error of order 1e-10, rounding of order 1e-11.
+  // Linear interpolation between the two sides 2e-5 away: error of order 1e-10, rounding of order 1e-11.
   const near = 1e-5;
+  const side = 2 * near;
   if (Math.abs(a - 1) < near) {
-    const up = expectedPurchasesAt(model, { ...params, a: 1 + near }, c, times);
-    const down = expectedPurchasesAt(model, { ...params, a: 1 - near }, c, times);
-    return up.map((v, i) => down[i] + ((a - 1 + near) / (2 * near)) * (v - down[i]));
+    const up = expectedPurchasesAt(model, { ...params, a: 1 + side }, c, times);
+    const down = expectedPurchasesAt(model, { ...params, a: 1 - side }, c, times);
+    return up.map((v, i) => down[i] + ((a - 1 + side) / (2 * side)) * (v - down[i]));
   }
   if (Math.abs(C) < near) {
-    const up = expectedPurchasesAt(model, { ...params, b: b + near - C }, c, times);
-    const down = expectedPurchasesAt(model, { ...params, b: b - near - C }, c, times);
-    return up.map((v, i) => down[i] + ((C + near) / (2 * near)) * (v - down[i]));
+    const up = expectedPurchasesAt(model, { ...params, b: b + side - C }, c, times);
+    const down = expectedPurchasesAt(model, { ...params, b: b - side - C }, c, times);
+    return up.map((v, i) => down[i] + ((C + side) / (2 * side)) * (v - down[i]));
   }
   const alive = pAlive(model, params, c);
   const front = (C / (a - 1)) * alive;
