@@ -1,5 +1,5 @@
 import { groupHistories, logLikelihoodAndGradient, type BgParams, type History, type ModelName } from './bg-models';
-import { maximiseInLogSpace, NotIdentifiable, requireCounts, type FitResult } from './maximum-likelihood';
+import { boundaryMessage, maximiseInLogSpace, NotIdentifiable, requireCounts, type FitResult } from './maximum-likelihood';
 
 export interface BgFit extends FitResult<BgParams> {
   model: ModelName;
@@ -8,12 +8,12 @@ export interface BgFit extends FitResult<BgParams> {
 }
 
 const NAMES = ['r', 'alpha', 'a', 'b'] as const;
-/** What a parameter running off towards 0 / towards infinity means for the customers. */
+/** What a parameter running off towards 0 / without bound says about the customers. */
 const MEANING: Record<(typeof NAMES)[number], [string, string]> = {
-  r: ['almost every customer has a purchase rate near zero', 'every customer buys at the same rate'],
-  alpha: ['purchase rates grow without bound', 'every customer buys at the same rate'],
-  a: ['almost no customer ever drops out', 'every customer drops out with the same probability'],
-  b: ['almost every customer drops out right after a purchase', 'every customer drops out with the same probability'],
+  r: ['almost every customer had a purchase rate near zero', 'every customer bought at the same rate'],
+  alpha: ['purchase rates were unbounded', 'every customer bought at the same rate'],
+  a: ['almost no customer ever dropped out', 'every customer dropped out with the same probability'],
+  b: ['almost every customer dropped out right after a purchase', 'every customer dropped out with the same probability'],
 };
 
 /** The checks the fit makes before optimising: whole x, 0 <= tx <= T, finite numbers. */
@@ -60,7 +60,7 @@ export function fitBgModel(model: ModelName, customers: readonly History[], opti
     describe: (name, t) => {
       const key = name as (typeof NAMES)[number];
       const value = Math.exp(t) * (key === 'alpha' ? timeScale : 1);
-      return `${name} = ${value.toPrecision(3)} (${t < 0 ? 'towards 0' : 'without bound'}: ${MEANING[key][t < 0 ? 0 : 1]}, which the data cannot tell apart from the rest of the model)`;
+      return boundaryMessage(name, value, t, MEANING[key]);
     },
   });
   const [r, alpha, a, b] = fit.theta.map(Math.exp);

@@ -1,5 +1,5 @@
 import gammaln from '@stdlib/math-base-special-gammaln';
-import { maximiseInLogSpace, MIN_CUSTOMERS, NotIdentifiable, type FitResult } from './maximum-likelihood';
+import { boundaryMessage, maximiseInLogSpace, MIN_CUSTOMERS, NotIdentifiable, type FitResult } from './maximum-likelihood';
 import { numericalGradient } from './optimisers';
 
 /**
@@ -19,6 +19,12 @@ export interface Spend {
 }
 
 const NAMES = ['p', 'q', 'v'] as const;
+/** What a parameter running off towards 0 / without bound says about the amounts. */
+const MEANING: Record<(typeof NAMES)[number], [string, string]> = {
+  p: ['amounts varied without bound within a customer', 'each customer spent the same amount on every purchase'],
+  q: ['mean spend varied without bound between customers', 'every customer had the same mean spend'],
+  v: ['amounts were near zero', 'every customer had the same mean spend'],
+};
 
 /** Only repeat buyers with a positive mean carry information on the spend distribution. */
 const usable = (c: Spend): boolean => c.x > 0 && c.monetary > 0 && Number.isFinite(c.monetary);
@@ -79,7 +85,7 @@ export function fitGammaGamma(customers: readonly Spend[], options: { maxIterati
     maxIterations: options.maxIterations,
     numericalGradient: true,
     meanNegative: (theta) => ({ value: f(theta), gradient: numericalGradient(f, theta) }),
-    describe: (name, t) => `${name} = ${(Math.exp(t) * (name === 'v' ? scale : 1)).toPrecision(3)} (${t < 0 ? 'towards 0' : 'without bound'})`,
+    describe: (name, t) => boundaryMessage(name, Math.exp(t) * (name === 'v' ? scale : 1), t, MEANING[name as (typeof NAMES)[number]]),
   });
   const [p, q, vScaled] = fit.theta.map(Math.exp);
   const params = { p, q, v: vScaled * scale };

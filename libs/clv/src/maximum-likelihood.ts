@@ -57,6 +57,11 @@ export function requireCounts(what: string, customers: number, repeatBuyers: num
   }
 }
 
+/** "b = 3.1e+7 grows without bound: the data look as if ..., a limit the model has no finite parameters for". */
+export const boundaryMessage = (name: string, value: number, theta: number, meaning: readonly [string, string]): string =>
+  `${name} = ${value.toPrecision(3)} ${theta < 0 ? 'falls towards 0' : 'grows without bound'}: the data look as if ${meaning[theta < 0 ? 0 : 1]}, ` +
+  'a limit the model has no finite parameters for';
+
 export interface LogSpaceFit {
   theta: number[];
   /** Standard errors of the log-parameters. */
