@@ -38,6 +38,15 @@ describe('the CDNOW sample, calibration to 1997-09-30 in weeks', () => {
     for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(Math.abs(fit.standardErrors[key] / lifetimes[key] - 1)).toBeLessThan(0.01);
   });
 
+  it('falls back to Nelder-Mead when BFGS runs out of iterations, and lands on the same optimum', () => {
+    const fit = fitBgModel('bgnbd', calibration, { maxIterations: 2 });
+    expect(fit.method).toBe('nelder-mead');
+    expect(fit.converged).toBe(true);
+    const reference = fitBgModel('bgnbd', calibration);
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) expect(Math.abs(fit.params[key] / reference.params[key] - 1)).toBeLessThan(1e-4);
+    expect(Math.abs(fit.logLikelihood - reference.logLikelihood)).toBeLessThan(1e-6);
+  });
+
   it('Gamma-Gamma on the 946 repeat buyers reproduces Fader & Hardie (2013): p 6.25, q 3.74, v 15.44', () => {
     // The note's estimates on this sample, to the 2 decimals printed there; CLVTools' test of the same data gives LL -4055.9177.
     const fit = fitGammaGamma(calibration);
