@@ -12,13 +12,13 @@ export interface FitResult<P> {
   repeatBuyers: number;
 }
 
-export type NotIdentifiableReason = 'too-few-customers' | 'no-repeat-buyer' | 'too-few-repeat-buyers' | 'boundary' | 'flat' | 'infinite-mean';
+export type NotIdentifiableReason = 'too-few-customers' | 'no-repeat-buyer' | 'too-few-repeat-buyers' | 'boundary' | 'flat' | 'infinite-mean' | 'other';
 
 /** The data cannot pin the model down; the message says why in words, `reason` as a code. */
 export class NotIdentifiable extends Error {
   constructor(
     message: string,
-    readonly reason: NotIdentifiableReason,
+    readonly reason: NotIdentifiableReason = 'other',
   ) {
     super(message);
     this.name = 'NotIdentifiable';
