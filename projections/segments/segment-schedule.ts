@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
+import { poll } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
 import { evaluateAndRecord, type EvaluationSummary } from './segment-evaluation';
 
@@ -22,34 +22,27 @@ const MAX_DELAY_MS = 60_000;
 export async function runSegmentSchedule(pool: Pool, config: SegmentConfig, options: SegmentScheduleOptions, signal: AbortSignal): Promise<void> {
   const now = options.now ?? (() => new Date());
   let seen = -1;
-  let failures = 0;
-  while (!signal.aborted) {
-    try {
-      const { rows } = await pool.query<{ position: string | null; facts_position: string | null; as_of: Date | null; finished_at: Date | null }>(
-        `SELECT (SELECT position FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.as_of, e.finished_at
-           FROM (SELECT 1) one LEFT JOIN LATERAL (
-             SELECT facts_position, as_of, finished_at FROM read_models.segment_evaluations ORDER BY evaluation_id DESC LIMIT 1) e ON true`,
+  const step = async (): Promise<void> => {
+    const { rows } = await pool.query<{ position: string | null; facts_position: string | null; as_of: Date | null; finished_at: Date | null }>(
+      `SELECT (SELECT position FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.as_of, e.finished_at
+         FROM (SELECT 1) one LEFT JOIN LATERAL (
+           SELECT facts_position, as_of, finished_at FROM read_models.segment_evaluations ORDER BY evaluation_id DESC LIMIT 1) e ON true`,
+    );
+    const position = Number(rows[0].position ?? 0);
+    const last = rows[0];
+    const factsChanged = position > Number(last.facts_position ?? 0);
+    const settled = position === seen || (last.finished_at !== null && now().getTime() - last.finished_at.getTime() >= MAX_DELAY_MS);
+    const due = last.as_of === null ? position > 0 : now().getTime() - last.as_of.getTime() >= options.intervalMs;
+    seen = position;
+    let summary: EvaluationSummary | undefined;
+    if (factsChanged && settled) summary = await evaluateAndRecord(pool, config, { asOf: now().toISOString(), trigger: 'events', now });
+    else if (due) summary = await evaluateAndRecord(pool, config, { asOf: now().toISOString(), trigger: 'schedule', now });
+    if (summary) {
+      options.log(
+        `segments evaluated as of ${summary.asOf} (${summary.trigger}): ${summary.customers} customers, ${summary.entered} entered, ${summary.left} left, ${summary.durationMs} ms` +
+          (summary.recorded ? '' : ' (not recorded: a later evaluation exists)'),
       );
-      const position = Number(rows[0].position ?? 0);
-      const last = rows[0];
-      const factsChanged = position > Number(last.facts_position ?? 0);
-      const settled = position === seen || (last.finished_at !== null && now().getTime() - last.finished_at.getTime() >= MAX_DELAY_MS);
-      const due = last.as_of === null ? position > 0 : now().getTime() - last.as_of.getTime() >= options.intervalMs;
-      seen = position;
-      let summary: EvaluationSummary | undefined;
-      if (factsChanged && settled) summary = await evaluateAndRecord(pool, config, { asOf: now().toISOString(), trigger: 'events', now });
-      else if (due) summary = await evaluateAndRecord(pool, config, { asOf: now().toISOString(), trigger: 'schedule', now });
-      if (summary) {
-        options.log(
-          `segments evaluated as of ${summary.asOf} (${summary.trigger}): ${summary.customers} customers, ${summary.entered} entered, ${summary.left} left, ${summary.durationMs} ms` +
-            (summary.recorded ? '' : ' (not recorded: a later evaluation exists)'),
-        );
-      }
-      failures = 0;
-    } catch (error) {
-      failures++;
-      options.log(`segment evaluation failed (attempt ${failures}): ${error instanceof Error ? error.message : String(error)}`);
     }
-    await sleep(failures ? Math.min(300_000, options.pollMs * 2 ** failures) : options.pollMs, undefined, { signal }).catch(() => undefined);
-  }
+  };
+  await poll(step, { pollMs: options.pollMs, what: 'segment evaluation', log: options.log }, signal);
 }

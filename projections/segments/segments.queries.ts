@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { decodeCursor, encodeCursor } from '../../libs/projection-engine/src';
 import { segmentCatalog, type SegmentConfig, type SegmentDefinition } from '../../libs/segments/src';
 
 export interface LatestEvaluation {
@@ -62,18 +63,6 @@ export interface MembersQuery {
 
 const SORT_COLUMN: Record<MemberSort, string> = { customerId: 'customer_id', revenue: 'revenue', since: 'since' };
 
-export class BadCursor extends Error {}
-
-const decodeCursor = (cursor: string): [string | number, string] => {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'string') return value as [string | number, string];
-  } catch {
-    // falls through to the error below
-  }
-  throw new BadCursor('cursor: must be the nextCursor of a previous page');
-};
-
 /**
  * One page of a segment's members, keyset-paged on (sort value, customer id) in the same direction, so pages stay
  * stable while evaluations add or remove members elsewhere in the list.
@@ -109,7 +98,7 @@ export async function segmentMembers(pool: Pool, query: MembersQuery): Promise<{
   const lastValue = last && (query.sort === 'customerId' ? last.customerId : query.sort === 'since' ? last.since : last.revenue);
   return {
     items,
-    nextCursor: rows.length > query.limit ? Buffer.from(JSON.stringify([lastValue, last.customerId])).toString('base64url') : null,
+    nextCursor: rows.length > query.limit ? encodeCursor(lastValue, last.customerId) : null,
   };
 }
 

@@ -10,9 +10,10 @@ import { ExportEventsHandler, ExportsController } from './exports/exports.contro
 import { ImportsController, RunImportHandler } from './imports/imports.controller';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
 import type { Runtime } from '../../../libs/runtime/src';
+import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
 import { SystemController } from './system.controller';
-import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
+import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
 
 @Module({})
 class ApiModule {
@@ -20,18 +21,20 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, SegmentsController, ImportsController, ExportsController, SystemController],
+      controllers: [CustomersController, SegmentsController, ChurnController, ImportsController, ExportsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
         { provide: PROJECTOR, useValue: runtime.projector },
         { provide: CONFIG, useValue: runtime.config },
         { provide: SEGMENTS, useValue: runtime.segments },
+        { provide: CHURN, useValue: runtime.churn },
         ExecuteCustomerCommandHandler,
         RunImportHandler,
         ExportEventsHandler,
         ...CUSTOMER_QUERY_HANDLERS,
         ...SEGMENT_HANDLERS,
+        ...CHURN_HANDLERS,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createApi } from './app';
-import { ConfigError, loadConfig, openRuntime, runSegmentSchedule, stopOnSignal } from '../../../libs/runtime/src';
+import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../../libs/runtime/src';
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
@@ -13,13 +13,13 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, say);
   const app = await createApi(runtime);
   const projecting = new AbortController();
-  const projector = config.projector ? Promise.all([runtime.projector.run(projecting.signal), runSegmentSchedule(runtime, say, projecting.signal)]) : Promise.resolve();
+  const projector = config.projector ? Promise.all([runtime.projector.run(projecting.signal), runSegmentSchedule(runtime, say, projecting.signal), runChurnSchedule(runtime, say, projecting.signal)]) : Promise.resolve();
   await app.listen(config.port, '0.0.0.0');
   const url = await app.getUrl();
   say(
     `listening on ${url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost')} (API docs at /docs); ` +
       `database: ${runtime.database.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}; ` +
-      `projector and segment evaluation: ${config.projector ? 'in this process' : 'off'}`,
+      `projector, segment evaluation and churn model: ${config.projector ? 'in this process' : 'off'}`,
   );
 
   stopOnSignal(say, async () => {

@@ -4,3 +4,4 @@ export const READ_MODELS = Symbol('ReadModelPool');
 export const PROJECTOR = Symbol('Projector');
 export const CONFIG = Symbol('Config');
 export const SEGMENTS = Symbol('SegmentConfig');
+export const CHURN = Symbol('ChurnConfig');

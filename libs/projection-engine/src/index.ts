@@ -1,2 +1,4 @@
 export * from './projection';
 export * from './projector';
+export * from './page-cursor';
+export * from './polling';

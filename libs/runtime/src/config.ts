@@ -19,6 +19,10 @@ export interface Config {
   segmentEvaluationIntervalMs: number;
   /** How often the evaluator looks for changed facts. */
   segmentEvaluationPollMs: number;
+  /** A JSON file overriding the churn model and risk-score settings (libs/churn/src/churn-config.ts). */
+  churnConfigFile?: string;
+  /** The churn model is refitted (and everyone scored) this long after the current fit's cut-off (default daily). */
+  churnFitIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentsConfigFile: env.SEGMENTS_CONFIG || undefined,
     segmentEvaluationIntervalMs: integer(env, 'SEGMENT_EVALUATION_INTERVAL_MINUTES', 24 * 60, 1, 7 * 24 * 60, problems) * 60_000,
     segmentEvaluationPollMs: integer(env, 'SEGMENT_EVALUATION_POLL_MS', 5000, 50, 3_600_000, problems),
+    churnConfigFile: env.CHURN_CONFIG || undefined,
+    churnFitIntervalMs: integer(env, 'CHURN_FIT_INTERVAL_MINUTES', 24 * 60, 1, 31 * 24 * 60, problems) * 60_000,
   };
   config.eventStoreConnectionString = eventStoreConnectionString(env, config.eventStore === 'eventstoredb', problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -3,7 +3,9 @@ import { CUSTOMER_EVENT_SCHEMAS, CUSTOMER_STREAM_PREFIX } from '../../domain/src
 import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEventStore, type Database, type EventStore } from '../../event-store/src';
 import { Projector } from '../../projection-engine/src';
 import { PROJECTIONS } from '../../../projections';
+import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
 import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
+import { loadChurnConfig, type ChurnConfig } from '../../churn/src';
 import { loadSegmentConfig, ConfigFileError, type SegmentConfig } from '../../segments/src';
 import { ConfigError, type Config } from './config';
 
@@ -16,12 +18,15 @@ export interface Runtime {
   projector: Projector;
   /** The segment definitions, checked at start. */
   segments: SegmentConfig;
+  /** The churn model and risk-score settings, checked at start. */
+  churn: ChurnConfig;
   close(): Promise<void>;
 }
 
-const segmentDefinitions = (config: Config): SegmentConfig => {
+/** A config file's problems stop the start like any other configuration error. */
+const configFile = <T>(load: () => T): T => {
   try {
-    return loadSegmentConfig(config.segmentsConfigFile);
+    return load();
   } catch (error) {
     throw error instanceof ConfigFileError ? new ConfigError(error.message) : error;
   }
@@ -64,7 +69,8 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
 }
 
 export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
-  const segments = segmentDefinitions(config);
+  const segments = configFile(() => loadSegmentConfig(config.segmentsConfigFile));
+  const churn = configFile(() => loadChurnConfig(config.churnConfigFile));
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
   // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
@@ -87,7 +93,7 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     await projector.migrate();
     await checkRates(pool, segments, config);
     const opened = store;
-    return { config, database, store: opened, readModels: pool, projector, segments, close: () => stop(opened) };
+    return { config, database, store: opened, readModels: pool, projector, segments, churn, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;
@@ -97,3 +103,12 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
 /** Segment evaluations after fact changes and on the configured interval, until the signal aborts. */
 export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
   schedule(runtime.readModels, runtime.segments, { intervalMs: runtime.config.segmentEvaluationIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log }, signal);
+
+/** Churn model fits and scorings on the configured interval, until the signal aborts. */
+export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
+  churnSchedule(
+    runtime.readModels,
+    { churn: runtime.churn, currency: runtime.segments.currency },
+    { intervalMs: runtime.config.churnFitIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log },
+    signal,
+  );

@@ -3,7 +3,9 @@ import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
 import { MissingExchangeRate } from '../../../../libs/segments/src';
-import { BadCursor } from '../../../../projections/segments/segments.queries';
+import { BadCursor } from '../../../../libs/projection-engine/src';
+import { NotIdentifiable } from '../../../../libs/clv/src';
+import { NoChurnModel } from '../../../../projections/churn/churn-model';
 
 export interface ErrorBody {
   statusCode: number;
@@ -17,10 +19,12 @@ export interface ErrorBody {
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
   500: 'Internal Server Error',
 };
 
@@ -59,11 +63,15 @@ export function toErrorBody(error: unknown): ErrorBody {
     logger.error(error.message);
     return body(500, `cannot evaluate segments: ${error.message}`, { rule: 'segments.rate-configured' });
   }
+  if (error instanceof NotIdentifiable) return body(422, `cannot fit the churn model: ${error.message}; the current fit stays`, { rule: 'churn-model.identifiable' });
+  if (error instanceof NoChurnModel) return body(404, error.message, { rule: 'churn-model.fitted' });
   if (error instanceof BadCursor) return body(400, error.message, { field: 'cursor', rule: 'must be the nextCursor of a previous page' });
   if (error instanceof UnstorableEvent) return body(400, error.message, { field: 'body', rule: 'must be text the database can store' });
   if (error instanceof HttpException) {
     const response = error.getResponse();
-    if (typeof response === 'object' && response && 'field' in response) return response as ErrorBody;
+    if (typeof response === 'object' && response && ('field' in response || 'rule' in response)) {
+      return { ...body(error.getStatus(), error.message), ...(response as Partial<ErrorBody>) } as ErrorBody;
+    }
     return body(error.getStatus(), typeof response === 'string' ? response : error.message);
   }
   const status = (error as { status?: number; type?: string; limit?: number }) ?? {};

@@ -1,0 +1,194 @@
+import { Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, CommandHandler, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import type { Request, Response } from 'express';
+import type { Pool } from 'pg';
+import type { ChurnConfig } from '../../../../libs/churn/src';
+import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
+import type { SegmentConfig } from '../../../../libs/segments/src';
+import {
+  churnRiskPage,
+  currentFit,
+  customerChurnRisk,
+  fitAndRecord,
+  RISK_SORTS,
+  scoreAndRecord,
+  type ChurnRiskQuery,
+  type ChurnSettings,
+} from '../../../../projections/churn/churn-model';
+import { requestMetadata } from '../http/request-metadata';
+import { CHURN, READ_MODELS, SEGMENTS } from '../tokens';
+
+export class AsOfQuery {
+  @ApiPropertyOptional({ description: 'ISO 8601 instant; default now. Never in the future.', example: '2026-07-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
+}
+
+export class ChurnRiskParams {
+  @ApiPropertyOptional({ enum: ['low', 'medium', 'high'] }) @IsOptional() @IsIn(['low', 'medium', 'high']) band?: 'low' | 'medium' | 'high';
+  @ApiPropertyOptional({ description: 'Only customers whose CLV (major units of the base currency) is at least this.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  minClv?: number;
+  @ApiPropertyOptional({ enum: RISK_SORTS, default: 'risk' }) @IsOptional() @IsIn(RISK_SORTS) sort?: ChurnRiskQuery['sort'];
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be the nextCursor of a previous page' }) cursor?: string;
+}
+
+export class FitChurnModel {
+  constructor(
+    readonly cutoff: string,
+    readonly actor: string,
+  ) {}
+}
+export class GetChurnModel {}
+export class GetChurnRisk {
+  constructor(readonly query: ChurnRiskQuery) {}
+}
+export class GetCustomerChurnRisk {
+  constructor(
+    readonly customerId: string,
+    readonly asOf: string,
+  ) {}
+}
+
+abstract class ChurnHandler {
+  protected readonly settings: ChurnSettings;
+  constructor(
+    @Inject(READ_MODELS) protected readonly pool: Pool,
+    @Inject(CHURN) churn: ChurnConfig,
+    @Inject(SEGMENTS) segments: SegmentConfig,
+  ) {
+    this.settings = { churn, currency: segments.currency };
+  }
+}
+
+@CommandHandler(FitChurnModel)
+export class FitChurnModelHandler extends ChurnHandler implements ICommandHandler<FitChurnModel> {
+  async execute({ cutoff, actor }: FitChurnModel): Promise<unknown> {
+    const fit = await fitAndRecord(this.pool, this.settings, { cutoff, trigger: 'on-demand', actor });
+    return { fit, scoring: await scoreAndRecord(this.pool, this.settings, cutoff) };
+  }
+}
+
+@QueryHandler(GetChurnModel)
+export class GetChurnModelHandler extends ChurnHandler implements IQueryHandler<GetChurnModel> {
+  async execute(): Promise<unknown> {
+    const fit = await currentFit(this.pool);
+    if (!fit) throw new NotFoundException('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+    return fit;
+  }
+}
+
+@QueryHandler(GetChurnRisk)
+export class GetChurnRiskHandler extends ChurnHandler implements IQueryHandler<GetChurnRisk> {
+  execute({ query }: GetChurnRisk): ReturnType<typeof churnRiskPage> {
+    return churnRiskPage(this.pool, query);
+  }
+}
+
+@QueryHandler(GetCustomerChurnRisk)
+export class GetCustomerChurnRiskHandler extends ChurnHandler implements IQueryHandler<GetCustomerChurnRisk> {
+  async execute({ customerId, asOf }: GetCustomerChurnRisk): Promise<unknown> {
+    const known = await this.pool.query('SELECT 1 FROM read_models.customer_overview WHERE customer_id = $1', [customerId]);
+    if (!known.rowCount) throw new NotFoundException(`customer ${customerId} not found`);
+    const { fit, score } = await customerChurnRisk(this.pool, this.settings, customerId, asOf);
+    return {
+      asOf,
+      fitId: fit.fitId,
+      currency: this.settings.currency.base,
+      ...(score ?? { score: null, note: `no completed trip by ${asOf}: the model scores customers who have travelled` }),
+      customerId,
+    };
+  }
+}
+
+export const CHURN_HANDLERS = [FitChurnModelHandler, GetChurnModelHandler, GetChurnRiskHandler, GetCustomerChurnRiskHandler];
+
+/** An instant given by the caller, or now; a future one is refused: scores and fits look back from it. */
+const pastInstant = (asOf: string | undefined): string => {
+  if (asOf === undefined) return new Date().toISOString();
+  checkIsoInstant('asOf', asOf);
+  if (Date.parse(asOf) > Date.now()) throw new InvalidInput('asOf', 'must not be in the future');
+  return new Date(asOf).toISOString();
+};
+
+const csvField = (value: string | number): string => {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+@ApiTags('churn')
+@Controller()
+export class ChurnController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('analytics/churn-model/fit')
+  @ApiOperation({
+    summary: 'Refit the churn model on the trips completed by ?asOf= (default now) and score every customer as of then (admin)',
+    description: 'X-Actor-Role: admin. Data that cannot identify the model answers 422 and keeps the current fit.',
+  })
+  fit(@Query() query: AsOfQuery, @Req() req: Request): Promise<unknown> {
+    const { actor } = requestMetadata(req, 'api');
+    if (actor.role !== 'admin') throw new ForbiddenException({ message: 'fitting the churn model needs the admin role (X-Actor-Role: admin)', rule: 'churn-model.admin-only' });
+    return this.commands.execute(new FitChurnModel(pastInstant(query.asOf), actor.id));
+  }
+
+  @Get('analytics/churn-model')
+  @ApiOperation({ summary: 'The current churn model: cut-off, parameters, standard errors, log-likelihood, holdout check' })
+  model(): Promise<unknown> {
+    return this.queries.execute(new GetChurnModel());
+  }
+
+  @Get('churn-risk')
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOperation({ summary: 'Churn risk of every scored customer from the latest scoring, paged, by band and minimum CLV; Accept: text/csv streams them all' })
+  async list(@Query() params: ChurnRiskParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const query: ChurnRiskQuery = {
+      band: params.band,
+      minClv: params.minClv,
+      sort: params.sort ?? 'risk',
+      descending: params.order !== 'asc',
+      limit: params.limit ?? 100,
+      cursor: params.cursor,
+    };
+    if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
+      res.json(await this.queries.execute(new GetChurnRisk(query)));
+      return;
+    }
+    // The first page is read before the status is sent, so a bad request still gets its 4xx.
+    let page: Awaited<ReturnType<typeof churnRiskPage>> = await this.queries.execute(new GetChurnRisk({ ...query, limit: 5000 }));
+    res.status(200).type('text/csv').attachment('churn-risk.csv');
+    res.write('customer_id,risk,band,p_alive,expected_trips,expected_value,clv,currency,trips,last_trip_at,reasons\n');
+    try {
+      for (;;) {
+        const currency = page.scoring?.currency ?? '';
+        const lines = page.items
+          .map((s) => [s.customerId, s.risk, s.band, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, currency, s.trips, s.lastTripAt, s.reasons.map((r) => `${r.text} (+${r.points})`).join('; ')].map(csvField).join(',') + '\n')
+          .join('');
+        if (!res.write(lines)) await new Promise((resolve) => res.once('drain', resolve));
+        if (!page.nextCursor) break;
+        page = await this.queries.execute(new GetChurnRisk({ ...query, limit: 5000, cursor: page.nextCursor }));
+      }
+      res.end();
+    } catch (error) {
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  @Get('customers/:id/churn-risk')
+  @ApiOperation({ summary: "A customer's churn risk as of ?asOf= (default now), computed from the facts with the current model, with its reasons" })
+  customer(@Param('id') id: string, @Query() query: AsOfQuery): Promise<unknown> {
+    checkId('customerId', id);
+    return this.queries.execute(new GetCustomerChurnRisk(id, pastInstant(query.asOf)));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './churn-config';
+export * from './score-churn';

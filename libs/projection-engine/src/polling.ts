@@ -1,0 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Runs `step` every `pollMs` until the signal aborts. A failing step is logged and retried later, backing off
+ * (doubling, up to 5 minutes) while it keeps failing, so a broken dependency does not flood the log.
+ */
+export async function poll(step: () => Promise<void>, options: { pollMs: number; what: string; log: (line: string) => void }, signal: AbortSignal): Promise<void> {
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      await step();
+      failures = 0;
+    } catch (error) {
+      failures++;
+      options.log(`${options.what} failed (attempt ${failures}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await sleep(failures ? Math.min(300_000, options.pollMs * 2 ** failures) : options.pollMs, undefined, { signal }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,313 @@
+import type { Pool, PoolClient } from 'pg';
+import { scoreCustomer, purchasesOf, type ChurnConfig, type ChurnFacts, type ChurnModel, type ChurnScore } from '../../libs/churn/src';
+import {
+  expectedPurchases,
+  fitBgModel,
+  fitGammaGamma,
+  NotIdentifiable,
+  summarise,
+  UNIT_DAYS,
+  type BgParams,
+  type GammaGammaParams,
+  type Transaction,
+} from '../../libs/clv/src';
+import { copyInto, copyLines, inTransaction } from '../../libs/event-store/src';
+import { decodeCursor, encodeCursor } from '../../libs/projection-engine/src';
+import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
+
+/** Money settings come from the segments config (one base currency and rate table for the whole engine). */
+export interface ChurnSettings {
+  churn: ChurnConfig;
+  currency: SegmentConfig['currency'];
+}
+
+/** Instants as JavaScript writes them (milliseconds), so facts and answers compare as strings. */
+const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const DAY_MS = 86_400_000;
+
+/** Every customer's churn facts, in one pass over each table. */
+async function loadFacts(client: Pool | PoolClient, customerId?: string): Promise<ChurnFacts[]> {
+  const where = customerId === undefined ? '' : 'WHERE customer_id = $1';
+  const params = customerId === undefined ? [] : [customerId];
+  const byId = new Map<string, ChurnFacts>();
+  const of = (id: string): ChurnFacts => {
+    let facts = byId.get(id);
+    if (!facts) byId.set(id, (facts = { customerId: id, bookings: [], complaints: [], surveys: [], contacts: [] }));
+    return facts;
+  };
+  const query = <T extends unknown[]>(text: string) => client.query<T>({ text, values: params, rowMode: 'array' });
+  const [bookings, complaints, surveys, contacts] = await Promise.all([
+    query<[string, string, string, string, string | null, string | null]>(
+      `SELECT customer_id, booking_id, amount_value::text, currency, ${ISO('returned_at')}, ${ISO('cancelled_at')} FROM read_models.churn_facts_bookings ${where}`,
+    ),
+    query<[string, string, string, ChurnFacts['complaints'][number]['severity'], string | null]>(
+      `SELECT customer_id, complaint_id, ${ISO('filed_at')}, severity, ${ISO('resolved_at')} FROM read_models.churn_facts_complaints ${where}`,
+    ),
+    query<[string, string, number]>(`SELECT customer_id, ${ISO('answered_at')}, nps FROM read_models.churn_facts_surveys ${where}`),
+    query<[string, string]>(`SELECT customer_id, ${ISO('at')} FROM read_models.churn_facts_contacts ${where}`),
+  ]);
+  for (const [id, bookingId, amount, currency, returnedAt, cancelledAt] of bookings.rows) {
+    of(id).bookings.push({ bookingId, amountValue: Number(amount), currency, returnedAt: returnedAt ?? undefined, cancelledAt: cancelledAt ?? undefined });
+  }
+  for (const [id, complaintId, filedAt, severity, resolvedAt] of complaints.rows) of(id).complaints.push({ complaintId, filedAt, severity, resolvedAt: resolvedAt ?? undefined });
+  for (const [id, answeredAt, nps] of surveys.rows) of(id).surveys.push({ answeredAt, nps });
+  for (const [id, at] of contacts.rows) of(id).contacts.push(at);
+  return [...byId.values()].sort((x, y) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0));
+}
+
+export interface HoldoutCheck {
+  calibrationEnd: string;
+  customers: number;
+  /** Repeat trips per customer in (calibrationEnd, cutoff]: mean absolute and root-mean-square error. */
+  meanAbsoluteError: number;
+  rootMeanSquareError: number;
+  predictedTrips: number;
+  actualTrips: number;
+}
+
+export interface ChurnFit {
+  fitId: number;
+  cutoff: string;
+  model: ChurnModel['model'];
+  unit: ChurnModel['unit'];
+  params: BgParams;
+  standardErrors: BgParams;
+  logLikelihood: number;
+  gammaGamma: GammaGammaParams | null;
+  customers: number;
+  repeatBuyers: number;
+  converged: boolean;
+  method: string;
+  /** Null when the calibration part alone could not identify the model (the reason is in `holdoutError`). */
+  holdout: HoldoutCheck | null;
+  holdoutError?: string;
+  configVersion: string;
+  trigger: 'schedule' | 'on-demand';
+  actor: string;
+  fittedAt: string;
+  durationMs: number;
+}
+
+/** Fits on the trips completed by `calibrationEnd` and compares the predicted repeat trips up to `cutoff` with the actual ones. */
+function holdoutCheck(purchases: Transaction[], settings: ChurnSettings, cutoff: number): HoldoutCheck {
+  const { name, unit } = settings.churn.model;
+  const calibrationEnd = monthsBefore(cutoff, settings.churn.model.holdoutMonths);
+  const calibration = summarise(purchases, new Date(calibrationEnd).toISOString(), unit);
+  const fit = fitBgModel(name, calibration);
+  const actual = new Map<string, Set<string>>();
+  for (const p of purchases) {
+    const at = Date.parse(p.at);
+    if (at <= calibrationEnd || at > cutoff) continue;
+    const days = actual.get(p.customerId) ?? new Set<string>();
+    actual.set(p.customerId, days.add(p.at.slice(0, 10)));
+  }
+  const horizon = (cutoff - calibrationEnd) / DAY_MS / UNIT_DAYS[unit];
+  let absolute = 0;
+  let squared = 0;
+  let predictedTrips = 0;
+  let actualTrips = 0;
+  for (const customer of calibration) {
+    const predicted = expectedPurchases(name, fit.params, customer, horizon);
+    const real = actual.get(customer.customerId)?.size ?? 0;
+    absolute += Math.abs(predicted - real);
+    squared += (predicted - real) ** 2;
+    predictedTrips += predicted;
+    actualTrips += real;
+  }
+  const n = calibration.length;
+  return {
+    calibrationEnd: new Date(calibrationEnd).toISOString(),
+    customers: n,
+    meanAbsoluteError: Number((absolute / n).toFixed(4)),
+    rootMeanSquareError: Number(Math.sqrt(squared / n).toFixed(4)),
+    predictedTrips: Number(predictedTrips.toFixed(1)),
+    actualTrips,
+  };
+}
+
+const FIT_COLUMNS = `fit_id, ${ISO('cutoff')} AS cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
+  converged, method, holdout, config_version, trigger, actor, ${ISO('fitted_at')} AS fitted_at, duration_ms`;
+
+const fitOf = (row: Record<string, unknown>): ChurnFit => {
+  const holdout = row.holdout as (HoldoutCheck & { error?: string }) | null;
+  return {
+    fitId: Number(row.fit_id),
+    cutoff: row.cutoff as string,
+    model: row.model as ChurnFit['model'],
+    unit: row.unit as ChurnFit['unit'],
+    params: row.params as BgParams,
+    standardErrors: row.standard_errors as BgParams,
+    logLikelihood: row.log_likelihood as number,
+    gammaGamma: row.gamma_gamma as GammaGammaParams | null,
+    customers: row.customers as number,
+    repeatBuyers: row.repeat_buyers as number,
+    converged: row.converged as boolean,
+    method: row.method as string,
+    holdout: holdout?.error === undefined ? holdout : null,
+    ...(holdout?.error === undefined ? {} : { holdoutError: holdout.error }),
+    configVersion: row.config_version as string,
+    trigger: row.trigger as ChurnFit['trigger'],
+    actor: row.actor as string,
+    fittedAt: row.fitted_at as string,
+    durationMs: row.duration_ms as number,
+  };
+};
+
+/** The current model: the latest successful fit. */
+export async function currentFit(pool: Pool | PoolClient): Promise<ChurnFit | null> {
+  const { rows } = await pool.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits ORDER BY fit_id DESC LIMIT 1`);
+  return rows[0] ? fitOf(rows[0]) : null;
+}
+
+/**
+ * Fits the model on the trips completed by `cutoff`, checks it on a holdout, and stores it as the current model.
+ * Throws NotIdentifiable (nothing stored: the previous fit stays current) when the data cannot identify the model.
+ */
+export async function fitAndRecord(pool: Pool, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<ChurnFit> {
+  const started = Date.now();
+  const cutoff = Date.parse(options.cutoff);
+  const money = new BaseCurrency(settings.currency);
+  const purchases = (await loadFacts(pool)).flatMap((facts) => purchasesOf(facts, cutoff, money));
+  const { name, unit } = settings.churn.model;
+  const customers = summarise(purchases, new Date(cutoff).toISOString(), unit);
+  const fit = fitBgModel(name, customers);
+  let gammaGamma: GammaGammaParams | null = null;
+  try {
+    gammaGamma = fitGammaGamma(customers).params;
+  } catch (error) {
+    if (!(error instanceof NotIdentifiable)) throw error;
+  }
+  let holdout: HoldoutCheck | { error: string };
+  try {
+    holdout = holdoutCheck(purchases, settings, cutoff);
+  } catch (error) {
+    if (!(error instanceof NotIdentifiable)) throw error;
+    holdout = { error: error.message };
+  }
+  const { rows } = await pool.query(
+    `INSERT INTO read_models.churn_model_fits (cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
+       converged, method, holdout, config_version, trigger, actor, fitted_at, duration_ms)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now(), $16) RETURNING ${FIT_COLUMNS}`,
+    [
+      new Date(cutoff),
+      name,
+      unit,
+      fit.params,
+      fit.standardErrors,
+      fit.logLikelihood,
+      gammaGamma,
+      fit.customers,
+      fit.repeatBuyers,
+      fit.converged,
+      fit.method,
+      holdout,
+      settings.churn.version,
+      options.trigger,
+      options.actor,
+      Date.now() - started,
+    ],
+  );
+  return fitOf(rows[0]);
+}
+
+export class NoChurnModel extends Error {}
+
+const modelOf = (fit: ChurnFit): ChurnModel => ({ fitId: fit.fitId, model: fit.model, unit: fit.unit, params: fit.params, gammaGamma: fit.gammaGamma });
+
+export interface ScoringSummary {
+  scoringId: number;
+  asOf: string;
+  fitId: number;
+  customers: number;
+  bands: Record<string, number>;
+  durationMs: number;
+}
+
+/** Scores every customer with a completed trip as of `asOf` with the current model; the rows replace the previous scoring's. */
+export function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
+  return inTransaction(pool, async (client) => {
+    // Scorings take turns, so the latest one's rows are the ones kept.
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('churn_scoring', 42))`);
+    const started = Date.now();
+    const fit = await currentFit(client);
+    if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+    const at = Date.parse(asOf);
+    const money = new BaseCurrency(settings.currency);
+    const scores = (await loadFacts(client)).map((facts) => scoreCustomer(facts, modelOf(fit), at, settings.churn, money)).filter((s): s is ChurnScore => s !== null);
+    const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
+    for (const score of scores) bands[score.band]++;
+    const { rows } = await client.query<{ scoring_id: string }>(
+      `INSERT INTO read_models.churn_scorings (as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), 0) RETURNING scoring_id`,
+      [new Date(at), fit.fitId, settings.currency.base, scores.length, bands, settings.churn.version],
+    );
+    const scoringId = Number(rows[0].scoring_id);
+    await client.query('DELETE FROM read_models.churn_risk WHERE scoring_id < $1', [scoringId]);
+    await copyInto(
+      client,
+      'COPY read_models.churn_risk (scoring_id, customer_id, trips, last_trip_at, p_alive, expected_trips, expected_value, clv, risk, band, reasons) FROM STDIN',
+      copyLines(scores, (s) => [scoringId, s.customerId, s.trips, s.lastTripAt, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, s.risk, s.band, JSON.stringify(s.reasons)]),
+    );
+    const durationMs = Date.now() - started;
+    await client.query('UPDATE read_models.churn_scorings SET duration_ms = $2 WHERE scoring_id = $1', [scoringId, durationMs]);
+    return { scoringId, asOf: new Date(at).toISOString(), fitId: fit.fitId, customers: scores.length, bands, durationMs };
+  });
+}
+
+/** One customer's score as of `asOf`, computed now from the facts and the current model. */
+export async function customerChurnRisk(pool: Pool, settings: ChurnSettings, customerId: string, asOf: string): Promise<{ fit: ChurnFit; score: ChurnScore | null }> {
+  const fit = await currentFit(pool);
+  if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+  const [facts] = await loadFacts(pool, customerId);
+  const score = facts ? scoreCustomer(facts, modelOf(fit), Date.parse(asOf), settings.churn, new BaseCurrency(settings.currency)) : null;
+  return { fit, score };
+}
+
+export const RISK_SORTS = ['risk', 'clv'] as const;
+export interface ChurnRiskQuery {
+  band?: 'low' | 'medium' | 'high';
+  minClv?: number;
+  sort: (typeof RISK_SORTS)[number];
+  descending: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+export interface ChurnRiskPage {
+  scoring: { scoringId: number; asOf: string; fitId: number; currency: string } | null;
+  items: (Omit<ChurnScore, 'reasons'> & { reasons: ChurnScore['reasons'] })[];
+  nextCursor: string | null;
+}
+
+/** A page of the latest scoring, keyset-paged on (sort value, customer id) in the same direction. */
+export async function churnRiskPage(pool: Pool, query: ChurnRiskQuery): Promise<ChurnRiskPage> {
+  const latest = await pool.query(`SELECT scoring_id, ${ISO('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1`);
+  if (!latest.rows[0]) return { scoring: null, items: [], nextCursor: null };
+  const scoring = { scoringId: Number(latest.rows[0].scoring_id), asOf: latest.rows[0].as_of as string, fitId: Number(latest.rows[0].fit_id), currency: latest.rows[0].currency as string };
+  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const direction = query.descending ? 'DESC' : 'ASC';
+  const { rows } = await pool.query(
+    `SELECT customer_id, trips, ${ISO('last_trip_at')} AS last_trip_at, p_alive, expected_trips, expected_value::float8, clv::float8, risk, band, reasons
+       FROM read_models.churn_risk
+      WHERE scoring_id = $1 AND ($2::text IS NULL OR band = $2) AND ($3::numeric IS NULL OR clv >= $3)
+        AND ($4::text IS NULL OR (${query.sort}, customer_id) ${query.descending ? '<' : '>'} ($5::numeric, $4))
+      ORDER BY ${query.sort} ${direction}, customer_id ${direction}
+      LIMIT $6`,
+    [scoring.scoringId, query.band ?? null, query.minClv ?? null, after?.[1] ?? null, after?.[0] ?? null, query.limit + 1],
+  );
+  const items = rows.slice(0, query.limit).map((row) => ({
+    customerId: row.customer_id as string,
+    trips: row.trips as number,
+    lastTripAt: row.last_trip_at as string,
+    pAlive: row.p_alive as number,
+    expectedTrips: row.expected_trips as number,
+    expectedValue: row.expected_value as number,
+    clv: row.clv as number,
+    risk: row.risk as number,
+    band: row.band as ChurnScore['band'],
+    reasons: row.reasons as ChurnScore['reasons'],
+  }));
+  const last = items[items.length - 1];
+  return { scoring, items, nextCursor: rows.length > query.limit ? encodeCursor(query.sort === 'risk' ? last.risk : last.clv, last.customerId) : null };
+}
+
