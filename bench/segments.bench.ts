@@ -1,5 +1,5 @@
 /**
- * Segment evaluation benchmark (issue 4): `npm run bench` (after the import benchmark) or `npm run bench:segments`.
+ * Segment evaluation and churn benchmark (issues 4 and 5): `npm run bench` (after the import benchmark) or `npm run bench:segments`.
  * Writes a generated log of BENCH_SEGMENT_CUSTOMERS customers (default 100,000) and BENCH_SEGMENT_EVENTS events
  * (default 10 per customer) over about four years into a fresh database through the runtime's schema-aware store
  * (appendBatch, COPY), catches segment_facts up, then times evaluateAndRecord: the first evaluation (everyone enters),
@@ -8,7 +8,10 @@
  * see new activity as well as the clock moving. Then GET /segments/changes?limit=10000 over HTTP (fetch, body parsed)
  * at 10 cursors spread over the feed, BENCH_SEGMENT_FEED_ROUNDS times (default 3, after one warm-up round), and the
  * query function alone. Each evaluation's client queries are timed from outside (a timing proxy around the pool) to
- * show where the time goes: what runs between two queries is JavaScript.
+ * show where the time goes: what runs between two queries is JavaScript. Last, the churn model on the same log as
+ * the engine runs it (BENCH_CHURN_RUNS times, default 3): churn_facts caught up, fitAndRecord (facts read, fit on all
+ * trips and on a holdout, stored) and scoreAndRecord (every customer scored and written). The model alone, without
+ * a database: bench/clv.bench.ts.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -16,9 +19,11 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import { createApi } from '../apps/api/src/app';
+import { sampleBeta, sampleGamma } from '../libs/clv/src';
 import { customerStreamId } from '../libs/domain/src';
 import type { NewEvent, StreamAppend } from '../libs/event-store/src';
 import { loadConfig, openRuntime } from '../libs/runtime/src';
+import { fitAndRecord, scoreAndRecord, type ChurnFit, type ScoringSummary } from '../projections/churn/churn-model';
 import { evaluateAndRecord, type EvaluationSummary } from '../projections/segments/segment-evaluation';
 import { segmentChanges } from '../projections/segments/segments.queries';
 import { envNumber, fmt, log, machine, median, withBenchDatabase } from './bench-support';
@@ -29,6 +34,9 @@ const RUNS = envNumber('BENCH_SEGMENT_RUNS', 5);
 const FEED_ROUNDS = envNumber('BENCH_SEGMENT_FEED_ROUNDS', 3);
 const TARGET_EVALUATION_S = 10;
 const TARGET_FEED_S = 1;
+const CHURN_RUNS = envNumber('BENCH_CHURN_RUNS', 3);
+const TARGET_FIT_S = 10;
+const TARGET_SCORE_S = 2;
 const PAGE = 10_000;
 
 const DAY = 86_400_000;
@@ -65,8 +73,9 @@ const CURRENCIES = [['EUR', 0.85], ['USD', 0.1], ['GBP', 0.05]] as const;
 const CHANNELS = [['web', 0.55], ['agent', 0.25], ['phone', 0.1], ['app', 0.1]] as const;
 const DESTINATIONS = [['ES', 'Palma'], ['PT', 'Lisbon'], ['GR', 'Crete'], ['IT', 'Rome'], ['IS', 'Reykjavik'], ['JP', 'Kyoto'], ['TH', 'Phuket'], ['US', 'New York'], ['ZA', 'Cape Town'], ['NO', 'Bergen']] as const;
 const TAGS = ['family', 'golf', 'wellness', 'beach', 'culture'];
-/** Bookings per customer. Customers with one trip stay under 40 % of those with any, so RFM has an F score of 1. */
-const BOOKINGS = [[0, 0.12], [1, 0.17], [2, 0.2], [3, 0.22], [4, 0.13], [5, 0.07], [6, 0.05], [8, 0.025], [10, 0.01], [12, 0.005]] as const;
+/** BG/NBD heterogeneity of the bookers: rate ~ Gamma(r, alpha) per month (mean 0.15), dropout ~ Beta(a, b) (mean 0.26). */
+const BOOKING_RATE = { r: 0.9, alpha: 6, a: 1.2, b: 3.5 };
+const MONTH_MS = (365.25 / 12) * DAY;
 
 const metadata = (actor: { id: string; role: string }, source: string): NewEvent['metadata'] => ({
   correlationId: randomUUID(),
@@ -94,9 +103,18 @@ function customerEvents(c: number): { customerId: string; events: NewEvent[] } {
     }),
   ];
   const later = (from: number, to = END): number => from + Math.floor(rand() * Math.max(to - from, 1));
-  // Some customers stop booking early (they lapse), others keep going to the end.
-  const activeUntil = registeredAt + rand() * (END - registeredAt);
-  const bookedAt = Array.from({ length: pick(rand, BOOKINGS) }, () => later(registeredAt + 3_600_000, activeUntil)).sort((a, b) => a - b);
+  // Bookings as customers behave in the BG/NBD story: each books at its own rate while active and may drop out
+  // after any booking, rates and dropout chances differing between customers; 12 % never book.
+  const positive = (): number => rand() || Number.MIN_VALUE;
+  const rate = sampleGamma(positive, BOOKING_RATE.r, BOOKING_RATE.alpha) / MONTH_MS;
+  const dropout = sampleBeta(positive, BOOKING_RATE.a, BOOKING_RATE.b);
+  const bookedAt: number[] = [];
+  if (rand() >= 0.12) {
+    for (let at = registeredAt + 3_600_000 + rand() * 30 * DAY; at <= END && bookedAt.length < 30; at += -Math.log(positive()) / rate) {
+      bookedAt.push(Math.floor(at));
+      if (rand() < dropout) break;
+    }
+  }
   bookedAt.forEach((booked, k) => {
     const bookingId = `bk-${c}-${k + 1}`;
     const productType = pick(rand, PRODUCTS);
@@ -302,6 +320,25 @@ async function main(): Promise<void> {
       log(`change feed round ${round}${round === 0 ? ' (warm-up)' : ''}: HTTP median so far ${httpSeconds.length ? median(httpSeconds).toFixed(3) : '-'} s`);
     }
     await app.close();
+
+    // The churn model on the same log, as the engine runs it: facts from the database, the fit with its holdout
+    // check, then every customer scored and written (target: fitting under 10 s, scoring under 2 s).
+    started = performance.now();
+    const churnEvents = await runtime.projector.catchUp('churn_facts');
+    const churnCatchUp = (performance.now() - started) / 1000;
+    const settings = { churn: runtime.churn, currency: runtime.segments.currency };
+    const churnAt = iso(DAILY[RUNS - 1]);
+    const fits: { seconds: number; fit: ChurnFit }[] = [];
+    const scorings: { seconds: number; summary: ScoringSummary }[] = [];
+    for (let run = 0; run < CHURN_RUNS; run++) {
+      started = performance.now();
+      const fit = await fitAndRecord(runtime.readModels, settings, { cutoff: churnAt, trigger: 'on-demand', actor: 'bench' });
+      fits.push({ seconds: (performance.now() - started) / 1000, fit });
+      started = performance.now();
+      const summary = await scoreAndRecord(runtime.readModels, settings, churnAt);
+      scorings.push({ seconds: (performance.now() - started) / 1000, summary });
+      log(`churn run ${run + 1}: fit ${fits[run].seconds.toFixed(2)} s, scoring ${scorings[run].seconds.toFixed(2)} s (${fmt(summary.customers)} customers)`);
+    }
     await runtime.close();
 
     const firstPhases = first.phases.filter((p) => p.queryMs + p.afterMs >= 5);
@@ -319,6 +356,18 @@ async function main(): Promise<void> {
     console.log(`  members/segment ${Object.entries(daily[RUNS - 1].summary.segments).sort().map(([s, n]) => `${s} ${fmt(n)}`).join(', ')} (last daily evaluation)`);
     console.log(`  change feed     ${fmt(feedRows)} rows; GET /segments/changes?limit=${fmt(PAGE)} (${fmt(bodyBytes / 2 ** 20, 1)} MiB of JSON, read and parsed) ${spread(httpSeconds, 3)}, ${verdict(median(httpSeconds), TARGET_FEED_S)}`);
     console.log(`                  segmentChanges() alone ${spread(querySeconds, 3)} (${httpSeconds.length} pages at 10 cursors)`);
+    const fit = fits[0].fit;
+    console.log(`\nChurn model in the engine (${fit.model}, unit ${fit.unit}), cut-off ${churnAt}, ${CHURN_RUNS} runs:`);
+    console.log(`  catch-up        churn_facts ${fmt(churnEvents / churnCatchUp)} events/s (${fmt(churnEvents)} events in ${churnCatchUp.toFixed(1)} s)`);
+    console.log(
+      `  fit             ${spread(fits.map((f) => f.seconds))}, ${verdict(median(fits.map((f) => f.seconds)), TARGET_FIT_S)}: facts read, ${fmt(fit.customers)} customers ` +
+        `(${fmt(fit.repeatBuyers)} repeat), fitted on all trips and again on a 12-month holdout, stored; ${fit.method}, log-likelihood ${fit.logLikelihood.toFixed(1)}`,
+    );
+    console.log(`                  params ${JSON.stringify(fit.params)}, Gamma-Gamma ${JSON.stringify(fit.gammaGamma)}, holdout ${JSON.stringify(fit.holdout)}`);
+    console.log(
+      `  scoring         ${spread(scorings.map((r) => r.seconds))}, ${verdict(median(scorings.map((r) => r.seconds)), TARGET_SCORE_S)}: facts read, ` +
+        `${fmt(scorings[0].summary.customers)} customers scored (P(alive), 12-month trips, value, 36-month CLV, signals) and written; bands ${JSON.stringify(scorings[0].summary.bands)}`,
+    );
     for (const [name, phases] of [['first', firstPhases], [`daily ${Math.floor(RUNS / 2) + 1}`, dailyPhases]] as const) {
       console.log(`  where the time goes, ${name} evaluation (query ms + JavaScript after it ms; >= 5 ms):`);
       for (const p of phases) console.log(`    ${fmt(p.queryMs).padStart(7)} + ${fmt(p.afterMs).padStart(6)}  ${p.label}`);
