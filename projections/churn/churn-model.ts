@@ -223,19 +223,22 @@ export interface ScoringSummary {
   durationMs: number;
 }
 
-/** Scores every customer with a completed trip as of `asOf` with the current model; the rows replace the previous scoring's. */
-export function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
+/**
+ * Scores every customer with a completed trip as of `asOf` with the current model; the rows replace the previous
+ * scoring's. The facts are read before the writing transaction, on several connections at once.
+ */
+export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
+  const started = Date.now();
+  const fit = await currentFit(pool);
+  if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+  const at = Date.parse(asOf);
+  const money = new BaseCurrency(settings.currency);
+  const scores = (await loadFacts(pool)).map((facts) => scoreCustomer(facts, modelOf(fit), at, settings.churn, money)).filter((s): s is ChurnScore => s !== null);
+  const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
+  for (const score of scores) bands[score.band]++;
   return inTransaction(pool, async (client) => {
-    // Scorings take turns, so the latest one's rows are the ones kept.
+    // Scorings take turns, so the latest one's rows are the ones kept; readers see the previous rows until the commit.
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('churn_scoring', 42))`);
-    const started = Date.now();
-    const fit = await currentFit(client);
-    if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
-    const at = Date.parse(asOf);
-    const money = new BaseCurrency(settings.currency);
-    const scores = (await loadFacts(client)).map((facts) => scoreCustomer(facts, modelOf(fit), at, settings.churn, money)).filter((s): s is ChurnScore => s !== null);
-    const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
-    for (const score of scores) bands[score.band]++;
     const { rows } = await client.query<{ scoring_id: string }>(
       `INSERT INTO read_models.churn_scorings (as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms)
        VALUES ($1, $2, $3, $4, $5, $6, now(), 0) RETURNING scoring_id`,

@@ -49,7 +49,8 @@ export interface ChurnScore {
 
 const DAY_MS = 86_400_000;
 const MONTH_DAYS = 365.25 / 12;
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+/** Rounded to `digits` decimals (Math.round: toFixed was a tenth of the scoring time). */
+const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const date = (at: number): string => new Date(at).toISOString().slice(0, 10);
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 const months = (days: number): string => (days < 2 * MONTH_DAYS ? plural(Math.round(days), 'day') : plural(Math.round(days / MONTH_DAYS), 'month'));
