@@ -15,9 +15,11 @@ import {
   fitAndRecord,
   RISK_SORTS,
   scoreAndRecord,
+  type ChurnRiskPage,
   type ChurnRiskQuery,
   type ChurnSettings,
 } from '../../../../projections/churn/churn-model';
+import { streamCsv } from '../http/csv';
 import { requestMetadata } from '../http/request-metadata';
 import { CHURN, READ_MODELS, SEGMENTS } from '../tokens';
 
@@ -119,11 +121,6 @@ const pastInstant = (asOf: string | undefined): string => {
   return new Date(asOf).toISOString();
 };
 
-const csvField = (value: string | number): string => {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
 @ApiTags('churn')
 @Controller()
 export class ChurnController {
@@ -165,24 +162,17 @@ export class ChurnController {
       res.json(await this.queries.execute(new GetChurnRisk(query)));
       return;
     }
-    // The first page is read before the status is sent, so a bad request still gets its 4xx.
-    let page: Awaited<ReturnType<typeof churnRiskPage>> = await this.queries.execute(new GetChurnRisk({ ...query, limit: 5000 }));
-    res.status(200).type('text/csv').attachment('churn-risk.csv');
-    res.write('customer_id,risk,band,p_alive,expected_trips,expected_value,clv,currency,trips,last_trip_at,reasons\n');
-    try {
-      for (;;) {
-        const currency = page.scoring?.currency ?? '';
-        const lines = page.items
-          .map((s) => [s.customerId, s.risk, s.band, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, currency, s.trips, s.lastTripAt, s.reasons.map((r) => `${r.text} (+${r.points})`).join('; ')].map(csvField).join(',') + '\n')
-          .join('');
-        if (!res.write(lines)) await new Promise((resolve) => res.once('drain', resolve));
-        if (!page.nextCursor) break;
-        page = await this.queries.execute(new GetChurnRisk({ ...query, limit: 5000, cursor: page.nextCursor }));
-      }
-      res.end();
-    } catch (error) {
-      res.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
+    let currency = '';
+    await streamCsv(
+      res,
+      { name: 'churn-risk.csv', header: ['customer_id', 'risk', 'band', 'p_alive', 'expected_trips', 'expected_value', 'clv', 'currency', 'trips', 'last_trip_at', 'reasons'] },
+      async (cursor) => {
+        const page = await this.queries.execute<GetChurnRisk, ChurnRiskPage>(new GetChurnRisk({ ...query, limit: 5000, cursor }));
+        currency = page.scoring?.currency ?? '';
+        return page;
+      },
+      (s) => [s.customerId, s.risk, s.band, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, currency, s.trips, s.lastTripAt, s.reasons.map((r) => `${r.text} (+${r.points})`).join('; ')],
+    );
   }
 
   @Get('customers/:id/churn-risk')

@@ -20,6 +20,7 @@ import {
   type MembersQuery,
 } from '../../../../projections/segments/segments.queries';
 import { ReadModelQuery } from '../customers/customer.dtos';
+import { streamCsv } from '../http/csv';
 import { CONFIG, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
 
 export class MembersParams {
@@ -113,11 +114,6 @@ export class GetSegmentChangesHandler extends SegmentsHandler implements IQueryH
 
 export const SEGMENT_HANDLERS = [EvaluateSegmentsHandler, ListSegmentsHandler, GetSegmentMembersHandler, GetCustomerSegmentsHandler, GetSegmentChangesHandler];
 
-const csvField = (value: string | number | null): string => {
-  const text = value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
 const SEGMENT_KEY = /^[a-z-]{1,40}:[^\s/]{1,100}$/;
 
 @ApiTags('segments')
@@ -180,21 +176,12 @@ export class SegmentsController {
       res.json(await this.queries.execute(new GetSegmentMembers(query)));
       return;
     }
-    // The first page is read before the status is sent, so a bad request still gets its 4xx.
-    let page: Awaited<ReturnType<typeof segmentMembers>> = await this.queries.execute(new GetSegmentMembers({ ...query, limit: 5000 }));
-    res.status(200).type('text/csv').attachment(`${segment.replace(/[^A-Za-z0-9-]+/g, '_')}.csv`);
-    res.write('customer_id,segment,since,revenue,currency,reason\n');
-    try {
-      for (;;) {
-        const lines = page.items.map((m) => [m.customerId, segment, m.since, m.revenue, m.currency, m.reason].map(csvField).join(',') + '\n').join('');
-        if (!res.write(lines)) await new Promise((resolve) => res.once('drain', resolve));
-        if (!page.nextCursor) break;
-        page = await this.queries.execute(new GetSegmentMembers({ ...query, limit: 5000, cursor: page.nextCursor }));
-      }
-      res.end();
-    } catch (error) {
-      res.destroy(error instanceof Error ? error : new Error(String(error)));
-    }
+    await streamCsv(
+      res,
+      { name: `${segment.replace(/[^A-Za-z0-9-]+/g, '_')}.csv`, header: ['customer_id', 'segment', 'since', 'revenue', 'currency', 'reason'] },
+      (cursor) => this.queries.execute<GetSegmentMembers, Awaited<ReturnType<typeof segmentMembers>>>(new GetSegmentMembers({ ...query, limit: 5000, cursor })),
+      (m) => [m.customerId, segment, m.since, m.revenue, m.currency, m.reason],
+    );
   }
 
   @Get('customers/:id/segments')

@@ -1,0 +1,32 @@
+import type { Response } from 'express';
+
+const csvField = (value: string | number | null): string => {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/**
+ * Streams every page of a keyset-paged query as CSV. The first page is read before the status is sent, so a bad
+ * request still gets its 4xx; later pages follow `nextCursor`, waiting for the client to drain what it was sent.
+ */
+export async function streamCsv<Item>(
+  res: Response,
+  file: { name: string; header: readonly string[] },
+  page: (cursor?: string) => Promise<{ items: Item[]; nextCursor: string | null }>,
+  fields: (item: Item) => (string | number | null)[],
+): Promise<void> {
+  let current = await page();
+  res.status(200).type('text/csv').attachment(file.name);
+  res.write(`${file.header.join(',')}\n`);
+  try {
+    for (;;) {
+      const lines = current.items.map((item) => fields(item).map(csvField).join(',') + '\n').join('');
+      if (!res.write(lines)) await new Promise((resolve) => res.once('drain', resolve));
+      if (!current.nextCursor) break;
+      current = await page(current.nextCursor);
+    }
+    res.end();
+  } catch (error) {
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+}
