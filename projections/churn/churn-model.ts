@@ -25,33 +25,62 @@ export interface ChurnSettings {
 const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const DAY_MS = 86_400_000;
 
-/** Every customer's churn facts, in one pass over each table. */
-async function loadFacts(client: Pool | PoolClient, customerId?: string): Promise<ChurnFacts[]> {
-  const where = customerId === undefined ? '' : 'WHERE customer_id = $1';
-  const params = customerId === undefined ? [] : [customerId];
+/**
+ * Every customer's churn facts that can matter as of `asOf`, on several connections at once: trips returned by then,
+ * cancellations in the signal's window, complaints open then, the last survey answer, and contacts since the last
+ * return. Scores read nothing else, so they are the same as from all facts; reading less keeps scoring fast. Without
+ * `signals`, only the trips (what a fit needs).
+ */
+async function loadFacts(db: Pool, asOf: number, options: { settings: ChurnSettings; signals: boolean; customerId?: string }): Promise<ChurnFacts[]> {
+  const at = new Date(asOf);
+  const oneCustomer = options.customerId === undefined ? [] : [options.customerId];
+  /** Restricts to the one customer, as the last parameter; `column` names it where a join makes it ambiguous. */
+  const one = (position: number, column = 'customer_id'): string => (options.customerId === undefined ? '' : `AND ${column} = $${position}`);
   const byId = new Map<string, ChurnFacts>();
   const of = (id: string): ChurnFacts => {
     let facts = byId.get(id);
     if (!facts) byId.set(id, (facts = { customerId: id, bookings: [], complaints: [], surveys: [], contacts: [] }));
     return facts;
   };
-  const query = <T extends unknown[]>(text: string) => client.query<T>({ text, values: params, rowMode: 'array' });
+  const query = <T extends unknown[]>(text: string, values: unknown[]) => db.query<T>({ text, values: [...values, ...oneCustomer], rowMode: 'array' });
+  const none = Promise.resolve({ rows: [] });
   const [bookings, complaints, surveys, contacts] = await Promise.all([
     query<[string, string, string, string, string | null, string | null]>(
-      `SELECT customer_id, booking_id, amount_value::text, currency, ${ISO('returned_at')}, ${ISO('cancelled_at')} FROM read_models.churn_facts_bookings ${where}`,
+      `SELECT customer_id, booking_id, amount_value::text, currency, ${ISO('returned_at')}, ${ISO('cancelled_at')} FROM read_models.churn_facts_bookings
+        WHERE (returned_at <= $1 OR (cancelled_at <= $1 AND cancelled_at > $1 - make_interval(days => $2::int))) ${one(3)}`,
+      [at, options.settings.churn.cancellationWithinDays],
     ),
-    query<[string, string, string, ChurnFacts['complaints'][number]['severity'], string | null]>(
-      `SELECT customer_id, complaint_id, ${ISO('filed_at')}, severity, ${ISO('resolved_at')} FROM read_models.churn_facts_complaints ${where}`,
-    ),
-    query<[string, string, number]>(`SELECT customer_id, ${ISO('answered_at')}, nps FROM read_models.churn_facts_surveys ${where}`),
-    query<[string, string]>(`SELECT customer_id, ${ISO('at')} FROM read_models.churn_facts_contacts ${where}`),
+    options.signals
+      ? query<[string, string, string, ChurnFacts['complaints'][number]['severity'], string | null]>(
+          `SELECT customer_id, complaint_id, ${ISO('filed_at')}, severity, ${ISO('resolved_at')} FROM read_models.churn_facts_complaints
+            WHERE filed_at <= $1 AND (resolved_at IS NULL OR resolved_at > $1) ${one(2)}`,
+          [at],
+        )
+      : none,
+    options.signals
+      ? query<[string, string, number]>(
+          `SELECT DISTINCT ON (customer_id) customer_id, ${ISO('answered_at')}, nps FROM read_models.churn_facts_surveys
+            WHERE answered_at <= $1 ${one(2)} ORDER BY customer_id, answered_at DESC, survey_id DESC`,
+          [at],
+        )
+      : none,
+    options.signals
+      ? query<[string, string]>(
+          `SELECT c.customer_id, ${ISO('c.at')} FROM read_models.churn_facts_contacts c
+             JOIN (SELECT customer_id, max(returned_at) AS last FROM read_models.churn_facts_bookings WHERE returned_at <= $1 GROUP BY customer_id) r USING (customer_id)
+            WHERE c.at >= r.last AND c.at <= $1 ${one(2, 'c.customer_id')}`,
+          [at],
+        )
+      : none,
   ]);
   for (const [id, bookingId, amount, currency, returnedAt, cancelledAt] of bookings.rows) {
     of(id).bookings.push({ bookingId, amountValue: Number(amount), currency, returnedAt: returnedAt ?? undefined, cancelledAt: cancelledAt ?? undefined });
   }
-  for (const [id, complaintId, filedAt, severity, resolvedAt] of complaints.rows) of(id).complaints.push({ complaintId, filedAt, severity, resolvedAt: resolvedAt ?? undefined });
-  for (const [id, answeredAt, nps] of surveys.rows) of(id).surveys.push({ answeredAt, nps });
-  for (const [id, at] of contacts.rows) of(id).contacts.push(at);
+  for (const [id, complaintId, filedAt, severity, resolvedAt] of complaints.rows as [string, string, string, ChurnFacts['complaints'][number]['severity'], string | null][]) {
+    of(id).complaints.push({ complaintId, filedAt, severity, resolvedAt: resolvedAt ?? undefined });
+  }
+  for (const [id, answeredAt, nps] of surveys.rows as [string, string, number][]) of(id).surveys.push({ answeredAt, nps });
+  for (const [id, at] of contacts.rows as [string, string][]) of(id).contacts.push(at);
   return [...byId.values()].sort((x, y) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0));
 }
 
@@ -167,7 +196,7 @@ export async function fitAndRecord(pool: Pool, settings: ChurnSettings, options:
   const started = Date.now();
   const cutoff = Date.parse(options.cutoff);
   const money = new BaseCurrency(settings.currency);
-  const purchases = (await loadFacts(pool)).flatMap((facts) => purchasesOf(facts, cutoff, money));
+  const purchases = (await loadFacts(pool, cutoff, { settings, signals: false })).flatMap((facts) => purchasesOf(facts, cutoff, money));
   const { name, unit } = settings.churn.model;
   const customers = summarise(purchases, new Date(cutoff).toISOString(), unit);
   const fit = fitBgModel(name, customers);
@@ -225,7 +254,8 @@ export interface ScoringSummary {
 
 /**
  * Scores every customer with a completed trip as of `asOf` with the current model; the rows replace the previous
- * scoring's. The facts are read before the writing transaction, on several connections at once.
+ * scoring's. The facts are read first, on several connections at once; customers are then scored as the COPY
+ * stream asks for them, so PostgreSQL stores one chunk while the next is scored.
  */
 export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
   const started = Date.now();
@@ -233,27 +263,36 @@ export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: 
   if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
   const at = Date.parse(asOf);
   const money = new BaseCurrency(settings.currency);
-  const scores = (await loadFacts(pool)).map((facts) => scoreCustomer(facts, modelOf(fit), at, settings.churn, money)).filter((s): s is ChurnScore => s !== null);
-  const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
-  for (const score of scores) bands[score.band]++;
+  const facts = await loadFacts(pool, at, { settings, signals: true });
   return inTransaction(pool, async (client) => {
     // Scorings take turns, so the latest one's rows are the ones kept; readers see the previous rows until the commit.
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('churn_scoring', 42))`);
     const { rows } = await client.query<{ scoring_id: string }>(
       `INSERT INTO read_models.churn_scorings (as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), 0) RETURNING scoring_id`,
-      [new Date(at), fit.fitId, settings.currency.base, scores.length, bands, settings.churn.version],
+       VALUES ($1, $2, $3, 0, '{}', $4, now(), 0) RETURNING scoring_id`,
+      [new Date(at), fit.fitId, settings.currency.base, settings.churn.version],
     );
     const scoringId = Number(rows[0].scoring_id);
     await client.query('DELETE FROM read_models.churn_risk WHERE scoring_id < $1', [scoringId]);
+    const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
+    let customers = 0;
+    const scored = function* (): Generator<ChurnScore> {
+      for (const customer of facts) {
+        const score = scoreCustomer(customer, modelOf(fit), at, settings.churn, money);
+        if (!score) continue;
+        bands[score.band]++;
+        customers++;
+        yield score;
+      }
+    };
     await copyInto(
       client,
       'COPY read_models.churn_risk (scoring_id, customer_id, trips, last_trip_at, p_alive, expected_trips, expected_value, clv, risk, band, reasons) FROM STDIN',
-      copyLines(scores, (s) => [scoringId, s.customerId, s.trips, s.lastTripAt, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, s.risk, s.band, JSON.stringify(s.reasons)]),
+      copyLines(scored(), (s) => [scoringId, s.customerId, s.trips, s.lastTripAt, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, s.risk, s.band, JSON.stringify(s.reasons)]),
     );
     const durationMs = Date.now() - started;
-    await client.query('UPDATE read_models.churn_scorings SET duration_ms = $2 WHERE scoring_id = $1', [scoringId, durationMs]);
-    return { scoringId, asOf: new Date(at).toISOString(), fitId: fit.fitId, customers: scores.length, bands, durationMs };
+    await client.query('UPDATE read_models.churn_scorings SET customers = $2, bands = $3, duration_ms = $4 WHERE scoring_id = $1', [scoringId, customers, bands, durationMs]);
+    return { scoringId, asOf: new Date(at).toISOString(), fitId: fit.fitId, customers, bands, durationMs };
   });
 }
 
@@ -261,7 +300,7 @@ export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: 
 export async function customerChurnRisk(pool: Pool, settings: ChurnSettings, customerId: string, asOf: string): Promise<{ fit: ChurnFit; score: ChurnScore | null }> {
   const fit = await currentFit(pool);
   if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
-  const [facts] = await loadFacts(pool, customerId);
+  const [facts] = await loadFacts(pool, Date.parse(asOf), { settings, signals: true, customerId });
   const score = facts ? scoreCustomer(facts, modelOf(fit), Date.parse(asOf), settings.churn, new BaseCurrency(settings.currency)) : null;
   return { fit, score };
 }
