@@ -53,7 +53,7 @@ const APPLY_FUNCTION = batchApplyFunction('customer_overview', `
         UPDATE read_models.customer_overview SET vip = true, vip_since = at WHERE customer_id = c;
       WHEN 'VipStatusRevoked' THEN
         UPDATE read_models.customer_overview SET vip = false, vip_since = NULL WHERE customer_id = c;
-      WHEN 'InteractionLogged' THEN
+      WHEN 'InteractionLogged', 'TouchpointCompleted' THEN
         NULL;
 `);
 
@@ -125,5 +125,10 @@ CREATE TABLE read_models.customer_overview_complaints (
 ALTER TABLE read_models.customer_overview ADD COLUMN vip boolean NOT NULL DEFAULT false, ADD COLUMN vip_since timestamptz;
 COMMENT ON COLUMN read_models.customer_overview.vip IS 'Granted by a person (VipStatusGranted), until revoked.';
 ${APPLY_FUNCTION}`,
+  },
+  {
+    version: 4,
+    name: 'touchpoint completions pass through',
+    sql: APPLY_FUNCTION,
   },
 ];

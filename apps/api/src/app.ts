@@ -12,6 +12,7 @@ import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationE
 import type { Runtime } from '../../../libs/runtime/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
+import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
 import { SystemController } from './system.controller';
 import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
 
@@ -21,7 +22,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, SegmentsController, ChurnController, ImportsController, ExportsController, SystemController],
+      controllers: [CustomersController, SegmentsController, ChurnController, RiskAlertsController, ImportsController, ExportsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
@@ -35,6 +36,7 @@ class ApiModule {
         ...CUSTOMER_QUERY_HANDLERS,
         ...SEGMENT_HANDLERS,
         ...CHURN_HANDLERS,
+        IssueRiskAlertHandler,
       ],
     };
   }

@@ -28,6 +28,7 @@ export type LogInteraction = Command<'LogInteraction', DataOf<'InteractionLogged
 
 export type GrantVipStatus = Command<'GrantVipStatus', DataOf<'VipStatusGranted'>>;
 export type RevokeVipStatus = Command<'RevokeVipStatus', DataOf<'VipStatusRevoked'>>;
+export type CompleteTouchpoint = Command<'CompleteTouchpoint', DataOf<'TouchpointCompleted'>>;
 
 export type CustomerCommand =
   | RegisterCustomer
@@ -43,6 +44,7 @@ export type CustomerCommand =
   | AnswerSurvey
   | LogInteraction
   | GrantVipStatus
-  | RevokeVipStatus;
+  | RevokeVipStatus
+  | CompleteTouchpoint;
 
 export type CustomerCommandType = CustomerCommand['type'];

@@ -1,5 +1,5 @@
 import type * as C from './customer.commands';
-import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS } from './customer.events';
+import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS, TOUCHPOINT_OUTCOMES } from './customer.events';
 import type { CustomerEvent, CustomerProfile, Money } from './customer.events';
 import { InvalidInput, NotFound, RuleViolated } from './domain.errors';
 import { lookup } from './customer.state';
@@ -287,6 +287,18 @@ const revokeVip = (cmd: C.RevokeVipStatus, state: CustomerState, data: Record<st
   return [{ type: 'VipStatusRevoked', data: { reason: cmd.data.reason }, occurredAt: cmd.occurredAt }];
 };
 
+const completeTouchpoint = (cmd: C.CompleteTouchpoint, state: CustomerState, data: Record<string, unknown>): CustomerEvent[] => {
+  v.checkId('touchpointId', data.touchpointId);
+  v.checkOneOf('outcome', data.outcome, TOUCHPOINT_OUTCOMES);
+  if (data.note !== undefined) v.checkNonEmptyString('note', data.note);
+  const customer = requireRegistered(state, cmd.customerId);
+  const { touchpointId, outcome, note } = cmd.data;
+  if (customer.completedTouchpoints.includes(touchpointId)) {
+    throw new RuleViolated('touchpoint.already-completed', `touchpoint ${touchpointId} was already completed`);
+  }
+  return [{ type: 'TouchpointCompleted', data: { touchpointId, outcome, ...(note !== undefined && { note }) }, occurredAt: cmd.occurredAt }];
+};
+
 /**
  * Decides which events a command produces against the current state, or throws a DomainError.
  * Pure: time comes from command.occurredAt; events copy only known fields, never the raw input.
@@ -326,6 +338,8 @@ export const decide = (command: C.CustomerCommand, state: CustomerState): Custom
       return grantVip(command, state, data);
     case 'RevokeVipStatus':
       return revokeVip(command, state, data);
+    case 'CompleteTouchpoint':
+      return completeTouchpoint(command, state, data);
     default: {
       const unknownCommand: never = command;
       throw new InvalidInput('type', `unknown command type ${(unknownCommand as { type?: unknown }).type}`);

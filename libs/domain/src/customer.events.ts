@@ -69,6 +69,11 @@ export type InteractionLogged = Event<
   { interactionId: string; channel: string; direction: Direction; topic: string; summary: string }
 >;
 
+/** Someone (the actor in the metadata) made a scheduled contact; the schedule shows it as done with this outcome. */
+export const TOUCHPOINT_OUTCOMES = ['done', 'no-answer', 'skipped'] as const;
+export type TouchpointOutcome = (typeof TOUCHPOINT_OUTCOMES)[number];
+export type TouchpointCompleted = Event<'TouchpointCompleted', { touchpointId: string; outcome: TouchpointOutcome; note?: string }>;
+
 /** A person (the actor in the metadata) made the customer a VIP, or took it back; always with a reason. */
 export type VipStatusGranted = Event<'VipStatusGranted', { reason: string }>;
 export type VipStatusRevoked = Event<'VipStatusRevoked', { reason: string }>;
@@ -88,7 +93,8 @@ export type CustomerEvent =
   | SurveyAnswered
   | InteractionLogged
   | VipStatusGranted
-  | VipStatusRevoked;
+  | VipStatusRevoked
+  | TouchpointCompleted;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -108,6 +114,7 @@ export const CUSTOMER_EVENT_TYPES: readonly CustomerEventType[] = [
   'InteractionLogged',
   'VipStatusGranted',
   'VipStatusRevoked',
+  'TouchpointCompleted',
 ];
 
 /** The event stream that holds everything about one customer (DESIGN section 3). */

@@ -48,6 +48,7 @@ describe('evolve', () => {
       },
       surveys: { 'sv-1': { surveyId: 'sv-1', bookingId: 'bk-1', nps: 4, comment: 'Hotel was dirty', answeredAt: '2025-06-21T08:00:00Z' } },
       interactionIds: [],
+      completedTouchpoints: [],
       lastNps: 4,
       lastNpsAt: '2025-06-21T08:00:00Z',
       vip: false,

@@ -68,6 +68,8 @@ export interface RegisteredCustomer {
   /** Granted and revoked by a person (VipStatusGranted / VipStatusRevoked). */
   vip: boolean;
   vipSince?: string;
+  /** Touchpoints someone completed (TouchpointCompleted): a touchpoint is completed once. */
+  completedTouchpoints: string[];
 }
 
 export type CustomerState = UnknownCustomer | RegisteredCustomer;
@@ -125,6 +127,7 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
       surveys: {},
       interactionIds: [],
       vip: false,
+      completedTouchpoints: [],
     };
   }
 
@@ -200,6 +203,8 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
       const { vipSince: _ended, ...rest } = state;
       return { ...rest, vip: false };
     }
+    case 'TouchpointCompleted':
+      return { ...state, completedTouchpoints: [...state.completedTouchpoints, event.data.touchpointId] };
     default: {
       // Unknown event types (e.g. written by a newer version) are skipped rather than failing the replay.
       const _exhaustive: never = event;

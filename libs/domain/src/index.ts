@@ -7,3 +7,4 @@ export * from './customer.state';
 export * from './customer.decide';
 export * from './money';
 export * from './customer.schemas';
+export * from './risk-alert';

@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS } from '../../../../libs/domain/src';
+import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS, TOUCHPOINT_OUTCOMES } from '../../../../libs/domain/src';
 
 /*
  * The HTTP shapes. These check types and presence; the domain (libs/domain) checks the business rules
@@ -150,6 +150,11 @@ export class LogInteractionDto extends WithOccurredAt {
 
 export class VipReasonDto extends WithOccurredAt {
   @ApiProperty({ example: 'Three long-haul trips a year; key account.' }) @IsString() @IsNotEmpty() @MaxLength(TEXT) reason!: string;
+}
+
+export class CompleteTouchpointDto extends WithOccurredAt {
+  @ApiProperty({ enum: TOUCHPOINT_OUTCOMES, example: 'done' }) @IsIn(TOUCHPOINT_OUTCOMES) outcome!: (typeof TOUCHPOINT_OUTCOMES)[number];
+  @ApiPropertyOptional({ example: 'Happy with the hotel; asks about Crete in October.' }) @IsOptional() @IsString() @IsNotEmpty() @MaxLength(TEXT) note?: string;
 }
 
 export class ReadModelQuery {

@@ -7,6 +7,7 @@ import {
   AmendBookingDto,
   AnswerSurveyDto,
   BookTripDto,
+  CompleteTouchpointDto,
   CancelBookingDto,
   FileComplaintDto,
   LogInteractionDto,
@@ -39,6 +40,7 @@ const COMMANDS: Record<CustomerCommandType, { dto: ClassConstructor<object>; pat
   LogInteraction: { dto: LogInteractionDto },
   GrantVipStatus: { dto: VipReasonDto },
   RevokeVipStatus: { dto: VipReasonDto },
+  CompleteTouchpoint: { dto: CompleteTouchpointDto, pathIds: ['touchpointId'] },
 };
 const TYPES = Object.keys(COMMANDS).join(', ');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
