@@ -35,9 +35,17 @@ export interface Context {
   latestMs: number;
 }
 
+const parsed = new Map<string, number>();
+
+/** An ISO instant in ms (memoized: a schedule reads the same few instants many times). */
 export const ms = (iso: string): number => {
-  const value = Date.parse(iso);
-  if (Number.isNaN(value)) throw new RangeError(`not an ISO 8601 instant: ${JSON.stringify(iso)}`);
+  let value = parsed.get(iso);
+  if (value === undefined) {
+    value = Date.parse(iso);
+    if (Number.isNaN(value)) throw new RangeError(`not an ISO 8601 instant: ${JSON.stringify(iso)}`);
+    if (parsed.size >= 200_000) parsed.clear();
+    parsed.set(iso, value);
+  }
   return value;
 };
 
@@ -68,10 +76,10 @@ export function consentAt(ctx: Context, atMs: number): boolean {
 /** Rule hints, then the hints of the customer's interest tags in the config's order, without repeats. */
 export function hintsFor(ctx: Context, kind: TouchpointKind, extra: string[] = []): string[] {
   const rule = ctx.config.rules[kind];
-  const tags = new Set(ctx.tags.map((tag) => tag.toLowerCase()));
-  const fromTags = rule.interestHints
-    ? Object.entries(ctx.config.interestHints).flatMap(([tag, hints]) => (tags.has(tag.toLowerCase()) ? hints : []))
+  const fromTags = rule.interestHints && ctx.tags.length
+    ? Object.entries(ctx.config.interestHints).flatMap(([tag, hints]) => (ctx.tags.some((own) => own.toLowerCase() === tag.toLowerCase()) ? hints : []))
     : [];
+  if (!fromTags.length && !extra.length) return [...rule.contentHints];
   return [...new Set([...rule.contentHints, ...extra, ...fromTags])];
 }
 

@@ -3,7 +3,7 @@ import { consentAt, isMarketing, localDate, ms, onLocalDay, type Context, type D
 import { KIND_PHASE, URGENT_KINDS, type Touchpoint, type TouchpointFacts } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
 import { riskNotices, tripTouchpoints } from './trip-touchpoints';
-import { addDays, daysBetween } from './zoned-time';
+import { addDays, epochDay } from './zoned-time';
 
 /**
  * Every touchpoint of the customer, computed from the facts alone (no clock): the same facts, in any order of their
@@ -76,14 +76,15 @@ function draftsOf(ctx: Context): Draft[] {
  */
 function frequencyCapped(ctx: Context, drafts: Draft[], closed: Touchpoint[]): Draft[] {
   const { perDay, perWindow, windowDays } = ctx.config.frequencyCap;
+  // Local days as day numbers.
   const taken = closed
     .filter((touchpoint) => (touchpoint.status === 'done' || touchpoint.status === 'open') && isMarketing(ctx, touchpoint.kind))
-    .map((touchpoint) => localDate(ctx, ms(touchpoint.dueAt)));
-  const fits = (day: string): boolean => {
+    .map((touchpoint) => epochDay(localDate(ctx, ms(touchpoint.dueAt))));
+  const fits = (date: string): boolean => {
+    const day = epochDay(date);
     if (taken.filter((other) => other === day).length >= perDay) return false;
-    for (let start = addDays(day, 1 - windowDays); start <= day; start = addDays(start, 1)) {
-      const inWindow = taken.filter((other) => other >= start && daysBetween(start, other) < windowDays).length;
-      if (inWindow >= perWindow) return false;
+    for (let start = day - windowDays + 1; start <= day; start += 1) {
+      if (taken.filter((other) => other >= start && other < start + windowDays).length >= perWindow) return false;
     }
     return true;
   };
@@ -99,12 +100,12 @@ function frequencyCapped(ctx: Context, drafts: Draft[], closed: Touchpoint[]): D
       placed = onLocalDay(ctx, touchpoint.kind, day);
     }
     if (placed.dueMs === touchpoint.dueMs) {
-      taken.push(wanted);
+      taken.push(epochDay(wanted));
       continue;
     }
     const cap = `moved by the frequency cap (${perDay} a day, ${perWindow} in ${windowDays} days) from ${wanted}`;
     const next: Draft = { ...touchpoint, dueMs: placed.dueMs, notes: [...touchpoint.notes, cap] };
-    if (consentAt(ctx, placed.dueMs)) taken.push(localDate(ctx, placed.dueMs));
+    if (consentAt(ctx, placed.dueMs)) taken.push(epochDay(localDate(ctx, placed.dueMs)));
     else Object.assign(next, { status: 'skipped', statusReason: 'no marketing consent' });
     moved.set(touchpoint.touchpointId, next);
   }

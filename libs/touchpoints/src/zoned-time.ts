@@ -54,12 +54,20 @@ export function isTimeZone(timeZone: string): boolean {
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 
+const partsCache = new Map<string, LocalParts>();
+
 /** The wall clock in `timeZone` at the instant `utcMs`. */
 export function localParts(utcMs: number, timeZone: string): LocalParts {
+  const key = `${timeZone}|${utcMs}`;
+  const cached = partsCache.get(key);
+  if (cached) return { ...cached };
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(utcMs)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
   const { year, month, day, hour, minute, second } = parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
-  return { date: `${pad(year, 4)}-${pad(month)}-${pad(day)}`, time: `${pad(hour)}:${pad(minute)}`, year, month, day, hour, minute, second };
+  const local = { date: `${pad(year, 4)}-${pad(month)}-${pad(day)}`, time: `${pad(hour)}:${pad(minute)}`, year, month, day, hour, minute, second };
+  if (partsCache.size >= 200_000) partsCache.clear();
+  partsCache.set(key, local);
+  return { ...local };
 }
 
 /** The wall clock read as if it were UTC, minus the instant: the zone's offset at `utcMs`, in ms (whole seconds). */
@@ -74,10 +82,31 @@ const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** 'YYYY-MM-DD' of a real calendar day. */
 export function isLocalDate(value: unknown): value is string {
-  const match = typeof value === 'string' ? DATE.exec(value) : null;
-  if (!match) return false;
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return date.toISOString().slice(0, 10) === value;
+  return typeof value === 'string' && epochDayOrNaN(value) === epochDayOrNaN(value);
+}
+
+const epochDays = new Map<string, number>();
+
+/** Days since 1970-01-01 of a calendar date, NaN when it is not one (memoized: schedules reuse few dates). */
+function epochDayOrNaN(date: string): number {
+  let day = epochDays.get(date);
+  if (day === undefined) {
+    const match = DATE.exec(date);
+    const [year, month, dayOfMonth] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+    const utc = match ? Date.UTC(year, month - 1, dayOfMonth) : NaN;
+    const real = match && new Date(utc).getUTCDate() === dayOfMonth && month >= 1 && month <= 12;
+    day = real ? utc / DAY : NaN;
+    if (epochDays.size >= 100_000) epochDays.clear();
+    epochDays.set(date, day);
+  }
+  return day;
+}
+
+/** Days since 1970-01-01 of a calendar date. */
+export function epochDay(localDate: string): number {
+  const day = epochDayOrNaN(localDate);
+  if (Number.isNaN(day)) throw new RangeError(`not a calendar date YYYY-MM-DD: ${JSON.stringify(localDate)}`);
+  return day;
 }
 
 /** 'HH:MM', 00:00 to 23:59. */
@@ -85,9 +114,9 @@ export const isLocalTime = (value: unknown): value is string => typeof value ===
 
 /** The local date and time read as if they were UTC (the "wall" value the offsets are added to). */
 function wallMs(localDate: string, localTime: string): number {
-  if (!isLocalDate(localDate)) throw new RangeError(`not a calendar date YYYY-MM-DD: ${JSON.stringify(localDate)}`);
+  const day = epochDay(localDate);
   if (!isLocalTime(localTime)) throw new RangeError(`not a time HH:MM: ${JSON.stringify(localTime)}`);
-  return Date.parse(`${localDate}T${localTime}:00Z`);
+  return day * DAY + minutesOf(localTime) * MINUTE;
 }
 
 const zonedCache = new Map<string, number>();
@@ -132,11 +161,17 @@ export function zonedTime(localDate: string, localTime: string, timeZone: string
 
 /** The calendar date `days` days after `localDate` (negative: before). */
 export function addDays(localDate: string, days: number): string {
-  return new Date(wallMs(localDate, '00:00') + days * DAY).toISOString().slice(0, 10);
+  return dateOfEpochDay(epochDay(localDate) + days);
+}
+
+/** The calendar date of a day number (days since 1970-01-01). */
+export function dateOfEpochDay(day: number): string {
+  const date = new Date(day * DAY);
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
 }
 
 /** Whole days from `from` to `to` (calendar dates). */
-export const daysBetween = (from: string, to: string): number => Math.round((wallMs(to, '00:00') - wallMs(from, '00:00')) / DAY);
+export const daysBetween = (from: string, to: string): number => epochDay(to) - epochDay(from);
 
 /**
  * The same day of the month `months` calendar months later; a day the target month lacks becomes its last day
