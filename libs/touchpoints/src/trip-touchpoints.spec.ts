@@ -10,6 +10,7 @@ import { DEFAULT_TOUCHPOINT_CONFIG as DEFAULTS } from './touchpoint-config';
 import type { TouchpointFacts } from './touchpoint';
 
 const schedule = (facts: TouchpointFacts) => scheduleTouchpoints(facts, DEFAULTS);
+const summaryOf = (rows: ReturnType<typeof schedule>, ...kinds: string[]) => rows.filter((row) => kinds.includes(row.kind)).map((row) => [row.kind, row.dueAt, row.status]);
 
 describe('trip care', () => {
   it('Berlin, a trip across the spring change: 10:00 local is 09:00Z before 29 March and 08:00Z after', () => {
@@ -204,6 +205,22 @@ describe('amendments, cancellations and completions', () => {
     ]);
     expect(only(rows, 'departure-reminder').dueAt).toBe('2026-07-17T07:00:00.000Z');
     expect(only(rows, 'cancellation-follow-up')).toMatchObject({ dueAt: '2026-07-12T07:00:00.000Z', status: 'open', phase: 'lifecycle', bookingId: 'b-1', marketing: false });
+    // Cancelled rows stay as they were at the cancellation when the customer later moves to Shanghai; the open
+    // follow-up follows the new zone (12 July 10:00 +8).
+    const movedAway = { ...facts, profile: [...facts.profile, { at: '2026-07-11T00:00:00.000Z', timeZone: 'Asia/Shanghai', language: 'ru', preferredChannel: 'sms', tags: [] }] };
+    const after = schedule(movedAway);
+    expect(only(after, 'departure-reminder')).toMatchObject({ dueAt: '2026-07-17T07:00:00.000Z', status: 'cancelled', channel: 'email' });
+    expect(only(after, 'cancellation-follow-up')).toMatchObject({ dueAt: '2026-07-12T02:00:00.000Z', channel: 'sms', language: 'ru' });
+  });
+
+  it('a touchpoint of a cancelled booking due before the cancellation stays open (it was due)', () => {
+    const cancelled = trip('b-1', '2026-05-01T09:00:00.000Z', '2026-07-20', '2026-07-27', { cancelledAt: '2026-07-18T12:00:00.000Z' });
+    const rows = schedule(withBookings(customer('c-4', 'Europe/Moscow'), cancelled));
+    expect(summaryOf(rows, 'destination-guide', 'departure-reminder', 'arrival-check-in')).toEqual([
+      ['destination-guide', '2026-07-06T07:00:00.000Z', 'open'],
+      ['departure-reminder', '2026-07-17T07:00:00.000Z', 'open'],
+      ['arrival-check-in', '2026-07-21T07:00:00.000Z', 'cancelled'],
+    ]);
   });
 
   it('a done touchpoint stays as it was when the customer moves to another zone; open ones follow the new zone', () => {
