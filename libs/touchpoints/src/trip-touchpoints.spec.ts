@@ -175,6 +175,24 @@ describe('amendments, cancellations and completions', () => {
     expect(after.map((row) => row.touchpointId).sort()).toEqual(before.map((row) => row.touchpointId).sort());
   });
 
+  it('the worked example of docs/touchpoints.md: completed, amended, consent withdrawn and given again', () => {
+    const amended = { ...booked, amendments: [{ at: '2026-03-15T12:00:00.000Z', departureDate: '2026-04-01', returnDate: '2026-04-08' }] };
+    const facts = {
+      ...withBookings(customer('c-1', 'Europe/Berlin'), amended),
+      completions: [guideDone],
+      consent: [
+        { at: '2026-01-01T12:00:00.000Z', granted: true },
+        { at: '2026-04-10T12:00:00.000Z', granted: false },
+        { at: '2026-05-01T12:00:00.000Z', granted: true },
+      ],
+    };
+    expect(summaryOf(schedule(facts), 'destination-guide', 'trip-memories', 'next-trip-idea')).toEqual([
+      ['destination-guide', '2026-03-11T09:00:00.000Z', 'done'],
+      ['trip-memories', '2026-04-22T08:00:00.000Z', 'skipped'],
+      ['next-trip-idea', '2026-05-08T08:00:00.000Z', 'open'],
+    ]);
+  });
+
   it('an amendment that brings the departure closer skips what it leaves in the past (amended too late)', () => {
     const amended = { ...booked, amendments: [{ at: '2026-03-20T12:00:00.000Z', departureDate: '2026-03-22' }] };
     const rows = schedule(withBookings(customer('c-1', 'Europe/Berlin'), amended));
