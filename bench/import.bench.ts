@@ -19,7 +19,8 @@ import { PostgresEventStore, SchemaAwareEventStore } from '../libs/event-store/s
 import { readLines } from '../apps/api/src/imports/import-sources';
 import { Importer } from '../apps/api/src/imports/importer';
 import { Projector } from '../libs/projection-engine/src';
-import { PROJECTIONS } from '../projections';
+import { projections } from '../projections';
+import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
 import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, withBenchDatabase } from './bench-support';
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
@@ -150,10 +151,10 @@ async function main(): Promise<void> {
       log(`re-import of the same file: ${fmt(again.duplicates)} duplicates skipped, ${again.events} events written, ${rerun.toFixed(1)} s (${fmt(again.linesRead / rerun)} lines/s)`);
 
       // What the engine does after an import: every projection catches up on the imported log, batch after batch.
-      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), PROJECTIONS, { batchSize: 1000 });
+      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: 1000 });
       await projector.migrate();
       const catchUps: string[] = [];
-      for (const { name } of PROJECTIONS) {
+      for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG })) {
         const begun = performance.now();
         let next = 0;
         const caught = await projector.catchUp(name, (processed) => {

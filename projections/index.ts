@@ -1,7 +1,14 @@
 import type { Projection } from '../libs/projection-engine/src';
+import type { TouchpointConfig } from '../libs/touchpoints/src';
 import { churnFactsProjection } from './churn/churn-facts.projection';
 import { customerOverviewProjection } from './customer-overview/customer-overview.projection';
 import { segmentFactsProjection } from './segments/segment-facts.projection';
+import { touchpointsProjection } from './touchpoints/touchpoints.projection';
 
-/** Every read model the projector runs. */
-export const PROJECTIONS: readonly Projection[] = [customerOverviewProjection, segmentFactsProjection, churnFactsProjection];
+/** Every read model the projector runs; the touchpoint schedule follows its configured rules. */
+export const projections = (config: { touchpoints: TouchpointConfig }): readonly Projection[] => [
+  customerOverviewProjection,
+  segmentFactsProjection,
+  churnFactsProjection,
+  touchpointsProjection(config.touchpoints),
+];

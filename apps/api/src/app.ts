@@ -13,6 +13,7 @@ import type { Runtime } from '../../../libs/runtime/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
+import { GetTouchpointQueueHandler, TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
 
@@ -22,7 +23,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, SegmentsController, ChurnController, RiskAlertsController, ImportsController, ExportsController, SystemController],
+      controllers: [CustomersController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
@@ -37,6 +38,7 @@ class ApiModule {
         ...SEGMENT_HANDLERS,
         ...CHURN_HANDLERS,
         IssueRiskAlertHandler,
+        GetTouchpointQueueHandler,
       ],
     };
   }

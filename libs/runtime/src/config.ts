@@ -23,6 +23,8 @@ export interface Config {
   churnConfigFile?: string;
   /** The churn model is refitted (and everyone scored) this long after the current fit's cut-off (default daily). */
   churnFitIntervalMs: number;
+  /** A JSON file overriding the touchpoint rules (libs/touchpoints). */
+  touchpointsConfigFile?: string;
 }
 
 export class ConfigError extends Error {}
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentEvaluationPollMs: integer(env, 'SEGMENT_EVALUATION_POLL_MS', 5000, 50, 3_600_000, problems),
     churnConfigFile: env.CHURN_CONFIG || undefined,
     churnFitIntervalMs: integer(env, 'CHURN_FIT_INTERVAL_MINUTES', 24 * 60, 1, 31 * 24 * 60, problems) * 60_000,
+    touchpointsConfigFile: env.TOUCHPOINTS_CONFIG || undefined,
   };
   config.eventStoreConnectionString = eventStoreConnectionString(env, config.eventStore === 'eventstoredb', problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

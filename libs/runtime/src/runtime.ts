@@ -2,10 +2,11 @@ import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, CUSTOMER_STREAM_PREFIX } from '../../domain/src';
 import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEventStore, type Database, type EventStore } from '../../event-store/src';
 import { Projector } from '../../projection-engine/src';
-import { PROJECTIONS } from '../../../projections';
+import { projections } from '../../../projections';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
 import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
 import { loadChurnConfig, type ChurnConfig } from '../../churn/src';
+import { loadTouchpointConfig, type TouchpointConfig } from '../../touchpoints/src';
 import { loadSegmentConfig, ConfigFileError, type SegmentConfig } from '../../segments/src';
 import { ConfigError, type Config } from './config';
 
@@ -20,6 +21,8 @@ export interface Runtime {
   segments: SegmentConfig;
   /** The churn model and risk-score settings, checked at start. */
   churn: ChurnConfig;
+  /** The touchpoint rules, checked at start. */
+  touchpoints: TouchpointConfig;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,7 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
 export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
   const segments = configFile(() => loadSegmentConfig(config.segmentsConfigFile));
   const churn = configFile(() => loadChurnConfig(config.churnConfigFile));
+  const touchpoints = configFile(() => loadTouchpointConfig(config.touchpointsConfigFile));
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
   // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
@@ -89,11 +93,11 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   try {
     // Every reader (command handlers, projections, history, exports) sees events in their current schema.
     store = new SchemaAwareEventStore(await openEventLog(config, pool, log), CUSTOMER_EVENT_SCHEMAS);
-    const projector = new Projector(pool, store, PROJECTIONS, { batchSize: config.projectorBatchSize, log });
+    const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
     await checkRates(pool, segments, config);
     const opened = store;
-    return { config, database, store: opened, readModels: pool, projector, segments, churn, close: () => stop(opened) };
+    return { config, database, store: opened, readModels: pool, projector, segments, churn, touchpoints, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;

@@ -1,0 +1,129 @@
+import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import type { Request, Response } from 'express';
+import type { Pool } from 'pg';
+import { checkId, checkIsoInstant, InvalidInput, type CustomerCommand } from '../../../../libs/domain/src';
+import {
+  customerTouchpoints,
+  QUEUE_STATUSES,
+  touchpoint,
+  touchpointCalendar,
+  touchpointQueue,
+  type QueueQuery,
+  type QueueStatus,
+} from '../../../../projections/touchpoints/touchpoints.queries';
+import { ExecuteCustomerCommand, type CommandAnswer } from '../customers/customer-command.handler';
+import { CompleteTouchpointDto } from '../customers/customer.dtos';
+import { streamCsv } from '../http/csv';
+import { requestMetadata } from '../http/request-metadata';
+import { READ_MODELS } from '../tokens';
+
+export class QueueParams {
+  @ApiPropertyOptional({ enum: QUEUE_STATUSES, description: 'overdue = open and due before asOf' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: QueueStatus;
+  @ApiPropertyOptional({ description: 'Only touchpoints due before this instant.' }) @IsOptional() @IsISO8601({ strict: true }) dueBefore?: string;
+  @ApiPropertyOptional({ description: 'Only touchpoints due at or after this instant.' }) @IsOptional() @IsISO8601({ strict: true }) dueAfter?: string;
+  @ApiPropertyOptional({ example: 'phone' }) @IsOptional() @IsString() @IsNotEmpty() channel?: string;
+  @ApiPropertyOptional({ example: 'welcome-home-call' }) @IsOptional() @IsString() @IsNotEmpty() kind?: string;
+  @ApiPropertyOptional({ description: 'The instant overdue is judged at; default now.' }) @IsOptional() @IsISO8601({ strict: true }) asOf?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be the nextCursor of a previous page' }) cursor?: string;
+}
+
+export class CalendarParams {
+  @ApiPropertyOptional({ description: 'First UTC instant (default: today 00:00 UTC).' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ description: 'End, exclusive (default: 31 days after from; at most 366 days).' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
+}
+
+export class GetTouchpointQueue {
+  constructor(readonly query: QueueQuery) {}
+}
+
+@QueryHandler(GetTouchpointQueue)
+export class GetTouchpointQueueHandler implements IQueryHandler<GetTouchpointQueue> {
+  constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
+  execute({ query }: GetTouchpointQueue): ReturnType<typeof touchpointQueue> {
+    return touchpointQueue(this.pool, query);
+  }
+}
+
+const instant = (field: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  checkIsoInstant(field, value);
+  return Date.parse(value);
+};
+
+@ApiTags('touchpoints')
+@Controller()
+export class TouchpointsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    @Inject(READ_MODELS) private readonly pool: Pool,
+  ) {}
+
+  @Get('touchpoints')
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOperation({ summary: 'The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; Accept: text/csv streams them all' })
+  async queue(@Query() params: QueueParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const asOf = new Date(instant('asOf', params.asOf, Date.now())).toISOString();
+    if (params.dueBefore !== undefined) checkIsoInstant('dueBefore', params.dueBefore);
+    if (params.dueAfter !== undefined) checkIsoInstant('dueAfter', params.dueAfter);
+    const query: QueueQuery = { ...params, asOf, limit: params.limit ?? 100 };
+    if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
+      res.json(await this.queries.execute(new GetTouchpointQueue(query)));
+      return;
+    }
+    await streamCsv(
+      res,
+      {
+        name: 'touchpoints.csv',
+        header: ['touchpoint_id', 'customer_id', 'kind', 'phase', 'due_at', 'status', 'overdue', 'urgent', 'channel', 'language', 'booking_id', 'complaint_id', 'alert_id', 'content_hints', 'reason', 'completed_at', 'completed_by', 'outcome'],
+      },
+      (cursor) => this.queries.execute<GetTouchpointQueue, Awaited<ReturnType<typeof touchpointQueue>>>(new GetTouchpointQueue({ ...query, limit: 5000, cursor })),
+      (t) => [t.touchpointId, t.customerId, t.kind, t.phase, t.dueAt, t.status, String(t.overdue), String(t.urgent), t.channel, t.language, t.bookingId, t.complaintId, t.alertId, t.contentHints.join('; '), t.reason, t.completedAt, t.completedBy, t.outcome],
+    );
+  }
+
+  @Get('touchpoints/calendar')
+  @ApiOperation({ summary: 'Touchpoints per UTC day and kind in [from, to), by status' })
+  async calendar(@Query() params: CalendarParams): Promise<unknown> {
+    const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    const from = instant('from', params.from, today);
+    const to = instant('to', params.to, from + 31 * 86_400_000);
+    if (to <= from) throw new InvalidInput('to', 'must be after from');
+    if (to - from > 366 * 86_400_000) throw new InvalidInput('to', 'must be at most 366 days after from');
+    const [fromIso, toIso] = [new Date(from).toISOString(), new Date(to).toISOString()];
+    return { from: fromIso, to: toIso, days: await touchpointCalendar(this.pool, fromIso, toIso) };
+  }
+
+  @Get('customers/:id/touchpoints')
+  @ApiOperation({ summary: "A customer's whole schedule by due time, with who completed what" })
+  async customer(@Param('id') id: string, @Query('asOf') asOfParam?: string): Promise<unknown> {
+    checkId('customerId', id);
+    const asOf = new Date(instant('asOf', asOfParam, Date.now())).toISOString();
+    const known = await this.pool.query('SELECT 1 FROM read_models.customer_overview WHERE customer_id = $1', [id]);
+    if (!known.rowCount) throw new NotFoundException(`customer ${id} not found`);
+    return { customerId: id, asOf, touchpoints: await customerTouchpoints(this.pool, id, asOf) };
+  }
+
+  @Post('touchpoints/:touchpointId/complete')
+  @ApiOperation({
+    summary: 'Record that a touchpoint was made: {outcome: done|no-answer|skipped, note?}; appends TouchpointCompleted to the customer stream with the actor',
+    description: '404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled) or one completed before (touchpoint.already-completed).',
+  })
+  async complete(@Req() req: Request, @Param('touchpointId') touchpointId: string, @Body() body: CompleteTouchpointDto): Promise<CommandAnswer & { touchpointId: string }> {
+    checkId('touchpointId', touchpointId);
+    const found = await touchpoint(this.pool, touchpointId);
+    if (!found) throw new NotFoundException(`touchpoint ${touchpointId} not found`);
+    if (found.status === 'cancelled') {
+      throw new ConflictException({ message: `touchpoint ${touchpointId} was cancelled (${found.reason ?? 'no reason'}) and cannot be completed`, rule: 'touchpoint.cancelled' });
+    }
+    const { occurredAt, ...data } = body;
+    const command = { type: 'CompleteTouchpoint', customerId: found.customerId, data: { touchpointId, ...data }, occurredAt: occurredAt ?? new Date().toISOString() } as CustomerCommand;
+    const answer: CommandAnswer = await this.commands.execute(new ExecuteCustomerCommand(command, requestMetadata(req, 'api')));
+    return { ...answer, touchpointId };
+  }
+}

@@ -1,0 +1,196 @@
+import type { PoolClient } from 'pg';
+import { CUSTOMER_STREAM_PREFIX, RISK_ALERT_STREAM_PREFIX, type CustomerEventType, type RiskAlert } from '../../libs/domain/src';
+import { copyInto, copyLines, type RecordedEvent } from '../../libs/event-store/src';
+import type { Projection } from '../../libs/projection-engine/src';
+import { scheduleTouchpoints, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
+import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
+
+const CUSTOMER_EVENTS: readonly CustomerEventType[] = [
+  'CustomerRegistered',
+  'CustomerProfileUpdated',
+  'MarketingConsentChanged',
+  'TripBooked',
+  'BookingAmended',
+  'BookingCancelled',
+  'TripDeparted',
+  'TripReturned',
+  'ComplaintFiled',
+  'ComplaintAcknowledged',
+  'ComplaintResolved',
+  'TouchpointCompleted',
+];
+
+type Data = Record<string, unknown>;
+type Facts = Omit<TouchpointFacts, 'riskAlerts'>;
+
+/** One customer event folded into the customer's facts: every change kept with its instant. */
+function reduce(facts: Facts | undefined, customerId: string, event: RecordedEvent): Facts | undefined {
+  const data = event.data as Data;
+  const at = event.occurredAt;
+  if (event.type === 'CustomerRegistered') {
+    return {
+      customerId,
+      registeredAt: at,
+      ...(typeof data.birthDate === 'string' && { birthDate: data.birthDate }),
+      profile: [{ at, timeZone: data.timeZone as string, language: data.language as string, preferredChannel: data.preferredChannel as string, tags: (data.tags as string[]) ?? [] }],
+      consent: [{ at, granted: data.marketingConsent === true }],
+      bookings: [],
+      complaints: [],
+      completions: [],
+    };
+  }
+  // The decider refuses anything before registration; a stream that breaks that rule has nothing to schedule.
+  if (!facts) return facts;
+  const booking = (): Facts['bookings'][number] | undefined => facts.bookings.find((b) => b.bookingId === data.bookingId);
+  const complaint = (): Facts['complaints'][number] | undefined => facts.complaints.find((c) => c.complaintId === data.complaintId);
+  switch (event.type) {
+    case 'CustomerProfileUpdated': {
+      const last = facts.profile[facts.profile.length - 1];
+      const pick = <K extends 'timeZone' | 'language' | 'preferredChannel'>(key: K): string => (typeof data[key] === 'string' ? (data[key] as string) : last[key]);
+      facts.profile.push({ at, timeZone: pick('timeZone'), language: pick('language'), preferredChannel: pick('preferredChannel'), tags: Array.isArray(data.tags) ? (data.tags as string[]) : last.tags });
+      if (typeof data.birthDate === 'string') facts.birthDate = data.birthDate;
+      break;
+    }
+    case 'MarketingConsentChanged':
+      facts.consent.push({ at, granted: data.granted === true });
+      break;
+    case 'TripBooked': {
+      const destination = data.destination as { country: string; city: string };
+      facts.bookings.push({ bookingId: data.bookingId as string, bookedAt: at, destination, departureDate: data.departureDate as string, returnDate: data.returnDate as string, amendments: [] });
+      break;
+    }
+    case 'BookingAmended':
+      if (data.departureDate !== undefined || data.returnDate !== undefined) {
+        booking()?.amendments.push({ at, ...(typeof data.departureDate === 'string' && { departureDate: data.departureDate }), ...(typeof data.returnDate === 'string' && { returnDate: data.returnDate }) });
+      }
+      break;
+    case 'BookingCancelled':
+      Object.assign(booking() ?? {}, { cancelledAt: at });
+      break;
+    case 'TripDeparted':
+      Object.assign(booking() ?? {}, { departedAt: at });
+      break;
+    case 'TripReturned':
+      Object.assign(booking() ?? {}, { returnedAt: at });
+      break;
+    case 'ComplaintFiled':
+      facts.complaints.push({ complaintId: data.complaintId as string, filedAt: at, severity: data.severity as string });
+      break;
+    case 'ComplaintAcknowledged':
+      Object.assign(complaint() ?? {}, { acknowledgedAt: at });
+      break;
+    case 'ComplaintResolved':
+      Object.assign(complaint() ?? {}, { resolvedAt: at });
+      break;
+    case 'TouchpointCompleted':
+      facts.completions.push({
+        touchpointId: data.touchpointId as string,
+        at,
+        by: event.metadata.actor.id,
+        outcome: data.outcome as TouchpointFacts['completions'][number]['outcome'],
+        ...(typeof data.note === 'string' && { note: data.note }),
+      });
+      break;
+  }
+  return facts;
+}
+
+const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The alerts for the countries the customers book, by customer. */
+async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<string, TouchpointFacts['riskAlerts']>> {
+  const countries = [...new Set(customers.flatMap((c) => c.bookings.map((b) => b.destination.country)))];
+  const { rows } = await client.query(
+    `SELECT alert_id, ${ISO('issued_at')} AS issued_at, country, city, from_date::text, to_date::text, severity, message
+       FROM read_models.touchpoint_risk_alerts WHERE country = ANY($1) ORDER BY issued_at, alert_id`,
+    [countries],
+  );
+  const byCountry = new Map<string, TouchpointFacts['riskAlerts']>();
+  for (const row of rows) {
+    const alert = { alertId: row.alert_id, issuedAt: row.issued_at, country: row.country, ...(row.city && { city: row.city }), from: row.from_date, to: row.to_date, severity: row.severity, message: row.message };
+    byCountry.set(row.country, [...(byCountry.get(row.country) ?? []), alert]);
+  }
+  return new Map(customers.map((c) => [c.customerId, [...new Set(c.bookings.map((b) => b.destination.country))].flatMap((country) => byCountry.get(country) ?? [])]));
+}
+
+/**
+ * The touchpoint schedule (issue 6): facts per customer folded from the events, and the customer's rows of
+ * `touchpoints` recomputed from them (libs/touchpoints) whenever they change, or when a risk alert concerns one of
+ * their bookings. The rows follow from the events and the config alone: a rebuild gives the same ids, instants and
+ * statuses. After changing the config, rebuild it (`npm run projections -- rebuild touchpoints`).
+ */
+export const touchpointsProjection = (config: TouchpointConfig): Projection => ({
+  name: 'touchpoints',
+  version: 1,
+  handles: [...CUSTOMER_EVENTS, 'DestinationRiskAlertIssued'],
+  migrations: TOUCHPOINT_MIGRATIONS,
+  tables: ['read_models.touchpoints', 'read_models.touchpoint_facts', 'read_models.touchpoint_risk_alerts'],
+  async apply(client, events) {
+    const customerIds = [...new Set(events.filter((e) => e.streamId.startsWith(CUSTOMER_STREAM_PREFIX)).map((e) => e.streamId.slice(CUSTOMER_STREAM_PREFIX.length)))];
+    const facts = new Map<string, Facts>();
+    const stored = await client.query<{ customer_id: string; facts: Facts }>('SELECT customer_id, facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds]);
+    for (const row of stored.rows) facts.set(row.customer_id, row.facts);
+    const alerts: RiskAlert[] = [];
+    for (const event of events) {
+      if (event.streamId.startsWith(RISK_ALERT_STREAM_PREFIX)) {
+        alerts.push({ ...(event.data as unknown as RiskAlert), issuedAt: event.occurredAt } as RiskAlert & { issuedAt: string });
+        continue;
+      }
+      const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
+      const next = reduce(facts.get(customerId), customerId, event);
+      if (next) facts.set(customerId, next);
+    }
+    if (facts.size) {
+      const changed = [...facts.values()].filter((f) => customerIds.includes(f.customerId));
+      await client.query(
+        `INSERT INTO read_models.touchpoint_facts (customer_id, facts) SELECT * FROM unnest($1::text[], $2::jsonb[])
+         ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts`,
+        [changed.map((f) => f.customerId), changed.map((f) => JSON.stringify(f))],
+      );
+    }
+    for (const alert of alerts as (RiskAlert & { issuedAt: string })[]) {
+      await client.query(
+        `INSERT INTO read_models.touchpoint_risk_alerts (alert_id, issued_at, country, city, from_date, to_date, severity, message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        [alert.alertId, alert.issuedAt, alert.country, alert.city ?? null, alert.from, alert.to, alert.severity, alert.message],
+      );
+      // Every customer who books that country: the schedule decides which bookings the alert concerns.
+      const concerned = await client.query<{ customer_id: string; facts: Facts }>(
+        `SELECT customer_id, facts FROM read_models.touchpoint_facts WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c)', jsonb_build_object('c', $1::text))`,
+        [alert.country],
+      );
+      for (const row of concerned.rows) if (!facts.has(row.customer_id)) facts.set(row.customer_id, row.facts);
+    }
+    const customers = [...facts.values()];
+    if (!customers.length) return;
+    const alertsByCustomer = await alertsFor(client, customers);
+    const rows = customers.flatMap((f) => scheduleTouchpoints({ ...f, riskAlerts: alertsByCustomer.get(f.customerId) ?? [] }, config));
+    await client.query('DELETE FROM read_models.touchpoints WHERE customer_id = ANY($1)', [customers.map((f) => f.customerId)]);
+    await copyInto(
+      client,
+      `COPY read_models.touchpoints (touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, due_at, channel, language, urgent, marketing,
+         status, content_hints, reason, completed_at, completed_by, outcome, note) FROM STDIN`,
+      copyLines(rows, (t) => [
+        t.touchpointId,
+        t.customerId,
+        t.bookingId ?? null,
+        t.complaintId ?? null,
+        t.alertId ?? null,
+        t.kind,
+        t.phase,
+        t.dueAt,
+        t.channel,
+        t.language,
+        t.urgent,
+        t.marketing,
+        t.status,
+        `{${t.contentHints.map((h) => `"${h.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`,
+        t.reason ?? null,
+        t.completedAt ?? null,
+        t.completedBy ?? null,
+        t.outcome ?? null,
+        t.note ?? null,
+      ]),
+    );
+  },
+});

@@ -1,0 +1,112 @@
+import type { Pool } from 'pg';
+import { decodeCursor, encodeCursor } from '../../libs/projection-engine/src';
+
+export const QUEUE_STATUSES = ['open', 'overdue', 'done', 'skipped', 'cancelled'] as const;
+export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+
+export interface TouchpointRow {
+  touchpointId: string;
+  customerId: string;
+  bookingId: string | null;
+  complaintId: string | null;
+  alertId: string | null;
+  kind: string;
+  phase: string;
+  dueAt: string;
+  channel: string;
+  language: string;
+  urgent: boolean;
+  marketing: boolean;
+  status: string;
+  contentHints: string[];
+  reason: string | null;
+  completedAt: string | null;
+  completedBy: string | null;
+  outcome: string | null;
+  note: string | null;
+}
+
+const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, ${ISO('due_at')} AS due_at, channel, language, urgent, marketing,
+  status, content_hints, reason, ${ISO('completed_at')} AS completed_at, completed_by, outcome, note`;
+
+/** Overdue is derived: open and due before the query instant. */
+const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { overdue: boolean } => ({
+  touchpointId: row.touchpoint_id as string,
+  customerId: row.customer_id as string,
+  bookingId: row.booking_id as string | null,
+  complaintId: row.complaint_id as string | null,
+  alertId: row.alert_id as string | null,
+  kind: row.kind as string,
+  phase: row.phase as string,
+  dueAt: row.due_at as string,
+  channel: row.channel as string,
+  language: row.language as string,
+  urgent: row.urgent as boolean,
+  marketing: row.marketing as boolean,
+  status: row.status as string,
+  overdue: row.status === 'open' && Date.parse(row.due_at as string) < asOf,
+  contentHints: row.content_hints as string[],
+  reason: row.reason as string | null,
+  completedAt: row.completed_at as string | null,
+  completedBy: row.completed_by as string | null,
+  outcome: row.outcome as string | null,
+  note: row.note as string | null,
+});
+
+export interface QueueQuery {
+  status?: QueueStatus;
+  dueBefore?: string;
+  dueAfter?: string;
+  channel?: string;
+  kind?: string;
+  /** The instant "overdue" is judged at. */
+  asOf: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The work queue: touchpoints by due time (then id), keyset-paged, filtered by status, due window, channel and kind. */
+export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ asOf: string; items: (TouchpointRow & { overdue: boolean })[]; nextCursor: string | null }> {
+  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const asOf = Date.parse(query.asOf);
+  // Overdue: open and due before the instant (and before dueBefore, if given).
+  const status = query.status === 'overdue' ? 'open' : query.status;
+  const dueBefore = query.status === 'overdue' ? new Date(Math.min(asOf, query.dueBefore ? Date.parse(query.dueBefore) : Infinity)).toISOString() : query.dueBefore;
+  const { rows } = await pool.query(
+    `SELECT ${COLUMNS} FROM read_models.touchpoints
+      WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR due_at < $2) AND ($3::timestamptz IS NULL OR due_at >= $3)
+        AND ($4::text IS NULL OR channel = $4) AND ($5::text IS NULL OR kind = $5)
+        AND ($6::text IS NULL OR (due_at, touchpoint_id) > ($7::timestamptz, $6))
+      ORDER BY due_at, touchpoint_id
+      LIMIT $8`,
+    [status ?? null, dueBefore ?? null, query.dueAfter ?? null, query.channel ?? null, query.kind ?? null, after?.[1] ?? null, after?.[0] ?? null, query.limit + 1],
+  );
+  const items = rows.slice(0, query.limit).map((row) => rowOf(row, asOf));
+  const last = items[items.length - 1];
+  return { asOf: new Date(asOf).toISOString(), items, nextCursor: rows.length > query.limit ? encodeCursor(last.dueAt, last.touchpointId) : null };
+}
+
+/** A customer's whole schedule, by due time. */
+export async function customerTouchpoints(pool: Pool, customerId: string, asOf: string): Promise<(TouchpointRow & { overdue: boolean })[]> {
+  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM read_models.touchpoints WHERE customer_id = $1 ORDER BY due_at, touchpoint_id`, [customerId]);
+  return rows.map((row) => rowOf(row, Date.parse(asOf)));
+}
+
+/** One touchpoint, for completing it. */
+export async function touchpoint(pool: Pool, touchpointId: string): Promise<TouchpointRow | null> {
+  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM read_models.touchpoints WHERE touchpoint_id = $1`, [touchpointId]);
+  return rows[0] ? rowOf(rows[0], Date.now()) : null;
+}
+
+/** Touchpoints per UTC day and kind with a due time in [from, to), by status. */
+export async function touchpointCalendar(pool: Pool, from: string, to: string): Promise<{ day: string; kind: string; open: number; done: number; skipped: number; cancelled: number }[]> {
+  const { rows } = await pool.query(
+    `SELECT to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, kind,
+            count(*) FILTER (WHERE status = 'open')::int AS open, count(*) FILTER (WHERE status = 'done')::int AS done,
+            count(*) FILTER (WHERE status = 'skipped')::int AS skipped, count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled
+       FROM read_models.touchpoints WHERE due_at >= $1 AND due_at < $2 GROUP BY 1, 2 ORDER BY 1, 2`,
+    [from, to],
+  );
+  return rows;
+}
