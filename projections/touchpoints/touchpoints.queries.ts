@@ -73,14 +73,24 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
   // Overdue: open and due before the instant (and before dueBefore, if given).
   const status = query.status === 'overdue' ? 'open' : query.status;
   const dueBefore = query.status === 'overdue' ? new Date(Math.min(asOf, query.dueBefore ? Date.parse(query.dueBefore) : Infinity)).toISOString() : query.dueBefore;
+  // Only the conditions asked for, so the planner can walk the (due_at, touchpoint_id) index of open touchpoints.
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const add = (condition: (placeholder: string) => string, ...given: unknown[]): void => {
+    const placeholders = given.map((value) => `$${values.push(value)}`);
+    where.push(condition(placeholders.join(', ')));
+  };
+  if (status) add((p) => `status = ${p}`, status);
+  if (dueBefore) add((p) => `t.due_at < ${p}`, dueBefore);
+  if (query.dueAfter) add((p) => `t.due_at >= ${p}`, query.dueAfter);
+  if (query.channel) add((p) => `channel = ${p}`, query.channel);
+  if (query.kind) add((p) => `kind = ${p}`, query.kind);
+  if (after) add((p) => `(t.due_at, t.touchpoint_id) > (${p.split(', ')[0]}::timestamptz, ${p.split(', ')[1]})`, after[0], after[1]);
   const { rows } = await pool.query(
-    `SELECT ${COLUMNS} FROM read_models.touchpoints
-      WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR due_at < $2) AND ($3::timestamptz IS NULL OR due_at >= $3)
-        AND ($4::text IS NULL OR channel = $4) AND ($5::text IS NULL OR kind = $5)
-        AND ($6::text IS NULL OR (due_at, touchpoint_id) > ($7::timestamptz, $6))
-      ORDER BY due_at, touchpoint_id
-      LIMIT $8`,
-    [status ?? null, dueBefore ?? null, query.dueAfter ?? null, query.channel ?? null, query.kind ?? null, after?.[1] ?? null, after?.[0] ?? null, query.limit + 1],
+    // ORDER BY names the table's column: a bare due_at would be the text the select list makes of it (no index).
+    `SELECT ${COLUMNS} FROM read_models.touchpoints t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY t.due_at, t.touchpoint_id LIMIT $${values.push(query.limit + 1)}`,
+    values,
   );
   const items = rows.slice(0, query.limit).map((row) => rowOf(row, asOf));
   const last = items[items.length - 1];
@@ -89,7 +99,7 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
 
 /** A customer's whole schedule, by due time. */
 export async function customerTouchpoints(pool: Pool, customerId: string, asOf: string): Promise<(TouchpointRow & { overdue: boolean })[]> {
-  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM read_models.touchpoints WHERE customer_id = $1 ORDER BY due_at, touchpoint_id`, [customerId]);
+  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM read_models.touchpoints t WHERE customer_id = $1 ORDER BY t.due_at, t.touchpoint_id`, [customerId]);
   return rows.map((row) => rowOf(row, Date.parse(asOf)));
 }
 
