@@ -339,6 +339,13 @@ async function main(): Promise<void> {
       scorings.push({ seconds: (performance.now() - started) / 1000, summary });
       log(`churn run ${run + 1}: fit ${fits[run].seconds.toFixed(2)} s, scoring ${scorings[run].seconds.toFixed(2)} s (${fmt(summary.customers)} customers)`);
     }
+    // The touchpoint schedule of the same log, built by its projection (issue 6).
+    started = performance.now();
+    const touchpointEvents = await runtime.projector.catchUp('touchpoints');
+    const touchpointSeconds = (performance.now() - started) / 1000;
+    const touchpointCounts = await runtime.readModels.query<{ bookings: string; rows: string }>(
+      `SELECT (SELECT count(*) FROM read_models.touchpoint_facts, jsonb_array_elements(facts->'bookings')) AS bookings, (SELECT count(*) FROM read_models.touchpoints) AS rows`,
+    );
     await runtime.close();
 
     const firstPhases = first.phases.filter((p) => p.queryMs + p.afterMs >= 5);
@@ -367,6 +374,11 @@ async function main(): Promise<void> {
     console.log(
       `  scoring         ${spread(scorings.map((r) => r.seconds))}, ${verdict(median(scorings.map((r) => r.seconds)), TARGET_SCORE_S)}: facts read, ` +
         `${fmt(scorings[0].summary.customers)} customers scored (P(alive), 12-month trips, value, 36-month CLV, signals) and written; bands ${JSON.stringify(scorings[0].summary.bands)}`,
+    );
+    const { bookings: scheduledBookings, rows: touchpointRows } = touchpointCounts.rows[0];
+    console.log(
+      `\nTouchpoint schedule in the engine: projection touchpoints caught up on ${fmt(touchpointEvents)} events in ${touchpointSeconds.toFixed(1)} s ` +
+        `(${fmt(touchpointEvents / touchpointSeconds)} events/s): ${fmt(Number(scheduledBookings))} bookings, ${fmt(Number(touchpointRows))} touchpoints`,
     );
     for (const [name, phases] of [['first', firstPhases], [`daily ${Math.floor(RUNS / 2) + 1}`, dailyPhases]] as const) {
       console.log(`  where the time goes, ${name} evaluation (query ms + JavaScript after it ms; >= 5 ms):`);
