@@ -63,7 +63,7 @@ export function toErrorBody(error: unknown): ErrorBody {
     logger.error(error.message);
     return body(500, `cannot evaluate segments: ${error.message}`, { rule: 'segments.rate-configured' });
   }
-  if (error instanceof NotIdentifiable) return body(422, `cannot fit the churn model: ${error.message}; the current fit stays`, { rule: 'churn-model.identifiable' });
+  if (error instanceof NotIdentifiable) return body(422, `cannot fit the churn model: ${error.message}; the current fit, if any, stays`, { rule: 'churn-model.identifiable' });
   if (error instanceof NoChurnModel) return body(404, error.message, { rule: 'churn-model.fitted' });
   if (error instanceof BadCursor) return body(400, error.message, { field: 'cursor', rule: 'must be the nextCursor of a previous page' });
   if (error instanceof UnstorableEvent) return body(400, error.message, { field: 'body', rule: 'must be text the database can store' });
