@@ -323,20 +323,26 @@ export interface ChurnRiskPage {
 
 /** A page of the latest scoring, keyset-paged on (sort value, customer id) in the same direction. */
 export async function churnRiskPage(pool: Pool, query: ChurnRiskQuery): Promise<ChurnRiskPage> {
-  const latest = await pool.query(`SELECT scoring_id, ${ISO('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1`);
-  if (!latest.rows[0]) return { scoring: null, items: [], nextCursor: null };
-  const scoring = { scoringId: Number(latest.rows[0].scoring_id), asOf: latest.rows[0].as_of as string, fitId: Number(latest.rows[0].fit_id), currency: latest.rows[0].currency as string };
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const after = query.cursor ? decodeCursor(query.cursor, 'number') : null;
   const direction = query.descending ? 'DESC' : 'ASC';
+  const column = `r.${query.sort}`;
+  // One statement: the latest scoring and its rows on one snapshot, so a scoring committing meanwhile (which deletes
+  // the rows before it) never yields an empty or mixed page. ORDER BY and the keyset use the table's columns in one
+  // direction, so the (scoring_id, sort column, customer_id) index serves both orders.
   const { rows } = await pool.query(
-    `SELECT customer_id, trips, ${ISO('last_trip_at')} AS last_trip_at, p_alive, expected_trips, expected_value::float8, clv::float8, risk, band, reasons
-       FROM read_models.churn_risk
-      WHERE scoring_id = $1 AND ($2::text IS NULL OR band = $2) AND ($3::numeric IS NULL OR clv >= $3)
-        AND ($4::text IS NULL OR (${query.sort}, customer_id) ${query.descending ? '<' : '>'} ($5::numeric, $4))
-      ORDER BY ${query.sort} ${direction}, customer_id ${direction}
-      LIMIT $6`,
-    [scoring.scoringId, query.band ?? null, query.minClv ?? null, after?.[1] ?? null, after?.[0] ?? null, query.limit + 1],
+    `WITH latest AS (SELECT scoring_id, ${ISO('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1)
+     SELECT l.scoring_id, l.as_of, l.fit_id, l.currency, r.customer_id, r.trips, ${ISO('r.last_trip_at')} AS last_trip_at, r.p_alive, r.expected_trips,
+            r.expected_value::float8 AS expected_value, r.clv::float8 AS clv_value, r.risk, r.band, r.reasons
+       FROM latest l LEFT JOIN read_models.churn_risk r ON r.scoring_id = l.scoring_id
+            AND ($1::text IS NULL OR r.band = $1) AND ($2::numeric IS NULL OR r.clv >= $2)
+            AND ($3::text IS NULL OR (${column}, r.customer_id) ${query.descending ? '<' : '>'} ($4::${query.sort === 'risk' ? 'int' : 'numeric'}, $3))
+      ORDER BY ${column} ${direction}, r.customer_id ${direction}
+      LIMIT $5`,
+    [query.band ?? null, query.minClv ?? null, after?.[1] ?? null, after?.[0] ?? null, query.limit + 1],
   );
+  if (!rows[0]) return { scoring: null, items: [], nextCursor: null };
+  const scoring = { scoringId: Number(rows[0].scoring_id), asOf: rows[0].as_of as string, fitId: Number(rows[0].fit_id), currency: rows[0].currency as string };
+  if (rows[0].customer_id === null) return { scoring, items: [], nextCursor: null };
   const items = rows.slice(0, query.limit).map((row) => ({
     customerId: row.customer_id as string,
     trips: row.trips as number,
@@ -344,7 +350,7 @@ export async function churnRiskPage(pool: Pool, query: ChurnRiskQuery): Promise<
     pAlive: row.p_alive as number,
     expectedTrips: row.expected_trips as number,
     expectedValue: row.expected_value as number,
-    clv: row.clv as number,
+    clv: row.clv_value as number,
     risk: row.risk as number,
     band: row.band as ChurnScore['band'],
     reasons: row.reasons as ChurnScore['reasons'],

@@ -12,30 +12,42 @@ export interface ChurnScheduleOptions {
 }
 
 /**
- * Refits the churn model and scores every customer as of now when the current fit is older than the interval (or
- * there is none). Data that cannot identify the model is reported once per interval, not retried at every poll;
- * the previous fit stays current.
+ * Refits the churn model as of now when the current fit is older than the interval (or there is none), and scores
+ * every customer with each fit that has no scoring yet. Data that cannot identify the model is reported once per
+ * interval, not retried at every poll, and the previous fit stays current; any other failure (a lost connection) is
+ * retried at the next polls, backing off, and a scoring that failed is run again.
  */
 export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, options: ChurnScheduleOptions, signal: AbortSignal): Promise<void> {
   const now = options.now ?? (() => new Date());
-  let lastAttempt = -Infinity;
+  /** When the data last could not identify the model: not tried again within the interval. */
+  let unidentifiableAt = -Infinity;
   const step = async (): Promise<void> => {
     const fit = await currentFit(pool);
     const at = now().getTime();
-    if ((fit && at - Date.parse(fit.cutoff) < options.intervalMs) || at - lastAttempt < options.intervalMs) return;
-    lastAttempt = at;
     const cutoff = new Date(at).toISOString();
-    try {
-      const fitted = await fitAndRecord(pool, settings, { cutoff, trigger: 'schedule', actor: 'schedule' });
-      const scored = await scoreAndRecord(pool, settings, cutoff);
+    if ((!fit || at - Date.parse(fit.cutoff) >= options.intervalMs) && at - unidentifiableAt >= options.intervalMs) {
+      try {
+        const fitted = await fitAndRecord(pool, settings, { cutoff, trigger: 'schedule', actor: 'schedule' });
+        options.log(
+          `churn model fitted as of ${cutoff}: ${fitted.model} on ${fitted.customers} customers (${fitted.repeatBuyers} repeat), ` +
+            `log-likelihood ${fitted.logLikelihood.toFixed(1)}, ${fitted.durationMs} ms`,
+        );
+      } catch (error) {
+        // Anything else (a lost connection) is retried at the next polls, backing off.
+        if (!(error instanceof NotIdentifiable)) throw error;
+        unidentifiableAt = at;
+        options.log(`churn model not fitted as of ${cutoff}: ${error.message}; ${fit ? `fit ${fit.fitId} stays current` : 'no model yet'}`);
+      }
+    }
+    // Every fit gets its scoring, also when the scoring failed the first time.
+    const current = await currentFit(pool);
+    const scored = current && (await pool.query('SELECT 1 FROM read_models.churn_scorings WHERE fit_id = $1 LIMIT 1', [current.fitId])).rowCount;
+    if (current && !scored) {
+      const scoring = await scoreAndRecord(pool, settings, current.cutoff);
       options.log(
-        `churn model fitted as of ${cutoff}: ${fitted.model} on ${fitted.customers} customers (${fitted.repeatBuyers} repeat), ` +
-          `log-likelihood ${fitted.logLikelihood.toFixed(1)}, ${fitted.durationMs} ms; scored ${scored.customers} customers ` +
-          `(high ${scored.bands.high}, medium ${scored.bands.medium}, low ${scored.bands.low}), ${scored.durationMs} ms`,
+        `churn risk scored as of ${scoring.asOf} with fit ${scoring.fitId}: ${scoring.customers} customers ` +
+          `(high ${scoring.bands.high}, medium ${scoring.bands.medium}, low ${scoring.bands.low}), ${scoring.durationMs} ms`,
       );
-    } catch (error) {
-      if (!(error instanceof NotIdentifiable)) throw error;
-      options.log(`churn model not fitted as of ${cutoff}: ${error.message}; ${fit ? `fit ${fit.fitId} stays current` : 'no model yet'}`);
     }
   };
   await poll(step, { pollMs: options.pollMs, what: 'churn model fit', log: options.log }, signal);

@@ -7,7 +7,7 @@ import { Projector } from '../../libs/projection-engine/src';
 import { segmentConfig } from '../../libs/segments/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { churnFactsProjection } from './churn-facts.projection';
-import { currentFit, scoreAndRecord, type ChurnSettings } from './churn-model';
+import { currentFit, fitAndRecord, scoreAndRecord, type ChurnSettings } from './churn-model';
 import { runChurnSchedule } from './churn-schedule';
 
 let database: TestDatabase;
@@ -117,8 +117,9 @@ describe('the churn schedule', () => {
       expect(await fits()).toBe(0);
 
       now = new Date('2026-03-02T02:00:00Z');
-      await eventually(async () => (await fits()) === 1 && lines.length === 2);
-      expect(lines[1]).toMatch(/^churn model fitted as of 2026-03-02T02:00:00.000Z: mbgnbd on 400 customers \(\d+ repeat\), .*; scored 400 customers \(high \d+, medium \d+, low \d+\)/);
+      await eventually(async () => (await fits()) === 1 && lines.length === 3);
+      expect(lines[1]).toMatch(/^churn model fitted as of 2026-03-02T02:00:00.000Z: mbgnbd on 400 customers \(\d+ repeat\), log-likelihood -?\d+\.\d, \d+ ms$/);
+      expect(lines[2]).toMatch(/^churn risk scored as of 2026-03-02T02:00:00.000Z with fit 1: 400 customers \(high \d+, medium \d+, low \d+\)/);
       const fit = await currentFit(store.pool);
       expect(fit).toMatchObject({ fitId: 1, cutoff: '2026-03-02T02:00:00.000Z', trigger: 'schedule', actor: 'schedule', customers: 400 });
       expect(fit!.holdout).toMatchObject({ calibrationEnd: '2025-03-02T02:00:00.000Z' });
@@ -134,6 +135,19 @@ describe('the churn schedule', () => {
       stop.abort();
       await running;
     }
+  });
+
+  it('scores a fit that has no scoring yet (a scoring that failed is run again), without refitting', async () => {
+    await simulatedTrips('2026-03-01');
+    await fitAndRecord(store.pool, settings, { cutoff: '2026-03-01T12:00:00.000Z', trigger: 'on-demand', actor: 'ops' });
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const running = runChurnSchedule(store.pool, settings, { intervalMs: 86_400_000, pollMs: 10, log: (line) => lines.push(line), now: () => new Date('2026-03-01T13:00:00Z') }, stop.signal);
+    await eventually(() => lines.length > 0);
+    stop.abort();
+    await running;
+    expect(lines).toEqual([expect.stringMatching(/^churn risk scored as of 2026-03-01T12:00:00.000Z with fit 1: 400 customers/)]);
+    expect(await fits()).toBe(1);
   });
 
   it('keeps one scoring: the latest replaces the rows of the one before', async () => {

@@ -129,7 +129,8 @@ CREATE TABLE read_models.churn_risk (
   reasons        jsonb NOT NULL,
   PRIMARY KEY (scoring_id, customer_id)
 );
-CREATE INDEX churn_risk_by_risk ON read_models.churn_risk (scoring_id, risk DESC, customer_id);
+CREATE INDEX churn_risk_by_risk ON read_models.churn_risk (scoring_id, risk, customer_id);
+CREATE INDEX churn_risk_by_clv ON read_models.churn_risk (scoring_id, clv, customer_id);
 COMMENT ON TABLE read_models.churn_risk IS 'Churn risk per customer with a completed trip, from the latest scoring: P(alive), expected trips (next expectedTripsMonths), value per trip and CLV in major units of the base currency, risk 0-100, band and the reasons with their points.';
 
 ${APPLY_FUNCTION}`,

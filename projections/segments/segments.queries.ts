@@ -70,7 +70,7 @@ const SORT_COLUMN: Record<MemberSort, string> = { customerId: 'customer_id', rev
 export async function segmentMembers(pool: Pool, query: MembersQuery): Promise<{ items: Member[]; nextCursor: string | null }> {
   const column = SORT_COLUMN[query.sort];
   const direction = query.descending ? 'DESC' : 'ASC';
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const after = query.cursor ? decodeCursor(query.cursor, query.sort === 'revenue' ? 'number' : query.sort === 'since' ? 'instant' : 'string') : null;
   const stays = query.asOf
     ? `SELECT customer_id, entered_at AS since, reason FROM read_models.segment_membership_history
         WHERE segment = $1 AND entered_at <= $2 AND (left_at IS NULL OR left_at > $2)`

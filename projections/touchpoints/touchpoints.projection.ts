@@ -77,10 +77,10 @@ function reduce(facts: Facts | undefined, customerId: string, event: RecordedEve
       facts.complaints.push({ complaintId: data.complaintId as string, filedAt: at, severity: data.severity as string });
       break;
     case 'ComplaintAcknowledged':
-      Object.assign(complaint() ?? {}, { acknowledgedAt: at });
+      Object.assign(complaint() ?? {}, { acknowledgedAt: at, acknowledgedBy: event.metadata.actor.id });
       break;
     case 'ComplaintResolved':
-      Object.assign(complaint() ?? {}, { resolvedAt: at });
+      Object.assign(complaint() ?? {}, { resolvedAt: at, resolvedBy: event.metadata.actor.id });
       break;
     case 'TouchpointCompleted':
       facts.completions.push({
@@ -101,7 +101,7 @@ const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', '
 async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<string, TouchpointFacts['riskAlerts']>> {
   const countries = [...new Set(customers.flatMap((c) => c.bookings.map((b) => b.destination.country)))];
   const { rows } = await client.query(
-    `SELECT alert_id, ${ISO('issued_at')} AS issued_at, country, city, from_date::text, to_date::text, severity, message
+    `SELECT alert_id, ${ISO('issued_at')} AS issued_at, country, city, to_char(from_date, 'YYYY-MM-DD') AS from_date, to_char(to_date, 'YYYY-MM-DD') AS to_date, severity, message
        FROM read_models.touchpoint_risk_alerts WHERE country = ANY($1) ORDER BY issued_at, alert_id`,
     [countries],
   );
@@ -154,10 +154,13 @@ export const touchpointsProjection = (config: TouchpointConfig): Projection => (
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
         [alert.alertId, alert.issuedAt, alert.country, alert.city ?? null, alert.from, alert.to, alert.severity, alert.message],
       );
-      // Every customer who books that country: the schedule decides which bookings the alert concerns.
+      // The customers with a booking to that country whose trip, as booked or as amended, may overlap the period:
+      // the schedule decides exactly. Trips long over or far ahead are not recomputed.
       const concerned = await client.query<{ customer_id: string; facts: Facts }>(
-        `SELECT customer_id, facts FROM read_models.touchpoint_facts WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c)', jsonb_build_object('c', $1::text))`,
-        [alert.country],
+        `SELECT customer_id, facts FROM read_models.touchpoint_facts
+          WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c && ((@.departureDate <= $to && @.returnDate >= $from) || exists(@.amendments[*])))',
+                                  jsonb_build_object('c', $1::text, 'from', $2::text, 'to', $3::text))`,
+        [alert.country, alert.from, alert.to],
       );
       for (const row of concerned.rows) if (!facts.has(row.customer_id)) facts.set(row.customer_id, row.facts);
     }

@@ -30,7 +30,7 @@ const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', '
 const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, ${ISO('due_at')} AS due_at, channel, language, urgent, marketing,
   status, content_hints, reason, ${ISO('completed_at')} AS completed_at, completed_by, outcome, note`;
 
-/** Overdue is derived: open and due before the query instant. */
+/** Overdue is derived: open and due at or before the query instant. */
 const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { overdue: boolean } => ({
   touchpointId: row.touchpoint_id as string,
   customerId: row.customer_id as string,
@@ -45,7 +45,7 @@ const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { ov
   urgent: row.urgent as boolean,
   marketing: row.marketing as boolean,
   status: row.status as string,
-  overdue: row.status === 'open' && Date.parse(row.due_at as string) < asOf,
+  overdue: row.status === 'open' && Date.parse(row.due_at as string) <= asOf,
   contentHints: row.content_hints as string[],
   reason: row.reason as string | null,
   completedAt: row.completed_at as string | null,
@@ -68,11 +68,10 @@ export interface QueueQuery {
 
 /** The work queue: touchpoints by due time (then id), keyset-paged, filtered by status, due window, channel and kind. */
 export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ asOf: string; items: (TouchpointRow & { overdue: boolean })[]; nextCursor: string | null }> {
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
+  const after = query.cursor ? decodeCursor(query.cursor, 'instant') : null;
   const asOf = Date.parse(query.asOf);
-  // Overdue: open and due before the instant (and before dueBefore, if given).
+  // Overdue: open and due at or before the instant (and before dueBefore, if given).
   const status = query.status === 'overdue' ? 'open' : query.status;
-  const dueBefore = query.status === 'overdue' ? new Date(Math.min(asOf, query.dueBefore ? Date.parse(query.dueBefore) : Infinity)).toISOString() : query.dueBefore;
   // Only the conditions asked for, so the planner can walk the (due_at, touchpoint_id) index of open touchpoints.
   const values: unknown[] = [];
   const where: string[] = [];
@@ -81,7 +80,8 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
     where.push(condition(placeholders.join(', ')));
   };
   if (status) add((p) => `status = ${p}`, status);
-  if (dueBefore) add((p) => `t.due_at < ${p}`, dueBefore);
+  if (query.status === 'overdue') add((p) => `t.due_at <= ${p}`, new Date(asOf).toISOString());
+  if (query.dueBefore) add((p) => `t.due_at < ${p}`, query.dueBefore);
   if (query.dueAfter) add((p) => `t.due_at >= ${p}`, query.dueAfter);
   if (query.channel) add((p) => `channel = ${p}`, query.channel);
   if (query.kind) add((p) => `kind = ${p}`, query.kind);

@@ -160,6 +160,7 @@ describe('the churn model and risk scores', () => {
     ['an unknown band', () => t.http().get('/churn-risk').query({ band: 'severe' }), 400, { field: 'band' }],
     ['a minClv that is not a number', () => t.http().get('/churn-risk').query({ minClv: 'lots' }), 400, { field: 'minClv' }],
     ['a cursor from nowhere', () => t.http().get('/churn-risk').query({ cursor: 'bm9wZQ' }), 400, { field: 'cursor' }],
+    ['a cursor whose risk is no number', () => t.http().get('/churn-risk').query({ cursor: Buffer.from('["abc","c1"]').toString('base64url') }), 400, { field: 'cursor' }],
     ['an unknown customer', () => t.http().get('/customers/nobody/churn-risk'), 404, {}],
   ])('refuses %s with a clear error', async (_name, send, status, body) => {
     const res = await send();

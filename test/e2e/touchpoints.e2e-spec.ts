@@ -56,6 +56,10 @@ describe('the touchpoint schedule', () => {
     // Overdue is judged at the query instant: the destination guide is past due on 1 July, not yet on 20 June.
     expect(find(rows, 'destination-guide', 'b1').overdue).toBe(true);
     expect(find(await schedule('tp-berlin', '2026-06-20T00:00:00Z'), 'destination-guide', 'b1').overdue).toBe(false);
+    // Due at the instant itself: overdue (open and due at or before it), in the list and in the queue alike.
+    expect(find(await schedule('tp-berlin', '2026-06-26T08:00:00Z'), 'destination-guide', 'b1').overdue).toBe(true);
+    const queue = await t.http().get('/touchpoints').query({ status: 'overdue', asOf: '2026-06-26T08:00:00Z', kind: 'destination-guide' }).expect(200);
+    expect(queue.body.items.map((r: Row) => r.dueAt)).toEqual(['2026-06-26T08:00:00.000Z']);
   });
 
   it('adds exact, urgent complaint deadlines and a risk notice for the destination', async () => {
@@ -67,6 +71,18 @@ describe('the touchpoint schedule', () => {
     expect(find(rows, 'complaint-acknowledgement')).toMatchObject({ dueAt: '2026-07-12T10:15:00.000Z', urgent: true, status: 'open' });
     expect(find(rows, 'complaint-resolution')).toMatchObject({ dueAt: '2026-07-13T09:15:00.000Z', urgent: true });
     expect(find(rows, 'risk-notice', 'b1')).toMatchObject({ alertId: 'ra-1', dueAt: '2026-07-02T06:00:00.000Z', urgent: true, status: 'open' });
+  });
+
+  it('closes complaint touchpoints with the actor of the complaint event, and refuses completing them again', async () => {
+    const ack = await t.http().post('/customers/tp-berlin/complaints/C-1/acknowledge').set({ 'X-Actor-Id': 'care-lead', 'X-Actor-Role': 'agent' }).send({ occurredAt: '2026-07-12T09:40:00Z' }).expect(200);
+    lastPosition = ack.body.position;
+    await projected();
+    const row = find(await schedule('tp-berlin'), 'complaint-acknowledgement');
+    expect(row).toMatchObject({ status: 'done', completedBy: 'care-lead', outcome: 'done' });
+    const before = await t.eventCount();
+    const again = await t.http().post(`/touchpoints/${row.touchpointId}/complete`).send({ outcome: 'done' }).expect(409);
+    expect(again.body).toMatchObject({ rule: 'touchpoint.already-completed' });
+    expect(await t.eventCount()).toBe(before);
   });
 
   it('records who completed a touchpoint, and refuses a second completion', async () => {
@@ -92,12 +108,15 @@ describe('the touchpoint schedule', () => {
     expect(csv.text.trim().split('\n')).toHaveLength(2);
   });
 
-  it('cancels the open touchpoints of a cancelled booking and refuses to complete them', async () => {
+  it('cancels the open touchpoints of a cancelled booking and refuses to complete them, also right after the cancellation', async () => {
+    const call = find(await schedule('tp-berlin'), 'welcome-home-call', 'b1');
     await write('post', '/customers/tp-berlin/bookings/b1/cancel', { reason: 'illness', occurredAt: '2026-07-03T10:00:00Z' }, 200);
+    // No waiting for the projection: the completion must still see the cancellation.
+    const early = await t.http().post(`/touchpoints/${call.touchpointId}/complete`).send({ outcome: 'done' }).expect(409);
+    expect(early.body).toMatchObject({ rule: 'touchpoint.cancelled' });
     await projected();
     const rows = await schedule('tp-berlin');
-    const call = find(rows, 'welcome-home-call', 'b1');
-    expect(call.status).toBe('cancelled');
+    expect(find(rows, 'welcome-home-call', 'b1').status).toBe('cancelled');
     expect(find(rows, 'departure-reminder', 'b1')).toMatchObject({ status: 'done' });
     expect(find(rows, 'cancellation-follow-up', 'b1')).toMatchObject({ status: 'open' });
     const before = await t.eventCount();
@@ -110,6 +129,7 @@ describe('the touchpoint schedule', () => {
     ['an unknown touchpoint', () => t.http().post('/touchpoints/tp_nope/complete').send({ outcome: 'done' }), 404, {}],
     ['an unknown outcome', async () => t.http().post(`/touchpoints/${find(await schedule('tp-berlin'), 'nps-survey').touchpointId}/complete`).send({ outcome: 'maybe' }), 400, { field: 'outcome' }],
     ['an unknown status', () => t.http().get('/touchpoints').query({ status: 'late' }), 400, { field: 'status' }],
+    ['a cursor whose due time is no instant', () => t.http().get('/touchpoints').query({ cursor: Buffer.from('["x","tp_1"]').toString('base64url') }), 400, { field: 'cursor' }],
     ['a calendar that ends before it starts', () => t.http().get('/touchpoints/calendar').query({ from: '2026-07-10T00:00:00Z', to: '2026-07-01T00:00:00Z' }), 400, { field: 'to' }],
   ])('refuses %s with a clear error, writing nothing', async (_name, send, status, body) => {
     const before = await t.eventCount();

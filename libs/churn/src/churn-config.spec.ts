@@ -32,6 +32,7 @@ describe('churnConfig', () => {
       'weights.detractor: must not be negative (got -5)',
       'bands.high: must be above bands.medium (70), got 60',
     ]);
+    expect(problemsWith({ version: 'v2', weights: { detractor: 12.5 } })).toEqual(['weights.detractor: must be a whole number (got 12.5)']);
     expect(problemsWith({ version: 'v2', complaintDeadlineHours: { urgent: 1, high: 0 } })).toEqual([
       'complaintDeadlineHours.urgent: unknown severity (known: low, medium, high, critical)',
       'complaintDeadlineHours.high: must be above 0 (got 0)',

@@ -73,7 +73,8 @@ export function churnConfig(override: unknown = {}, source = 'churn config'): Ch
     check.number('clv.annualDiscountRate', config.clv.annualDiscountRate, { max: 1 });
   }
   if (check.keys('weights', config.weights, ['dropout', ...SIGNALS])) {
-    for (const key of ['dropout', ...SIGNALS] as const) check.number(`weights.${key}`, config.weights[key], { max: 100 });
+    // Whole points: the score is an integer from 0 to 100.
+    for (const key of ['dropout', ...SIGNALS] as const) check.number(`weights.${key}`, config.weights[key], { integer: true, max: 100 });
   }
   if (check.keys('bands', config.bands, ['medium', 'high'])) {
     check.number('bands.medium', config.bands.medium, { above: 0, max: 100 });

@@ -4,10 +4,16 @@ export class BadCursor extends Error {}
 /** Keyset paging over (sort value, customer id): the cursor is the last row's pair, base64url JSON. */
 export const encodeCursor = (value: string | number, customerId: string): string => Buffer.from(JSON.stringify([value, customerId])).toString('base64url');
 
-export const decodeCursor = (cursor: string): [string | number, string] => {
+/** What the sort value of a page must be: a tampered cursor is a 400, never a failed SQL cast (500). */
+export type CursorValue = 'string' | 'number' | 'instant';
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const fits = (value: unknown, kind: CursorValue): boolean =>
+  kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string' && (kind === 'string' || (ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value))));
+
+export const decodeCursor = (cursor: string, kind: CursorValue): [string | number, string] => {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'string' && ['string', 'number'].includes(typeof value[0])) return value as [string | number, string];
+    if (Array.isArray(value) && value.length === 2 && typeof value[1] === 'string' && fits(value[0], kind)) return value as [string | number, string];
   } catch {
     // falls through to the error below
   }

@@ -26,6 +26,7 @@ const REASONS: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 const body = (statusCode: number, message: string, extra: Partial<ErrorBody> = {}): ErrorBody => ({

@@ -1,11 +1,14 @@
-import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { CommandBus, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
-import { checkId, checkIsoInstant, InvalidInput, type CustomerCommand } from '../../../../libs/domain/src';
+import { checkId, checkIsoInstant, customerStreamId, InvalidInput, type CustomerCommand } from '../../../../libs/domain/src';
+import type { EventStore } from '../../../../libs/event-store/src';
+import type { Projector } from '../../../../libs/projection-engine/src';
+import type { Config } from '../../../../libs/runtime/src';
 import {
   customerTouchpoints,
   QUEUE_STATUSES,
@@ -19,7 +22,7 @@ import { ExecuteCustomerCommand, type CommandAnswer } from '../customers/custome
 import { CompleteTouchpointDto } from '../customers/customer.dtos';
 import { streamCsv } from '../http/csv';
 import { requestMetadata } from '../http/request-metadata';
-import { READ_MODELS } from '../tokens';
+import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS } from '../tokens';
 
 export class QueueParams {
   @ApiPropertyOptional({ enum: QUEUE_STATUSES, description: 'overdue = open and due before asOf' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: QueueStatus;
@@ -62,6 +65,9 @@ export class TouchpointsController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(READ_MODELS) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTOR) private readonly projector: Projector,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Get('touchpoints')
@@ -116,10 +122,21 @@ export class TouchpointsController {
   })
   async complete(@Req() req: Request, @Param('touchpointId') touchpointId: string, @Body() body: CompleteTouchpointDto): Promise<CommandAnswer & { touchpointId: string }> {
     checkId('touchpointId', touchpointId);
-    const found = await touchpoint(this.pool, touchpointId);
+    let found = await touchpoint(this.pool, touchpointId);
     if (!found) throw new NotFoundException(`touchpoint ${touchpointId} not found`);
+    // The schedule must include everything the customer's stream holds (a cancellation a moment ago) before it is
+    // judged: wait (bounded) until the projections have passed the stream's last event, then read it again.
+    const history = await this.store.readStream(customerStreamId(found.customerId));
+    const last = history[history.length - 1]?.globalPosition;
+    if (last !== undefined && !(await this.projector.waitFor(last, this.config.readYourWritesTimeoutMs))) {
+      throw new ServiceUnavailableException({ message: 'the touchpoint schedule is catching up with recent events; try again in a moment', rule: 'touchpoints.up-to-date' });
+    }
+    found = (await touchpoint(this.pool, touchpointId)) ?? found;
     if (found.status === 'cancelled') {
       throw new ConflictException({ message: `touchpoint ${touchpointId} was cancelled (${found.reason ?? 'no reason'}) and cannot be completed`, rule: 'touchpoint.cancelled' });
+    }
+    if (found.status === 'done') {
+      throw new ConflictException({ message: `touchpoint ${touchpointId} was completed by ${found.completedBy ?? 'someone'} at ${found.completedAt ?? 'an earlier time'}`, rule: 'touchpoint.already-completed' });
     }
     const { occurredAt, ...data } = body;
     const command = { type: 'CompleteTouchpoint', customerId: found.customerId, data: { touchpointId, ...data }, occurredAt: occurredAt ?? new Date().toISOString() } as CustomerCommand;
