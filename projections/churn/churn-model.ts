@@ -12,7 +12,7 @@ import {
   type Transaction,
 } from '../../libs/clv/src';
 import { copyInto, copyLines, inTransaction } from '../../libs/event-store/src';
-import { decodeCursor, encodeCursor } from '../../libs/projection-engine/src';
+import { decodeCursor, encodeCursor, isoInstantSql } from '../../libs/projection-engine/src';
 import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
 
 /** Money settings come from the segments config (one base currency and rate table for the whole engine). */
@@ -21,8 +21,6 @@ export interface ChurnSettings {
   currency: SegmentConfig['currency'];
 }
 
-/** Instants as JavaScript writes them (milliseconds), so facts and answers compare as strings. */
-const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const DAY_MS = 86_400_000;
 
 /**
@@ -46,27 +44,27 @@ async function loadFacts(db: Pool, asOf: number, options: { settings: ChurnSetti
   const none = Promise.resolve({ rows: [] });
   const [bookings, complaints, surveys, contacts] = await Promise.all([
     query<[string, string, string, string, string | null, string | null]>(
-      `SELECT customer_id, booking_id, amount_value::text, currency, ${ISO('returned_at')}, ${ISO('cancelled_at')} FROM read_models.churn_facts_bookings
+      `SELECT customer_id, booking_id, amount_value::text, currency, ${isoInstantSql('returned_at')}, ${isoInstantSql('cancelled_at')} FROM read_models.churn_facts_bookings
         WHERE (returned_at <= $1 OR (cancelled_at <= $1 AND cancelled_at > $1 - make_interval(days => $2::int))) ${one(3)}`,
       [at, options.settings.churn.cancellationWithinDays],
     ),
     options.signals
       ? query<[string, string, string, ChurnFacts['complaints'][number]['severity'], string | null]>(
-          `SELECT customer_id, complaint_id, ${ISO('filed_at')}, severity, ${ISO('resolved_at')} FROM read_models.churn_facts_complaints
+          `SELECT customer_id, complaint_id, ${isoInstantSql('filed_at')}, severity, ${isoInstantSql('resolved_at')} FROM read_models.churn_facts_complaints
             WHERE filed_at <= $1 AND (resolved_at IS NULL OR resolved_at > $1) ${one(2)}`,
           [at],
         )
       : none,
     options.signals
       ? query<[string, string, number]>(
-          `SELECT DISTINCT ON (customer_id) customer_id, ${ISO('answered_at')}, nps FROM read_models.churn_facts_surveys
+          `SELECT DISTINCT ON (customer_id) customer_id, ${isoInstantSql('answered_at')}, nps FROM read_models.churn_facts_surveys
             WHERE answered_at <= $1 ${one(2)} ORDER BY customer_id, answered_at DESC, survey_id DESC`,
           [at],
         )
       : none,
     options.signals
       ? query<[string, string]>(
-          `SELECT c.customer_id, ${ISO('c.at')} FROM read_models.churn_facts_contacts c
+          `SELECT c.customer_id, ${isoInstantSql('c.at')} FROM read_models.churn_facts_contacts c
              JOIN (SELECT customer_id, max(returned_at) AS last FROM read_models.churn_facts_bookings WHERE returned_at <= $1 GROUP BY customer_id) r USING (customer_id)
             WHERE c.at >= r.last AND c.at <= $1 ${one(2, 'c.customer_id')}`,
           [at],
@@ -154,8 +152,8 @@ function holdoutCheck(purchases: Transaction[], settings: ChurnSettings, cutoff:
   };
 }
 
-const FIT_COLUMNS = `fit_id, ${ISO('cutoff')} AS cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
-  converged, method, holdout, config_version, trigger, actor, ${ISO('fitted_at')} AS fitted_at, duration_ms`;
+const FIT_COLUMNS = `fit_id, ${isoInstantSql('cutoff')} AS cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
+  converged, method, holdout, config_version, trigger, actor, ${isoInstantSql('fitted_at')} AS fitted_at, duration_ms`;
 
 const fitOf = (row: Record<string, unknown>): ChurnFit => {
   const holdout = row.holdout as (HoldoutCheck & { error?: string }) | null;
@@ -239,6 +237,7 @@ export async function fitAndRecord(pool: Pool, settings: ChurnSettings, options:
   return fitOf(rows[0]);
 }
 
+export const NO_CHURN_MODEL = 'no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one';
 export class NoChurnModel extends Error {}
 
 const modelOf = (fit: ChurnFit): ChurnModel => ({ fitId: fit.fitId, model: fit.model, unit: fit.unit, params: fit.params, gammaGamma: fit.gammaGamma });
@@ -260,7 +259,7 @@ export interface ScoringSummary {
 export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
   const started = Date.now();
   const fit = await currentFit(pool);
-  if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+  if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
   const at = Date.parse(asOf);
   const money = new BaseCurrency(settings.currency);
   const facts = await loadFacts(pool, at, { settings, signals: true });
@@ -276,9 +275,10 @@ export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: 
     await client.query('DELETE FROM read_models.churn_risk WHERE scoring_id < $1', [scoringId]);
     const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
     let customers = 0;
+    const model = modelOf(fit);
     const scored = function* (): Generator<ChurnScore> {
       for (const customer of facts) {
-        const score = scoreCustomer(customer, modelOf(fit), at, settings.churn, money);
+        const score = scoreCustomer(customer, model, at, settings.churn, money);
         if (!score) continue;
         bands[score.band]++;
         customers++;
@@ -299,7 +299,7 @@ export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: 
 /** One customer's score as of `asOf`, computed now from the facts and the current model. */
 export async function customerChurnRisk(pool: Pool, settings: ChurnSettings, customerId: string, asOf: string): Promise<{ fit: ChurnFit; score: ChurnScore | null }> {
   const fit = await currentFit(pool);
-  if (!fit) throw new NoChurnModel('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+  if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
   const [facts] = await loadFacts(pool, Date.parse(asOf), { settings, signals: true, customerId });
   const score = facts ? scoreCustomer(facts, modelOf(fit), Date.parse(asOf), settings.churn, new BaseCurrency(settings.currency)) : null;
   return { fit, score };
@@ -330,8 +330,8 @@ export async function churnRiskPage(pool: Pool, query: ChurnRiskQuery): Promise<
   // the rows before it) never yields an empty or mixed page. ORDER BY and the keyset use the table's columns in one
   // direction, so the (scoring_id, sort column, customer_id) index serves both orders.
   const { rows } = await pool.query(
-    `WITH latest AS (SELECT scoring_id, ${ISO('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1)
-     SELECT l.scoring_id, l.as_of, l.fit_id, l.currency, r.customer_id, r.trips, ${ISO('r.last_trip_at')} AS last_trip_at, r.p_alive, r.expected_trips,
+    `WITH latest AS (SELECT scoring_id, ${isoInstantSql('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1)
+     SELECT l.scoring_id, l.as_of, l.fit_id, l.currency, r.customer_id, r.trips, ${isoInstantSql('r.last_trip_at')} AS last_trip_at, r.p_alive, r.expected_trips,
             r.expected_value::float8 AS expected_value, r.clv::float8 AS clv_value, r.risk, r.band, r.reasons
        FROM latest l LEFT JOIN read_models.churn_risk r ON r.scoring_id = l.scoring_id
             AND ($1::text IS NULL OR r.band = $1) AND ($2::numeric IS NULL OR r.clv >= $2)

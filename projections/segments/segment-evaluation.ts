@@ -1,3 +1,4 @@
+import { isoInstantSql } from '../../libs/projection-engine/src';
 import type { Pool, PoolClient } from 'pg';
 import { copyInto, copyLines, inClientTransaction } from '../../libs/event-store/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
@@ -30,12 +31,11 @@ export interface EvaluationSummary {
 
 const LOCK = `hashtextextended('segment_evaluation', 42)`;
 
-const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** Every customer's facts in one pass over each table (the evaluation needs them all: quintiles and ABC are relative). */
 async function loadFacts(client: PoolClient): Promise<CustomerFacts[]> {
   const customers = await client.query<[string, string, string[], CustomerFacts['tagChanges'], CustomerFacts['vipChanges']]>({
-    text: `SELECT customer_id, ${ISO('registered_at')}, declared_tags, tag_changes, vip_changes FROM read_models.segment_facts_customers`,
+    text: `SELECT customer_id, ${isoInstantSql('registered_at')}, declared_tags, tag_changes, vip_changes FROM read_models.segment_facts_customers`,
     rowMode: 'array',
   });
   const byId = new Map<string, CustomerFacts>();
@@ -43,8 +43,8 @@ async function loadFacts(client: PoolClient): Promise<CustomerFacts[]> {
     byId.set(customerId, { customerId, registeredAt, declaredTags, tagChanges, vipChanges, bookings: [] });
   }
   const bookings = await client.query<[string, string, string, string, string, string, BookingFacts['amountChanges'], number, string, string, string, string | null, string | null]>({
-    text: `SELECT customer_id, booking_id, ${ISO('booked_at')}, departure_date::text, amount_value::text, currency, amount_changes, travellers, product_type,
-                  destination_country, channel, ${ISO('returned_at')}, ${ISO('cancelled_at')}
+    text: `SELECT customer_id, booking_id, ${isoInstantSql('booked_at')}, departure_date::text, amount_value::text, currency, amount_changes, travellers, product_type,
+                  destination_country, channel, ${isoInstantSql('returned_at')}, ${isoInstantSql('cancelled_at')}
              FROM read_models.segment_facts_bookings`,
     rowMode: 'array',
   });

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { CUSTOMER_STREAM_PREFIX, RISK_ALERT_STREAM_PREFIX, type CustomerEventType, type RiskAlert } from '../../libs/domain/src';
 import { copyInto, copyLines, type RecordedEvent } from '../../libs/event-store/src';
-import type { Projection } from '../../libs/projection-engine/src';
+import { isoInstantSql, type Projection } from '../../libs/projection-engine/src';
 import { scheduleTouchpoints, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
 
@@ -95,13 +95,12 @@ function reduce(facts: Facts | undefined, customerId: string, event: RecordedEve
   return facts;
 }
 
-const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** The alerts for the countries the customers book, by customer. */
 async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<string, TouchpointFacts['riskAlerts']>> {
   const countries = [...new Set(customers.flatMap((c) => c.bookings.map((b) => b.destination.country)))];
   const { rows } = await client.query(
-    `SELECT alert_id, ${ISO('issued_at')} AS issued_at, country, city, to_char(from_date, 'YYYY-MM-DD') AS from_date, to_char(to_date, 'YYYY-MM-DD') AS to_date, severity, message
+    `SELECT alert_id, ${isoInstantSql('issued_at')} AS issued_at, country, city, to_char(from_date, 'YYYY-MM-DD') AS from_date, to_char(to_date, 'YYYY-MM-DD') AS to_date, severity, message
        FROM read_models.touchpoint_risk_alerts WHERE country = ANY($1) ORDER BY issued_at, alert_id`,
     [countries],
   );
@@ -141,7 +140,8 @@ export const touchpointsProjection = (config: TouchpointConfig): Projection => (
       if (next) facts.set(customerId, next);
     }
     if (facts.size) {
-      const changed = [...facts.values()].filter((f) => customerIds.includes(f.customerId));
+      const inBatch = new Set(customerIds);
+      const changed = [...facts.values()].filter((f) => inBatch.has(f.customerId));
       await client.query(
         `INSERT INTO read_models.touchpoint_facts (customer_id, facts) SELECT * FROM unnest($1::text[], $2::jsonb[])
          ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts`,

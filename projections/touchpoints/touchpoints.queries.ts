@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { decodeCursor, encodeCursor } from '../../libs/projection-engine/src';
+import { decodeCursor, encodeCursor, isoInstantSql } from '../../libs/projection-engine/src';
 
 export const QUEUE_STATUSES = ['open', 'overdue', 'done', 'skipped', 'cancelled'] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
@@ -26,9 +26,8 @@ export interface TouchpointRow {
   note: string | null;
 }
 
-const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, ${ISO('due_at')} AS due_at, channel, language, urgent, marketing,
-  status, content_hints, reason, ${ISO('completed_at')} AS completed_at, completed_by, outcome, note`;
+const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, ${isoInstantSql('due_at')} AS due_at, channel, language, urgent, marketing,
+  status, content_hints, reason, ${isoInstantSql('completed_at')} AS completed_at, completed_by, outcome, note`;
 
 /** Overdue is derived: open and due at or before the query instant. */
 const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { overdue: boolean } => ({

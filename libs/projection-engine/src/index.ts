@@ -2,3 +2,4 @@ export * from './projection';
 export * from './projector';
 export * from './page-cursor';
 export * from './polling';
+export * from './sql';

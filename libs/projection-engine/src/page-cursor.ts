@@ -1,3 +1,5 @@
+import { isIsoInstant } from '../../domain/src';
+
 /** A page cursor that is not the nextCursor of a previous page: a 400 naming the field. */
 export class BadCursor extends Error {}
 
@@ -6,9 +8,8 @@ export const encodeCursor = (value: string | number, customerId: string): string
 
 /** What the sort value of a page must be: a tampered cursor is a 400, never a failed SQL cast (500). */
 export type CursorValue = 'string' | 'number' | 'instant';
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const fits = (value: unknown, kind: CursorValue): boolean =>
-  kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string' && (kind === 'string' || (ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value))));
+  kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof value === 'string' && (kind === 'string' || isIsoInstant(value));
 
 export const decodeCursor = (cursor: string, kind: CursorValue): [string | number, string] => {
   try {

@@ -13,6 +13,7 @@ import {
   currentFit,
   customerChurnRisk,
   fitAndRecord,
+  NO_CHURN_MODEL,
   RISK_SORTS,
   scoreAndRecord,
   type ChurnRiskPage,
@@ -83,7 +84,7 @@ export class FitChurnModelHandler extends ChurnHandler implements ICommandHandle
 export class GetChurnModelHandler extends ChurnHandler implements IQueryHandler<GetChurnModel> {
   async execute(): Promise<unknown> {
     const fit = await currentFit(this.pool);
-    if (!fit) throw new NotFoundException('no churn model has been fitted yet: POST /analytics/churn-model/fit (admin) fits one');
+    if (!fit) throw new NotFoundException(NO_CHURN_MODEL);
     return fit;
   }
 }
