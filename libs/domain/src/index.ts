@@ -8,3 +8,4 @@ export * from './customer.decide';
 export * from './money';
 export * from './customer.schemas';
 export * from './risk-alert';
+export * from './personal-data';
