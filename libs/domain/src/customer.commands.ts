@@ -48,3 +48,12 @@ export type CustomerCommand =
   | CompleteTouchpoint;
 
 export type CustomerCommandType = CustomerCommand['type'];
+
+/**
+ * Not a CustomerCommand on purpose: forgetting must also destroy the customer's data key (libs/privacy), so only that
+ * use case issues it; the generic command handler and imports, which take CustomerCommand, cannot.
+ */
+export type ForgetCustomer = Command<'ForgetCustomer', DataOf<'CustomerForgotten'>>;
+
+/** Everything decide() takes. */
+export type AnyCustomerCommand = CustomerCommand | ForgetCustomer;

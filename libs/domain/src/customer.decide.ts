@@ -37,7 +37,15 @@ const sameValue = (a: unknown, b: unknown): boolean =>
 
 const sameMoney = (a: Money, b: Money): boolean => a.value === b.value && a.currency === b.currency;
 
+/** A forgotten customer is not unknown (the stream is there, and reads as erased): a conflict, never a 404. */
+const refuseForgotten = (state: CustomerState, customerId: string): void => {
+  if (state.status === 'forgotten') {
+    throw new RuleViolated('customer.forgotten', `customer ${customerId} was forgotten at ${state.forgottenAt}: nothing more can be recorded about them`);
+  }
+};
+
 const requireRegistered = (state: CustomerState, customerId: string): RegisteredCustomer => {
+  refuseForgotten(state, customerId);
   if (state.status !== 'registered') throw new NotFound('customer', customerId);
   return state;
 };
@@ -57,6 +65,7 @@ const requireComplaint = (state: RegisteredCustomer, complaintId: string): Compl
 const registerCustomer = (cmd: C.RegisterCustomer, state: CustomerState, data: Record<string, unknown>): CustomerEvent[] => {
   checkProfile(data, cmd.occurredAt, true);
   v.checkBoolean('marketingConsent', data.marketingConsent);
+  refuseForgotten(state, cmd.customerId);
   if (state.status !== 'unknown') {
     throw new RuleViolated('customer.already-registered', `customer ${cmd.customerId} is already registered`);
   }
@@ -299,11 +308,17 @@ const completeTouchpoint = (cmd: C.CompleteTouchpoint, state: CustomerState, dat
   return [{ type: 'TouchpointCompleted', data: { touchpointId, outcome, ...(note !== undefined && { note }) }, occurredAt: cmd.occurredAt }];
 };
 
+const forgetCustomer = (cmd: C.ForgetCustomer, state: CustomerState, data: Record<string, unknown>): CustomerEvent[] => {
+  v.checkNonEmptyString('reason', data.reason);
+  requireRegistered(state, cmd.customerId);
+  return [{ type: 'CustomerForgotten', data: { reason: cmd.data.reason }, occurredAt: cmd.occurredAt }];
+};
+
 /**
  * Decides which events a command produces against the current state, or throws a DomainError.
  * Pure: time comes from command.occurredAt; events copy only known fields, never the raw input.
  */
-export const decide = (command: C.CustomerCommand, state: CustomerState): CustomerEvent[] => {
+export const decide = (command: C.AnyCustomerCommand, state: CustomerState): CustomerEvent[] => {
   v.checkIsoInstant('occurredAt', command.occurredAt);
   v.checkId('customerId', command.customerId);
   // `data` arrives from JSON: checked as an untyped record first, then read through the typed command.
@@ -340,6 +355,8 @@ export const decide = (command: C.CustomerCommand, state: CustomerState): Custom
       return revokeVip(command, state, data);
     case 'CompleteTouchpoint':
       return completeTouchpoint(command, state, data);
+    case 'ForgetCustomer':
+      return forgetCustomer(command, state, data);
     default: {
       const unknownCommand: never = command;
       throw new InvalidInput('type', `unknown command type ${(unknownCommand as { type?: unknown }).type}`);

@@ -78,6 +78,13 @@ export type TouchpointCompleted = Event<'TouchpointCompleted', { touchpointId: s
 export type VipStatusGranted = Event<'VipStatusGranted', { reason: string }>;
 export type VipStatusRevoked = Event<'VipStatusRevoked', { reason: string }>;
 
+/**
+ * The customer was forgotten (right to erasure): their data key is destroyed with it, so from then on every personal
+ * field of their events reads as erased (personal-data.ts). The reason is about the erasure, not about the person,
+ * and stays readable for auditors; it must not quote personal data.
+ */
+export type CustomerForgotten = Event<'CustomerForgotten', { reason: string }>;
+
 export type CustomerEvent =
   | CustomerRegistered
   | CustomerProfileUpdated
@@ -94,7 +101,8 @@ export type CustomerEvent =
   | InteractionLogged
   | VipStatusGranted
   | VipStatusRevoked
-  | TouchpointCompleted;
+  | TouchpointCompleted
+  | CustomerForgotten;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -115,6 +123,7 @@ export const CUSTOMER_EVENT_TYPES: readonly CustomerEventType[] = [
   'VipStatusGranted',
   'VipStatusRevoked',
   'TouchpointCompleted',
+  'CustomerForgotten',
 ];
 
 /** The event stream that holds everything about one customer (DESIGN section 3). */

@@ -1,5 +1,5 @@
 /* Test data for the customer decider and evolve specs. Test-only; not exported from index.ts. */
-import type { CustomerCommand, CustomerCommandType } from './customer.commands';
+import type { AnyCustomerCommand } from './customer.commands';
 import type { CustomerEvent, CustomerEventType } from './customer.events';
 import { decide } from './customer.decide';
 import { evolve, initialState } from './customer.state';
@@ -11,10 +11,10 @@ export const CUSTOMER_ID = 'cust-1';
 export const T0 = '2025-01-10T09:00:00Z';
 export const T1 = '2025-03-01T10:00:00+01:00';
 
-type CommandOf<T extends CustomerCommandType> = Extract<CustomerCommand, { type: T }>;
+type CommandOf<T extends AnyCustomerCommand['type']> = Extract<AnyCustomerCommand, { type: T }>;
 type EventOf<T extends CustomerEventType> = Extract<CustomerEvent, { type: T }>;
 
-export const cmd = <T extends CustomerCommandType>(type: T, data: CommandOf<T>['data'], occurredAt = T1): CommandOf<T> =>
+export const cmd = <T extends AnyCustomerCommand['type']>(type: T, data: CommandOf<T>['data'], occurredAt = T1): CommandOf<T> =>
   ({ type, customerId: CUSTOMER_ID, data, occurredAt }) as CommandOf<T>;
 
 export const evt = <T extends CustomerEventType>(type: T, data: EventOf<T>['data'], occurredAt = T1): EventOf<T> =>

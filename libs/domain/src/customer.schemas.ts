@@ -8,6 +8,9 @@ import { fromMajorUnits } from './money';
  * TripBooked
  * - v1 carried `price` (decimal, major units) and `currency` side by side;
  * - v2 carries `amount: { value (integer minor units), currency }` like every other money field.
+ *
+ * CustomerForgotten (issue 7) starts at v1: `{ reason }`, never encrypted (it is about the erasure, not the person).
+ * Personal fields are encrypted in the log by libs/privacy below this layer, so schemas and upcasters see plaintext.
  */
 const tripBookedV1ToV2 = ({ price, currency, ...rest }: Record<string, unknown>): Record<string, unknown> => ({
   ...rest,

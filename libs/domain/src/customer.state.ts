@@ -1,4 +1,5 @@
 import type { ComplaintSeverity, CustomerEvent, CustomerProfile, Money, TripBooked } from './customer.events';
+import { PERSONAL_PROFILE_FIELDS, erasePersonal } from './personal-data';
 
 type Booking = TripBooked['data'];
 
@@ -72,7 +73,16 @@ export interface RegisteredCustomer {
   completedTouchpoints: string[];
 }
 
-export type CustomerState = UnknownCustomer | RegisteredCustomer;
+/**
+ * Forgotten (CustomerForgotten): what is left is what was not personal. Final: every command is refused, and the
+ * personal fields read as erased whether the events it was folded from were still readable or already erased.
+ */
+export interface ForgottenCustomer extends Omit<RegisteredCustomer, 'status'> {
+  status: 'forgotten';
+  forgottenAt: string;
+}
+
+export type CustomerState = UnknownCustomer | RegisteredCustomer | ForgottenCustomer;
 
 export const initialState = (): CustomerState => ({ status: 'unknown' });
 
@@ -104,6 +114,20 @@ const updateComplaint = (
   return complaint ? { ...state, complaints: put(state.complaints, complaintId, change(complaint)) } : state;
 };
 
+const mapRecord = <T>(record: Record<string, T>, change: (value: T) => T): Record<string, T> =>
+  Object.fromEntries(Object.entries(record).map(([id, value]) => [id, change(value)]));
+
+/** The state fields that hold personal event fields: the profile, a cancellation's reason, a resolution, a comment. */
+const forget = (state: RegisteredCustomer, at: string): ForgottenCustomer => ({
+  ...state,
+  status: 'forgotten',
+  forgottenAt: at,
+  profile: erasePersonal(state.profile, PERSONAL_PROFILE_FIELDS),
+  bookings: mapRecord(state.bookings, (booking) => erasePersonal(booking, ['cancellationReason'])),
+  complaints: mapRecord(state.complaints, (complaint) => erasePersonal(complaint, ['resolution'])),
+  surveys: mapRecord(state.surveys, (survey) => erasePersonal(survey, ['comment'])),
+});
+
 /** Drops keys whose value is undefined, so optional fields stay absent rather than `undefined` in JSON and in equality checks. */
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -130,6 +154,9 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
       completedTouchpoints: [],
     };
   }
+
+  // Nothing follows a CustomerForgotten (decide refuses every command): the erasure is final.
+  if (state.status === 'forgotten') return state;
 
   const at = event.occurredAt;
   switch (event.type) {
@@ -205,6 +232,8 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
     }
     case 'TouchpointCompleted':
       return { ...state, completedTouchpoints: [...state.completedTouchpoints, event.data.touchpointId] };
+    case 'CustomerForgotten':
+      return forget(state, at);
     default: {
       // Unknown event types (e.g. written by a newer version) are skipped rather than failing the replay.
       const _exhaustive: never = event;

@@ -33,3 +33,16 @@ export const ERASED_BY_OMISSION: readonly string[] = ['email', 'phone', 'birthDa
 
 /** The personal field names of a stored event type (none for types without personal data). */
 export const personalFieldsOf = (type: string): readonly string[] => PERSONAL_EVENT_FIELDS[type as CustomerEventType] ?? [];
+
+/** How the personal fields `names` read once erased: ERASED each, except those erased by omission (absent). */
+export const erasedValues = (names: readonly string[]): Record<string, string> =>
+  Object.fromEntries(names.filter((name) => !ERASED_BY_OMISSION.includes(name)).map((name) => [name, ERASED]));
+
+/** A copy of `value` whose personal fields `names` that it holds are erased. */
+export function erasePersonal<T extends object>(value: T, names: readonly string[]): T {
+  const present = names.filter((name) => (value as Record<string, unknown>)[name] !== undefined);
+  if (!present.length) return value;
+  const copy = { ...value } as Record<string, unknown>;
+  for (const name of present) delete copy[name];
+  return { ...copy, ...erasedValues(present) } as T;
+}
