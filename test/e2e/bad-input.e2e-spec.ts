@@ -74,7 +74,7 @@ const CASES: Case[] = [
   // Transport: headers, content type, syntax, size.
   { name: 'a bad If-Match header', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'If-Match': 'latest' }, status: 400, field: 'If-Match' },
   { name: 'an empty X-Correlation-Id', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'X-Correlation-Id': '' }, status: 400, field: 'X-Correlation-Id' },
-  { name: 'an X-Actor-Id over 128 characters', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'X-Actor-Id': 'a'.repeat(129) }, status: 400, field: 'X-Actor-Id' },
+  { name: 'an X-Correlation-Id over 128 characters', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'X-Correlation-Id': 'a'.repeat(129) }, status: 400, field: 'X-Correlation-Id' },
   { name: 'malformed JSON', path: `${base}/interactions`, raw: { contentType: 'application/json', text: '{"channel": "phone",' }, status: 400, field: 'body' },
   { name: 'a text/plain body', path: '/customers', raw: { contentType: 'text/plain', text: JSON.stringify(registration('new-7')) }, status: 415, field: 'Content-Type' },
   { name: 'a body over the default 256 KiB limit', path: `${base}/interactions`, body: interaction('i-new', { summary: 'x'.repeat(300 * 1024) }), status: 413, field: 'body' },

@@ -5,7 +5,8 @@ import type { RecordedEvent } from '../../libs/event-store/src';
 /** A new user's whole journey through the HTTP API, then what every read side shows of it. */
 
 const ID = 'journey-a';
-const HEADERS = { 'X-Correlation-Id': 'corr-journey-1', 'X-Actor-Id': 'agent-7', 'X-Actor-Role': 'agent' };
+/** The actor is the authenticated key's name and role (test-agent), never a header. */
+const headers = (): Record<string, string> => ({ 'X-Correlation-Id': 'corr-journey-1', Authorization: `Bearer ${t.keys.agent}` });
 
 
 /** Each step: the command sent, the event types it must write, and the occurredAt it carried. */
@@ -39,7 +40,7 @@ const answers: CommandAnswer[] = [];
 
 beforeAll(async () => {
   t = await startTestApp();
-  for (const step of JOURNEY) answers.push(await command(t, step.method, step.path, step.body, step.status, HEADERS));
+  for (const step of JOURNEY) answers.push(await command(t, step.method, step.path, step.body, step.status, headers()));
 });
 afterAll(() => t.close());
 
@@ -127,7 +128,7 @@ describe('a customer journey over HTTP', () => {
           eventId: event.eventId,
           correlationId: 'corr-journey-1',
           causationId: caused[0].metadata.causationId,
-          actor: { id: 'agent-7', role: 'agent' },
+          actor: { id: 'test-agent', role: 'agent' },
           source: 'api',
           schemaVersion,
         });
@@ -141,11 +142,11 @@ describe('a customer journey over HTTP', () => {
     expect(events[0].data).toEqual(registered);
   });
 
-  it('defaults the actor to anonymous and the correlation id to a fresh one when the headers are absent', async () => {
+  it('takes the actor from the key and defaults the correlation id to a fresh one', async () => {
     const answer = await command(t, 'post', `/customers/${ID}/interactions`, interaction('i-anon'), 201);
     const res = await t.http().get(`/customers/${ID}/events?fromVersion=${answer.version}`).expect(200);
     expect(res.body.events).toHaveLength(1);
-    expect(res.body.events[0].metadata).toMatchObject({ actor: { id: 'anonymous', role: 'unknown' }, source: 'api' });
+    expect(res.body.events[0].metadata).toMatchObject({ actor: { id: 'test-admin', role: 'admin' }, source: 'api' });
     expect(res.body.events[0].metadata.correlationId).toMatch(/^[0-9a-f-]{36}$/);
   });
 

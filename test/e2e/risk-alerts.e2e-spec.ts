@@ -8,18 +8,17 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const alert = { alertId: 'ra-17', country: 'GR', city: 'Chania', from: '2026-07-10', to: '2026-07-20', severity: 'high', message: 'Wildfires near Chania: coastal roads closed.', occurredAt: '2026-07-08T06:00:00Z' };
-const manager = { 'X-Actor-Id': 'duty-officer', 'X-Actor-Role': 'manager' };
 
 describe('POST /risk-alerts', () => {
   it('appends DestinationRiskAlertIssued to the alert stream with the actor, and the projections pass over it', async () => {
-    const res = await t.http().post('/risk-alerts').set(manager).send(alert).expect(201);
+    const res = await t.http('manager').post('/risk-alerts').send(alert).expect(201);
     expect(res.body).toEqual({ alertId: 'ra-17', position: expect.any(Number) });
     const [event] = await t.runtime.store.readStream('risk-alert-ra-17');
     expect(event).toMatchObject({
       type: 'DestinationRiskAlertIssued',
       occurredAt: '2026-07-08T06:00:00.000Z',
       data: { alertId: 'ra-17', country: 'GR', city: 'Chania', from: '2026-07-10', to: '2026-07-20', severity: 'high', message: alert.message },
-      metadata: { actor: { id: 'duty-officer', role: 'manager' } },
+      metadata: { actor: { id: 'test-manager', role: 'manager' } },
     });
     expect(await t.runtime.projector.waitFor(res.body.position, 10_000)).toBe(true);
     const { body } = await t.http().get('/projections').expect(200);

@@ -74,11 +74,11 @@ describe('the touchpoint schedule', () => {
   });
 
   it('closes complaint touchpoints with the actor of the complaint event, and refuses completing them again', async () => {
-    const ack = await t.http().post('/customers/tp-berlin/complaints/C-1/acknowledge').set({ 'X-Actor-Id': 'care-lead', 'X-Actor-Role': 'agent' }).send({ occurredAt: '2026-07-12T09:40:00Z' }).expect(200);
+    const ack = await t.http('agent').post('/customers/tp-berlin/complaints/C-1/acknowledge').send({ occurredAt: '2026-07-12T09:40:00Z' }).expect(200);
     lastPosition = ack.body.position;
     await projected();
     const row = find(await schedule('tp-berlin'), 'complaint-acknowledgement');
-    expect(row).toMatchObject({ status: 'done', completedBy: 'care-lead', outcome: 'done' });
+    expect(row).toMatchObject({ status: 'done', completedBy: 'test-agent', outcome: 'done' });
     const before = await t.eventCount();
     const again = await t.http().post(`/touchpoints/${row.touchpointId}/complete`).send({ outcome: 'done' }).expect(409);
     expect(again.body).toMatchObject({ rule: 'touchpoint.already-completed' });
@@ -87,10 +87,10 @@ describe('the touchpoint schedule', () => {
 
   it('records who completed a touchpoint, and refuses a second completion', async () => {
     const call = find(await schedule('tp-berlin'), 'departure-reminder', 'b1');
-    const res = await t.http().post(`/touchpoints/${call.touchpointId}/complete`).set({ 'X-Actor-Id': 'agent-7', 'X-Actor-Role': 'agent' }).send({ outcome: 'no-answer', occurredAt: '2026-07-07T08:30:00Z' }).expect(201);
+    const res = await t.http('agent').post(`/touchpoints/${call.touchpointId}/complete`).send({ outcome: 'no-answer', occurredAt: '2026-07-07T08:30:00Z' }).expect(201);
     lastPosition = res.body.position;
     await projected();
-    expect(find(await schedule('tp-berlin'), 'departure-reminder', 'b1')).toMatchObject({ status: 'done', completedBy: 'agent-7', outcome: 'no-answer' });
+    expect(find(await schedule('tp-berlin'), 'departure-reminder', 'b1')).toMatchObject({ status: 'done', completedBy: 'test-agent', outcome: 'no-answer' });
     const again = await t.http().post(`/touchpoints/${call.touchpointId}/complete`).send({ outcome: 'done' }).expect(409);
     expect(again.body).toMatchObject({ rule: 'touchpoint.already-completed' });
   });

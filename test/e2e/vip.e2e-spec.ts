@@ -8,11 +8,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const manager = { 'X-Actor-Id': 'manager-3', 'X-Actor-Role': 'manager' };
 
 describe('VIP status over HTTP', () => {
   it('POST grants it with a reason and the actor; the overview shows it; DELETE takes it back', async () => {
-    const grant = await t.http().post('/customers/vip-1/vip').set(manager).send({ reason: 'Key account', occurredAt: '2025-03-01T10:00:00Z' }).expect(201);
+    const grant = await t.http('manager').post('/customers/vip-1/vip').send({ reason: 'Key account', occurredAt: '2025-03-01T10:00:00Z' }).expect(201);
     let overview = await t.http().get('/customers/vip-1').query({ minPosition: grant.body.position }).expect(200);
     expect(overview.body).toMatchObject({ vip: true, vipSince: '2025-03-01T10:00:00.000Z' });
 
@@ -20,10 +19,10 @@ describe('VIP status over HTTP', () => {
     expect(events[events.length - 1]).toMatchObject({
       type: 'VipStatusGranted',
       data: { reason: 'Key account' },
-      metadata: { actor: { id: 'manager-3', role: 'manager' } },
+      metadata: { actor: { id: 'test-manager', role: 'manager' } },
     });
 
-    const revoke = await t.http().delete('/customers/vip-1/vip').set(manager).send({ reason: 'Account closed' }).expect(200);
+    const revoke = await t.http('manager').delete('/customers/vip-1/vip').send({ reason: 'Account closed' }).expect(200);
     overview = await t.http().get('/customers/vip-1').query({ minPosition: revoke.body.position }).expect(200);
     expect(overview.body).toMatchObject({ vip: false, vipSince: null });
   });

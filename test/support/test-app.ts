@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApi } from '../../apps/api/src/app';
+import { createApiKey, ROLES, type Role } from '../../libs/auth/src';
 import { loadConfig } from '../../libs/runtime/src';
 import { openRuntime, type Runtime } from '../../libs/runtime/src';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -9,7 +10,10 @@ export interface TestApp {
   app: INestApplication;
   runtime: Runtime;
   database: TestDatabase;
-  http: () => ReturnType<typeof request>;
+  /** Requests with the test key of `as` (default admin, who may do everything); null sends no credentials. */
+  http: (as?: Role | null) => ReturnType<typeof request>;
+  /** The API key of each role (names test-<role>, the actor id events record). */
+  keys: Record<Role, string>;
   /** Rows in the event log: tests use it to prove a rejected request wrote nothing. */
   eventCount(): Promise<number>;
   close(): Promise<void>;
@@ -18,16 +22,19 @@ export interface TestApp {
 /** The real HTTP app on its own fresh database, with the projector running in-process as `npm start` does. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, RATE_LIMIT_PER_MINUTE: '1000000', ...env });
   const runtime = await openRuntime(config, () => undefined);
   const app = await createApi(runtime, { logger: false });
+  const keys = {} as Record<Role, string>;
+  for (const role of ROLES) keys[role] = (await createApiKey(runtime.readModels, `test-${role}`, role)).key;
   const projecting = new AbortController();
   const projector = config.projector ? runtime.projector.run(projecting.signal) : Promise.resolve();
   return {
     app,
     runtime,
     database,
-    http: () => request(app.getHttpServer()),
+    keys,
+    http: (as: Role | null = 'admin') => (as ? request.agent(app.getHttpServer()).set('Authorization', `Bearer ${keys[as]}`) : request(app.getHttpServer())),
     eventCount: async () => Number((await runtime.readModels.query('SELECT count(*) AS n FROM event_store.events')).rows[0].n),
     close: async () => {
       projecting.abort();

@@ -2,7 +2,14 @@ import { Module, ValidationPipe, type DynamicModule, type INestApplication } fro
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { Reflector } from '@nestjs/core';
+import { migrateApiKeys } from '../../../libs/auth/src';
+import { migrateAuditLog } from '../../../libs/audit/src';
+import { AccessGuard, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
+import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
@@ -15,6 +22,7 @@ import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.contro
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
 import { GetTouchpointQueueHandler, TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
+import { AuditController } from './audit/audit.controller';
 import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
 
 @Module({})
@@ -23,7 +31,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, SystemController],
+      controllers: [CustomersController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
@@ -46,7 +54,45 @@ class ApiModule {
 
 /** The HTTP app over an opened runtime; main.ts listens on it, e2e tests drive it with supertest. */
 export async function createApi(runtime: Runtime, options: { logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
+  const { config, readModels: pool } = runtime;
+  await migrateApiKeys(pool);
+  await migrateAuditLog(pool);
   const app = await NestFactory.create(ApiModule.register(runtime), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  // Swagger UI needs its inline script; every other answer gets helmet's strict defaults.
+  const strict = helmet();
+  const docs = helmet({ contentSecurityPolicy: false });
+  app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/docs') ? docs : strict)(req, res, next));
+  if (config.corsOrigins.length) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'X-Correlation-Id'],
+      exposedHeaders: ['Retry-After', 'X-Read-Model-Stale', 'RateLimit', 'RateLimit-Policy'],
+      maxAge: 600,
+    });
+  }
+  app.use(authenticate(pool, config.jwt));
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.rateLimitPerMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      // Per key (or token subject) once authenticated, per address before: one noisy client cannot starve the others.
+      keyGenerator: (req) => {
+        const principal = (req as AuthenticatedRequest).principal;
+        return principal ? `${principal.via.kind}:${principal.via.kind === 'api-key' ? principal.via.keyId : principal.id}` : `address:${ipKeyGenerator(req.ip ?? '')}`;
+      },
+      skip: (req) => req.path === '/health',
+      handler: (req, res) => {
+        const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+        const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+        res.setHeader('Retry-After', String(seconds));
+        const message = `more than ${config.rateLimitPerMinute} requests a minute; retry after ${seconds} s`;
+        void recordDenial(pool, req, 'rate-limited', 429, message);
+        res.status(429).json({ statusCode: 429, error: 'Too Many Requests', message, rule: 'rate-limit' });
+      },
+    }),
+  );
   app.use(requireJson);
   app.use(json({ limit: runtime.config.bodyLimitBytes }));
   app.use(expressErrorHandler);
@@ -54,6 +100,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationException }),
   );
+  app.useGlobalGuards(new AccessGuard(app.get(Reflector), pool));
+  app.useGlobalInterceptors(new PersonalDataInterceptor(pool));
   app.useGlobalFilters(new ErrorsFilter());
   const document = SwaggerModule.createDocument(
     app,
@@ -61,6 +109,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
       .setTitle('Travel customer-lifecycle engine')
       .setDescription('Commands write events to the customer stream; queries read the projections and the log.')
       .setVersion('0.1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (npm run keys -- create) or a JWT from the configured issuer' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

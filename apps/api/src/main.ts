@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createApi } from './app';
+import { countActiveAdminKeys } from '../../../libs/auth/src';
 import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../../libs/runtime/src';
 
 /**
@@ -21,6 +22,14 @@ async function main(): Promise<void> {
       `database: ${runtime.database.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}; ` +
       `projector, segment evaluation and churn model: ${config.projector ? 'in this process' : 'off'}`,
   );
+
+  if ((await countActiveAdminKeys(runtime.readModels)) === 0) {
+    say(
+      'no admin API key yet: every endpoint but /health and /docs answers 401 until you create one. In another terminal:\n' +
+        '    npm run keys -- create --name <your-name> --role admin\n' +
+        '  then send it as "Authorization: Bearer <key>" (docs/security.md: roles, keys, JWT)',
+    );
+  }
 
   stopOnSignal(say, async () => {
     projecting.abort();

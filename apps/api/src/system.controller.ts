@@ -1,3 +1,5 @@
+import { ACCESS } from '../../../libs/auth/src';
+import { Access, Public } from './auth/access';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
@@ -12,6 +14,7 @@ export class SystemController {
     @Inject(READ_MODELS) private readonly pool: Pool,
   ) {}
 
+  @Public()
   @Get('health')
   @ApiOperation({ summary: 'Liveness and database reachability' })
   async health(): Promise<{ status: 'ok'; database: 'ok' }> {
@@ -19,6 +22,7 @@ export class SystemController {
     return { status: 'ok', database: 'ok' };
   }
 
+  @Access(ACCESS.anyone)
   @Get('projections')
   @ApiOperation({ summary: 'Each projection: position, lag (events and seconds) and rate' })
   async projections(): Promise<{ projections: ProjectionStatus[] }> {

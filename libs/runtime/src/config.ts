@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import type { JwtConfig } from '../../auth/src';
+
 export interface Config {
   port: number;
   databaseUrl?: string;
@@ -25,6 +28,12 @@ export interface Config {
   churnFitIntervalMs: number;
   /** A JSON file overriding the touchpoint rules (libs/touchpoints). */
   touchpointsConfigFile?: string;
+  /** Bearer tokens from one issuer, besides API keys (off unless a secret or public key is configured). */
+  jwt?: JwtConfig;
+  /** Requests per minute per API key (per address before authentication); more answer 429 with Retry-After. */
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser; none by default (server-to-server callers need no CORS). */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -76,6 +85,34 @@ const eventStoreConnectionString = (env: NodeJS.ProcessEnv, selected: boolean, p
   return raw;
 };
 
+const jwtConfig = (env: NodeJS.ProcessEnv, problems: string[]): JwtConfig | undefined => {
+  const secret = env.JWT_SECRET || undefined;
+  const keyFile = env.JWT_PUBLIC_KEY_FILE || undefined;
+  if (!secret && !keyFile) return undefined;
+  if (secret && keyFile) problems.push('set JWT_SECRET (HS256) or JWT_PUBLIC_KEY_FILE (RS256/ES256), not both');
+  if (secret && secret.length < 32) problems.push('JWT_SECRET must be at least 32 characters (the value is not shown)');
+  let publicKey: string | undefined;
+  if (keyFile) {
+    try {
+      publicKey = readFileSync(keyFile, 'utf8');
+      if (!publicKey.includes('-----BEGIN')) problems.push(`JWT_PUBLIC_KEY_FILE=${keyFile} is not a PEM public key`);
+    } catch (error) {
+      problems.push(`JWT_PUBLIC_KEY_FILE=${keyFile} cannot be read: ${(error as Error).message}`);
+    }
+  }
+  if (!env.JWT_ISSUER) problems.push('JWT_ISSUER is required when bearer tokens are configured (the iss every token must carry)');
+  if (!env.JWT_AUDIENCE) problems.push('JWT_AUDIENCE is required when bearer tokens are configured (the aud every token must carry)');
+  return { issuer: env.JWT_ISSUER ?? '', audience: env.JWT_AUDIENCE ?? '', secret, publicKey, roleClaim: env.JWT_ROLE_CLAIM || 'role' };
+};
+
+const corsOrigins = (env: NodeJS.ProcessEnv, problems: string[]): string[] => {
+  const origins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" must be an origin like https://crm.example.com (scheme and host, no path) or *`);
+  }
+  return origins;
+};
+
 /** Reads and checks every setting at once, so a wrong start names all the wrong values together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -97,6 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     churnConfigFile: env.CHURN_CONFIG || undefined,
     churnFitIntervalMs: integer(env, 'CHURN_FIT_INTERVAL_MINUTES', 24 * 60, 1, 31 * 24 * 60, problems) * 60_000,
     touchpointsConfigFile: env.TOUCHPOINTS_CONFIG || undefined,
+    jwt: jwtConfig(env, problems),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000, problems),
+    corsOrigins: corsOrigins(env, problems),
   };
   config.eventStoreConnectionString = eventStoreConnectionString(env, config.eventStore === 'eventstoredb', problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

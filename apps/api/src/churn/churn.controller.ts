@@ -1,4 +1,6 @@
-import { Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access, principalOf } from '../auth/access';
+import { Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, CommandHandler, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -21,7 +23,6 @@ import {
   type ChurnSettings,
 } from '../../../../projections/churn/churn-model';
 import { streamCsv } from '../http/csv';
-import { requestMetadata } from '../http/request-metadata';
 import { CHURN, READ_MODELS, SEGMENTS } from '../tokens';
 
 export class AsOfQuery {
@@ -130,23 +131,24 @@ export class ChurnController {
     private readonly queries: QueryBus,
   ) {}
 
+  @Access(ACCESS.administer)
   @Post('analytics/churn-model/fit')
   @ApiOperation({
     summary: 'Refit the churn model on the trips completed by ?asOf= (default now) and score every customer as of then (admin)',
-    description: 'X-Actor-Role: admin. Data that cannot identify the model answers 422 and keeps the current fit.',
+    description: 'Data that cannot identify the model answers 422 and keeps the current fit.',
   })
   fit(@Query() query: AsOfQuery, @Req() req: Request): Promise<unknown> {
-    const { actor } = requestMetadata(req, 'api');
-    if (actor.role !== 'admin') throw new ForbiddenException({ message: 'fitting the churn model needs the admin role (X-Actor-Role: admin)', rule: 'churn-model.admin-only' });
-    return this.commands.execute(new FitChurnModel(pastInstant(query.asOf), actor.id));
+    return this.commands.execute(new FitChurnModel(pastInstant(query.asOf), principalOf(req).id));
   }
 
+  @Access(ACCESS.readAllCustomers)
   @Get('analytics/churn-model')
   @ApiOperation({ summary: 'The current churn model: cut-off, parameters, standard errors, log-likelihood, holdout check' })
   model(): Promise<unknown> {
     return this.queries.execute(new GetChurnModel());
   }
 
+  @Access(ACCESS.readAllCustomers)
   @Get('churn-risk')
   @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'Churn risk of every scored customer from the latest scoring, paged, by band and minimum CLV; Accept: text/csv streams them all' })
@@ -176,6 +178,7 @@ export class ChurnController {
     );
   }
 
+  @Access(ACCESS.readCustomer)
   @Get('customers/:id/churn-risk')
   @ApiOperation({ summary: "A customer's churn risk as of ?asOf= (default now), computed from the facts with the current model, with its reasons" })
   customer(@Param('id') id: string, @Query() query: AsOfQuery): Promise<unknown> {

@@ -1,3 +1,5 @@
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access } from '../auth/access';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
@@ -39,8 +41,6 @@ const parseIfMatch = (value: string | undefined): number | undefined => {
 
 @ApiTags('customers')
 @ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Ties together everything one request caused; default a new UUID.' })
-@ApiHeader({ name: 'X-Actor-Id', required: false, description: 'Who acts (until authentication lands).' })
-@ApiHeader({ name: 'X-Actor-Role', required: false })
 @Controller('customers')
 export class CustomersController {
   constructor(
@@ -73,6 +73,7 @@ export class CustomersController {
     if (!reached) res.setHeader('X-Read-Model-Stale', 'true');
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post()
   @ApiOperation({ summary: 'Register a customer' })
   register(@Req() req: Request, @Body() body: RegisterCustomerDto): Promise<CommandAnswer> {
@@ -80,47 +81,55 @@ export class CustomersController {
     return this.execute(req, 'RegisterCustomer', customerId ?? randomUUID(), profile);
   }
 
+  @Access(ACCESS.writeCustomers)
   @Patch(':id')
   @ApiOperation({ summary: 'Update profile fields and marketing consent' })
   update(@Req() req: Request, @Param('id') id: string, @Body() body: UpdateCustomerDto): Promise<CommandAnswer> {
     return this.execute(req, 'UpdateCustomerProfile', id, body);
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/bookings')
   @ApiOperation({ summary: 'Book a trip' })
   book(@Req() req: Request, @Param('id') id: string, @Body() body: BookTripDto): Promise<CommandAnswer> {
     return this.execute(req, 'BookTrip', id, body);
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/amend')
   @HttpCode(200)
   amend(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: AmendBookingDto): Promise<CommandAnswer> {
     return this.execute(req, 'AmendBooking', id, body, { bookingId });
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/cancel')
   @HttpCode(200)
   cancel(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: CancelBookingDto): Promise<CommandAnswer> {
     return this.execute(req, 'CancelBooking', id, body, { bookingId });
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/departure')
   @HttpCode(200)
   depart(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: OccurredAtDto): Promise<CommandAnswer> {
     return this.execute(req, 'RecordDeparture', id, body ?? {}, { bookingId });
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/return')
   @HttpCode(200)
   return(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: OccurredAtDto): Promise<CommandAnswer> {
     return this.execute(req, 'RecordReturn', id, body ?? {}, { bookingId });
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/complaints')
   fileComplaint(@Req() req: Request, @Param('id') id: string, @Body() body: FileComplaintDto): Promise<CommandAnswer> {
     return this.execute(req, 'FileComplaint', id, body);
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/complaints/:complaintId/acknowledge')
   @HttpCode(200)
   acknowledge(
@@ -132,29 +141,34 @@ export class CustomersController {
     return this.execute(req, 'AcknowledgeComplaint', id, body ?? {}, { complaintId });
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/complaints/:complaintId/resolve')
   @HttpCode(200)
   resolve(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: ResolveComplaintDto): Promise<CommandAnswer> {
     return this.execute(req, 'ResolveComplaint', id, body, { complaintId });
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/surveys')
   answerSurvey(@Req() req: Request, @Param('id') id: string, @Body() body: AnswerSurveyDto): Promise<CommandAnswer> {
     return this.execute(req, 'AnswerSurvey', id, body);
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post(':id/interactions')
   logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: LogInteractionDto): Promise<CommandAnswer> {
     const { interactionId, ...rest } = body;
     return this.execute(req, 'LogInteraction', id, Object.assign(rest, { interactionId: interactionId ?? randomUUID() }));
   }
 
+  @Access(ACCESS.manage)
   @Post(':id/vip')
   @ApiOperation({ summary: 'Make the customer a VIP (a person decides; the reason is kept)' })
   grantVip(@Req() req: Request, @Param('id') id: string, @Body() body: VipReasonDto): Promise<CommandAnswer> {
     return this.execute(req, 'GrantVipStatus', id, body);
   }
 
+  @Access(ACCESS.manage)
   @Delete(':id/vip')
   @HttpCode(200)
   @ApiOperation({ summary: 'Take VIP status back, with a reason in the body' })
@@ -162,6 +176,7 @@ export class CustomersController {
     return this.execute(req, 'RevokeVipStatus', id, body);
   }
 
+  @Access(ACCESS.readAllCustomers)
   @Get()
   @ApiOperation({ summary: 'Customer overviews, paged by customer id' })
   async list(@Query() query: ListCustomersQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
@@ -169,6 +184,7 @@ export class CustomersController {
     return this.queries.execute(new ListCustomers(query.limit ?? 50, query.cursor, query.asOf));
   }
 
+  @Access(ACCESS.readCustomer)
   @Get(':id')
   @ApiOperation({ summary: 'The customer overview read model' })
   async overview(@Param('id') id: string, @Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
@@ -177,6 +193,7 @@ export class CustomersController {
     return this.queries.execute(new GetCustomerOverview(id, query.asOf));
   }
 
+  @Access(ACCESS.readCustomerLog)
   @Get(':id/events')
   @ApiOperation({ summary: "The customer's history with full metadata" })
   events(@Param('id') id: string, @Query() query: EventsQuery): Promise<unknown> {
@@ -184,6 +201,7 @@ export class CustomersController {
     return this.queries.execute(new GetCustomerEvents(id, query.fromVersion ?? 1, query.limit ?? 100));
   }
 
+  @Access(ACCESS.readCustomerLog)
   @Get(':id/state')
   @ApiOperation({ summary: 'The state folded from the stream up to an instant (by occurredAt)' })
   state(@Param('id') id: string, @Query() query: StateQuery): Promise<unknown> {

@@ -1,10 +1,14 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access, principalOf } from '../auth/access';
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { Pool } from 'pg';
 import { START, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
-import { EVENT_STORE } from '../tokens';
+import { EVENT_STORE, READ_MODELS } from '../tokens';
+import { screenResponse } from '../auth/personal-data';
 
 export class ExportQuery {
   @IsOptional()
@@ -40,19 +44,26 @@ export class ExportEventsHandler implements IQueryHandler<ExportEvents, AsyncIte
 @ApiTags('exports')
 @Controller('exports')
 export class ExportsController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    @Inject(READ_MODELS) private readonly pool: Pool,
+  ) {}
 
+  @Access(ACCESS.readAllCustomers)
   @Get('events')
   @ApiProduces('application/x-ndjson')
   @ApiOperation({
     summary: 'The whole log as newline-delimited JSON, in commit order, every event in its current schema',
     description: 'Each line is one event with its checkpoint; pass the last one as ?after= to continue from there.',
   })
-  async events(@Query() query: ExportQuery, @Res() res: Response): Promise<void> {
+  async events(@Query() query: ExportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const principal = principalOf(req);
     const pages: AsyncIterable<RecordedEvent[]> = await this.queries.execute(new ExportEvents(query.after ?? START));
     res.status(200).type('application/x-ndjson');
     try {
       for await (const events of pages) {
+        // Page by page: masked for analysts, and each page's readers logged before it leaves.
+        await screenResponse(this.pool, req, principal, events);
         if (!res.write(events.map((event) => JSON.stringify(event)).join('\n') + '\n')) await new Promise((resolve) => res.once('drain', resolve));
       }
       res.end();

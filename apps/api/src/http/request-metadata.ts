@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { InvalidInput } from '../../../../libs/domain/src';
 import type { EventMetadata } from '../../../../libs/event-store/src';
+import { principalOf } from '../auth/access';
 
 export const header = (req: Request, name: string): string | undefined => {
   const value = req.headers[name.toLowerCase()];
@@ -13,16 +14,13 @@ const checkHeader = (name: string, value: string | undefined): string | undefine
   return value;
 };
 
-/** Who acts and on which request, from the interim X-Correlation-Id / X-Actor-* headers (until authentication lands). */
+/** Who acts (the authenticated principal, never a header the caller could forge) and on which request (X-Correlation-Id). */
 export const requestMetadata = (req: Request, source: 'api' | 'import'): Omit<EventMetadata, 'eventId' | 'schemaVersion'> => {
-  const correlationId = checkHeader('X-Correlation-Id', header(req, 'x-correlation-id')) ?? randomUUID();
+  const { id, role } = principalOf(req);
   return {
-    correlationId,
+    correlationId: checkHeader('X-Correlation-Id', header(req, 'x-correlation-id')) ?? randomUUID(),
     causationId: randomUUID(),
-    actor: {
-      id: checkHeader('X-Actor-Id', header(req, 'x-actor-id')) ?? 'anonymous',
-      role: checkHeader('X-Actor-Role', header(req, 'x-actor-role')) ?? 'unknown',
-    },
+    actor: { id, role },
     source,
   };
 };

@@ -1,3 +1,5 @@
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access } from '../auth/access';
 import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -36,6 +38,7 @@ export class ImportsController {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
+  @Access(ACCESS.writeCustomers)
   @Post()
   @HttpCode(200)
   @ApiConsumes(NDJSON)

@@ -1,3 +1,5 @@
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access } from '../auth/access';
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, CommandHandler, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
@@ -126,6 +128,7 @@ export class SegmentsController {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
+  @Access(ACCESS.administer)
   @Post('segments/evaluate')
   @HttpCode(200)
   @ApiOperation({
@@ -146,18 +149,21 @@ export class SegmentsController {
     return this.commands.execute(new EvaluateSegments(query.asOf ?? new Date().toISOString()));
   }
 
+  @Access(ACCESS.readAllCustomers)
   @Get('segments')
   @ApiOperation({ summary: 'Segment definitions with their member counts, and the latest evaluation' })
   list(): Promise<unknown> {
     return this.queries.execute(new ListSegments());
   }
 
+  @Access(ACCESS.readAllCustomers)
   @Get('segments/changes')
   @ApiOperation({ summary: 'Every entry into and exit from a segment, in order, after a cursor' })
   changes(@Query() query: ChangesQuery): Promise<unknown> {
     return this.queries.execute(new GetSegmentChanges(query.after ?? 0, query.limit ?? 1000));
   }
 
+  @Access(ACCESS.readAllCustomers)
   @Get('segments/:segment/members')
   @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'Members of a segment, now or at ?asOf=, paged and sortable; Accept: text/csv streams them all' })
@@ -184,6 +190,7 @@ export class SegmentsController {
     );
   }
 
+  @Access(ACCESS.readCustomer)
   @Get('customers/:id/segments')
   @ApiOperation({ summary: "A customer's current segments, history, loyalty discount level and spend to the next one" })
   customer(@Param('id') id: string): Promise<unknown> {

@@ -1,3 +1,5 @@
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access } from '../auth/access';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Inject, Post, Req } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
@@ -45,6 +47,7 @@ export class IssueRiskAlertHandler implements ICommandHandler<IssueRiskAlertComm
 export class RiskAlertsController {
   constructor(private readonly commands: CommandBus) {}
 
+  @Access(ACCESS.manage)
   @Post()
   @ApiOperation({
     summary: 'Issue a destination risk alert: every customer departing there in the period gets an urgent risk notice',

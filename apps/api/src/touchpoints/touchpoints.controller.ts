@@ -1,3 +1,6 @@
+import { ACCESS } from '../../../../libs/auth/src';
+import { Access, principalOf } from '../auth/access';
+import { screenResponse } from '../auth/personal-data';
 import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { CommandBus, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
@@ -70,6 +73,7 @@ export class TouchpointsController {
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
+  @Access(ACCESS.readWorkQueue)
   @Get('touchpoints')
   @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; Accept: text/csv streams them all' })
@@ -79,7 +83,10 @@ export class TouchpointsController {
     if (params.dueAfter !== undefined) checkIsoInstant('dueAfter', params.dueAfter);
     const query: QueueQuery = { ...params, asOf, limit: params.limit ?? 100 };
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
-      res.json(await this.queries.execute(new GetTouchpointQueue(query)));
+      const page: unknown = await this.queries.execute(new GetTouchpointQueue(query));
+      // Completion notes are personal data: masked for analysts, logged for everyone else (the interceptor skips @Res).
+      await screenResponse(this.pool, req, principalOf(req), page);
+      res.json(page);
       return;
     }
     await streamCsv(
@@ -93,6 +100,7 @@ export class TouchpointsController {
     );
   }
 
+  @Access(ACCESS.readWorkQueue)
   @Get('touchpoints/calendar')
   @ApiOperation({ summary: 'Touchpoints per UTC day and kind in [from, to), by status' })
   async calendar(@Query() params: CalendarParams): Promise<unknown> {
@@ -105,6 +113,7 @@ export class TouchpointsController {
     return { from: fromIso, to: toIso, days: await touchpointCalendar(this.pool, fromIso, toIso) };
   }
 
+  @Access(ACCESS.readCustomer)
   @Get('customers/:id/touchpoints')
   @ApiOperation({ summary: "A customer's whole schedule by due time, with who completed what" })
   async customer(@Param('id') id: string, @Query('asOf') asOfParam?: string): Promise<unknown> {
@@ -115,6 +124,7 @@ export class TouchpointsController {
     return { customerId: id, asOf, touchpoints: await customerTouchpoints(this.pool, id, asOf) };
   }
 
+  @Access(ACCESS.writeCustomers)
   @Post('touchpoints/:touchpointId/complete')
   @ApiOperation({
     summary: 'Record that a touchpoint was made: {outcome: done|no-answer|skipped, note?}; appends TouchpointCompleted to the customer stream with the actor',

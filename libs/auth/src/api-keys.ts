@@ -1,0 +1,107 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { migrate, type Migration } from '../../event-store/src';
+import { isRole, ROLES, type Principal, type Role } from './roles';
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'API keys, stored as hashes',
+    sql: `
+CREATE SCHEMA IF NOT EXISTS auth;
+CREATE TABLE auth.api_keys (
+  id          uuid PRIMARY KEY,
+  name        text NOT NULL,
+  role        text NOT NULL CHECK (role IN (${ROLES.map((role) => `'${role}'`).join(', ')})),
+  key_hash    bytea NOT NULL UNIQUE,
+  key_prefix  text NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  revoked_at  timestamptz
+);
+CREATE UNIQUE INDEX api_keys_active_name ON auth.api_keys (name) WHERE revoked_at IS NULL;
+COMMENT ON TABLE auth.api_keys IS 'API keys: only the SHA-256 of each key is kept; the key itself is shown once, at creation.';`,
+  },
+];
+
+export const migrateApiKeys = (pool: Pool): Promise<number[]> => migrate(pool, 'auth', MIGRATIONS);
+
+/** `tlk_` marks our keys (a secret scanner can find them) and tells them apart from JWTs. */
+const KEY_PREFIX = 'tlk_';
+export const looksLikeApiKey = (token: string): boolean => token.startsWith(KEY_PREFIX);
+
+/**
+ * 256 random bits: a plain SHA-256 is enough to store them (a slow password hash guards low-entropy secrets that
+ * can be guessed; these cannot), and it lets a request find its key with one indexed lookup.
+ */
+const hashOf = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  role: Role;
+  /** The first characters of the key, to tell keys apart in lists; never enough to use. */
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export class ApiKeyError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+const COLUMNS = `id, name, role, key_prefix AS prefix,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt",
+  to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "revokedAt"`;
+
+/** A new key: the only time the key itself exists outside the caller's hands is in this return value. */
+export async function createApiKey(pool: Pool, name: string, role: string): Promise<ApiKeyInfo & { key: string }> {
+  if (!NAME.test(name)) throw new ApiKeyError('name', 'must be 1 to 64 letters, digits or . _ @ -, starting with a letter or digit');
+  if (!isRole(role)) throw new ApiKeyError('role', `must be one of ${ROLES.join(', ')}`);
+  const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+  try {
+    const { rows } = await pool.query<ApiKeyInfo>(
+      `INSERT INTO auth.api_keys (id, name, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [randomUUID(), name, role, hashOf(key), key.slice(0, 10)],
+    );
+    return { ...rows[0], key };
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new ApiKeyError('name', `an active key named ${name} exists; revoke it first or choose another name`);
+    throw error;
+  }
+}
+
+export async function listApiKeys(pool: Pool): Promise<ApiKeyInfo[]> {
+  return (await pool.query<ApiKeyInfo>(`SELECT ${COLUMNS} FROM auth.api_keys ORDER BY created_at, name`)).rows;
+}
+
+/** Revokes by id or by the name of the active key; null when there is no such active key. */
+export async function revokeApiKey(pool: Pool, idOrName: string): Promise<ApiKeyInfo | null> {
+  const byId = /^[0-9a-f-]{36}$/i.test(idOrName);
+  const { rows } = await pool.query<ApiKeyInfo>(
+    `UPDATE auth.api_keys SET revoked_at = now() WHERE ${byId ? 'id = $1::uuid' : 'name = $1'} AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+    [idOrName],
+  );
+  return rows[0] ?? null;
+}
+
+/** The principal of an active key; null for an unknown or revoked one (a revocation takes effect on the next request). */
+export async function authenticateApiKey(pool: Pool, key: string): Promise<Principal | null> {
+  if (!looksLikeApiKey(key) || key.length > 200) return null;
+  const { rows } = await pool.query<{ id: string; name: string; role: Role }>(
+    'SELECT id, name, role FROM auth.api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+    [hashOf(key)],
+  );
+  const row = rows[0];
+  return row ? { id: row.name, role: row.role, via: { kind: 'api-key', keyId: row.id } } : null;
+}
+
+export async function countActiveAdminKeys(pool: Pool): Promise<number> {
+  return Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM auth.api_keys WHERE role = 'admin' AND revoked_at IS NULL`)).rows[0].n);
+}

@@ -1,0 +1,3 @@
+export * from './roles';
+export * from './api-keys';
+export * from './jwt';
