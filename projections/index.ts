@@ -1,5 +1,6 @@
 import type { Projection } from '../libs/projection-engine/src';
 import type { TouchpointConfig } from '../libs/touchpoints/src';
+import { auditTrailProjection } from './audit-trail/audit-trail.projection';
 import { churnFactsProjection } from './churn/churn-facts.projection';
 import { customerOverviewProjection } from './customer-overview/customer-overview.projection';
 import { segmentFactsProjection } from './segments/segment-facts.projection';
@@ -11,4 +12,5 @@ export const projections = (config: { touchpoints: TouchpointConfig }): readonly
   segmentFactsProjection,
   churnFactsProjection,
   touchpointsProjection(config.touchpoints),
+  auditTrailProjection,
 ];
