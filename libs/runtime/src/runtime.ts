@@ -8,6 +8,7 @@ import { runSegmentSchedule as schedule } from '../../../projections/segments/se
 import { loadChurnConfig, type ChurnConfig } from '../../churn/src';
 import { loadTouchpointConfig, type TouchpointConfig } from '../../touchpoints/src';
 import { loadSegmentConfig, ConfigFileError, type SegmentConfig } from '../../segments/src';
+import { EncryptingEventStore } from '../../privacy/src';
 import { ConfigError, type Config } from './config';
 
 /** The long-lived pieces every app shares: the database, the event store, the read-model pool and the projector. */
@@ -83,7 +84,8 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     try {
       await store?.close();
       // The PostgreSQL store ends the pool it shares with the read models; otherwise it is ours to end.
-      const log = store instanceof SchemaAwareEventStore ? store.inner : store;
+      let log = store;
+      while (log instanceof SchemaAwareEventStore || log instanceof EncryptingEventStore) log = log.inner;
       if (!(log instanceof PostgresEventStore)) await pool.end();
     } finally {
       await database.stop();
@@ -91,8 +93,12 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   };
   let store: EventStore | undefined;
   try {
-    // Every reader (command handlers, projections, history, exports) sees events in their current schema.
-    store = new SchemaAwareEventStore(await openEventLog(config, pool, log), CUSTOMER_EVENT_SCHEMAS);
+    // Every reader (command handlers, projections, history, exports) sees events in their current schema, with the
+    // personal fields decrypted, or erased once the customer is forgotten; schema checks see plain text, the log
+    // ciphertext. The data keys stay in PostgreSQL whichever log is used.
+    const encrypting = new EncryptingEventStore(await openEventLog(config, pool, log), pool);
+    store = new SchemaAwareEventStore(encrypting, CUSTOMER_EVENT_SCHEMAS);
+    await encrypting.keys.migrate();
     const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
     await checkRates(pool, segments, config);
