@@ -1,3 +1,4 @@
+import { ERASED } from '../../libs/domain/src/personal-data';
 import type { Migration } from '../../libs/event-store/src';
 import { batchApplyFunction } from '../../libs/projection-engine/src';
 
@@ -55,6 +56,12 @@ const APPLY_FUNCTION = batchApplyFunction('customer_overview', `
         UPDATE read_models.customer_overview SET vip = false, vip_since = NULL WHERE customer_id = c;
       WHEN 'InteractionLogged', 'TouchpointCompleted' THEN
         NULL;
+      WHEN 'CustomerForgotten' THEN
+        -- The profile as every reader of the log sees it from now on, so a rebuild, which reads the earlier events
+        -- already erased, gives this same row. Counts, revenue, dates and scores stay: they are not personal.
+        UPDATE read_models.customer_overview
+           SET name = '${ERASED}', email = NULL, phone = NULL, birth_date = NULL, erased = true, erased_at = at
+         WHERE customer_id = c;
 `);
 
 export const CUSTOMER_OVERVIEW_MIGRATIONS: readonly Migration[] = [
@@ -130,5 +137,13 @@ ${APPLY_FUNCTION}`,
     version: 4,
     name: 'touchpoint completions pass through',
     sql: APPLY_FUNCTION,
+  },
+  {
+    version: 5,
+    name: 'forgotten customers shown erased',
+    sql: `
+ALTER TABLE read_models.customer_overview ADD COLUMN erased boolean NOT NULL DEFAULT false, ADD COLUMN erased_at timestamptz;
+COMMENT ON COLUMN read_models.customer_overview.erased IS 'The customer was forgotten (CustomerForgotten): name reads ${ERASED}, e-mail, phone and birth date are null; counts and revenue still hold.';
+${APPLY_FUNCTION}`,
   },
 ];

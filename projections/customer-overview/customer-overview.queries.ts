@@ -22,6 +22,9 @@ export interface CustomerOverview {
   lastNps: number | null;
   vip: boolean;
   vipSince: string | null;
+  /** Forgotten (right to erasure): the personal fields read as erased, the facts still count. */
+  erased: boolean;
+  erasedAt: string | null;
   nextDeparture: string | null;
   lastEventAt: string;
   version: number;
@@ -30,7 +33,7 @@ export interface CustomerOverview {
 const SELECT = `SELECT customer_id, name, email, phone, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, time_zone, language,
   preferred_channel, marketing_consent, tags, registered_at, bookings_count, trips_count, cancellations_count, open_complaints,
   total_complaints, revenue, to_char(first_trip_date, 'YYYY-MM-DD') AS first_trip_date, to_char(last_trip_date, 'YYYY-MM-DD') AS last_trip_date,
-  last_nps, vip, vip_since, last_event_at, version,
+  last_nps, vip, vip_since, erased, erased_at, last_event_at, version,
   -- Time-dependent, so evaluated when asked (DESIGN section 5): the first booked trip departing on or after the
   -- as-of instant's date in the customer's own time zone.
   (SELECT to_char(min(b.departure_date), 'YYYY-MM-DD') FROM read_models.customer_overview_bookings b
@@ -38,7 +41,7 @@ const SELECT = `SELECT customer_id, name, email, phone, to_char(birth_date, 'YYY
       AND b.departure_date >= ($1::timestamptz AT TIME ZONE o.time_zone)::date) AS next_departure
   FROM read_models.customer_overview o`;
 
-type Row = Record<string, unknown> & { registered_at: Date; last_event_at: Date; vip_since: Date | null };
+type Row = Record<string, unknown> & { registered_at: Date; last_event_at: Date; vip_since: Date | null; erased_at: Date | null };
 
 const toOverview = (row: Row): CustomerOverview => ({
   customerId: row.customer_id as string,
@@ -62,6 +65,8 @@ const toOverview = (row: Row): CustomerOverview => ({
   lastNps: row.last_nps as number | null,
   vip: row.vip as boolean,
   vipSince: row.vip_since?.toISOString() ?? null,
+  erased: row.erased as boolean,
+  erasedAt: row.erased_at?.toISOString() ?? null,
   nextDeparture: row.next_departure as string | null,
   lastEventAt: row.last_event_at.toISOString(),
   version: Number(row.version),

@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
-import { CUSTOMER_STREAM_PREFIX, RISK_ALERT_STREAM_PREFIX, type CustomerEventType, type RiskAlert } from '../../libs/domain/src';
+import { CUSTOMER_STREAM_PREFIX, ERASED, RISK_ALERT_STREAM_PREFIX, type CustomerEventType, type RiskAlert } from '../../libs/domain/src';
 import { copyInto, copyLines, type RecordedEvent } from '../../libs/event-store/src';
 import { isoInstantSql, type Projection } from '../../libs/projection-engine/src';
-import { scheduleTouchpoints, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
+import { scheduleTouchpoints, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
 
 const CUSTOMER_EVENTS: readonly CustomerEventType[] = [
@@ -18,10 +18,12 @@ const CUSTOMER_EVENTS: readonly CustomerEventType[] = [
   'ComplaintAcknowledged',
   'ComplaintResolved',
   'TouchpointCompleted',
+  'CustomerForgotten',
 ];
 
 type Data = Record<string, unknown>;
-type Facts = Omit<TouchpointFacts, 'riskAlerts'>;
+/** `forgottenAt`: the customer was forgotten (CustomerForgotten). */
+type Facts = Omit<TouchpointFacts, 'riskAlerts'> & { forgottenAt?: string };
 
 /** One customer event folded into the customer's facts: every change kept with its instant. */
 function reduce(facts: Facts | undefined, customerId: string, event: RecordedEvent): Facts | undefined {
@@ -91,9 +93,24 @@ function reduce(facts: Facts | undefined, customerId: string, event: RecordedEve
         ...(typeof data.note === 'string' && { note: data.note }),
       });
       break;
+    case 'CustomerForgotten':
+      // The facts as a rebuild, reading the events erased, folds them: no birth date (erased by omission), notes
+      // read ERASED. Without a birth date there are no birthday greetings, past ones included: their due dates
+      // would tell the birthday.
+      delete facts.birthDate;
+      for (const completion of facts.completions) if (completion.note !== undefined) completion.note = ERASED;
+      facts.forgottenAt = at;
+      break;
   }
   return facts;
 }
+
+/**
+ * A forgotten customer cannot be contacted (no name, address or number is left): every open touchpoint is
+ * cancelled, whenever it was due; done and skipped ones stay as they were, so what happened still counts.
+ */
+const afterForgetting = (rows: Touchpoint[]): Touchpoint[] =>
+  rows.map((row) => (row.status === 'open' ? { ...row, status: 'cancelled', reason: [row.reason, 'customer forgotten'].filter(Boolean).join('; ') } : row));
 
 
 /** The alerts for the countries the customers book, by customer. */
@@ -167,7 +184,10 @@ export const touchpointsProjection = (config: TouchpointConfig): Projection => (
     const customers = [...facts.values()];
     if (!customers.length) return;
     const alertsByCustomer = await alertsFor(client, customers);
-    const rows = customers.flatMap((f) => scheduleTouchpoints({ ...f, riskAlerts: alertsByCustomer.get(f.customerId) ?? [] }, config));
+    const rows = customers.flatMap(({ forgottenAt, ...f }) => {
+      const scheduled = scheduleTouchpoints({ ...f, riskAlerts: alertsByCustomer.get(f.customerId) ?? [] }, config);
+      return forgottenAt === undefined ? scheduled : afterForgetting(scheduled);
+    });
     await client.query('DELETE FROM read_models.touchpoints WHERE customer_id = ANY($1)', [customers.map((f) => f.customerId)]);
     await copyInto(
       client,
