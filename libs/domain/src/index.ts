@@ -9,3 +9,4 @@ export * from './money';
 export * from './customer.schemas';
 export * from './risk-alert';
 export * from './personal-data';
+export * from './streams';

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { CUSTOMER_EVENT_SCHEMAS, CUSTOMER_STREAM_PREFIX } from '../../domain/src';
+import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../domain/src';
 import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEventStore, type Database, type EventStore } from '../../event-store/src';
 import { Projector } from '../../projection-engine/src';
 import { projections } from '../../../projections';
@@ -59,7 +59,7 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
     await store.migrate();
     return store;
   }
-  const store = new EventStoreDbEventStore({ connectionString: config.eventStoreConnectionString!, streamPrefixes: [CUSTOMER_STREAM_PREFIX], log });
+  const store = new EventStoreDbEventStore({ connectionString: config.eventStoreConnectionString!, streamPrefixes: [...ENGINE_STREAM_PREFIXES], log });
   try {
     await store.ping();
   } catch (error) {

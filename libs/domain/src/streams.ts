@@ -1,0 +1,8 @@
+import { CUSTOMER_STREAM_PREFIX } from './customer.events';
+import { RISK_ALERT_STREAM_PREFIX } from './risk-alert';
+
+/**
+ * Every kind of stream the engine writes. A log shared with other applications (EventStoreDB's $all) is filtered to
+ * these, so a stream kind missing here never reaches a projection there.
+ */
+export const ENGINE_STREAM_PREFIXES: readonly string[] = [CUSTOMER_STREAM_PREFIX, RISK_ALERT_STREAM_PREFIX];
