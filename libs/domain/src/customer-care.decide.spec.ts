@@ -1,5 +1,6 @@
 /* Decider specs for after-sales care: complaints, surveys, interactions (bookings and profile are in customer.decide.spec.ts). */
 import { InvalidInput, NotFound, RuleViolated } from './domain.errors';
+import { RULES } from './validation';
 import {
   booked, cmd, complaint, complaintAcknowledged, complaintFiled, complaintResolved, evt, given, raw, registered,
 } from './customer.fixtures';
@@ -83,6 +84,12 @@ describe('ResolveComplaint', () => {
     given([registered, booked(), complaintFiled()])
       .when(cmd('ResolveComplaint', raw(resolve, { resolution })))
       .thenThrows(InvalidInput, { field: 'resolution', rule: 'is required' });
+  });
+
+  it.each([['nul\u0000byte'], ['half \ud800 pair']])('refuses a resolution the database could not store (%p)', (resolution) => {
+    given([registered, booked(), complaintFiled()])
+      .when(cmd('ResolveComplaint', raw(resolve, { resolution })))
+      .thenThrows(InvalidInput, { field: 'resolution', rule: RULES.noNul });
   });
 
   it('validates the compensation as money', () => {

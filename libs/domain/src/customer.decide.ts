@@ -241,6 +241,8 @@ const acknowledgeComplaint = (cmd: C.AcknowledgeComplaint, state: CustomerState,
 const resolveComplaint = (cmd: C.ResolveComplaint, state: CustomerState, data: Record<string, unknown>): CustomerEvent[] => {
   v.checkId('complaintId', data.complaintId);
   if (typeof data.resolution !== 'string' || data.resolution.trim() === '') throw new InvalidInput('resolution', 'is required');
+  // Encrypted in the log, so the database no longer refuses a NUL in it: this check must.
+  v.checkOptionalString('resolution', data.resolution);
   if (data.compensation !== undefined) v.checkMoney('compensation', data.compensation);
   const complaint = requireComplaint(requireRegistered(state, cmd.customerId), cmd.data.complaintId);
   if (complaint.status === 'resolved') {

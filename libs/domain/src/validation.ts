@@ -115,6 +115,8 @@ export const digitCount = (value: string): number => value.replace(/\D/g, '').le
 // rather than fail at append.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const unstorable = (value: string): boolean => value.includes('\u0000') || LONE_SURROGATE.test(value);
+/** Text PostgreSQL could not store; encrypted personal fields must be checked for it, the database no longer sees them. */
+export const isUnstorableText = unstorable;
 
 export function checkNonEmptyString(field: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') fail(field, RULES.nonEmpty);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ERASED } from '../../domain/src';
+import { UnstorableEvent } from '../../event-store/src';
 import { ENVELOPE_FIELD, UnreadablePersonalData, open, seal } from './personal-envelope';
 
 const key = randomBytes(32);
@@ -38,6 +39,10 @@ describe('seal', () => {
     // Neither the IV nor the ciphertext repeats between two events of one customer with the same text.
     const [a, b] = [ct('e-1', registered) as string, ct('e-2', registered) as string].map((text) => Buffer.from(text, 'base64'));
     expect(a.subarray(0, 12).equals(b.subarray(0, 12))).toBe(false);
+  });
+
+  it.each([['nul\u0000byte'], ['half \ud800 pair']])('refuses text the database could not store (%p), as the database would', (description) => {
+    expect(() => seal('ComplaintFiled', 'e-1', { complaintId: 'cp-1', description }, key)).toThrow(UnstorableEvent);
   });
 
   it('leaves events without personal fields untouched', () => {

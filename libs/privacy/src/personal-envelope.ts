@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import { erasePersonal, erasedValues, personalFieldsOf } from '../../domain/src';
+import { erasePersonal, erasedValues, isUnstorableText, personalFieldsOf } from '../../domain/src';
+import { UnstorableEvent } from '../../event-store/src';
 import type { DataKey } from './customer-keys';
 
 /**
@@ -47,7 +48,13 @@ export function seal(type: string, eventId: string, data: Data, key: Buffer): Da
   const personal: Data = {};
   const rest: Data = { ...data };
   for (const name of fields) {
-    personal[name] = data[name];
+    const value = data[name];
+    // The database refused a NUL or a lone surrogate in jsonb; inside the ciphertext it would not, and the decrypted
+    // text would then fail every projection that writes it: refused here as the database would have.
+    if (typeof value === 'string' && isUnstorableText(value)) {
+      throw new UnstorableEvent(`event ${eventId} cannot be stored: ${name} holds a NUL character or a lone surrogate`);
+    }
+    personal[name] = value;
     delete rest[name];
   }
   const plaintext = Buffer.from(JSON.stringify(personal), 'utf8');
