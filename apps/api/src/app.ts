@@ -13,6 +13,7 @@ import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
+import { ForgetController } from './customers/forget.controller';
 import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
 import { ImportsController, RunImportHandler } from './imports/imports.controller';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
@@ -31,7 +32,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
+      controllers: [CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import type { Request } from 'express';
+import type { Pool } from 'pg';
+import { ACCESS } from '../../../../libs/auth/src';
+import { checkId } from '../../../../libs/domain/src';
+import type { EventStore } from '../../../../libs/event-store/src';
+import { CustomerKeys, forgetCustomer } from '../../../../libs/privacy/src';
+import { Access } from '../auth/access';
+import { requestMetadata } from '../http/request-metadata';
+import { EVENT_STORE, READ_MODELS } from '../tokens';
+import type { CommandAnswer } from './customer-command.handler';
+
+export class ForgetCustomerDto {
+  @ApiProperty({
+    description: 'Why the customer is forgotten. Stays readable for auditors after the erasure: name the request, never quote personal data.',
+    example: 'Erasure request 2025-114 (GDPR art. 17)',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  reason!: string;
+}
+
+/**
+ * The right to be forgotten (issue 7). Not a CustomerCommand through the command bus: forgetting also destroys the
+ * customer's data key, in the order libs/privacy forgetCustomer keeps, so it calls that use case directly. It happens
+ * now (no occurredAt): the key is destroyed now, whatever the request says.
+ */
+@ApiTags('customers')
+@Controller('customers')
+export class ForgetController {
+  private readonly keys: CustomerKeys;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) pool: Pool,
+  ) {
+    this.keys = new CustomerKeys(pool);
+  }
+
+  @Access(ACCESS.administer)
+  @Post(':id/forget')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Forget the customer: destroy their data key and append CustomerForgotten',
+    description:
+      'From then on every answer, export and read model shows their personal data erased, while trips, amounts and scores still count. ' +
+      '404 for an unknown customer, 409 (rule customer.forgotten) for one already forgotten; neither destroys anything.',
+  })
+  async forget(@Req() req: Request, @Param('id') id: string, @Body() body: ForgetCustomerDto): Promise<CommandAnswer> {
+    checkId('customerId', id);
+    const command = { type: 'ForgetCustomer' as const, customerId: id, data: { reason: body.reason }, occurredAt: new Date().toISOString() };
+    const result = await forgetCustomer(this.store, this.keys, command, { metadata: requestMetadata(req, 'api'), newId: randomUUID });
+    return { customerId: id, version: result.version, position: result.position };
+  }
+}
