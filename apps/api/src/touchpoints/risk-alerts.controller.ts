@@ -15,6 +15,7 @@ export class RiskAlertDto {
   @ApiPropertyOptional({ description: 'Your id for the alert; default a new UUID. Issuing the same id twice is a 409.', example: 'ra-2026-017' })
   @IsOptional()
   @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'alertId must be 1 to 64 characters of A-Z, a-z, 0-9, _ . : -' })
   alertId?: string;
   @ApiProperty({ description: 'ISO 3166-1 alpha-2', example: 'GR' }) @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as GR' }) country!: string;
   @ApiPropertyOptional({ description: 'Narrows the alert to one city; default the whole country.', example: 'Chania' }) @IsOptional() @IsString() @IsNotEmpty() city?: string;
