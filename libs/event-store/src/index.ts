@@ -9,3 +9,4 @@ export * from './postgres/transaction';
 export * from './event-schemas';
 export * from './eventstoredb/eventstoredb-event-store';
 export * from './postgres/copy-rows';
+export * from './postgres/hash-chain';

@@ -46,20 +46,24 @@ it('a conflict loser burns no global position', async () => {
   expect(next.position).toBe(first.position + 1);
 });
 
-it('never skips an event that commits late behind a higher global position', async () => {
+it('never skips an event behind a transaction still open: later appends wait for it (the hash chain head), readers stop before it', async () => {
   const { checkpoint: head } = await store.readAll(START, 1_000_000);
   const slow = new Client({ connectionString: database.url });
   await slow.connect();
   try {
-    // The slow writer draws the lower global position but has not committed yet...
+    // The slow writer appends and keeps its transaction open...
     await slow.query('BEGIN');
     const event = newEvent('Slow');
     await slow.query(`SELECT * FROM event_store.append_events('customer-slow', 'any', $1)`, [
       JSON.stringify([{ ...event, schemaVersion: 1, metadata: { ...event.metadata, eventId: event.eventId } }]),
     ]);
     const slowTransaction = (await slow.query(`SELECT pg_current_xact_id()::text AS xid`)).rows[0].xid as string;
-    // ...while a fast writer takes a higher one and commits first.
-    const fast = await store.append('customer-fast', [newEvent('Fast')]);
+    // ...so a fast writer on another stream waits for the chain's head instead of committing first.
+    let fastDone = false;
+    const fastAppend = store.append('customer-fast', [newEvent('Fast')]).then((result) => {
+      fastDone = true;
+      return result;
+    });
 
     const controller = new AbortController();
     const delivered: RecordedEvent[] = [];
@@ -70,15 +74,16 @@ it('never skips an event that commits late behind a higher global position', asy
       }
     })();
 
-    // While the slow one is open, a reader sees neither and its checkpoint does not move past it.
+    // While the slow one is open, a reader sees neither, its checkpoint does not move past it, and the fast one waits.
     const early = await store.readAll(head, 100);
-    expect(early.events.filter((e) => e.streamId === 'customer-fast')).toEqual([]);
-    expect(early.events.every((e) => e.globalPosition < fast.position)).toBe(true);
+    expect(early.events.filter((e) => e.streamId === 'customer-fast' || e.streamId === 'customer-slow')).toEqual([]);
     expect(compareCheckpoints(early.checkpoint, `${slowTransaction}:0`)).toBeLessThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fastDone).toBe(false);
     expect(delivered).toEqual([]);
 
     await slow.query('COMMIT');
+    const fast = await fastAppend;
     await subscriber;
     expect(delivered.map((e) => e.type)).toEqual(['Slow', 'Fast']);
     expect(delivered[1].globalPosition).toBe(fast.position);
