@@ -19,6 +19,8 @@ export interface CommandContext {
   metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>;
   newId: () => string;
   maxRetries?: number;
+  /** Runs after a decision that appends, right before the append (forgetting destroys the data key there). */
+  beforeAppend?: () => Promise<void>;
 }
 
 export interface CommandResult {
@@ -51,6 +53,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
     }
     const events = decider.decide(command, fold(decider, history));
     if (events.length === 0) return { version, position: null, events: 0 };
+    await context.beforeAppend?.();
     const toAppend: NewEvent[] = events.map((event) => {
       const eventId = context.newId();
       return {
