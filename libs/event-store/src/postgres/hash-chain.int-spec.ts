@@ -99,13 +99,25 @@ it('an altered instant or type is named, whatever the session time zone', async 
   expect(await verify()).toMatchObject({ ok: false, ...named(target) });
   await sql.query(`UPDATE event_store.events SET occurred_at = occurred_at - interval '1 microsecond', type = 'Other' WHERE event_id = $1`, [target.event_id]);
   expect(await verify()).toMatchObject({ ok: false, ...named(target) });
-  await sql.query(`UPDATE event_store.events SET type = 'Registered' WHERE event_id = $1`, [target.event_id]);
+  await sql.query(`UPDATE event_store.events SET type = 'Registered', recorded_at = recorded_at + interval '1 microsecond' WHERE event_id = $1`, [target.event_id]);
+  expect(await verify()).toMatchObject({ ok: false, ...named(target) });
+  await sql.query(`UPDATE event_store.events SET recorded_at = recorded_at - interval '1 microsecond' WHERE event_id = $1`, [target.event_id]);
   const other = new Pool({ connectionString: database.url, options: '-c TimeZone=Asia/Kathmandu -c DateStyle=SQL,DMY' });
   try {
     expect(await verifyHashChains(other)).toMatchObject({ ok: true, events: 9 });
   } finally {
     await other.end();
   }
+});
+
+it('two events swapped between their global positions, hashes and all, are caught at the first of them', async () => {
+  const [first, second] = [await at('a', 4), await at('c', 3)];
+  await sql.query(`CREATE TEMP TABLE moved AS SELECT * FROM event_store.events WHERE event_id IN ('${first.event_id}', '${second.event_id}');
+                   DELETE FROM event_store.events WHERE event_id IN (SELECT event_id FROM moved);
+                   UPDATE moved SET global_position = CASE WHEN event_id = '${first.event_id}' THEN ${second.global_position} ELSE ${first.global_position} END;
+                   INSERT INTO event_store.events OVERRIDING SYSTEM VALUE SELECT * FROM moved;
+                   DROP TABLE moved`);
+  expect(await verify()).toMatchObject({ ok: false, ...named({ ...second, global_position: first.global_position }) });
 });
 
 it('a removed middle event is caught: the next event of the log names the gap, its stream the missing position', async () => {
