@@ -1,4 +1,5 @@
-import type { AppendResult, Checkpoint, EventStore, ExpectedVersion, NewEvent, ReadAllResult, ReadStreamOptions, RecordedEvent, StreamAppend, SubscribeOptions } from './event-store.port';
+import { EventStoreDecorator } from './event-store-decorator';
+import type { EventStore, NewEvent, RecordedEvent, StreamAppend } from './event-store.port';
 
 /** Turns the data of one schema version into the next version's shape. */
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
@@ -43,49 +44,20 @@ export function upcast(schemas: EventSchemas, event: RecordedEvent): RecordedEve
  * The store as the application sees it: appends are stamped with the current schema version of their type
  * (an unknown type is refused before anything is written), and every read returns the current shape.
  */
-export class SchemaAwareEventStore implements EventStore {
+export class SchemaAwareEventStore extends EventStoreDecorator {
   constructor(
-    readonly inner: EventStore,
+    inner: EventStore,
     private readonly schemas: EventSchemas,
-  ) {}
-
-  async append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
-    return this.inner.append(streamId, events.map(this.stamp), options);
+  ) {
+    super(inner);
   }
 
-  async appendBatch(appends: StreamAppend[]): Promise<void> {
-    return this.inner.appendBatch(appends.map((append) => ({ ...append, events: append.events.map(this.stamp) })));
+  protected async writing(appends: Pick<StreamAppend, 'streamId' | 'events'>[]): Promise<NewEvent[][]> {
+    return appends.map((append) => append.events.map(this.stamp));
   }
 
-  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return (await this.inner.readStream(streamId, options)).map(this.read);
-  }
-
-  async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
-    const histories = await this.inner.readStreams(streamIds);
-    for (const [streamId, events] of histories) histories.set(streamId, events.map(this.read));
-    return histories;
-  }
-
-  async readAll(after: Checkpoint, limit: number): Promise<ReadAllResult> {
-    const result = await this.inner.readAll(after, limit);
-    return { ...result, events: result.events.map(this.read) };
-  }
-
-  async *subscribe(after: Checkpoint, options?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
-    for await (const batch of this.inner.subscribe(after, options)) yield batch.map(this.read);
-  }
-
-  lag(after: Checkpoint): Promise<{ events: number; oldestRecordedAt: string | null }> {
-    return this.inner.lag(after);
-  }
-
-  checkpointOf(position: number): Promise<Checkpoint | null> {
-    return this.inner.checkpointOf(position);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+  protected async reading(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    return events.map(this.read);
   }
 
   private readonly read = (event: RecordedEvent): RecordedEvent => upcast(this.schemas, event);

@@ -6,6 +6,7 @@ export * from './postgres/migrate';
 export * from './postgres/embedded-database';
 export * from './command-handling';
 export * from './postgres/transaction';
+export * from './event-store-decorator';
 export * from './event-schemas';
 export * from './eventstoredb/eventstoredb-event-store';
 export * from './postgres/copy-rows';

@@ -1,17 +1,6 @@
 import type { Pool } from 'pg';
 import { CUSTOMER_STREAM_PREFIX, personalFieldsOf } from '../../domain/src';
-import type {
-  AppendResult,
-  Checkpoint,
-  EventStore,
-  ExpectedVersion,
-  NewEvent,
-  ReadAllResult,
-  ReadStreamOptions,
-  RecordedEvent,
-  StreamAppend,
-  SubscribeOptions,
-} from '../../event-store/src';
+import { EventStoreDecorator, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '../../event-store/src';
 import { CustomerKeys } from './customer-keys';
 import { isSealed, open, personalFieldsIn, seal } from './personal-envelope';
 
@@ -30,64 +19,16 @@ const needsKey = (event: RecordedEvent): boolean =>
  * It sits below SchemaAwareEventStore: schemas and upcasters see plain text, and the log (and anything that checks
  * it as stored, such as a hash chain) sees ciphertext.
  */
-export class EncryptingEventStore implements EventStore {
+export class EncryptingEventStore extends EventStoreDecorator {
   readonly keys: CustomerKeys;
 
-  constructor(
-    readonly inner: EventStore,
-    keys: Pool | CustomerKeys,
-  ) {
+  constructor(inner: EventStore, keys: Pool | CustomerKeys) {
+    super(inner);
     this.keys = keys instanceof CustomerKeys ? keys : new CustomerKeys(keys);
   }
 
-  async append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult> {
-    const [sealed] = await this.seal([{ streamId, events }]);
-    return this.inner.append(streamId, sealed, options);
-  }
-
-  async appendBatch(appends: StreamAppend[]): Promise<void> {
-    const sealed = await this.seal(appends);
-    return this.inner.appendBatch(appends.map((append, i) => ({ ...append, events: sealed[i] })));
-  }
-
-  async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.open(await this.inner.readStream(streamId, options));
-  }
-
-  async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
-    const histories = await this.inner.readStreams(streamIds);
-    const opened = await this.open([...histories.values()].flat());
-    let next = 0;
-    for (const [streamId, events] of histories) {
-      histories.set(streamId, opened.slice(next, next + events.length));
-      next += events.length;
-    }
-    return histories;
-  }
-
-  async readAll(after: Checkpoint, limit: number): Promise<ReadAllResult> {
-    const result = await this.inner.readAll(after, limit);
-    return { ...result, events: await this.open(result.events) };
-  }
-
-  async *subscribe(after: Checkpoint, options?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
-    for await (const batch of this.inner.subscribe(after, options)) yield await this.open(batch);
-  }
-
-  lag(after: Checkpoint): Promise<{ events: number; oldestRecordedAt: string | null }> {
-    return this.inner.lag(after);
-  }
-
-  checkpointOf(position: number): Promise<Checkpoint | null> {
-    return this.inner.checkpointOf(position);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
   /** The events of each append with their personal fields sealed; the keys of all their customers in one query. */
-  private async seal(appends: Pick<StreamAppend, 'streamId' | 'events'>[]): Promise<NewEvent[][]> {
+  protected async writing(appends: Pick<StreamAppend, 'streamId' | 'events'>[]): Promise<NewEvent[][]> {
     const customers = appends
       .filter((append) => append.events.some((event) => personalFieldsIn(event.type, event.data).length > 0))
       .map((append) => customerOf(append.streamId))
@@ -101,7 +42,7 @@ export class EncryptingEventStore implements EventStore {
     });
   }
 
-  private async open(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+  protected async reading(events: RecordedEvent[]): Promise<RecordedEvent[]> {
     const customers = new Set<string>();
     for (const event of events) {
       const customerId = customerOf(event.streamId);
