@@ -9,7 +9,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, type Pool } from 'pg';
-import { startEmbeddedPostgres, type NewEvent } from '../libs/event-store/src';
+import { type NewEvent } from '../libs/event-store/src';
+import { startEmbeddedPostgres } from '../libs/postgres/src';
 
 export const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -22,7 +22,7 @@ import { createApi } from '../apps/api/src/app';
 import { sampleBeta, sampleGamma } from '../libs/clv/src';
 import { customerStreamId } from '../libs/domain/src';
 import type { NewEvent, StreamAppend } from '../libs/event-store/src';
-import { loadConfig, openRuntime } from '../libs/runtime/src';
+import { loadConfig, openRuntime } from '../apps/engine/src';
 import { fitAndRecord, scoreAndRecord, type ChurnFit, type ScoringSummary } from '../projections/churn/churn-model';
 import { evaluateAndRecord, type EvaluationSummary } from '../projections/segments/segment-evaluation';
 import { segmentChanges } from '../projections/segments/segments.queries';

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { copyInto, copyLines } from '../libs/event-store/src';
+import { copyInto, copyLines } from '../libs/postgres/src';
 import { DEFAULT_TOUCHPOINT_CONFIG, scheduleTouchpoints, type Touchpoint, type TouchpointFacts } from '../libs/touchpoints/src';
 import { TOUCHPOINT_MIGRATIONS } from '../projections/touchpoints/touchpoints.migrations';
 import { touchpointQueue } from '../projections/touchpoints/touchpoints.queries';

@@ -10,7 +10,7 @@ import { EncryptingEventStore, forgetCustomer } from '../libs/privacy/src';
 import { segmentConfig } from '../libs/segments/src';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../test/support/test-database';
-import { projections } from './index';
+import { projections } from './';
 import { evaluateAndRecord } from './segments/segment-evaluation';
 
 let database: TestDatabase;

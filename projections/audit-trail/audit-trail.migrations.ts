@@ -1,4 +1,4 @@
-import type { Migration } from '../../libs/event-store/src';
+import type { Migration } from '../../libs/postgres/src';
 
 export const AUDIT_TRAIL_MIGRATIONS: readonly Migration[] = [
   {

@@ -11,7 +11,7 @@ import {
   type GammaGammaParams,
   type Transaction,
 } from '../../libs/clv/src';
-import { copyInto, copyLines, inTransaction } from '../../libs/event-store/src';
+import { copyInto, copyLines, inTransaction } from '../../libs/postgres/src';
 import { decodeCursor, encodeCursor, isoInstantSql } from '../../libs/projection-engine/src';
 import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
 

@@ -1,4 +1,4 @@
-import type { Migration } from '../../libs/event-store/src';
+import type { Migration } from '../../libs/postgres/src';
 import { batchApplyFunction } from '../../libs/projection-engine/src';
 
 /**

@@ -1,5 +1,5 @@
 import { ERASED } from '../../libs/domain/src/personal-data';
-import type { Migration } from '../../libs/event-store/src';
+import type { Migration } from '../../libs/postgres/src';
 import { batchApplyFunction } from '../../libs/projection-engine/src';
 
 /**

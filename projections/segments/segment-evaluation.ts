@@ -1,6 +1,6 @@
 import { isoInstantSql } from '../../libs/projection-engine/src';
 import type { Pool, PoolClient } from 'pg';
-import { copyInto, copyLines, inClientTransaction } from '../../libs/event-store/src';
+import { copyInto, copyLines, inClientTransaction } from '../../libs/postgres/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
 /** Why an evaluation ran; a re-evaluation keeps each evaluation's own trigger, so its rows come back identical. */

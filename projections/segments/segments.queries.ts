@@ -181,3 +181,13 @@ export async function segmentChanges(pool: Pool, after: number, limit: number): 
   }));
   return { changes, nextCursor: changes.length ? changes[changes.length - 1].position : after };
 }
+
+/** Booking currencies (of amounts and of amount changes) that the segment config has no exchange rate for. */
+export async function missingCurrencyRates(pool: Pool, config: SegmentConfig): Promise<string[]> {
+  const { rows } = await pool.query<{ currency: string }>(
+    `SELECT currency FROM read_models.segment_facts_bookings
+      UNION SELECT jsonb_array_elements(amount_changes)->>'currency' FROM read_models.segment_facts_bookings
+      ORDER BY currency`,
+  );
+  return rows.map((row) => row.currency).filter((currency) => config.currency.rates[currency] === undefined);
+}

@@ -1,4 +1,4 @@
-import type { Migration } from '../../libs/event-store/src';
+import type { Migration } from '../../libs/postgres/src';
 
 /**
  * The touchpoint schedule is computed in TypeScript (libs/touchpoints) from per-customer facts kept here with the

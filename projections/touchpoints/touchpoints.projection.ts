@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { CUSTOMER_STREAM_PREFIX, ERASED, RISK_ALERT_STREAM_PREFIX, type CustomerEventType, type RiskAlert } from '../../libs/domain/src';
-import { copyInto, copyLines, type RecordedEvent } from '../../libs/event-store/src';
+import { type RecordedEvent } from '../../libs/event-store/src';
+import { copyInto, copyLines } from '../../libs/postgres/src';
 import { isoInstantSql, type Projection } from '../../libs/projection-engine/src';
 import { scheduleTouchpoints, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';

@@ -51,4 +51,24 @@ describe('dependency boundaries', () => {
     expect(result.code).not.toBe(0);
     expect(result.output).toContain('projection-independence');
   });
+
+  // Each rule below is proven by one import that breaks it, in a tree that otherwise passes.
+  it.each([
+    ['libs-not-projections', 'libs/runtime/root.ts', "import { a } from '../../projections/a/a';\nexport const root = a;\n"],
+    ['libs-not-apps', 'libs/runtime/root.ts', "import { main } from '../../apps/api/main';\nexport const root = main;\n"],
+    ['projections-not-apps', 'projections/b/b.ts', "import { main } from '../../apps/api/main';\nexport const b = main;\n"],
+    ['infrastructure-is-a-leaf', 'libs/postgres/pool.ts', "import { ok } from '../domain/ok';\nexport const pool = ok;\n"],
+    ['infrastructure-is-a-leaf', 'libs/config/checker.ts', "import { ok } from '../domain/ok';\nexport const checker = ok;\n"],
+    ['eventstoredb-client-in-its-adapter', 'libs/event-store/postgres/store.ts', "import { EventStoreDBClient } from '@eventstore/db-client';\nexport const store = EventStoreDBClient;\n"],
+  ])('fails on %s (%s)', (rule, path, text) => {
+    write(path, text);
+    const result = cruise(tree);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain(rule);
+  });
+
+  it('lets the EventStoreDB adapter load its client', () => {
+    write('libs/event-store/src/eventstoredb/store.ts', "import { EventStoreDBClient } from '@eventstore/db-client';\nexport const store = EventStoreDBClient;\n");
+    expect(cruise(tree).code).toBe(0);
+  });
 });

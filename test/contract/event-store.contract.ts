@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DuplicateEventId,
-  START,
-  WrongExpectedVersion,
-  type EventStore,
-  type ExpectedVersion,
-  type NewEvent,
-  type RecordedEvent,
-} from '../../libs/event-store/src';
+import { DuplicateEventId, START, WrongExpectedVersion, type EventStore, type ExpectedVersion, type NewEvent, type RecordedEvent } from '../../libs/event-store/src';
 
 export const newEvent = (type: string, data: Record<string, unknown> = {}, occurredAt = '2025-01-01T00:00:00.000Z'): NewEvent => ({
   eventId: randomUUID(),

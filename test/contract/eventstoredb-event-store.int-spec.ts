@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CUSTOMER_STREAM_PREFIX } from '../../libs/domain/src';
-import { EventStoreDbEventStore, WrongExpectedVersion, type Checkpoint, type EventStore } from '../../libs/event-store/src';
+import { WrongExpectedVersion, type Checkpoint, type EventStore } from '../../libs/event-store/src';
+import { EventStoreDbEventStore } from '../../libs/event-store/src/eventstoredb';
 import { eventStoreContract, newEvent } from './event-store.contract';
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
 import { handleCommand } from '../../libs/event-store/src';
-import { loadConfig, openRuntime } from '../../libs/runtime/src';
+import { loadConfig, openRuntime } from '../../apps/engine/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**

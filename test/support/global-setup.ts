@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../../libs/event-store/src/postgres/embedded-database';
+import { startEmbeddedPostgres } from '../../libs/postgres/src';
 
 /**
  * One PostgreSQL server per test run (DESIGN section 6): DATABASE_URL when given, otherwise an embedded one

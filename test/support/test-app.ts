@@ -2,8 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApi } from '../../apps/api/src/app';
 import { createApiKey, ROLES, type Role } from '../../libs/auth/src';
-import { loadConfig } from '../../libs/runtime/src';
-import { openRuntime, type Runtime } from '../../libs/runtime/src';
+import { loadConfig, openRuntime, type Runtime } from '../../apps/engine/src';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {

@@ -17,7 +17,7 @@ import { ForgetController } from './customers/forget.controller';
 import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
 import { ImportsController, RunImportHandler } from './imports/imports.controller';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
-import type { Runtime } from '../../../libs/runtime/src';
+import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';

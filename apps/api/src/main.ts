@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApi } from './app';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../../libs/runtime/src';
+import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../engine/src';
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.

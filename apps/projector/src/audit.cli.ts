@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { verifyHashChains, type HashChainReport } from '../../../libs/event-store/src';
-import { exitWith, loadConfig, withRuntime } from '../../../libs/runtime/src';
+import { exitWith, loadConfig, withRuntime } from '../../engine/src';
 
 const USAGE = `usage: npm run audit -- <command>
   verify [--concurrency <n>]  walks the hash chains of the PostgreSQL event log (each event linked to the previous

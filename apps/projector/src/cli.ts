@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitWith, withRuntime } from '../../../libs/runtime/src';
+import { exitWith, withRuntime } from '../../engine/src';
 
 const USAGE = `usage: npm run projections -- <command>
   status              each projection's position, lag and rate

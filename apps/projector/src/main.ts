@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../../libs/runtime/src';
+import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the

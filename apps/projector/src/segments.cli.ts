@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { exitWith, withRuntime } from '../../../libs/runtime/src';
+import { exitWith, withRuntime } from '../../engine/src';
 import { evaluateAndRecord, reevaluateAll, type EvaluationSummary } from '../../../projections/segments/segment-evaluation';
 
 const USAGE = `usage: npm run segments -- <command>

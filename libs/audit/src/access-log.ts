@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { migrate, type Migration } from '../../event-store/src';
+import { migrate, type Migration } from '../../postgres/src';
 import { BadCursor, decodeCursor, encodeCursor, isoInstantSql } from '../../projection-engine/src';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { migrate, type Migration } from '../../event-store/src';
+import { migrate, type Migration } from '../../postgres/src';
 import { isRole, ROLES, type Principal, type Role } from './roles';
 
 const MIGRATIONS: readonly Migration[] = [

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigFileError } from '../../segments/src';
+import { ConfigFileError } from '../../config/src';
 import { churnConfig, DEFAULT_CHURN_CONFIG, loadChurnConfig } from './churn-config';
 
 const problemsWith = (override: unknown): string[] => {

@@ -1,5 +1,5 @@
 import type { ModelName, TimeUnit } from '../../clv/src';
-import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig } from '../../segments/src';
+import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig } from '../../config/src';
 
 /** The service signals that add to a churn-risk score, each with its configured weight in points. */
 export const SIGNALS = ['overdueComplaint', 'unresolvedComplaint', 'detractor', 'noContactAfterReturn', 'recentCancellation'] as const;

@@ -1,13 +1,9 @@
+// The port and the PostgreSQL adapter; the EventStoreDB adapter is imported from './eventstoredb' where it is used.
 export * from './event-store.port';
 export * from './in-memory-event-store';
 export * from './subscribe';
 export * from './postgres/postgres-event-store';
-export * from './postgres/migrate';
-export * from './postgres/embedded-database';
 export * from './command-handling';
-export * from './postgres/transaction';
 export * from './event-store-decorator';
 export * from './event-schemas';
-export * from './eventstoredb/eventstoredb-event-store';
-export * from './postgres/copy-rows';
 export * from './postgres/hash-chain';

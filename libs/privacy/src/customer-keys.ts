@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { RuleViolated } from '../../domain/src';
-import { migrate, type Migration } from '../../event-store/src';
+import { migrate, type Migration } from '../../postgres/src';
 
 /**
  * One AES-256 data key per customer, outside the log: destroying it is how a customer is forgotten in a log whose

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import type { Migration, RecordedEvent } from '../../event-store/src';
+import type { RecordedEvent } from '../../event-store/src';
+import type { Migration } from '../../postgres/src';
 
 /** A read model (DESIGN section 5): its tables, the events it handles, and how a batch of them changes its rows. */
 export interface Projection {

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import { START, compareCheckpoints, inTransaction, migrate, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { inTransaction, migrate } from '../../postgres/src';
 import type { Projection } from './projection';
 
 export interface ProjectionStatus {

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigFileError } from './config-file';
+import { ConfigFileError } from '../../config/src';
 import { DEFAULT_SEGMENT_CONFIG, loadSegmentConfig, segmentConfig } from './segment-config';
 
 /** The problems an override is refused for, one per named entry; fails the test if it is accepted. */

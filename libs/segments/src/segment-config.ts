@@ -1,4 +1,4 @@
-import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig, type Json } from './config-file';
+import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig, type Json } from '../../config/src';
 
 /** An inclusive range of RFM scores, 1 to 5. */
 export type ScoreRange = [number, number];

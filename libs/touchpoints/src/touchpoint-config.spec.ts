@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigFileError } from '../../segments/src';
+import { ConfigFileError } from '../../config/src';
 import { DEFAULT_TOUCHPOINT_CONFIG, insideQuietHours, loadTouchpointConfig, touchpointConfig } from './touchpoint-config';
 
 const problemsWith = (override: unknown): string[] => {

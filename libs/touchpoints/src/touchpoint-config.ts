@@ -1,4 +1,4 @@
-import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig } from '../../segments/src';
+import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig } from '../../config/src';
 import { TOUCHPOINT_KINDS, URGENT_KINDS, type TouchpointKind } from './touchpoint';
 import { isLocalTime } from './zoned-time';
 

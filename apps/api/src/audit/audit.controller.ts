@@ -7,7 +7,7 @@ import { ACCESS } from '../../../../libs/auth/src';
 import { ACCESS_OUTCOMES, listAccess } from '../../../../libs/audit/src';
 import { checkId, InvalidInput } from '../../../../libs/domain/src';
 import { verifyHashChains } from '../../../../libs/event-store/src';
-import type { Config } from '../../../../libs/runtime/src';
+import type { Config } from '../../../engine/src';
 import { actorAuditTrail, correlationAuditTrail, customerAuditTrail } from '../../../../projections/audit-trail/audit-trail.queries';
 import { Access } from '../auth/access';
 import { CONFIG, READ_MODELS } from '../tokens';

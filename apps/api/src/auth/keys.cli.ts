@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ApiKeyError, createApiKey, listApiKeys, migrateApiKeys, revokeApiKey, ROLES } from '../../../../libs/auth/src';
-import { exitWith, withRuntime } from '../../../../libs/runtime/src';
+import { exitWith, withRuntime } from '../../../engine/src';
 
 const USAGE = `usage: npm run keys -- <command>
   create --name <name> --role <${ROLES.join('|')}>   make an API key and print it (shown this once only; only its hash is kept)

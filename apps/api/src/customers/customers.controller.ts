@@ -7,7 +7,7 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidInput, checkId, checkIsoInstant, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
-import type { Config } from '../../../../libs/runtime/src';
+import type { Config } from '../../../engine/src';
 import { CONFIG, PROJECTOR } from '../tokens';
 import { ExecuteCustomerCommand, type CommandAnswer } from './customer-command.handler';
 import {

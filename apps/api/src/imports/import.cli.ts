@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { exitWith, withRuntime } from '../../../../libs/runtime/src';
+import { exitWith, withRuntime } from '../../../engine/src';
 import { cdnowCommands, readLines } from './import-sources';
 import { Importer, type ImportProgress } from './importer';
 

@@ -5,7 +5,7 @@ import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { EventMetadata, EventStore } from '../../../../libs/event-store/src';
-import type { Config } from '../../../../libs/runtime/src';
+import type { Config } from '../../../engine/src';
 import { requestMetadata } from '../http/request-metadata';
 import { CONFIG, EVENT_STORE } from '../tokens';
 import { readLines } from './import-sources';

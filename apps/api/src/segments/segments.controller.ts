@@ -9,7 +9,7 @@ import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
-import type { Config } from '../../../../libs/runtime/src';
+import type { Config } from '../../../engine/src';
 import { segmentCatalog, type SegmentConfig } from '../../../../libs/segments/src';
 import { evaluateAndRecord, type EvaluationSummary } from '../../../../projections/segments/segment-evaluation';
 import {

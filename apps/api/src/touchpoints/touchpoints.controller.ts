@@ -11,7 +11,7 @@ import type { Pool } from 'pg';
 import { checkId, checkIsoInstant, customerStreamId, InvalidInput, type CustomerCommand } from '../../../../libs/domain/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
-import type { Config } from '../../../../libs/runtime/src';
+import type { Config } from '../../../engine/src';
 import {
   customerTouchpoints,
   QUEUE_STATUSES,

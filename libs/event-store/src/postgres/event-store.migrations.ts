@@ -1,4 +1,4 @@
-import type { Migration } from './migrate';
+import type { Migration } from '../../../postgres/src';
 
 // Tamper evidence (issue 7). Every stored event carries two links: stream_hash chains it to the previous event of its
 // stream, global_hash to the previous event of the whole log. A link is event_link(previous hash, global position,

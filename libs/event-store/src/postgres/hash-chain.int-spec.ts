@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { PostgresEventStore } from './postgres-event-store';
 import { verifyHashChains, type HashChainReport } from './hash-chain';
-import { migrate } from './migrate';
+import { migrate } from '../../../postgres/src';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { newEvent } from '../../../../test/contract/event-store.contract';

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { START, WrongExpectedVersion, compareCheckpoints, type RecordedEvent } from '../event-store.port';
 import { PostgresEventStore, READ_STREAMS_SQL, STREAM_VERSIONS_SQL } from './postgres-event-store';
-import { migrate } from './migrate';
+import { migrate } from '../../../postgres/src';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { newEvent } from '../../../../test/contract/event-store.contract';

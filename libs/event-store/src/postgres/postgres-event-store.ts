@@ -18,8 +18,7 @@ import {
   type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port';
-import { copyInto, copyText } from './copy-rows';
-import { migrate } from './migrate';
+import { copyInto, copyText, migrate } from '../../../postgres/src';
 import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { subscribeByPolling } from '../subscribe';
 

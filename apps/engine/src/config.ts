@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { JwtConfig } from '../../auth/src';
+import type { JwtConfig } from '../../../libs/auth/src';
 
 export interface Config {
   port: number;

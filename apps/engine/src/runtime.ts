@@ -1,14 +1,17 @@
 import { Pool } from 'pg';
-import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../domain/src';
-import { EventStoreDbEventStore, openDatabase, PostgresEventStore, SchemaAwareEventStore, type Database, type EventStore } from '../../event-store/src';
-import { Projector } from '../../projection-engine/src';
+import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
+import { PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../../../libs/event-store/src';
+import { openDatabase, type Database } from '../../../libs/postgres/src';
+import { Projector } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
 import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
-import { loadChurnConfig, type ChurnConfig } from '../../churn/src';
-import { loadTouchpointConfig, type TouchpointConfig } from '../../touchpoints/src';
-import { loadSegmentConfig, ConfigFileError, type SegmentConfig } from '../../segments/src';
-import { EncryptingEventStore } from '../../privacy/src';
+import { missingCurrencyRates } from '../../../projections/segments/segments.queries';
+import { loadChurnConfig, type ChurnConfig } from '../../../libs/churn/src';
+import { loadTouchpointConfig, type TouchpointConfig } from '../../../libs/touchpoints/src';
+import { loadSegmentConfig, type SegmentConfig } from '../../../libs/segments/src';
+import { ConfigFileError } from '../../../libs/config/src';
+import { EncryptingEventStore } from '../../../libs/privacy/src';
 import { ConfigError, type Config } from './config';
 
 /** The long-lived pieces every app shares: the database, the event store, the read-model pool and the projector. */
@@ -36,22 +39,6 @@ const configFile = <T>(load: () => T): T => {
   }
 };
 
-/** A booking currency without a rate would make every evaluation fail later: refuse to start instead. */
-async function checkRates(pool: Pool, segments: SegmentConfig, config: Config): Promise<void> {
-  const { rows } = await pool.query<{ currency: string }>(
-    `SELECT currency FROM read_models.segment_facts_bookings
-      UNION SELECT jsonb_array_elements(amount_changes)->>'currency' FROM read_models.segment_facts_bookings
-      ORDER BY currency`,
-  );
-  const missing = rows.map((row) => row.currency).filter((currency) => segments.currency.rates[currency] === undefined);
-  if (missing.length) {
-    throw new ConfigError(
-      `${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} is invalid:\n` +
-        missing.map((currency) => `  - currency.rates.${currency}: missing, and bookings are in ${currency} (a missing rate is never taken as zero)`).join('\n'),
-    );
-  }
-}
-
 /** The log in PostgreSQL (on the read models' pool) or in EventStoreDB; either way read models stay in PostgreSQL. */
 async function openEventLog(config: Config, pool: Pool, log: (line: string) => void): Promise<EventStore> {
   if (config.eventStore === 'postgres') {
@@ -59,6 +46,9 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
     await store.migrate();
     return store;
   }
+  // Loaded only here, so the PostgreSQL path never loads @eventstore/db-client.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EventStoreDbEventStore } = require('../../../libs/event-store/src/eventstoredb') as typeof import('../../../libs/event-store/src/eventstoredb');
   const store = new EventStoreDbEventStore({ connectionString: config.eventStoreConnectionString!, streamPrefixes: [...ENGINE_STREAM_PREFIXES], log });
   try {
     await store.ping();
@@ -101,7 +91,14 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     await encrypting.keys.migrate();
     const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
-    await checkRates(pool, segments, config);
+    const missing = await missingCurrencyRates(pool, segments);
+    if (missing.length) {
+      // A booking currency without a rate would make every evaluation fail later: refuse to start instead.
+      throw new ConfigError(
+        `${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} is invalid:\n` +
+          missing.map((currency) => `  - currency.rates.${currency}: missing, and bookings are in ${currency} (a missing rate is never taken as zero)`).join('\n'),
+      );
+    }
     const opened = store;
     return { config, database, store: opened, readModels: pool, projector, segments, churn, touchpoints, close: () => stop(opened) };
   } catch (error) {

@@ -1,0 +1,4 @@
+export * from './migrate';
+export * from './transaction';
+export * from './copy-rows';
+export * from './embedded-database';
