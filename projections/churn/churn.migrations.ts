@@ -1,40 +1,11 @@
-import type { Migration } from '../../libs/postgres/src';
-import { batchApplyFunction } from '../../libs/projection-engine/src';
+import { routineFiles, type Migration } from '../../libs/postgres/src';
 
 /**
- * The facts a churn score needs, with the instants they happened at, so a score as of a past instant sees what had
+ * read_models.churn_facts_apply (churn-facts.apply.sql) keeps the facts a churn score needs, with the instants they happened at, so a score as of a past instant sees what had
  * happened by then. Trips and cancellations are kept here too (not read from segment_facts): each read model can be
- * dropped and rebuilt alone.
+ * dropped and rebuilt alone. Installed after the migrations at every start (libs/postgres migrate.ts).
  */
-const APPLY_FUNCTION = batchApplyFunction('churn_facts', `
-      WHEN 'TripBooked' THEN
-        INSERT INTO read_models.churn_facts_bookings (customer_id, booking_id, booked_at, amount_value, currency)
-        VALUES (c, d->>'bookingId', at, (d->'amount'->>'value')::bigint, d->'amount'->>'currency')
-        ON CONFLICT DO NOTHING;
-      WHEN 'BookingAmended' THEN
-        IF d ? 'amount' THEN
-          UPDATE read_models.churn_facts_bookings SET amount_value = (d->'amount'->>'value')::bigint, currency = d->'amount'->>'currency'
-           WHERE customer_id = c AND booking_id = d->>'bookingId';
-        END IF;
-      WHEN 'BookingCancelled' THEN
-        UPDATE read_models.churn_facts_bookings SET cancelled_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
-      WHEN 'TripReturned' THEN
-        UPDATE read_models.churn_facts_bookings SET returned_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
-      WHEN 'ComplaintFiled' THEN
-        INSERT INTO read_models.churn_facts_complaints (customer_id, complaint_id, filed_at, severity)
-        VALUES (c, d->>'complaintId', at, d->>'severity')
-        ON CONFLICT DO NOTHING;
-      WHEN 'ComplaintResolved' THEN
-        UPDATE read_models.churn_facts_complaints SET resolved_at = at WHERE customer_id = c AND complaint_id = d->>'complaintId';
-      WHEN 'SurveyAnswered' THEN
-        INSERT INTO read_models.churn_facts_surveys (customer_id, survey_id, answered_at, nps)
-        VALUES (c, d->>'surveyId', at, (d->>'nps')::int)
-        ON CONFLICT DO NOTHING;
-      WHEN 'InteractionLogged' THEN
-        INSERT INTO read_models.churn_facts_contacts (customer_id, interaction_id, at, direction)
-        VALUES (c, d->>'interactionId', at, d->>'direction')
-        ON CONFLICT DO NOTHING;
-`);
+export const CHURN_ROUTINES = routineFiles(__dirname, 'churn-facts.apply.sql');
 
 export const CHURN_MIGRATIONS: readonly Migration[] = [
   {
@@ -132,7 +103,6 @@ CREATE TABLE read_models.churn_risk (
 CREATE INDEX churn_risk_by_risk ON read_models.churn_risk (scoring_id, risk, customer_id);
 CREATE INDEX churn_risk_by_clv ON read_models.churn_risk (scoring_id, clv, customer_id);
 COMMENT ON TABLE read_models.churn_risk IS 'Churn risk per customer with a completed trip, from the latest scoring: P(alive), expected trips (next expectedTripsMonths), value per trip and CLV in major units of the base currency, risk 0-100, band and the reasons with their points.';
-
-${APPLY_FUNCTION}`,
+`,
   },
 ];

@@ -1,6 +1,6 @@
 import { CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX } from '../../libs/domain/src/customer.events';
 import type { Projection } from '../../libs/projection-engine/src';
-import { CUSTOMER_OVERVIEW_MIGRATIONS } from './customer-overview.migrations';
+import { CUSTOMER_OVERVIEW_MIGRATIONS, CUSTOMER_OVERVIEW_ROUTINES } from './customer-overview.migrations';
 
 /** Recomputes the counters of the customers a batch touched from the side tables, in one statement. */
 const REFRESH_TOTALS = `
@@ -25,6 +25,7 @@ export const customerOverviewProjection: Projection = {
   version: 1,
   handles: CUSTOMER_EVENT_TYPES,
   migrations: CUSTOMER_OVERVIEW_MIGRATIONS,
+  routines: CUSTOMER_OVERVIEW_ROUTINES,
   tables: ['read_models.customer_overview', 'read_models.customer_overview_bookings', 'read_models.customer_overview_complaints'],
   async apply(client, events) {
     const touched = new Map<string, { at: string; version: number }>();
@@ -40,7 +41,7 @@ export const customerOverviewProjection: Projection = {
       });
     }
     if (!touched.size) return;
-    // The rules per event type live in read_models.customer_overview_apply (customer-overview.migrations.ts).
+    // The rules per event type live in read_models.customer_overview_apply (customer-overview.apply.sql).
     await client.query('SELECT read_models.customer_overview_apply($1)', [JSON.stringify(applied)]);
     const ids = [...touched.keys()];
     await client.query(REFRESH_TOTALS, [ids, ids.map((id) => touched.get(id)!.at), ids.map((id) => touched.get(id)!.version)]);

@@ -1,43 +1,11 @@
-import type { Migration } from '../../libs/postgres/src';
-import { batchApplyFunction } from '../../libs/projection-engine/src';
+import { routineFiles, type Migration } from '../../libs/postgres/src';
 
 /**
- * The facts a segment evaluation needs, applied a batch at a time in one round trip (as customer_overview does).
- * Instants are the events' occurredAt, so an evaluation as of a past instant sees what had happened by then.
+ * read_models.segment_facts_apply (segment-facts.apply.sql) keeps the facts a segment evaluation needs, applied a batch
+ * at a time in one round trip (as customer_overview does). Instants are the events' occurredAt, so an evaluation as of
+ * a past instant sees what had happened by then. Installed after the migrations at every start.
  */
-const APPLY_FUNCTION = batchApplyFunction('segment_facts', `
-      WHEN 'CustomerRegistered' THEN
-        INSERT INTO read_models.segment_facts_customers (customer_id, registered_at, declared_tags)
-        VALUES (c, at, ARRAY(SELECT jsonb_array_elements_text(coalesce(d->'tags', '[]'))))
-        ON CONFLICT (customer_id) DO NOTHING;
-      WHEN 'CustomerProfileUpdated' THEN
-        IF d ? 'tags' THEN
-          UPDATE read_models.segment_facts_customers
-             SET tag_changes = tag_changes || jsonb_build_array(jsonb_build_object('at', e->>'occurredAt', 'tags', d->'tags'))
-           WHERE customer_id = c;
-        END IF;
-      WHEN 'VipStatusGranted', 'VipStatusRevoked' THEN
-        UPDATE read_models.segment_facts_customers
-           SET vip_changes = vip_changes || jsonb_build_array(jsonb_build_object('at', e->>'occurredAt', 'granted', e->>'type' = 'VipStatusGranted'))
-         WHERE customer_id = c;
-      WHEN 'TripBooked' THEN
-        INSERT INTO read_models.segment_facts_bookings
-          (customer_id, booking_id, booked_at, departure_date, amount_value, currency, travellers, product_type, destination_country, channel)
-        VALUES (c, d->>'bookingId', at, (d->>'departureDate')::date, (d->'amount'->>'value')::bigint, d->'amount'->>'currency',
-                (d->>'travellers')::int, d->>'productType', d->'destination'->>'country', d->>'channel')
-        ON CONFLICT DO NOTHING;
-      WHEN 'BookingAmended' THEN
-        UPDATE read_models.segment_facts_bookings SET
-          departure_date = coalesce((d->>'departureDate')::date, departure_date),
-          amount_changes = CASE WHEN d ? 'amount'
-            THEN amount_changes || jsonb_build_array(jsonb_build_object('at', e->>'occurredAt', 'value', d->'amount'->'value', 'currency', d->'amount'->>'currency'))
-            ELSE amount_changes END
-         WHERE customer_id = c AND booking_id = d->>'bookingId';
-      WHEN 'BookingCancelled' THEN
-        UPDATE read_models.segment_facts_bookings SET cancelled_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
-      WHEN 'TripReturned' THEN
-        UPDATE read_models.segment_facts_bookings SET returned_at = at WHERE customer_id = c AND booking_id = d->>'bookingId';
-`);
+export const SEGMENTS_ROUTINES = routineFiles(__dirname, 'segment-facts.apply.sql');
 
 export const SEGMENTS_MIGRATIONS: readonly Migration[] = [
   {
@@ -144,7 +112,6 @@ CREATE TABLE read_models.segment_scores (
   PRIMARY KEY (evaluation_id, customer_id)
 );
 COMMENT ON TABLE read_models.segment_scores IS 'The figures of the latest recorded evaluation per customer; money in minor units of the base currency (column currency).';
-
-${APPLY_FUNCTION}`,
+`,
   },
 ];

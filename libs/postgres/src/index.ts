@@ -1,4 +1,5 @@
 export * from './migrate';
+export * from './routines';
 export * from './transaction';
 export * from './copy-rows';
 export * from './embedded-database';

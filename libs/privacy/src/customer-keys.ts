@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import { RuleViolated } from '../../domain/src';
-import { migrate, type Migration } from '../../postgres/src';
+import { migrate, routineFiles, type Migration } from '../../postgres/src';
 
 /**
  * One AES-256 data key per customer, outside the log: destroying it is how a customer is forgotten in a log whose
@@ -27,18 +27,16 @@ CREATE TABLE privacy.customer_keys (
   CONSTRAINT customer_keys_aes_256 CHECK (octet_length(data_key) = 32)
 );
 COMMENT ON TABLE privacy.customer_keys IS 'The data key (AES-256-GCM) each customer''s personal event fields are encrypted with; a forgotten customer''s row is a tombstone without a key.';
-
-CREATE FUNCTION privacy.customer_keys_tombstones_are_final() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  RAISE EXCEPTION 'customer % was forgotten at %: the tombstone of their data key cannot be changed or removed', OLD.customer_id, OLD.forgotten_at
-    USING ERRCODE = 'check_violation';
-END
-$fn$;
+`,
+    // The trigger runs a routine of customer-keys.sql, so it is created once that is installed.
+    afterRoutines: `
 CREATE TRIGGER customer_keys_tombstones_are_final BEFORE UPDATE OR DELETE ON privacy.customer_keys
   FOR EACH ROW WHEN (OLD.forgotten_at IS NOT NULL) EXECUTE FUNCTION privacy.customer_keys_tombstones_are_final();
 `,
   },
 ];
+
+export const CUSTOMER_KEYS_ROUTINES = routineFiles(__dirname, 'customer-keys.sql');
 
 /**
  * Personal data was to be written for a customer who has been forgotten. A domain rule (409 customer.forgotten):
@@ -79,7 +77,7 @@ export class CustomerKeys {
   constructor(private readonly pool: Pool) {}
 
   async migrate(): Promise<void> {
-    await migrate(this.pool, 'privacy', CUSTOMER_KEYS_MIGRATIONS);
+    await migrate(this.pool, 'privacy', CUSTOMER_KEYS_MIGRATIONS, CUSTOMER_KEYS_ROUTINES);
   }
 
   /** The keys to write with, created for customers who have none, in one statement; throws for a forgotten customer. */

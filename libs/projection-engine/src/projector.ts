@@ -68,7 +68,7 @@ export class Projector {
   async migrate(): Promise<void> {
     await migrate(this.pool, 'projection_checkpoints', [CHECKPOINTS_MIGRATION]);
     for (const projection of this.projections) {
-      await migrate(this.pool, `projection:${projection.name}`, projection.migrations);
+      await migrate(this.pool, `projection:${projection.name}`, projection.migrations, projection.routines);
       await this.pool.query(
         `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
         [projection.name, projection.version, START],

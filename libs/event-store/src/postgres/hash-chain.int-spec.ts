@@ -2,9 +2,9 @@ import { Pool } from 'pg';
 import { PostgresEventStore } from './postgres-event-store';
 import { verifyHashChains, type HashChainReport } from './hash-chain';
 import { migrate } from '../../../postgres/src';
-import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
 import { newEvent } from '../../../../test/contract/event-store.contract';
+import { migrationsBeforeRoutineFiles } from '../../../../test/fixtures/schema-before-routine-files';
 
 let database: TestDatabase;
 let store: PostgresEventStore;
@@ -192,7 +192,8 @@ it('the migration chains the events of an existing log, and appends continue the
   const old = await createTestDatabase();
   const legacy = new PostgresEventStore({ connectionString: old.url });
   try {
-    await migrate(legacy.pool, 'event_store', EVENT_STORE_MIGRATIONS.slice(0, 1));
+    // The first release: the events table and its append functions, before the chain.
+    await migrate(legacy.pool, 'event_store', migrationsBeforeRoutineFiles('event_store').slice(0, 1));
     await legacy.pool.query(`SELECT * FROM event_store.append_events('x', 'any', $1)`, [
       JSON.stringify([newEvent('A'), newEvent('B')].map((e) => ({ ...e, schemaVersion: 1, metadata: { ...e.metadata, eventId: e.eventId } }))),
     ]);

@@ -4,8 +4,8 @@ import type { Pool } from 'pg';
  * Verifies the tamper-evidence links of the PostgreSQL log (issue 7): every event's stream_hash must equal
  * event_link(stream_hash of the previous event of its stream, ...) and its global_hash event_link(global_hash of the
  * previous event of the log, ...), over the digest recomputed from the row as stored (event_store.event_digest and
- * event_link, migration 2); and the chain head must name the last event. Each link is checked on its own against the
- * stored hashes (lag() over a page, so pages run side by side), never by replaying the chain.
+ * event_link, in routines/hash-chain.sql); and the chain head must name the last event. Each link is checked on its
+ * own against the stored hashes (lag() over a page, so pages run side by side), never by replaying the chain.
  */
 export type ChainName = 'stream' | 'global';
 

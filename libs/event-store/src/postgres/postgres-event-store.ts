@@ -1,5 +1,4 @@
-import { EventEmitter } from 'node:events';
-import { Client, DatabaseError, Pool, type PoolConfig } from 'pg';
+import { DatabaseError, Pool, type PoolConfig } from 'pg';
 import {
   DuplicateEventId,
   UnstorableEvent,
@@ -19,10 +18,10 @@ import {
   type SubscribeOptions,
 } from '../event-store.port';
 import { copyInto, copyText, migrate } from '../../../postgres/src';
-import { EVENT_STORE_MIGRATIONS } from './event-store.migrations';
+import { EVENT_STORE_MIGRATIONS, EVENT_STORE_ROUTINES } from './event-store.migrations';
+import { AppendNotifier } from './append-notifier';
 import { subscribeByPolling } from '../subscribe';
 
-const CHANNEL = 'event_store_appended';
 // The transaction id goes out as text under another name: an output column named transaction_id would
 // shadow the xid8 column in ORDER BY and sort the log as text ('1000' before '755'), skipping events.
 const COLUMNS = `global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata,
@@ -122,19 +121,16 @@ function* copyRows(appends: StreamAppend[], starts: number[]): Generator<string>
 
 export class PostgresEventStore implements EventStore {
   readonly pool: Pool;
-  private readonly appended = new EventEmitter().setMaxListeners(0);
-  private listener?: Promise<Client>;
-  private notifying = false;
-  private notifyAgain = false;
-  private closed = false;
+  private readonly notifier: AppendNotifier;
 
   constructor(config: PoolConfig | Pool) {
     this.pool = config instanceof Pool ? config : new Pool({ max: 10, ...config }).on('error', () => undefined);
+    this.notifier = new AppendNotifier(this.pool);
   }
 
-  /** Creates or upgrades the schema; safe to run twice and from concurrent processes. */
+  /** Creates or upgrades the schema and (re)installs the append functions; safe to run twice and from concurrent processes. */
   async migrate(): Promise<void> {
-    await migrate(this.pool, 'event_store', EVENT_STORE_MIGRATIONS);
+    await migrate(this.pool, 'event_store', EVENT_STORE_MIGRATIONS, EVENT_STORE_ROUTINES);
   }
 
   async append(streamId: string, events: NewEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
@@ -146,7 +142,7 @@ export class PostgresEventStore implements EventStore {
       try {
         const { rows } = await this.pool.query<{ stream_version: string; last_position: string; written: boolean }>(query);
         const result = { version: Number(rows[0].stream_version), position: Number(rows[0].last_position), written: rows[0].written };
-        if (result.written) this.announce();
+        if (result.written) this.notifier.announce();
         return result;
       } catch (error) {
         if (!(error instanceof DatabaseError)) throw error;
@@ -191,7 +187,7 @@ export class PostgresEventStore implements EventStore {
       );
       await client.query('SELECT event_store.append_staged()');
       await client.query('COMMIT');
-      this.announce();
+      this.notifier.announce();
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw await this.batchError(error, appends);
@@ -257,7 +253,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribe(after: Checkpoint, options: SubscribeOptions = {}): AsyncIterable<RecordedEvent[]> {
-    return subscribeByPolling(this, after, (listener) => this.onAppended(listener), options);
+    return subscribeByPolling(this, after, (listener) => this.notifier.onAppended(listener), options);
   }
 
   async lag(after: Checkpoint): Promise<{ events: number; oldestRecordedAt: string | null }> {
@@ -279,63 +275,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.appended.removeAllListeners();
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) await listener.then((client) => client.end()).catch(() => undefined);
+    await this.notifier.close();
     await this.pool.end();
-  }
-
-  /** Wakes this process's subscribers at once, and other processes' through one coalesced NOTIFY. */
-  private announce(): void {
-    this.appended.emit('appended');
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    // Outside the append transaction: a NOTIFY inside it would serialise every commit on the notify queue lock.
-    // The first one waits 5 ms too, so a burst of appends costs one NOTIFY (each is a flushed WAL write).
-    const send = (): void => {
-      this.notifyAgain = false;
-      this.pool
-        .query(`SELECT pg_notify('${CHANNEL}', '')`)
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.notifyAgain && !this.closed) setTimeout(send, 5);
-          else this.notifying = false;
-        });
-    };
-    setTimeout(send, 5);
-  }
-
-  private onAppended(listener: () => void): () => void {
-    this.appended.on('appended', listener);
-    void this.listen().catch(() => undefined);
-    return () => this.appended.off('appended', listener);
-  }
-
-  /** One LISTEN connection per store, shared by all subscriptions; polling covers its gaps. */
-  private listen(): Promise<Client> {
-    if (this.listener || this.closed) return this.listener ?? Promise.reject(new Error('closed'));
-    const options = this.pool.options;
-    const client = new Client({ ...options });
-    this.listener = client
-      .connect()
-      .then(() => client.query(`LISTEN ${CHANNEL}`))
-      .then(() => {
-        client.on('notification', () => this.appended.emit('appended'));
-        client.on('error', () => {
-          this.listener = undefined;
-          client.end().catch(() => undefined);
-        });
-        return client;
-      })
-      .catch((error: unknown) => {
-        this.listener = undefined;
-        throw error;
-      });
-    return this.listener;
   }
 }
