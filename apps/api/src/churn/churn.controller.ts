@@ -10,17 +10,8 @@ import type { Pool } from 'pg';
 import type { ChurnConfig } from '../../../../libs/churn/src';
 import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
 import type { SegmentConfig } from '../../../../libs/segments/src';
-import {
-  churnRiskPage,
-  currentFit,
-  customerChurnRisk,
-  fitAndRecord,
-  NO_CHURN_MODEL,
-  RISK_SORTS,
-  scoreAndRecord,
-  type ChurnRiskQuery,
-  type ChurnSettings,
-} from '../../../../projections/churn/churn-model';
+import { currentFit, customerChurnRisk, fitAndRecord, NO_CHURN_MODEL, scoreAndRecord, type ChurnSettings } from '../../../../projections/churn/churn-model';
+import { churnRiskPage, RISK_SORTS, type ChurnRiskQuery } from '../../../../projections/churn/churn-risk.queries';
 import { streamCsv } from '../http/csv';
 import { CHURN, READ_MODELS, SEGMENTS } from '../tokens';
 
