@@ -17,6 +17,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createApi } from '../apps/api/src/app';
+import { createApiKey } from '../libs/auth/src';
 import { loadConfig, openRuntime } from '../apps/engine/src';
 import { fitAndRecord, scoreAndRecord, type ChurnFit, type ScoringSummary } from '../projections/churn/churn-model';
 import { evaluateAndRecord, type EvaluationSummary } from '../projections/segments/segment-evaluation';
@@ -102,13 +103,15 @@ async function main(): Promise<void> {
     const app = await createApi(runtime, { logger: false });
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
+    // The feed is read as the analysts who consume it read it: with an API key of theirs.
+    const { key } = await createApiKey(runtime.readModels, 'bench-analyst', 'analyst');
     const httpSeconds: number[] = [];
     const querySeconds: number[] = [];
     let bodyBytes = 0;
     for (let round = 0; round <= FEED_ROUNDS; round++) {
       for (const after of cursors) {
         started = performance.now();
-        const response = await fetch(`http://127.0.0.1:${port}/segments/changes?after=${after}&limit=${PAGE}`);
+        const response = await fetch(`http://127.0.0.1:${port}/segments/changes?after=${after}&limit=${PAGE}`, { headers: { Authorization: `Bearer ${key}` } });
         const text = await response.text();
         const body = JSON.parse(text) as { changes: unknown[] };
         const seconds = (performance.now() - started) / 1000;
