@@ -22,27 +22,9 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { PostgresEventStore, START } from '../libs/event-store/src';
-import {
-  copyEvents,
-  cpuSample,
-  envNumber,
-  fmt,
-  fmtRun,
-  isInterrupted,
-  loadLog,
-  log,
-  machine,
-  median,
-  newStreams,
-  result,
-  runFor,
-  stats,
-  tripBooked,
-  withBenchDatabase,
-  type RunResult,
-  type Stats,
-  type StreamState,
-} from './bench-support';
+import { isInterrupted, withBenchDatabase } from './bench-database';
+import { copyEvents, loadLog, newStreams, tripBooked, type StreamState } from './bench-events';
+import { cpuSample, envNumber, fmt, fmtRun, log, machine, median, result, runFor, stats, type RunResult, type Stats } from './bench-support';
 
 const RUNS = envNumber('BENCH_RUNS', 5);
 const RUN_MS = envNumber('BENCH_RUN_SECONDS', 3) * 1000;

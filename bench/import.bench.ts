@@ -21,7 +21,8 @@ import { Importer } from '../apps/api/src/imports/importer';
 import { Projector } from '../libs/projection-engine/src';
 import { projections } from '../projections';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
-import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, withBenchDatabase } from './bench-support';
+import { withBenchDatabase } from './bench-database';
+import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median } from './bench-support';
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
 const RUNS = envNumber('BENCH_IMPORT_RUNS', 3);

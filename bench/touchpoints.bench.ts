@@ -14,7 +14,8 @@ import { copyInto, copyLines } from '../libs/postgres/src';
 import { DEFAULT_TOUCHPOINT_CONFIG, scheduleTouchpoints, type Touchpoint, type TouchpointFacts } from '../libs/touchpoints/src';
 import { TOUCHPOINT_MIGRATIONS } from '../projections/touchpoints/touchpoints.migrations';
 import { touchpointQueue } from '../projections/touchpoints/touchpoints.queries';
-import { envNumber, fmt, log, median, withBenchDatabase } from './bench-support';
+import { withBenchDatabase } from './bench-database';
+import { envNumber, fmt, log, median } from './bench-support';
 
 const BOOKINGS = envNumber('BENCH_TOUCHPOINT_BOOKINGS', 100_000);
 const RUNS = envNumber('BENCH_TOUCHPOINT_RUNS', 3);

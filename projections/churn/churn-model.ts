@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { scoreCustomer, purchasesOf, type ChurnConfig, type ChurnFacts, type ChurnModel, type ChurnScore } from '../../libs/churn/src';
+import { scoreCustomer, purchasesOf, type ChurnConfig, type ChurnModel, type ChurnScore } from '../../libs/churn/src';
 import {
   expectedPurchases,
   fitBgModel,
@@ -12,8 +12,15 @@ import {
   type Transaction,
 } from '../../libs/clv/src';
 import { copyInto, copyLines, inTransaction } from '../../libs/postgres/src';
-import { decodeCursor, encodeCursor, isoInstantSql } from '../../libs/projection-engine/src';
+import { isoInstantSql } from '../../libs/projection-engine/src';
 import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
+import { loadChurnFacts } from './churn-facts.queries';
+
+/*
+ * The churn model in the engine: fitted on the trips completed by a cut-off (with a holdout check) and stored, then
+ * every customer scored with the current fit. The facts come from churn-facts.queries.ts; the API reads the scores
+ * through churn-risk.queries.ts.
+ */
 
 /** Money settings come from the segments config (one base currency and rate table for the whole engine). */
 export interface ChurnSettings {
@@ -22,65 +29,6 @@ export interface ChurnSettings {
 }
 
 const DAY_MS = 86_400_000;
-
-/**
- * Every customer's churn facts that can matter as of `asOf`, on several connections at once: trips returned by then,
- * cancellations in the signal's window, complaints open then, the last survey answer, and contacts since the last
- * return. Scores read nothing else, so they are the same as from all facts; reading less keeps scoring fast. Without
- * `signals`, only the trips (what a fit needs).
- */
-async function loadFacts(db: Pool, asOf: number, options: { settings: ChurnSettings; signals: boolean; customerId?: string }): Promise<ChurnFacts[]> {
-  const at = new Date(asOf);
-  const oneCustomer = options.customerId === undefined ? [] : [options.customerId];
-  /** Restricts to the one customer, as the last parameter; `column` names it where a join makes it ambiguous. */
-  const one = (position: number, column = 'customer_id'): string => (options.customerId === undefined ? '' : `AND ${column} = $${position}`);
-  const byId = new Map<string, ChurnFacts>();
-  const of = (id: string): ChurnFacts => {
-    let facts = byId.get(id);
-    if (!facts) byId.set(id, (facts = { customerId: id, bookings: [], complaints: [], surveys: [], contacts: [] }));
-    return facts;
-  };
-  const query = <T extends unknown[]>(text: string, values: unknown[]) => db.query<T>({ text, values: [...values, ...oneCustomer], rowMode: 'array' });
-  const none = Promise.resolve({ rows: [] });
-  const [bookings, complaints, surveys, contacts] = await Promise.all([
-    query<[string, string, string, string, string | null, string | null]>(
-      `SELECT customer_id, booking_id, amount_value::text, currency, ${isoInstantSql('returned_at')}, ${isoInstantSql('cancelled_at')} FROM read_models.churn_facts_bookings
-        WHERE (returned_at <= $1 OR (cancelled_at <= $1 AND cancelled_at > $1 - make_interval(days => $2::int))) ${one(3)}`,
-      [at, options.settings.churn.cancellationWithinDays],
-    ),
-    options.signals
-      ? query<[string, string, string, ChurnFacts['complaints'][number]['severity'], string | null]>(
-          `SELECT customer_id, complaint_id, ${isoInstantSql('filed_at')}, severity, ${isoInstantSql('resolved_at')} FROM read_models.churn_facts_complaints
-            WHERE filed_at <= $1 AND (resolved_at IS NULL OR resolved_at > $1) ${one(2)}`,
-          [at],
-        )
-      : none,
-    options.signals
-      ? query<[string, string, number]>(
-          `SELECT DISTINCT ON (customer_id) customer_id, ${isoInstantSql('answered_at')}, nps FROM read_models.churn_facts_surveys
-            WHERE answered_at <= $1 ${one(2)} ORDER BY customer_id, answered_at DESC, survey_id DESC`,
-          [at],
-        )
-      : none,
-    options.signals
-      ? query<[string, string]>(
-          `SELECT c.customer_id, ${isoInstantSql('c.at')} FROM read_models.churn_facts_contacts c
-             JOIN (SELECT customer_id, max(returned_at) AS last FROM read_models.churn_facts_bookings WHERE returned_at <= $1 GROUP BY customer_id) r USING (customer_id)
-            WHERE c.at >= r.last AND c.at <= $1 ${one(2, 'c.customer_id')}`,
-          [at],
-        )
-      : none,
-  ]);
-  for (const [id, bookingId, amount, currency, returnedAt, cancelledAt] of bookings.rows) {
-    of(id).bookings.push({ bookingId, amountValue: Number(amount), currency, returnedAt: returnedAt ?? undefined, cancelledAt: cancelledAt ?? undefined });
-  }
-  for (const [id, complaintId, filedAt, severity, resolvedAt] of complaints.rows as [string, string, string, ChurnFacts['complaints'][number]['severity'], string | null][]) {
-    of(id).complaints.push({ complaintId, filedAt, severity, resolvedAt: resolvedAt ?? undefined });
-  }
-  for (const [id, answeredAt, nps] of surveys.rows as [string, string, number][]) of(id).surveys.push({ answeredAt, nps });
-  for (const [id, at] of contacts.rows as [string, string][]) of(id).contacts.push(at);
-  return [...byId.values()].sort((x, y) => (x.customerId < y.customerId ? -1 : x.customerId > y.customerId ? 1 : 0));
-}
 
 export interface HoldoutCheck {
   calibrationEnd: string;
@@ -194,7 +142,7 @@ export async function fitAndRecord(pool: Pool, settings: ChurnSettings, options:
   const started = Date.now();
   const cutoff = Date.parse(options.cutoff);
   const money = new BaseCurrency(settings.currency);
-  const purchases = (await loadFacts(pool, cutoff, { settings, signals: false })).flatMap((facts) => purchasesOf(facts, cutoff, money));
+  const purchases = (await loadChurnFacts(pool, cutoff, { churn: settings.churn, signals: false })).flatMap((facts) => purchasesOf(facts, cutoff, money));
   const { name, unit } = settings.churn.model;
   const customers = summarise(purchases, new Date(cutoff).toISOString(), unit);
   const fit = fitBgModel(name, customers);
@@ -262,7 +210,7 @@ export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: 
   if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
   const at = Date.parse(asOf);
   const money = new BaseCurrency(settings.currency);
-  const facts = await loadFacts(pool, at, { settings, signals: true });
+  const facts = await loadChurnFacts(pool, at, { churn: settings.churn, signals: true });
   return inTransaction(pool, async (client) => {
     // Scorings take turns, so the latest one's rows are the ones kept; readers see the previous rows until the commit.
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('churn_scoring', 42))`);
@@ -300,62 +248,7 @@ export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: 
 export async function customerChurnRisk(pool: Pool, settings: ChurnSettings, customerId: string, asOf: string): Promise<{ fit: ChurnFit; score: ChurnScore | null }> {
   const fit = await currentFit(pool);
   if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
-  const [facts] = await loadFacts(pool, Date.parse(asOf), { settings, signals: true, customerId });
+  const [facts] = await loadChurnFacts(pool, Date.parse(asOf), { churn: settings.churn, signals: true, customerId });
   const score = facts ? scoreCustomer(facts, modelOf(fit), Date.parse(asOf), settings.churn, new BaseCurrency(settings.currency)) : null;
   return { fit, score };
 }
-
-export const RISK_SORTS = ['risk', 'clv'] as const;
-export interface ChurnRiskQuery {
-  band?: 'low' | 'medium' | 'high';
-  minClv?: number;
-  sort: (typeof RISK_SORTS)[number];
-  descending: boolean;
-  limit: number;
-  cursor?: string;
-}
-
-export interface ChurnRiskPage {
-  scoring: { scoringId: number; asOf: string; fitId: number; currency: string } | null;
-  items: (Omit<ChurnScore, 'reasons'> & { reasons: ChurnScore['reasons'] })[];
-  nextCursor: string | null;
-}
-
-/** A page of the latest scoring, keyset-paged on (sort value, customer id) in the same direction. */
-export async function churnRiskPage(pool: Pool, query: ChurnRiskQuery): Promise<ChurnRiskPage> {
-  const after = query.cursor ? decodeCursor(query.cursor, 'number') : null;
-  const direction = query.descending ? 'DESC' : 'ASC';
-  const column = `r.${query.sort}`;
-  // One statement: the latest scoring and its rows on one snapshot, so a scoring committing meanwhile (which deletes
-  // the rows before it) never yields an empty or mixed page. ORDER BY and the keyset use the table's columns in one
-  // direction, so the (scoring_id, sort column, customer_id) index serves both orders.
-  const { rows } = await pool.query(
-    `WITH latest AS (SELECT scoring_id, ${isoInstantSql('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1)
-     SELECT l.scoring_id, l.as_of, l.fit_id, l.currency, r.customer_id, r.trips, ${isoInstantSql('r.last_trip_at')} AS last_trip_at, r.p_alive, r.expected_trips,
-            r.expected_value::float8 AS expected_value, r.clv::float8 AS clv_value, r.risk, r.band, r.reasons
-       FROM latest l LEFT JOIN read_models.churn_risk r ON r.scoring_id = l.scoring_id
-            AND ($1::text IS NULL OR r.band = $1) AND ($2::numeric IS NULL OR r.clv >= $2)
-            AND ($3::text IS NULL OR (${column}, r.customer_id) ${query.descending ? '<' : '>'} ($4::${query.sort === 'risk' ? 'int' : 'numeric'}, $3))
-      ORDER BY ${column} ${direction}, r.customer_id ${direction}
-      LIMIT $5`,
-    [query.band ?? null, query.minClv ?? null, after?.[1] ?? null, after?.[0] ?? null, query.limit + 1],
-  );
-  if (!rows[0]) return { scoring: null, items: [], nextCursor: null };
-  const scoring = { scoringId: Number(rows[0].scoring_id), asOf: rows[0].as_of as string, fitId: Number(rows[0].fit_id), currency: rows[0].currency as string };
-  if (rows[0].customer_id === null) return { scoring, items: [], nextCursor: null };
-  const items = rows.slice(0, query.limit).map((row) => ({
-    customerId: row.customer_id as string,
-    trips: row.trips as number,
-    lastTripAt: row.last_trip_at as string,
-    pAlive: row.p_alive as number,
-    expectedTrips: row.expected_trips as number,
-    expectedValue: row.expected_value as number,
-    clv: row.clv_value as number,
-    risk: row.risk as number,
-    band: row.band as ChurnScore['band'],
-    reasons: row.reasons as ChurnScore['reasons'],
-  }));
-  const last = items[items.length - 1];
-  return { scoring, items, nextCursor: rows.length > query.limit ? encodeCursor(query.sort === 'risk' ? last.risk : last.clv, last.customerId) : null };
-}
-

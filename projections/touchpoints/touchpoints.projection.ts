@@ -1,12 +1,12 @@
 import type { PoolClient } from 'pg';
-import { CUSTOMER_STREAM_PREFIX, ERASED, RISK_ALERT_STREAM_PREFIX, type CustomerEventType, type RiskAlert } from '../../libs/domain/src';
+import { CUSTOMER_STREAM_PREFIX, ERASED, type CustomerEvent, type CustomerEventType, type DestinationRiskAlertIssued, type RiskAlert } from '../../libs/domain/src';
 import { type RecordedEvent } from '../../libs/event-store/src';
 import { copyInto, copyLines } from '../../libs/postgres/src';
 import { isoInstantSql, type Projection } from '../../libs/projection-engine/src';
 import { scheduleTouchpoints, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
 
-const CUSTOMER_EVENTS: readonly CustomerEventType[] = [
+const CUSTOMER_EVENTS = [
   'CustomerRegistered',
   'CustomerProfileUpdated',
   'MarketingConsentChanged',
@@ -20,22 +20,26 @@ const CUSTOMER_EVENTS: readonly CustomerEventType[] = [
   'ComplaintResolved',
   'TouchpointCompleted',
   'CustomerForgotten',
-];
+] as const satisfies readonly CustomerEventType[];
 
-type Data = Record<string, unknown>;
+/** A stored customer event of a type the schedule reads: the envelope, with the data its type declares. */
+type CustomerFactEvent = RecordedEvent & Extract<CustomerEvent, { type: (typeof CUSTOMER_EVENTS)[number] }>;
+/** What `apply` is given: the projector passes only the types in `handles`, read in their current schema. */
+type HandledEvent = CustomerFactEvent | (RecordedEvent & DestinationRiskAlertIssued);
+
 /** `forgottenAt`: the customer was forgotten (CustomerForgotten). */
 type Facts = Omit<TouchpointFacts, 'riskAlerts'> & { forgottenAt?: string };
 
 /** One customer event folded into the customer's facts: every change kept with its instant. */
-function reduce(facts: Facts | undefined, customerId: string, event: RecordedEvent): Facts | undefined {
-  const data = event.data as Data;
+function reduce(facts: Facts | undefined, customerId: string, event: CustomerFactEvent): Facts | undefined {
   const at = event.occurredAt;
   if (event.type === 'CustomerRegistered') {
+    const { data } = event;
     return {
       customerId,
       registeredAt: at,
       ...(typeof data.birthDate === 'string' && { birthDate: data.birthDate }),
-      profile: [{ at, timeZone: data.timeZone as string, language: data.language as string, preferredChannel: data.preferredChannel as string, tags: (data.tags as string[]) ?? [] }],
+      profile: [{ at, timeZone: data.timeZone, language: data.language, preferredChannel: data.preferredChannel, tags: data.tags ?? [] }],
       consent: [{ at, granted: data.marketingConsent === true }],
       bookings: [],
       complaints: [],
@@ -44,56 +48,58 @@ function reduce(facts: Facts | undefined, customerId: string, event: RecordedEve
   }
   // The decider refuses anything before registration; a stream that breaks that rule has nothing to schedule.
   if (!facts) return facts;
-  const booking = (): Facts['bookings'][number] | undefined => facts.bookings.find((b) => b.bookingId === data.bookingId);
-  const complaint = (): Facts['complaints'][number] | undefined => facts.complaints.find((c) => c.complaintId === data.complaintId);
+  const booking = (bookingId: string): Facts['bookings'][number] | undefined => facts.bookings.find((b) => b.bookingId === bookingId);
+  const complaint = (complaintId: string): Facts['complaints'][number] | undefined => facts.complaints.find((c) => c.complaintId === complaintId);
   switch (event.type) {
     case 'CustomerProfileUpdated': {
+      const { data } = event;
       const last = facts.profile[facts.profile.length - 1];
-      const pick = <K extends 'timeZone' | 'language' | 'preferredChannel'>(key: K): string => (typeof data[key] === 'string' ? (data[key] as string) : last[key]);
-      facts.profile.push({ at, timeZone: pick('timeZone'), language: pick('language'), preferredChannel: pick('preferredChannel'), tags: Array.isArray(data.tags) ? (data.tags as string[]) : last.tags });
+      const pick = (key: 'timeZone' | 'language' | 'preferredChannel'): string => {
+        const value = data[key];
+        return typeof value === 'string' ? value : last[key];
+      };
+      facts.profile.push({ at, timeZone: pick('timeZone'), language: pick('language'), preferredChannel: pick('preferredChannel'), tags: Array.isArray(data.tags) ? data.tags : last.tags });
       if (typeof data.birthDate === 'string') facts.birthDate = data.birthDate;
       break;
     }
     case 'MarketingConsentChanged':
-      facts.consent.push({ at, granted: data.granted === true });
+      facts.consent.push({ at, granted: event.data.granted === true });
       break;
     case 'TripBooked': {
-      const destination = data.destination as { country: string; city: string };
-      facts.bookings.push({ bookingId: data.bookingId as string, bookedAt: at, destination, departureDate: data.departureDate as string, returnDate: data.returnDate as string, amendments: [] });
+      const { bookingId, destination, departureDate, returnDate } = event.data;
+      facts.bookings.push({ bookingId, bookedAt: at, destination, departureDate, returnDate, amendments: [] });
       break;
     }
-    case 'BookingAmended':
+    case 'BookingAmended': {
+      const { data } = event;
       if (data.departureDate !== undefined || data.returnDate !== undefined) {
-        booking()?.amendments.push({ at, ...(typeof data.departureDate === 'string' && { departureDate: data.departureDate }), ...(typeof data.returnDate === 'string' && { returnDate: data.returnDate }) });
+        booking(data.bookingId)?.amendments.push({ at, ...(typeof data.departureDate === 'string' && { departureDate: data.departureDate }), ...(typeof data.returnDate === 'string' && { returnDate: data.returnDate }) });
       }
       break;
+    }
     case 'BookingCancelled':
-      Object.assign(booking() ?? {}, { cancelledAt: at });
+      Object.assign(booking(event.data.bookingId) ?? {}, { cancelledAt: at });
       break;
     case 'TripDeparted':
-      Object.assign(booking() ?? {}, { departedAt: at });
+      Object.assign(booking(event.data.bookingId) ?? {}, { departedAt: at });
       break;
     case 'TripReturned':
-      Object.assign(booking() ?? {}, { returnedAt: at });
+      Object.assign(booking(event.data.bookingId) ?? {}, { returnedAt: at });
       break;
     case 'ComplaintFiled':
-      facts.complaints.push({ complaintId: data.complaintId as string, filedAt: at, severity: data.severity as string });
+      facts.complaints.push({ complaintId: event.data.complaintId, filedAt: at, severity: event.data.severity });
       break;
     case 'ComplaintAcknowledged':
-      Object.assign(complaint() ?? {}, { acknowledgedAt: at, acknowledgedBy: event.metadata.actor.id });
+      Object.assign(complaint(event.data.complaintId) ?? {}, { acknowledgedAt: at, acknowledgedBy: event.metadata.actor.id });
       break;
     case 'ComplaintResolved':
-      Object.assign(complaint() ?? {}, { resolvedAt: at, resolvedBy: event.metadata.actor.id });
+      Object.assign(complaint(event.data.complaintId) ?? {}, { resolvedAt: at, resolvedBy: event.metadata.actor.id });
       break;
-    case 'TouchpointCompleted':
-      facts.completions.push({
-        touchpointId: data.touchpointId as string,
-        at,
-        by: event.metadata.actor.id,
-        outcome: data.outcome as TouchpointFacts['completions'][number]['outcome'],
-        ...(typeof data.note === 'string' && { note: data.note }),
-      });
+    case 'TouchpointCompleted': {
+      const { touchpointId, outcome, note } = event.data;
+      facts.completions.push({ touchpointId, at, by: event.metadata.actor.id, outcome, ...(typeof note === 'string' && { note }) });
       break;
+    }
     case 'CustomerForgotten':
       // The facts as a rebuild, reading the events erased, folds them: no birth date (erased by omission), notes
       // read ERASED. Without a birth date there are no birthday greetings, past ones included: their due dates
@@ -147,10 +153,11 @@ export const touchpointsProjection = (config: TouchpointConfig): Projection => (
     const facts = new Map<string, Facts>();
     const stored = await client.query<{ customer_id: string; facts: Facts }>('SELECT customer_id, facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds]);
     for (const row of stored.rows) facts.set(row.customer_id, row.facts);
-    const alerts: RiskAlert[] = [];
-    for (const event of events) {
-      if (event.streamId.startsWith(RISK_ALERT_STREAM_PREFIX)) {
-        alerts.push({ ...(event.data as unknown as RiskAlert), issuedAt: event.occurredAt } as RiskAlert & { issuedAt: string });
+    const alerts: (RiskAlert & { issuedAt: string })[] = [];
+    for (const event of events as HandledEvent[]) {
+      // Risk alerts have their own streams (risk-alert-<id>), which hold nothing else.
+      if (event.type === 'DestinationRiskAlertIssued') {
+        alerts.push({ ...event.data, issuedAt: event.occurredAt });
         continue;
       }
       const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
@@ -166,7 +173,7 @@ export const touchpointsProjection = (config: TouchpointConfig): Projection => (
         [changed.map((f) => f.customerId), changed.map((f) => JSON.stringify(f))],
       );
     }
-    for (const alert of alerts as (RiskAlert & { issuedAt: string })[]) {
+    for (const alert of alerts) {
       await client.query(
         `INSERT INTO read_models.touchpoint_risk_alerts (alert_id, issued_at, country, city, from_date, to_date, severity, message)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,

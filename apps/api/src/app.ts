@@ -21,7 +21,7 @@ import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
-import { GetTouchpointQueueHandler, TouchpointsController } from './touchpoints/touchpoints.controller';
+import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
 import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
@@ -47,7 +47,6 @@ class ApiModule {
         ...SEGMENT_HANDLERS,
         ...CHURN_HANDLERS,
         IssueRiskAlertHandler,
-        GetTouchpointQueueHandler,
       ],
     };
   }

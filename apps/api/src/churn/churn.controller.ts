@@ -10,18 +10,8 @@ import type { Pool } from 'pg';
 import type { ChurnConfig } from '../../../../libs/churn/src';
 import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
 import type { SegmentConfig } from '../../../../libs/segments/src';
-import {
-  churnRiskPage,
-  currentFit,
-  customerChurnRisk,
-  fitAndRecord,
-  NO_CHURN_MODEL,
-  RISK_SORTS,
-  scoreAndRecord,
-  type ChurnRiskPage,
-  type ChurnRiskQuery,
-  type ChurnSettings,
-} from '../../../../projections/churn/churn-model';
+import { currentFit, customerChurnRisk, fitAndRecord, NO_CHURN_MODEL, scoreAndRecord, type ChurnSettings } from '../../../../projections/churn/churn-model';
+import { churnRiskPage, RISK_SORTS, type ChurnRiskQuery } from '../../../../projections/churn/churn-risk.queries';
 import { streamCsv } from '../http/csv';
 import { CHURN, READ_MODELS, SEGMENTS } from '../tokens';
 
@@ -52,9 +42,6 @@ export class FitChurnModel {
   ) {}
 }
 export class GetChurnModel {}
-export class GetChurnRisk {
-  constructor(readonly query: ChurnRiskQuery) {}
-}
 export class GetCustomerChurnRisk {
   constructor(
     readonly customerId: string,
@@ -90,13 +77,6 @@ export class GetChurnModelHandler extends ChurnHandler implements IQueryHandler<
   }
 }
 
-@QueryHandler(GetChurnRisk)
-export class GetChurnRiskHandler extends ChurnHandler implements IQueryHandler<GetChurnRisk> {
-  execute({ query }: GetChurnRisk): ReturnType<typeof churnRiskPage> {
-    return churnRiskPage(this.pool, query);
-  }
-}
-
 @QueryHandler(GetCustomerChurnRisk)
 export class GetCustomerChurnRiskHandler extends ChurnHandler implements IQueryHandler<GetCustomerChurnRisk> {
   async execute({ customerId, asOf }: GetCustomerChurnRisk): Promise<unknown> {
@@ -113,7 +93,8 @@ export class GetCustomerChurnRiskHandler extends ChurnHandler implements IQueryH
   }
 }
 
-export const CHURN_HANDLERS = [FitChurnModelHandler, GetChurnModelHandler, GetChurnRiskHandler, GetCustomerChurnRiskHandler];
+/** The risk page only calls its query function: the controller calls it, with no handler in between. */
+export const CHURN_HANDLERS = [FitChurnModelHandler, GetChurnModelHandler, GetCustomerChurnRiskHandler];
 
 /** An instant given by the caller, or now; a future one is refused: scores and fits look back from it. */
 const pastInstant = (asOf: string | undefined): string => {
@@ -129,6 +110,7 @@ export class ChurnController {
   constructor(
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
+    @Inject(READ_MODELS) private readonly pool: Pool,
   ) {}
 
   @Access(ACCESS.administer)
@@ -162,7 +144,7 @@ export class ChurnController {
       cursor: params.cursor,
     };
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
-      res.json(await this.queries.execute(new GetChurnRisk(query)));
+      res.json(await churnRiskPage(this.pool, query));
       return;
     }
     let currency = '';
@@ -170,7 +152,7 @@ export class ChurnController {
       res,
       { name: 'churn-risk.csv', header: ['customer_id', 'risk', 'band', 'p_alive', 'expected_trips', 'expected_value', 'clv', 'currency', 'trips', 'last_trip_at', 'reasons'] },
       async (cursor) => {
-        const page = await this.queries.execute<GetChurnRisk, ChurnRiskPage>(new GetChurnRisk({ ...query, limit: 5000, cursor }));
+        const page = await churnRiskPage(this.pool, { ...query, limit: 5000, cursor });
         currency = page.scoring?.currency ?? '';
         return page;
       },

@@ -3,21 +3,17 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from 'pg';
 import { customerStreamId, evolve, initialState, type CustomerState } from '../../../../libs/domain/src';
 import { fold, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
-import { findCustomerOverview, listCustomerOverviews, type CustomerOverview } from '../../../../projections/customer-overview/customer-overview.queries';
+import { findCustomerOverview, type CustomerOverview } from '../../../../projections/customer-overview/customer-overview.queries';
 import { EVENT_STORE, READ_MODELS } from '../tokens';
 
-/* Query handlers skip the domain: read models are read with SQL, histories straight from the store. */
+/*
+ * Query handlers skip the domain: read models are read with SQL, histories straight from the store. A read that would
+ * only call its query function has no handler: the controller calls the function (the page of overviews).
+ */
 
 export class GetCustomerOverview {
   constructor(
     readonly customerId: string,
-    readonly asOf?: string,
-  ) {}
-}
-export class ListCustomers {
-  constructor(
-    readonly limit: number,
-    readonly cursor?: string,
     readonly asOf?: string,
   ) {}
 }
@@ -44,14 +40,6 @@ export class GetCustomerOverviewHandler implements IQueryHandler<GetCustomerOver
     const overview = await findCustomerOverview(this.pool, customerId, asOf);
     if (!overview) throw missing(customerId);
     return overview;
-  }
-}
-
-@QueryHandler(ListCustomers)
-export class ListCustomersHandler implements IQueryHandler<ListCustomers> {
-  constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
-  execute({ limit, cursor, asOf }: ListCustomers): ReturnType<typeof listCustomerOverviews> {
-    return listCustomerOverviews(this.pool, limit, cursor, asOf);
   }
 }
 
@@ -83,4 +71,4 @@ export class GetCustomerStateHandler implements IQueryHandler<GetCustomerState> 
   }
 }
 
-export const CUSTOMER_QUERY_HANDLERS = [GetCustomerOverviewHandler, ListCustomersHandler, GetCustomerEventsHandler, GetCustomerStateHandler];
+export const CUSTOMER_QUERY_HANDLERS = [GetCustomerOverviewHandler, GetCustomerEventsHandler, GetCustomerStateHandler];

@@ -8,7 +8,9 @@ import type { Request, Response } from 'express';
 import { InvalidInput, checkId, checkIsoInstant, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
-import { CONFIG, PROJECTOR } from '../tokens';
+import type { Pool } from 'pg';
+import { listCustomerOverviews } from '../../../../projections/customer-overview/customer-overview.queries';
+import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
 import { ExecuteCustomerCommand, type CommandAnswer } from './customer-command.handler';
 import {
   AcknowledgeComplaintDto,
@@ -29,7 +31,7 @@ import {
   VipReasonDto,
 } from './customer.dtos';
 import { header, requestMetadata } from '../http/request-metadata';
-import { GetCustomerEvents, GetCustomerOverview, GetCustomerState, ListCustomers } from './customer.queries';
+import { GetCustomerEvents, GetCustomerOverview, GetCustomerState } from './customer.queries';
 
 /** `If-Match: 3` or `"3"`: the exact stream version the caller last read. */
 const parseIfMatch = (value: string | undefined): number | undefined => {
@@ -48,6 +50,7 @@ export class CustomersController {
     private readonly queries: QueryBus,
     @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(READ_MODELS) private readonly pool: Pool,
   ) {}
 
   private execute<T extends CustomerCommandType>(
@@ -181,7 +184,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'Customer overviews, paged by customer id' })
   async list(@Query() query: ListCustomersQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     await this.readYourWrites(res, query);
-    return this.queries.execute(new ListCustomers(query.limit ?? 50, query.cursor, query.asOf));
+    return listCustomerOverviews(this.pool, query.limit ?? 50, query.cursor, query.asOf);
   }
 
   @Access(ACCESS.readCustomer)

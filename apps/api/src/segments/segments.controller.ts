@@ -52,18 +52,11 @@ export class ChangesQuery {
 export class EvaluateSegments {
   constructor(readonly asOf: string) {}
 }
-export class ListSegments {}
 export class GetSegmentMembers {
   constructor(readonly query: MembersQuery) {}
 }
 export class GetCustomerSegments {
   constructor(readonly customerId: string) {}
-}
-export class GetSegmentChanges {
-  constructor(
-    readonly after: number,
-    readonly limit: number,
-  ) {}
 }
 
 abstract class SegmentsHandler {
@@ -77,13 +70,6 @@ abstract class SegmentsHandler {
 export class EvaluateSegmentsHandler extends SegmentsHandler implements ICommandHandler<EvaluateSegments, EvaluationSummary> {
   execute({ asOf }: EvaluateSegments): Promise<EvaluationSummary> {
     return evaluateAndRecord(this.pool, this.config, { asOf, trigger: 'on-demand' });
-  }
-}
-
-@QueryHandler(ListSegments)
-export class ListSegmentsHandler extends SegmentsHandler implements IQueryHandler<ListSegments> {
-  execute(): ReturnType<typeof listSegments> {
-    return listSegments(this.pool, this.config);
   }
 }
 
@@ -107,14 +93,8 @@ export class GetCustomerSegmentsHandler extends SegmentsHandler implements IQuer
   }
 }
 
-@QueryHandler(GetSegmentChanges)
-export class GetSegmentChangesHandler extends SegmentsHandler implements IQueryHandler<GetSegmentChanges> {
-  execute({ after, limit }: GetSegmentChanges): ReturnType<typeof segmentChanges> {
-    return segmentChanges(this.pool, after, limit);
-  }
-}
-
-export const SEGMENT_HANDLERS = [EvaluateSegmentsHandler, ListSegmentsHandler, GetSegmentMembersHandler, GetCustomerSegmentsHandler, GetSegmentChangesHandler];
+/** Reads that only call their query function (the list, the change feed) have no handler: the controller calls it. */
+export const SEGMENT_HANDLERS = [EvaluateSegmentsHandler, GetSegmentMembersHandler, GetCustomerSegmentsHandler];
 
 const SEGMENT_KEY = /^[a-z-]{1,40}:[^\s/]{1,100}$/;
 
@@ -126,6 +106,8 @@ export class SegmentsController {
     private readonly queries: QueryBus,
     @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(READ_MODELS) private readonly pool: Pool,
+    @Inject(SEGMENTS) private readonly segments: SegmentConfig,
   ) {}
 
   @Access(ACCESS.administer)
@@ -153,14 +135,14 @@ export class SegmentsController {
   @Get('segments')
   @ApiOperation({ summary: 'Segment definitions with their member counts, and the latest evaluation' })
   list(): Promise<unknown> {
-    return this.queries.execute(new ListSegments());
+    return listSegments(this.pool, this.segments);
   }
 
   @Access(ACCESS.readAllCustomers)
   @Get('segments/changes')
   @ApiOperation({ summary: 'Every entry into and exit from a segment, in order, after a cursor' })
   changes(@Query() query: ChangesQuery): Promise<unknown> {
-    return this.queries.execute(new GetSegmentChanges(query.after ?? 0, query.limit ?? 1000));
+    return segmentChanges(this.pool, query.after ?? 0, query.limit ?? 1000);
   }
 
   @Access(ACCESS.readAllCustomers)

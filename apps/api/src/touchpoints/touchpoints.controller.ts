@@ -2,7 +2,7 @@ import { ACCESS } from '../../../../libs/auth/src';
 import { Access, principalOf } from '../auth/access';
 import { screenResponse } from '../auth/personal-data';
 import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res, ServiceUnavailableException } from '@nestjs/common';
-import { CommandBus, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
@@ -43,18 +43,6 @@ export class CalendarParams {
   @ApiPropertyOptional({ description: 'End, exclusive (default: 31 days after from; at most 366 days).' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
 }
 
-export class GetTouchpointQueue {
-  constructor(readonly query: QueueQuery) {}
-}
-
-@QueryHandler(GetTouchpointQueue)
-export class GetTouchpointQueueHandler implements IQueryHandler<GetTouchpointQueue> {
-  constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
-  execute({ query }: GetTouchpointQueue): ReturnType<typeof touchpointQueue> {
-    return touchpointQueue(this.pool, query);
-  }
-}
-
 const instant = (field: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
   checkIsoInstant(field, value);
@@ -66,7 +54,6 @@ const instant = (field: string, value: string | undefined, fallback: number): nu
 export class TouchpointsController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly queries: QueryBus,
     @Inject(READ_MODELS) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTOR) private readonly projector: Projector,
@@ -83,7 +70,7 @@ export class TouchpointsController {
     if (params.dueAfter !== undefined) checkIsoInstant('dueAfter', params.dueAfter);
     const query: QueueQuery = { ...params, asOf, limit: params.limit ?? 100 };
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
-      const page: unknown = await this.queries.execute(new GetTouchpointQueue(query));
+      const page = await touchpointQueue(this.pool, query);
       // Completion notes are personal data: masked for analysts, logged for everyone else (the interceptor skips @Res).
       await screenResponse(this.pool, req, principalOf(req), page);
       res.json(page);
@@ -95,7 +82,7 @@ export class TouchpointsController {
         name: 'touchpoints.csv',
         header: ['touchpoint_id', 'customer_id', 'kind', 'phase', 'due_at', 'status', 'overdue', 'urgent', 'channel', 'language', 'booking_id', 'complaint_id', 'alert_id', 'content_hints', 'reason', 'completed_at', 'completed_by', 'outcome'],
       },
-      (cursor) => this.queries.execute<GetTouchpointQueue, Awaited<ReturnType<typeof touchpointQueue>>>(new GetTouchpointQueue({ ...query, limit: 5000, cursor })),
+      (cursor) => touchpointQueue(this.pool, { ...query, limit: 5000, cursor }),
       (t) => [t.touchpointId, t.customerId, t.kind, t.phase, t.dueAt, t.status, String(t.overdue), String(t.urgent), t.channel, t.language, t.bookingId, t.complaintId, t.alertId, t.contentHints.join('; '), t.reason, t.completedAt, t.completedBy, t.outcome],
     );
   }
