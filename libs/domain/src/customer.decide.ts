@@ -13,10 +13,11 @@ export type { DecideContext, ScheduledTouchpoint } from './customer-touchpoint.d
 /**
  * Decides which events a command produces against the current state, or throws a DomainError.
  *
- * The command is trusted: it comes from parseCustomerCommand (or parseForgetCustomer), which checked every field,
- * so only rules that need the state are checked here: the customer's existence (NotFound, 404), then conflicts
- * (RuleViolated, 409), and the few fields that are only wrong relative to the state (a refund above the booking
- * amount, amended dates out of order: 400). Pure: time comes from command.occurredAt; events copy only known fields.
+ * The command is trusted: it comes from parseCustomerCommand, which checked every field (ForgetCustomer excepted,
+ * see customer-forget.decide.ts), so only rules that need the state are checked here: the customer's existence
+ * (NotFound, 404), then conflicts (RuleViolated, 409), and the few fields that are only wrong relative to the state
+ * (a refund above the booking amount, amended dates out of order: 400). Pure: time comes from command.occurredAt;
+ * events copy only known fields.
  */
 export const decide = (command: C.AnyCustomerCommand, state: CustomerState, context: DecideContext = {}): CustomerEvent[] => {
   switch (command.type) {

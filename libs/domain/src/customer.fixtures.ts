@@ -1,7 +1,7 @@
 /* Test data for the customer decider and evolve specs. Test-only; not exported from index.ts. */
 import type { AnyCustomerCommand } from './customer.commands';
 import type { CustomerEvent, CustomerEventType } from './customer.events';
-import { parseCustomerCommand, parseForgetCustomer, pathIdsOf } from './customer-command.parse';
+import { parseCustomerCommand, pathIdsOf } from './customer-command.parse';
 import { decide, type DecideContext, type ScheduledTouchpoint } from './customer.decide';
 import { evolve, initialState, type CustomerState } from './customer.state';
 import { deciderSpec } from './decider-spec';
@@ -14,11 +14,8 @@ import { deciderSpec } from './decider-spec';
 export const parseThenDecide = (command: AnyCustomerCommand, state: CustomerState, context?: DecideContext): CustomerEvent[] => {
   const { type, customerId, occurredAt } = command;
   const data: unknown = command.data;
-  if (type === 'ForgetCustomer') {
-    const forget = parseForgetCustomer({ customerId, occurredAt, body: data });
-    if (!forget.ok) throw forget.error;
-    return decide(forget.command, state, context);
-  }
+  // Forgetting is parsed by decide itself (its use case is an entry point of its own).
+  if (type === 'ForgetCustomer') return decide(command, state, context);
   const body: Record<string, unknown> | unknown = typeof data === 'object' && data !== null ? { ...data } : data;
   const ids: Record<string, unknown> = {};
   for (const field of pathIdsOf(type)) {

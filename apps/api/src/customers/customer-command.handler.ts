@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { Pool } from 'pg';
-import { customerStreamId, decide, evolve, initialState, type CustomerCommand, type DecideContext } from '../../../../libs/domain/src';
+import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
 import { handleCommand, type EventMetadata, type EventStore } from '../../../../libs/event-store/src';
 import { loadTouchpointConfig } from '../../../../libs/touchpoints/src';
 import type { Config } from '../../../engine/src';
@@ -42,7 +42,7 @@ export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCus
   }
 
   async execute({ command, metadata, expectedVersion }: ExecuteCustomerCommand): Promise<CommandAnswer> {
-    const result = await handleCommand<CustomerCommand, ReturnType<typeof initialState>, ReturnType<typeof decide>[number], DecideContext>(
+    const result = await handleCommand(
       this.store,
       customerStreamId(command.customerId),
       customerDecider,
