@@ -1,5 +1,6 @@
+import { touchpointId } from '../../libs/touchpoints/src';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { registration, trip } from './customer-api.fixtures';
+import { complaint, registration, trip } from './customer-api.fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -56,5 +57,58 @@ describe('POST /imports', () => {
     expect(res.status).toBe(status);
     expect(res.body.field).toBe(field);
     expect(await t.eventCount()).toBe(before);
+  });
+});
+
+describe('POST /imports: completing touchpoints', () => {
+  // The customer's schedule as the write side computes it: trip touchpoints have the booking id as reference.
+  const customerId = 'http-tp';
+  const tp = (kind: Parameters<typeof touchpointId>[1], ref: string) => touchpointId(customerId, kind, ref);
+  const line = (type: string, fields: Record<string, unknown>) => JSON.stringify({ type, customerId, ...fields });
+  const complete = (id: string, occurredAt: string) => line('CompleteTouchpoint', { touchpointId: id, outcome: 'done', occurredAt });
+
+  it('refuses the completion of an unknown, a cancelled or a completed touchpoint with the line number and rule, writing nothing for those lines', async () => {
+    const lines = [
+      register(customerId), // 1
+      line('BookTrip', trip('b-1')), // 2
+      line('BookTrip', trip('b-2', { departureDate: '2025-09-01', returnDate: '2025-09-08' })), // 3
+      line('CancelBooking', { bookingId: 'b-1', reason: 'illness', occurredAt: '2025-02-01T10:00:00Z' }), // 4
+      complete(tp('welcome-home-call', 'b-1'), '2025-02-02T10:00:00Z'), // 5: cancelled with its booking, in this very import
+      complete('tp_nope', '2025-02-02T10:00:00Z'), // 6: no such touchpoint
+      complete(tp('departure-reminder', 'b-2'), '2025-02-02T10:00:00Z'), // 7: open
+      complete(tp('departure-reminder', 'b-2'), '2025-02-03T10:00:00Z'), // 8: completed on line 7
+      line('FileComplaint', complaint('cp-1', { occurredAt: '2025-02-04T10:00:00Z' })), // 9
+      line('AcknowledgeComplaint', { complaintId: 'cp-1', occurredAt: '2025-02-04T11:00:00Z' }), // 10
+      complete(tp('complaint-acknowledgement', 'cp-1'), '2025-02-04T12:00:00Z'), // 11: closed by the acknowledgement
+    ];
+    const before = await t.eventCount();
+    const res = await post(lines.join('\n')).expect(200);
+    expect(res.body).toMatchObject({ linesRead: 11, imported: 7, rejected: 4, events: 7 });
+    expect(res.body.rejections).toEqual([
+      expect.objectContaining({ line: 5, statusCode: 409, rule: 'touchpoint.cancelled' }),
+      expect.objectContaining({ line: 6, statusCode: 404, message: 'touchpoint tp_nope not found' }),
+      expect.objectContaining({ line: 8, statusCode: 409, rule: 'touchpoint.already-completed' }),
+      expect.objectContaining({ line: 11, statusCode: 409, rule: 'touchpoint.already-completed' }),
+    ]);
+    expect(await t.eventCount()).toBe(before + 7);
+    const events = await t.http().get(`/customers/${customerId}/events`).expect(200);
+    const completed = events.body.events.filter((e: { type: string }) => e.type === 'TouchpointCompleted');
+    expect(completed.map((e: { data: { touchpointId: string } }) => e.data.touchpointId)).toEqual([tp('departure-reminder', 'b-2')]);
+  });
+
+  it('refuses them again on a re-import, and the HTTP API answers the same', async () => {
+    const res = await post([complete(tp('welcome-home-call', 'b-1'), '2025-02-05T10:00:00Z'), complete('tp_nope', '2025-02-05T10:00:00Z')].join('\n')).expect(400);
+    expect(res.body.rejections).toEqual([
+      expect.objectContaining({ line: 1, statusCode: 409, rule: 'touchpoint.cancelled' }),
+      expect.objectContaining({ line: 2, statusCode: 404 }),
+    ]);
+    // The API finds the customer of a touchpoint in the read model: wait until it has the imported lines.
+    const deadline = Date.now() + 10_000;
+    let answer = await t.http().post(`/touchpoints/${tp('welcome-home-call', 'b-1')}/complete`).send({ outcome: 'done' });
+    while (answer.status === 404 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      answer = await t.http().post(`/touchpoints/${tp('welcome-home-call', 'b-1')}/complete`).send({ outcome: 'done' });
+    }
+    expect({ status: answer.status, rule: answer.body.rule }).toEqual({ status: 409, rule: 'touchpoint.cancelled' });
   });
 });

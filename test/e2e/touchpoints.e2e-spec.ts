@@ -125,6 +125,16 @@ describe('the touchpoint schedule', () => {
     expect(await t.eventCount()).toBe(before);
   });
 
+  it('completes a risk notice (its alert is another stream) and refuses a second completion sent right after, without waiting for the projection', async () => {
+    const notice = find(await schedule('tp-berlin'), 'risk-notice', 'b1');
+    expect(notice.status).toBe('open');
+    await t.http('agent').post(`/touchpoints/${notice.touchpointId}/complete`).send({ outcome: 'done', occurredAt: '2026-07-02T07:00:00Z' }).expect(201);
+    const before = await t.eventCount();
+    const again = await t.http().post(`/touchpoints/${notice.touchpointId}/complete`).send({ outcome: 'skipped' }).expect(409);
+    expect(again.body).toMatchObject({ rule: 'touchpoint.already-completed' });
+    expect(await t.eventCount()).toBe(before);
+  });
+
   it.each([
     ['an unknown touchpoint', () => t.http().post('/touchpoints/tp_nope/complete').send({ outcome: 'done' }), 404, {}],
     ['an unknown outcome', async () => t.http().post(`/touchpoints/${find(await schedule('tp-berlin'), 'nps-survey').touchpointId}/complete`).send({ outcome: 'maybe' }), 400, { field: 'outcome' }],

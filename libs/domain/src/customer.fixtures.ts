@@ -1,11 +1,37 @@
 /* Test data for the customer decider and evolve specs. Test-only; not exported from index.ts. */
 import type { AnyCustomerCommand } from './customer.commands';
 import type { CustomerEvent, CustomerEventType } from './customer.events';
-import { decide } from './customer.decide';
-import { evolve, initialState } from './customer.state';
+import { parseCustomerCommand, pathIdsOf } from './customer-command.parse';
+import { decide, type DecideContext, type ScheduledTouchpoint } from './customer.decide';
+import { evolve, initialState, type CustomerState } from './customer.state';
 import { deciderSpec } from './decider-spec';
 
-export const given = deciderSpec({ decide, evolve, initialState });
+/**
+ * The write path as the API and the import run it: the command is parsed as untrusted input (its data split into
+ * the body and the ids the API takes from the path), then decided. So a spec may hand in a malformed command and
+ * expect the 400 a caller gets.
+ */
+export const parseThenDecide = (command: AnyCustomerCommand, state: CustomerState, context?: DecideContext): CustomerEvent[] => {
+  const { type, customerId, occurredAt } = command;
+  const data: unknown = command.data;
+  // Forgetting is parsed by decide itself (its use case is an entry point of its own).
+  if (type === 'ForgetCustomer') return decide(command, state, context);
+  const body: Record<string, unknown> | unknown = typeof data === 'object' && data !== null ? { ...data } : data;
+  const ids: Record<string, unknown> = {};
+  for (const field of pathIdsOf(type)) {
+    ids[field] = (body as Record<string, unknown>)[field];
+    delete (body as Record<string, unknown>)[field];
+  }
+  const parsed = parseCustomerCommand({ type, customerId, occurredAt, body, ids });
+  if (!parsed.ok) throw parsed.error;
+  return decide(parsed.command, state, context);
+};
+
+export const given = deciderSpec({ decide: (command: AnyCustomerCommand, state: CustomerState) => parseThenDecide(command, state), evolve, initialState });
+
+/** The same, with the customer's touchpoint schedule (as the app computes it with libs/touchpoints) in the context. */
+export const givenSchedule = (touchpoints: Record<string, ScheduledTouchpoint>) =>
+  deciderSpec({ decide: (command: AnyCustomerCommand, state: CustomerState) => parseThenDecide(command, state, { touchpoints: new Map(Object.entries(touchpoints)) }), evolve, initialState });
 
 export const CUSTOMER_ID = 'cust-1';
 export const T0 = '2025-01-10T09:00:00Z';

@@ -12,6 +12,8 @@ export class InvalidInput extends DomainError {
     readonly field: string,
     readonly rule: string,
     message?: string,
+    /** Every rule a command's shape broke (field names the first); absent when one format check stopped the parse. */
+    readonly errors?: readonly { field: string; rule: string }[],
   ) {
     super(message ?? `${field}: ${rule}`);
   }
@@ -20,7 +22,7 @@ export class InvalidInput extends DomainError {
 export class NotFound extends DomainError {
   readonly kind = 'not_found' as const;
   constructor(
-    readonly entity: 'customer' | 'booking' | 'complaint',
+    readonly entity: 'customer' | 'booking' | 'complaint' | 'touchpoint',
     readonly id: string,
   ) {
     super(`${entity} ${id} not found`);

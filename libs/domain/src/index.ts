@@ -5,6 +5,8 @@ export * from './domain.errors';
 export * from './validation';
 export * from './customer.state';
 export * from './customer.decide';
+export type { FieldError } from './command-shape';
+export * from './customer-command.parse';
 export * from './money';
 export * from './customer.schemas';
 export * from './risk-alert';

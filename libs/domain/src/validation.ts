@@ -184,8 +184,10 @@ export function checkLanguage(field: string, value: unknown): asserts value is s
   if (!isLanguage(value)) fail(field, RULES.language);
 }
 
+export const isId = (value: unknown): value is string => typeof value === 'string' && ID.test(value);
+
 export function checkId(field: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || !ID.test(value)) fail(field, RULES.id);
+  if (!isId(value)) fail(field, RULES.id);
 }
 
 export function checkCountry(field: string, value: unknown): asserts value is string {

@@ -7,13 +7,14 @@ export interface DomainEvent {
   occurredAt: string;
 }
 
-export interface Decider<Command, State, Event extends DomainEvent> {
-  decide(command: Command, state: State): Event[];
+/** `Context`: what a decision needs besides the folded state (loaded by CommandContext.loadContext). */
+export interface Decider<Command, State, Event extends DomainEvent, Context = void> {
+  decide(command: Command, state: State, context: Context): Event[];
   evolve(state: State, event: Event): State;
   initialState(): State;
 }
 
-export interface CommandContext {
+export interface CommandContext<Context = void> {
   /** Exact version the caller read (HTTP If-Match); without it a conflict is retried against a fresh read. */
   expectedVersion?: number;
   metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>;
@@ -21,6 +22,11 @@ export interface CommandContext {
   maxRetries?: number;
   /** Runs after a decision that appends, right before the append (forgetting destroys the data key there). */
   beforeAppend?: () => Promise<void>;
+  /**
+   * Runs after the stream is read, before decide: what the decision needs that the folded state does not hold, from
+   * the same history (the customer's touchpoint schedule). Read again on every retry, like the state.
+   */
+  loadContext?: (history: RecordedEvent[]) => Promise<Context>;
 }
 
 export interface CommandResult {
@@ -37,12 +43,12 @@ export const fold = <State, Event extends DomainEvent>(decider: Pick<Decider<unk
   events.reduce((state, recorded) => decider.evolve(state, toDomainEvent<Event>(recorded)), decider.initialState());
 
 /** Load the stream, fold it, decide, append at the version read; on a lost race, reload and decide again. */
-export async function handleCommand<Command, State, Event extends DomainEvent>(
+export async function handleCommand<Command, State, Event extends DomainEvent, Context = void>(
   store: EventStore,
   streamId: string,
-  decider: Decider<Command, State, Event>,
+  decider: Decider<Command, State, Event, Context>,
   command: Command,
-  context: CommandContext,
+  context: CommandContext<Context>,
 ): Promise<CommandResult> {
   const maxRetries = context.expectedVersion === undefined ? (context.maxRetries ?? 10) : 0;
   for (let attempt = 0; ; attempt++) {
@@ -51,7 +57,8 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
     if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
       throw new WrongExpectedVersion(streamId, context.expectedVersion, version);
     }
-    const events = decider.decide(command, fold(decider, history));
+    const decisionContext = (await context.loadContext?.(history)) as Context;
+    const events = decider.decide(command, fold(decider, history), decisionContext);
     if (events.length === 0) return { version, position: null, events: 0 };
     await context.beforeAppend?.();
     const toAppend: NewEvent[] = events.map((event) => {

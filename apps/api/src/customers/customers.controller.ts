@@ -3,9 +3,9 @@ import { Access } from '../auth/access';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { InvalidInput, checkId, checkIsoInstant, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
+import { InvalidInput, checkId, checkIsoInstant, parseCustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
 import type { Pool } from 'pg';
@@ -33,6 +33,8 @@ import {
 import { header, requestMetadata } from '../http/request-metadata';
 import { GetCustomerEvents, GetCustomerOverview, GetCustomerState } from './customer.queries';
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** `If-Match: 3` or `"3"`: the exact stream version the caller last read. */
 const parseIfMatch = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -53,19 +55,15 @@ export class CustomersController {
     @Inject(READ_MODELS) private readonly pool: Pool,
   ) {}
 
-  private execute<T extends CustomerCommandType>(
-    req: Request,
-    type: T,
-    customerId: string,
-    body: { occurredAt?: string },
-    ids: Record<string, string> = {},
-  ): Promise<CommandAnswer> {
-    checkId('customerId', customerId);
-    for (const [field, id] of Object.entries(ids)) checkId(field, id);
-    const { occurredAt, ...data } = body;
-    const command = { type, customerId, data: { ...data, ...ids }, occurredAt: occurredAt ?? new Date().toISOString() } as CustomerCommand;
+  /** The body as it came (the DTOs only document it): parsed once, as an import line is, then decided. */
+  private execute(req: Request, type: CustomerCommandType, customerId: unknown, given: unknown, ids: Record<string, string> = {}): Promise<CommandAnswer> {
+    // A bare POST (.../departure) has no body at all.
+    const body = given ?? {};
+    const { occurredAt, ...fields } = isRecord(body) ? body : {};
+    const parsed = parseCustomerCommand({ type, customerId, occurredAt: occurredAt ?? new Date().toISOString(), body: isRecord(body) ? fields : body, ids });
+    if (!parsed.ok) throw parsed.error;
     const metadata = requestMetadata(req, 'api');
-    return this.commands.execute(new ExecuteCustomerCommand(command, metadata, parseIfMatch(header(req, 'if-match'))));
+    return this.commands.execute(new ExecuteCustomerCommand(parsed.command, metadata, parseIfMatch(header(req, 'if-match'))));
   }
 
   /** ?minPosition: wait (bounded) until the read models include the caller's own write. */
@@ -79,87 +77,95 @@ export class CustomersController {
   @Access(ACCESS.writeCustomers)
   @Post()
   @ApiOperation({ summary: 'Register a customer' })
-  register(@Req() req: Request, @Body() body: RegisterCustomerDto): Promise<CommandAnswer> {
-    const { customerId, ...profile } = body;
-    return this.execute(req, 'RegisterCustomer', customerId ?? randomUUID(), profile);
+  @ApiBody({ type: RegisterCustomerDto })
+  register(@Req() req: Request, @Body() body: unknown): Promise<CommandAnswer> {
+    const { customerId, ...profile } = isRecord(body) ? body : {};
+    return this.execute(req, 'RegisterCustomer', customerId ?? randomUUID(), isRecord(body) ? profile : body);
   }
 
   @Access(ACCESS.writeCustomers)
   @Patch(':id')
   @ApiOperation({ summary: 'Update profile fields and marketing consent' })
-  update(@Req() req: Request, @Param('id') id: string, @Body() body: UpdateCustomerDto): Promise<CommandAnswer> {
+  @ApiBody({ type: UpdateCustomerDto })
+  update(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'UpdateCustomerProfile', id, body);
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/bookings')
   @ApiOperation({ summary: 'Book a trip' })
-  book(@Req() req: Request, @Param('id') id: string, @Body() body: BookTripDto): Promise<CommandAnswer> {
+  @ApiBody({ type: BookTripDto })
+  book(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'BookTrip', id, body);
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/amend')
   @HttpCode(200)
-  amend(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: AmendBookingDto): Promise<CommandAnswer> {
+  @ApiBody({ type: AmendBookingDto })
+  amend(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'AmendBooking', id, body, { bookingId });
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/cancel')
   @HttpCode(200)
-  cancel(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: CancelBookingDto): Promise<CommandAnswer> {
+  @ApiBody({ type: CancelBookingDto })
+  cancel(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'CancelBooking', id, body, { bookingId });
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/departure')
   @HttpCode(200)
-  depart(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: OccurredAtDto): Promise<CommandAnswer> {
-    return this.execute(req, 'RecordDeparture', id, body ?? {}, { bookingId });
+  @ApiBody({ type: OccurredAtDto, required: false })
+  depart(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
+    return this.execute(req, 'RecordDeparture', id, body, { bookingId });
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/bookings/:bookingId/return')
   @HttpCode(200)
-  return(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: OccurredAtDto): Promise<CommandAnswer> {
-    return this.execute(req, 'RecordReturn', id, body ?? {}, { bookingId });
+  @ApiBody({ type: OccurredAtDto, required: false })
+  return(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
+    return this.execute(req, 'RecordReturn', id, body, { bookingId });
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/complaints')
-  fileComplaint(@Req() req: Request, @Param('id') id: string, @Body() body: FileComplaintDto): Promise<CommandAnswer> {
+  @ApiBody({ type: FileComplaintDto })
+  fileComplaint(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'FileComplaint', id, body);
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/complaints/:complaintId/acknowledge')
   @HttpCode(200)
-  acknowledge(
-    @Req() req: Request,
-    @Param('id') id: string,
-    @Param('complaintId') complaintId: string,
-    @Body() body: AcknowledgeComplaintDto,
-  ): Promise<CommandAnswer> {
-    return this.execute(req, 'AcknowledgeComplaint', id, body ?? {}, { complaintId });
+  @ApiBody({ type: AcknowledgeComplaintDto, required: false })
+  acknowledge(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: unknown): Promise<CommandAnswer> {
+    return this.execute(req, 'AcknowledgeComplaint', id, body, { complaintId });
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/complaints/:complaintId/resolve')
   @HttpCode(200)
-  resolve(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: ResolveComplaintDto): Promise<CommandAnswer> {
+  @ApiBody({ type: ResolveComplaintDto })
+  resolve(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'ResolveComplaint', id, body, { complaintId });
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/surveys')
-  answerSurvey(@Req() req: Request, @Param('id') id: string, @Body() body: AnswerSurveyDto): Promise<CommandAnswer> {
+  @ApiBody({ type: AnswerSurveyDto })
+  answerSurvey(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'AnswerSurvey', id, body);
   }
 
   @Access(ACCESS.writeCustomers)
   @Post(':id/interactions')
-  logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: LogInteractionDto): Promise<CommandAnswer> {
+  @ApiBody({ type: LogInteractionDto })
+  logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
+    if (!isRecord(body)) return this.execute(req, 'LogInteraction', id, body);
     const { interactionId, ...rest } = body;
     return this.execute(req, 'LogInteraction', id, Object.assign(rest, { interactionId: interactionId ?? randomUUID() }));
   }
@@ -167,7 +173,8 @@ export class CustomersController {
   @Access(ACCESS.manage)
   @Post(':id/vip')
   @ApiOperation({ summary: 'Make the customer a VIP (a person decides; the reason is kept)' })
-  grantVip(@Req() req: Request, @Param('id') id: string, @Body() body: VipReasonDto): Promise<CommandAnswer> {
+  @ApiBody({ type: VipReasonDto })
+  grantVip(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'GrantVipStatus', id, body);
   }
 
@@ -175,7 +182,8 @@ export class CustomersController {
   @Delete(':id/vip')
   @HttpCode(200)
   @ApiOperation({ summary: 'Take VIP status back, with a reason in the body' })
-  revokeVip(@Req() req: Request, @Param('id') id: string, @Body() body: VipReasonDto): Promise<CommandAnswer> {
+  @ApiBody({ type: VipReasonDto })
+  revokeVip(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'RevokeVipStatus', id, body);
   }
 

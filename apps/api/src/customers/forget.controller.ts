@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Pool } from 'pg';
 import { ACCESS } from '../../../../libs/auth/src';
-import { checkId } from '../../../../libs/domain/src';
+import type { ForgetCustomer } from '../../../../libs/domain/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { CustomerKeys, forgetCustomer } from '../../../../libs/privacy/src';
 import { Access } from '../auth/access';
@@ -17,10 +16,8 @@ export class ForgetCustomerDto {
   @ApiProperty({
     description: 'Why the customer is forgotten. Stays readable for auditors after the erasure: name the request, never quote personal data.',
     example: 'Erasure request 2025-114 (GDPR art. 17)',
+    maxLength: 2000,
   })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(2000)
   reason!: string;
 }
 
@@ -50,9 +47,10 @@ export class ForgetController {
       'From then on every answer, export and read model shows their personal data erased, while trips, amounts and scores still count. ' +
       '404 for an unknown customer, 409 (rule customer.forgotten) for one already forgotten; neither destroys anything.',
   })
-  async forget(@Req() req: Request, @Param('id') id: string, @Body() body: ForgetCustomerDto): Promise<CommandAnswer> {
-    checkId('customerId', id);
-    const command = { type: 'ForgetCustomer' as const, customerId: id, data: { reason: body.reason }, occurredAt: new Date().toISOString() };
+  @ApiBody({ type: ForgetCustomerDto })
+  async forget(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
+    // Parsed by decide (parseForgetCustomer), before the key is touched: forgetting is its own entry point.
+    const command = { type: 'ForgetCustomer', customerId: id, data: body ?? {}, occurredAt: new Date().toISOString() } as ForgetCustomer;
     const result = await forgetCustomer(this.store, this.keys, command, { metadata: requestMetadata(req, 'api'), newId: randomUUID });
     return { customerId: id, version: result.version, position: result.position };
   }

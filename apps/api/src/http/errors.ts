@@ -1,6 +1,6 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type ExceptionFilter, type ValidationError } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError } from '../../../../libs/domain/src';
+import { DomainError, type InvalidInput } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
 import { MissingExchangeRate } from '../../../../libs/segments/src';
 import { BadCursor } from '../../../../libs/projection-engine/src';
@@ -42,8 +42,10 @@ const logger = new Logger('HTTP');
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof DomainError) {
     switch (error.kind) {
-      case 'invalid_input':
-        return body(400, error.message, { field: (error as { field?: string }).field, rule: (error as { rule?: string }).rule });
+      case 'invalid_input': {
+        const { field, rule, errors } = error as InvalidInput;
+        return body(400, error.message, { field, rule, ...(errors && { errors: [...errors] }) });
+      }
       case 'not_found':
         return body(404, error.message);
       case 'rule_violated':

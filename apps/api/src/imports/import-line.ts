@@ -1,48 +1,13 @@
 import { createHash } from 'node:crypto';
-import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { InvalidInput, checkId, type CustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
-import {
-  AcknowledgeComplaintDto,
-  AmendBookingDto,
-  AnswerSurveyDto,
-  BookTripDto,
-  CompleteTouchpointDto,
-  CancelBookingDto,
-  FileComplaintDto,
-  LogInteractionDto,
-  OccurredAtDto,
-  RegisterCustomerDto,
-  ResolveComplaintDto,
-  UpdateCustomerDto,
-  VipReasonDto,
-} from '../customers/customer.dtos';
-import { tooDeep, toErrorBody, validationException, type ErrorBody } from '../http/errors';
-import { quickValid } from './quick-validation';
+import { CUSTOMER_COMMAND_TYPES, InvalidInput, isCustomerCommandType, parseCustomerCommand, pathIdsOf, type CustomerCommand } from '../../../../libs/domain/src';
+import { tooDeep, toErrorBody, type ErrorBody } from '../http/errors';
 
 /**
  * An import line is a command in the API's shape: the request body of its endpoint, plus `type`, `customerId`,
  * `occurredAt` (required here: an import replays the past) and the ids the API takes from the path
- * (`bookingId`, `complaintId`). `eventId` is optional; without it the ids derive from the line's text.
+ * (`bookingId`, `complaintId`, `touchpointId`). `eventId` is optional; without it the ids derive from the line's text.
  */
-const COMMANDS: Record<CustomerCommandType, { dto: ClassConstructor<object>; pathIds?: string[] }> = {
-  RegisterCustomer: { dto: RegisterCustomerDto },
-  UpdateCustomerProfile: { dto: UpdateCustomerDto },
-  BookTrip: { dto: BookTripDto },
-  AmendBooking: { dto: AmendBookingDto, pathIds: ['bookingId'] },
-  CancelBooking: { dto: CancelBookingDto, pathIds: ['bookingId'] },
-  RecordDeparture: { dto: OccurredAtDto, pathIds: ['bookingId'] },
-  RecordReturn: { dto: OccurredAtDto, pathIds: ['bookingId'] },
-  FileComplaint: { dto: FileComplaintDto },
-  AcknowledgeComplaint: { dto: AcknowledgeComplaintDto, pathIds: ['complaintId'] },
-  ResolveComplaint: { dto: ResolveComplaintDto, pathIds: ['complaintId'] },
-  AnswerSurvey: { dto: AnswerSurveyDto },
-  LogInteraction: { dto: LogInteractionDto },
-  GrantVipStatus: { dto: VipReasonDto },
-  RevokeVipStatus: { dto: VipReasonDto },
-  CompleteTouchpoint: { dto: CompleteTouchpointDto, pathIds: ['touchpointId'] },
-};
-const TYPES = Object.keys(COMMANDS).join(', ');
+const TYPES = CUSTOMER_COMMAND_TYPES.join(', ');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A numbered line of an import file. */
@@ -78,9 +43,8 @@ export const nthEventId = (first: string, n: number): string => (n === 0 ? first
 const reject = (line: number, error: unknown): RejectedLine => ({ line, ...toErrorBody(error) });
 
 /**
- * Validates a line exactly as the API validates the request, in the same order: the DTO (ValidationPipe), then
- * the ids the API takes from the path; occurredAt and customerId are then checked by the domain's decide, as for
- * the API.
+ * Parses a line with the API's parser (parseCustomerCommand), so it is refused exactly as the request would be; only
+ * the line's own fields (JSON, type, a required occurredAt, eventId) are checked here first.
  */
 export function parseLine(text: string, line: number): ParsedLine | RejectedLine {
   let value: unknown;
@@ -89,32 +53,28 @@ export function parseLine(text: string, line: number): ParsedLine | RejectedLine
   } catch {
     return reject(line, new InvalidInput('line', 'must be one JSON object'));
   }
-  try {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInput('line', 'must be one JSON object');
-    if (tooDeep(value)) throw new InvalidInput('line', 'must nest at most 32 levels');
-    const { type, customerId, eventId, ...body } = value as Record<string, unknown>;
-    if (typeof type !== 'string' || !Object.hasOwn(COMMANDS, type)) throw new InvalidInput('type', `must be one of ${TYPES}`);
-    const { dto, pathIds = [] } = COMMANDS[type as CustomerCommandType];
-    if (body.occurredAt === undefined) throw new InvalidInput('occurredAt', 'is required in an import');
-    if (eventId !== undefined && (typeof eventId !== 'string' || !UUID.test(eventId))) throw new InvalidInput('eventId', 'must be a UUID');
-    const ids = pathIds.map((field) => [field, body[field]] as const);
-    for (const [field] of ids) delete body[field];
-    if (!quickValid(dto, body)) {
-      const errors = validateSync(plainToInstance(dto, body), { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length) throw validationException(errors);
-    }
-    checkId('customerId', customerId);
-    for (const [field, id] of ids) checkId(field, id);
-    return commandOf(text, line, (eventId as string | undefined)?.toLowerCase() ?? uuidFrom(text.trim()));
-  } catch (error) {
-    return reject(line, error);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject(line, new InvalidInput('line', 'must be one JSON object'));
+  if (tooDeep(value)) return reject(line, new InvalidInput('line', 'must nest at most 32 levels'));
+  const { type, customerId, eventId, occurredAt, ...body } = value as Record<string, unknown>;
+  if (!isCustomerCommandType(type)) return reject(line, new InvalidInput('type', `must be one of ${TYPES}`));
+  if (occurredAt === undefined) return reject(line, new InvalidInput('occurredAt', 'is required in an import'));
+  if (eventId !== undefined && (typeof eventId !== 'string' || !UUID.test(eventId))) return reject(line, new InvalidInput('eventId', 'must be a UUID'));
+  const ids: Record<string, unknown> = {};
+  for (const field of pathIdsOf(type)) {
+    ids[field] = body[field];
+    delete body[field];
   }
+  const first = (eventId as string | undefined)?.toLowerCase() ?? uuidFrom(text.trim());
+  // The API defaults a missing interactionId to a fresh UUID; an import derives it, so a re-import matches.
+  if (type === 'LogInteraction' && body.interactionId === undefined) body.interactionId = first;
+  const parsed = parseCustomerCommand({ type, customerId, occurredAt, body, ids });
+  return parsed.ok ? { line, command: parsed.command, eventId: first } : reject(line, parsed.error);
 }
 
 /**
- * The command of a line parseLine accepted: the line minus type, customerId, eventId and occurredAt is the
- * command's data (the ids the API takes from the path stay in it). Also used to rebuild, without validating
- * again, the commands of lines the parser thread accepted: cheaper than cloning them across threads.
+ * The command of a line parseLine accepted, rebuilt without parsing it again (for lines the parser thread accepted:
+ * cheaper than cloning them across threads): the same command parseLine gave, as the parser keeps the data as it
+ * is (the line minus type, customerId, eventId and occurredAt; the path ids stay in it).
  */
 export function commandOf(text: string, line: number, eventId: string): ParsedLine {
   const value = JSON.parse(text) as Record<string, unknown>;

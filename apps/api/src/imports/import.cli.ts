@@ -3,6 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { exitWith, withRuntime } from '../../../engine/src';
 import { cdnowCommands, readLines } from './import-sources';
+import { TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { Importer, type ImportProgress } from './importer';
 
 const USAGE = `usage: npm run import -- [--format ndjson|cdnow] [--batch-size <lines>] <file>
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     const lines = readLines(createReadStream(args.file, { highWaterMark: 1 << 20 }), runtime.config.bodyLimitBytes);
     const importer = new Importer(runtime.store, {
       batchSize: args.batchSize,
+      touchpoints: new TouchpointSchedules(runtime.readModels, runtime.touchpoints),
       metadata: { actor: { id: `cli:${userInfo().username}`, role: 'import' } },
       // The message names the field and the rule, as the API's error does.
       onRejected: (r) => process.stdout.write(`line ${r.line} (${r.statusCode}): ${r.message}\n`),

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import {
-  customerStreamId,
-  decide,
-  evolve,
-  initialState,
-  type CustomerEvent,
-  type CustomerState,
-} from '../../../../libs/domain/src';
+import { customerStreamId, decide, evolve, initialState, type CustomerEvent, type CustomerState, type DecideContext } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion, fold, type EventMetadata, type EventStore, type NewEvent, type StreamAppend } from '../../../../libs/event-store/src';
+import { streamEventOf, type StreamEvent, type TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { toErrorBody } from '../http/errors';
 import { nthEventId, type Line, type ParsedLine, type RejectedLine } from './import-line';
-
 import { lineParser, type ParsedBatch } from './line-parser';
 
 export interface ImportOptions {
@@ -22,6 +15,8 @@ export interface ImportOptions {
   /** Customers whose state stays in memory between batches; beyond it the least recently used are dropped and re-read. */
   cachedCustomers?: number;
   metadata?: Partial<Omit<EventMetadata, 'eventId' | 'schemaVersion'>>;
+  /** The customers' touchpoint schedules, which a CompleteTouchpoint line is decided against; without them such a line is refused. */
+  touchpoints?: TouchpointSchedules;
   onRejected?: (rejection: RejectedLine) => void;
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -49,6 +44,8 @@ interface Customer {
   version: number;
   /** Ids of every stored event: a line whose id is among them was imported before. */
   eventIds: Set<string>;
+  /** The stream as decided so far (stored and planned), for the touchpoint schedule a completion is decided against. */
+  events: StreamEvent[];
 }
 
 /** A decided batch: what to append, and the outcome of its lines, counted once it is committed. */
@@ -161,7 +158,7 @@ export class Importer {
       }
       let events: CustomerEvent[];
       try {
-        events = decide(parsed.command, customer.state);
+        events = decide(parsed.command, customer.state, await this.contextFor(parsed, customer));
       } catch (error) {
         plan.rejections.push({ line: parsed.line, ...toErrorBody(error) });
         continue;
@@ -176,6 +173,7 @@ export class Importer {
         append.events.push(this.toNew(event, eventId));
         customer.state = evolve(customer.state, event);
         customer.eventIds.add(eventId);
+        customer.events.push({ type: event.type, data: event.data as Record<string, unknown>, occurredAt: event.occurredAt, actor: this.metadata.actor.id });
       });
       customer.version += events.length;
       plan.events += events.length;
@@ -234,8 +232,16 @@ export class Importer {
         state: fold({ evolve, initialState }, history),
         version: history.length ? history[history.length - 1].streamPosition : 0,
         eventIds: new Set(history.map((event) => event.eventId)),
+        events: history.map(streamEventOf),
       });
     }
+  }
+
+  /** Only a completion needs more than the state: the schedule, from the same events as the state. */
+  private async contextFor({ command }: ParsedLine, customer: Customer): Promise<DecideContext> {
+    if (command.type !== 'CompleteTouchpoint') return {};
+    if (!this.options.touchpoints) throw new Error('this import cannot complete touchpoints: it was started without the touchpoint schedules');
+    return { touchpoints: await this.options.touchpoints.of(command.customerId, customer.events) };
   }
 
   private touch(streamId: string): Customer {

@@ -4,10 +4,13 @@ import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import type { Pool } from 'pg';
+import { loadTouchpointConfig } from '../../../../libs/touchpoints/src';
 import type { EventMetadata, EventStore } from '../../../../libs/event-store/src';
 import type { Config } from '../../../engine/src';
 import { requestMetadata } from '../http/request-metadata';
-import { CONFIG, EVENT_STORE } from '../tokens';
+import { CONFIG, EVENT_STORE, READ_MODELS } from '../tokens';
+import { TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { readLines } from './import-sources';
 import type { Line } from './import-line';
 import { Importer, type ImportSummary } from './importer';
@@ -21,10 +24,18 @@ export class RunImport {
 
 @CommandHandler(RunImport)
 export class RunImportHandler implements ICommandHandler<RunImport, ImportSummary> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly touchpoints: TouchpointSchedules;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) readModels: Pool,
+    @Inject(CONFIG) config: Config,
+  ) {
+    this.touchpoints = new TouchpointSchedules(readModels, loadTouchpointConfig(config.touchpointsConfigFile));
+  }
 
   execute({ lines, metadata }: RunImport): Promise<ImportSummary> {
-    return new Importer(this.store, { metadata }).run(lines);
+    return new Importer(this.store, { metadata, touchpoints: this.touchpoints }).run(lines);
   }
 }
 

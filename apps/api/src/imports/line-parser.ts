@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
@@ -56,9 +55,9 @@ export interface LineParser {
 }
 
 /**
- * Validation (class-validator) is most of an import's CPU: it runs on a worker thread, so the main thread
- * decides and writes one batch while the next is validated. Under ts-node/jest (no compiled worker file) it
- * runs in the calling thread instead, with the same results.
+ * Parsing (JSON and parseCustomerCommand) is a large share of an import's CPU: it runs on a worker thread, so the
+ * main thread decides and writes one batch while the next is parsed. Under ts-node/jest (no compiled worker file)
+ * it runs in the calling thread instead, with the same results.
  */
 export function lineParser(): LineParser {
   const script = join(__dirname, 'line-parser.js');

@@ -1,17 +1,14 @@
 import { ACCESS } from '../../../../libs/auth/src';
 import { Access, principalOf } from '../auth/access';
 import { screenResponse } from '../auth/personal-data';
-import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Body, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
-import { checkId, checkIsoInstant, customerStreamId, InvalidInput, type CustomerCommand } from '../../../../libs/domain/src';
-import type { EventStore } from '../../../../libs/event-store/src';
-import type { Projector } from '../../../../libs/projection-engine/src';
-import type { Config } from '../../../engine/src';
+import { checkId, checkIsoInstant, InvalidInput, isId, parseCustomerCommand } from '../../../../libs/domain/src';
 import {
   customerTouchpoints,
   QUEUE_STATUSES,
@@ -25,7 +22,7 @@ import { ExecuteCustomerCommand, type CommandAnswer } from '../customers/custome
 import { CompleteTouchpointDto } from '../customers/customer.dtos';
 import { streamCsv } from '../http/csv';
 import { requestMetadata } from '../http/request-metadata';
-import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS } from '../tokens';
+import { READ_MODELS } from '../tokens';
 
 export class QueueParams {
   @ApiPropertyOptional({ enum: QUEUE_STATUSES, description: 'overdue = open and due before asOf' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: QueueStatus;
@@ -43,6 +40,8 @@ export class CalendarParams {
   @ApiPropertyOptional({ description: 'End, exclusive (default: 31 days after from; at most 366 days).' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 const instant = (field: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
   checkIsoInstant(field, value);
@@ -55,9 +54,6 @@ export class TouchpointsController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(READ_MODELS) private readonly pool: Pool,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PROJECTOR) private readonly projector: Projector,
-    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Access(ACCESS.readWorkQueue)
@@ -117,27 +113,24 @@ export class TouchpointsController {
     summary: 'Record that a touchpoint was made: {outcome: done|no-answer|skipped, note?}; appends TouchpointCompleted to the customer stream with the actor',
     description: '404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled) or one completed before (touchpoint.already-completed).',
   })
-  async complete(@Req() req: Request, @Param('touchpointId') touchpointId: string, @Body() body: CompleteTouchpointDto): Promise<CommandAnswer & { touchpointId: string }> {
-    checkId('touchpointId', touchpointId);
-    let found = await touchpoint(this.pool, touchpointId);
+  @ApiBody({ type: CompleteTouchpointDto })
+  async complete(@Req() req: Request, @Param('touchpointId') touchpointId: string, @Body() given: unknown): Promise<CommandAnswer & { touchpointId: string }> {
+    // The read model only says whose touchpoint it is (an id names no customer, and never changes customer); whether
+    // it may be completed is decided on the write side, from the customer's stream, as for an imported completion.
+    const found = isId(touchpointId) ? await touchpoint(this.pool, touchpointId) : undefined;
+    const body = given ?? {};
+    const { occurredAt, ...fields } = isRecord(body) ? body : {};
+    const parsed = parseCustomerCommand({
+      type: 'CompleteTouchpoint',
+      // Stands in for the customer of an unknown touchpoint, so the input is judged first (400), then the 404.
+      customerId: found?.customerId ?? 'unknown',
+      occurredAt: occurredAt ?? new Date().toISOString(),
+      body: isRecord(body) ? fields : body,
+      ids: { touchpointId },
+    });
+    if (!parsed.ok) throw parsed.error;
     if (!found) throw new NotFoundException(`touchpoint ${touchpointId} not found`);
-    // The schedule must include everything the customer's stream holds (a cancellation a moment ago) before it is
-    // judged: wait (bounded) until the projections have passed the stream's last event, then read it again.
-    const history = await this.store.readStream(customerStreamId(found.customerId));
-    const last = history[history.length - 1]?.globalPosition;
-    if (last !== undefined && !(await this.projector.waitFor(last, this.config.readYourWritesTimeoutMs))) {
-      throw new ServiceUnavailableException({ message: 'the touchpoint schedule is catching up with recent events; try again in a moment', rule: 'touchpoints.up-to-date' });
-    }
-    found = (await touchpoint(this.pool, touchpointId)) ?? found;
-    if (found.status === 'cancelled') {
-      throw new ConflictException({ message: `touchpoint ${touchpointId} was cancelled (${found.reason ?? 'no reason'}) and cannot be completed`, rule: 'touchpoint.cancelled' });
-    }
-    if (found.status === 'done') {
-      throw new ConflictException({ message: `touchpoint ${touchpointId} was completed by ${found.completedBy ?? 'someone'} at ${found.completedAt ?? 'an earlier time'}`, rule: 'touchpoint.already-completed' });
-    }
-    const { occurredAt, ...data } = body;
-    const command = { type: 'CompleteTouchpoint', customerId: found.customerId, data: { touchpointId, ...data }, occurredAt: occurredAt ?? new Date().toISOString() } as CustomerCommand;
-    const answer: CommandAnswer = await this.commands.execute(new ExecuteCustomerCommand(command, requestMetadata(req, 'api')));
+    const answer: CommandAnswer = await this.commands.execute(new ExecuteCustomerCommand(parsed.command, requestMetadata(req, 'api')));
     return { ...answer, touchpointId };
   }
 }

@@ -1,0 +1,41 @@
+import type * as C from './customer.commands';
+import type { CustomerEvent } from './customer.events';
+import { requireRegistered } from './customer.guards';
+import type { CustomerState } from './customer.state';
+import { NotFound, RuleViolated } from './domain.errors';
+
+/**
+ * A touchpoint as the customer's schedule has it. The schedule is computed outside the domain (libs/touchpoints,
+ * from the same stream, the touchpoint config and the risk alerts) and handed to decide with the command.
+ */
+export interface ScheduledTouchpoint {
+  status: 'open' | 'done' | 'skipped' | 'cancelled';
+  reason?: string;
+  completedAt?: string;
+  completedBy?: string;
+}
+
+/**
+ * What decide needs besides the folded state: the customer's touchpoints by id (only CompleteTouchpoint reads them).
+ * Every entry point for outside input passes them (the API's command handler, the import); without them (trusted
+ * code that writes known-good histories: scenario writers, projection tests) only the rule the state holds applies.
+ */
+export interface DecideContext {
+  touchpoints?: ReadonlyMap<string, ScheduledTouchpoint>;
+}
+
+/** Unknown (404), cancelled or already completed (409) touchpoints are refused; a skipped one may still be made. */
+export const completeTouchpoint = (cmd: C.CompleteTouchpoint, state: CustomerState, context: DecideContext): CustomerEvent[] => {
+  const customer = requireRegistered(state, cmd.customerId);
+  const { touchpointId, outcome, note } = cmd.data;
+  const touchpoint = context.touchpoints ? context.touchpoints.get(touchpointId) : { status: 'open' as const };
+  if (!touchpoint) throw new NotFound('touchpoint', touchpointId);
+  if (touchpoint.status === 'cancelled') {
+    throw new RuleViolated('touchpoint.cancelled', `touchpoint ${touchpointId} was cancelled (${touchpoint.reason ?? 'no reason'}) and cannot be completed`);
+  }
+  if (touchpoint.status === 'done' || customer.completedTouchpoints.includes(touchpointId)) {
+    const { completedBy = 'someone', completedAt = 'an earlier time' } = touchpoint;
+    throw new RuleViolated('touchpoint.already-completed', `touchpoint ${touchpointId} was completed by ${completedBy} at ${completedAt}`);
+  }
+  return [{ type: 'TouchpointCompleted', data: { touchpointId, outcome, ...(note !== undefined && { note }) }, occurredAt: cmd.occurredAt }];
+};
