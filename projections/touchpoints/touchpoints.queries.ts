@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { TouchpointFacts } from '../../libs/touchpoints/src';
 import { decodeCursor, encodeCursor, isoInstantSql } from '../../libs/projection-engine/src';
 
 export const QUEUE_STATUSES = ['open', 'overdue', 'done', 'skipped', 'cancelled'] as const;
@@ -118,4 +119,24 @@ export async function touchpointCalendar(pool: Pool, from: string, to: string): 
     [from, to],
   );
   return rows;
+}
+
+/** The risk alerts recorded for these countries, oldest first: what a schedule of bookings there must take into account. */
+export async function riskAlertsFor(db: Pool | PoolClient, countries: readonly string[]): Promise<TouchpointFacts['riskAlerts']> {
+  if (!countries.length) return [];
+  const { rows } = await db.query(
+    `SELECT alert_id, ${isoInstantSql('issued_at')} AS issued_at, country, city, to_char(from_date, 'YYYY-MM-DD') AS from_date, to_char(to_date, 'YYYY-MM-DD') AS to_date, severity, message
+       FROM read_models.touchpoint_risk_alerts WHERE country = ANY($1) ORDER BY issued_at, alert_id`,
+    [countries],
+  );
+  return rows.map((row) => ({
+    alertId: row.alert_id,
+    issuedAt: row.issued_at,
+    country: row.country,
+    ...(row.city && { city: row.city }),
+    from: row.from_date,
+    to: row.to_date,
+    severity: row.severity,
+    message: row.message,
+  }));
 }
