@@ -7,7 +7,8 @@ import type { CustomerState } from './customer.state';
 /**
  * The one command decide parses itself: forgetting destroys the customer's data key, and its use case
  * (libs/privacy forgetCustomer) is an entry point of its own, called by the API and by operators' tools alike. So
- * its input is parsed where every caller passes, before anything is refused for the state or destroyed.
+ * its input is parsed where every caller passes, before anything is refused for the state or destroyed. (The API
+ * parses it too, with the same function, because the use case reads the stream named by the id before deciding.)
  */
 export const forgetCustomer = (cmd: C.ForgetCustomer, state: CustomerState): CustomerEvent[] => {
   const parsed = parseForgetCustomer({ customerId: cmd.customerId, occurredAt: cmd.occurredAt, body: cmd.data });

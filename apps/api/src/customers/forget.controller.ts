@@ -4,7 +4,7 @@ import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Pool } from 'pg';
 import { ACCESS } from '../../../../libs/auth/src';
-import type { ForgetCustomer } from '../../../../libs/domain/src';
+import { parseForgetCustomer } from '../../../../libs/domain/src';
 import type { EventStore } from '../../../../libs/event-store/src';
 import { CustomerKeys, forgetCustomer } from '../../../../libs/privacy/src';
 import { Access } from '../auth/access';
@@ -49,9 +49,10 @@ export class ForgetController {
   })
   @ApiBody({ type: ForgetCustomerDto })
   async forget(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
-    // Parsed by decide (parseForgetCustomer), before the key is touched: forgetting is its own entry point.
-    const command = { type: 'ForgetCustomer', customerId: id, data: body ?? {}, occurredAt: new Date().toISOString() } as ForgetCustomer;
-    const result = await forgetCustomer(this.store, this.keys, command, { metadata: requestMetadata(req, 'api'), newId: randomUUID });
+    // Parsed before the store is read with the id (decide parses it again for the use case's other callers).
+    const parsed = parseForgetCustomer({ customerId: id, occurredAt: new Date().toISOString(), body: body ?? {} });
+    if (!parsed.ok) throw parsed.error;
+    const result = await forgetCustomer(this.store, this.keys, parsed.command, { metadata: requestMetadata(req, 'api'), newId: randomUUID });
     return { customerId: id, version: result.version, position: result.position };
   }
 }
