@@ -15,7 +15,8 @@ import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
 import { ForgetController } from './customers/forget.controller';
 import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
-import { ImportsController, RunImportHandler } from './imports/imports.controller';
+import { ImportsController } from './imports/imports.controller';
+import { TouchpointSchedules } from './customers/touchpoint-schedule';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
 import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
@@ -24,7 +25,7 @@ import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
-import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from './tokens';
+import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
 
 @Module({})
 class ApiModule {
@@ -40,8 +41,8 @@ class ApiModule {
         { provide: CONFIG, useValue: runtime.config },
         { provide: SEGMENTS, useValue: runtime.segments },
         { provide: CHURN, useValue: runtime.churn },
+        { provide: TOUCHPOINT_SCHEDULES, useValue: new TouchpointSchedules(runtime.readModels, runtime.touchpoints) },
         ExecuteCustomerCommandHandler,
-        RunImportHandler,
         ExportEventsHandler,
         ...CUSTOMER_QUERY_HANDLERS,
         ...SEGMENT_HANDLERS,

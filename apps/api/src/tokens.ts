@@ -1,7 +1,9 @@
-/** Injection tokens for the runtime pieces (libs/runtime/src/runtime.ts). */
+/** Injection tokens for the runtime pieces (apps/engine/src/runtime.ts). */
 export const EVENT_STORE = Symbol('EventStore');
 export const READ_MODELS = Symbol('ReadModelPool');
 export const PROJECTOR = Symbol('Projector');
 export const CONFIG = Symbol('Config');
 export const SEGMENTS = Symbol('SegmentConfig');
 export const CHURN = Symbol('ChurnConfig');
+/** The write side's touchpoint schedules (completing a touchpoint), on the runtime's checked touchpoint config. */
+export const TOUCHPOINT_SCHEDULES = Symbol('TouchpointSchedules');

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { Pool } from 'pg';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
 import { handleCommand, type EventMetadata, type EventStore } from '../../../../libs/event-store/src';
-import { loadTouchpointConfig } from '../../../../libs/touchpoints/src';
-import type { Config } from '../../../engine/src';
-import { CONFIG, EVENT_STORE, READ_MODELS } from '../tokens';
-import { streamEventOf, TouchpointSchedules } from './touchpoint-schedule';
+import { EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
+import { streamEventOf, type TouchpointSchedules } from './touchpoint-schedule';
 
 const customerDecider = { decide, evolve, initialState };
 
@@ -30,16 +27,10 @@ export interface CommandAnswer {
 
 @CommandHandler(ExecuteCustomerCommand)
 export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCustomerCommand, CommandAnswer> {
-  private readonly schedules: TouchpointSchedules;
-
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODELS) readModels: Pool,
-    @Inject(CONFIG) config: Config,
-  ) {
-    // The same file the projector schedules with (the runtime loads it the same way at start).
-    this.schedules = new TouchpointSchedules(readModels, loadTouchpointConfig(config.touchpointsConfigFile));
-  }
+    @Inject(TOUCHPOINT_SCHEDULES) private readonly schedules: TouchpointSchedules,
+  ) {}
 
   async execute({ command, metadata, expectedVersion }: ExecuteCustomerCommand): Promise<CommandAnswer> {
     const result = await handleCommand(

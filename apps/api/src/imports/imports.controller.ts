@@ -1,43 +1,15 @@
 import { ACCESS } from '../../../../libs/auth/src';
 import { Access } from '../auth/access';
 import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/common';
-import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import type { Pool } from 'pg';
-import { loadTouchpointConfig } from '../../../../libs/touchpoints/src';
-import type { EventMetadata, EventStore } from '../../../../libs/event-store/src';
+import type { EventStore } from '../../../../libs/event-store/src';
 import type { Config } from '../../../engine/src';
 import { requestMetadata } from '../http/request-metadata';
-import { CONFIG, EVENT_STORE, READ_MODELS } from '../tokens';
-import { TouchpointSchedules } from '../customers/touchpoint-schedule';
+import { CONFIG, EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
+import type { TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { readLines } from './import-sources';
-import type { Line } from './import-line';
 import { Importer, type ImportSummary } from './importer';
-
-export class RunImport {
-  constructor(
-    readonly lines: AsyncIterable<Line>,
-    readonly metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>,
-  ) {}
-}
-
-@CommandHandler(RunImport)
-export class RunImportHandler implements ICommandHandler<RunImport, ImportSummary> {
-  private readonly touchpoints: TouchpointSchedules;
-
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODELS) readModels: Pool,
-    @Inject(CONFIG) config: Config,
-  ) {
-    this.touchpoints = new TouchpointSchedules(readModels, loadTouchpointConfig(config.touchpointsConfigFile));
-  }
-
-  execute({ lines, metadata }: RunImport): Promise<ImportSummary> {
-    return new Importer(this.store, { metadata, touchpoints: this.touchpoints }).run(lines);
-  }
-}
 
 const NDJSON = 'application/x-ndjson';
 
@@ -45,7 +17,8 @@ const NDJSON = 'application/x-ndjson';
 @Controller('imports')
 export class ImportsController {
   constructor(
-    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(TOUCHPOINT_SCHEDULES) private readonly touchpoints: TouchpointSchedules,
     @Inject(CONFIG) private readonly config: Config,
   ) {}
 
@@ -67,7 +40,7 @@ export class ImportsController {
         415,
       );
     }
-    const summary: ImportSummary = await this.commands.execute(new RunImport(readLines(req, this.config.bodyLimitBytes), requestMetadata(req, 'import')));
+    const summary = await new Importer(this.store, { metadata: requestMetadata(req, 'import'), touchpoints: this.touchpoints }).run(readLines(req, this.config.bodyLimitBytes));
     if (summary.linesRead === 0) {
       throw new HttpException({ statusCode: 400, error: 'Bad Request', message: 'the body holds no command line', field: 'body', rule: 'must hold at least one line' }, 400);
     }

@@ -1,7 +1,7 @@
 import { ACCESS } from '../../../../libs/auth/src';
 import { Access } from '../auth/access';
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { CommandBus, CommandHandler, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
@@ -49,9 +49,6 @@ export class ChangesQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 10000, default: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) limit?: number;
 }
 
-export class EvaluateSegments {
-  constructor(readonly asOf: string) {}
-}
 export class GetSegmentMembers {
   constructor(readonly query: MembersQuery) {}
 }
@@ -64,13 +61,6 @@ abstract class SegmentsHandler {
     @Inject(READ_MODELS) protected readonly pool: Pool,
     @Inject(SEGMENTS) protected readonly config: SegmentConfig,
   ) {}
-}
-
-@CommandHandler(EvaluateSegments)
-export class EvaluateSegmentsHandler extends SegmentsHandler implements ICommandHandler<EvaluateSegments, EvaluationSummary> {
-  execute({ asOf }: EvaluateSegments): Promise<EvaluationSummary> {
-    return evaluateAndRecord(this.pool, this.config, { asOf, trigger: 'on-demand' });
-  }
 }
 
 @QueryHandler(GetSegmentMembers)
@@ -93,8 +83,8 @@ export class GetCustomerSegmentsHandler extends SegmentsHandler implements IQuer
   }
 }
 
-/** Reads that only call their query function (the list, the change feed) have no handler: the controller calls it. */
-export const SEGMENT_HANDLERS = [EvaluateSegmentsHandler, GetSegmentMembersHandler, GetCustomerSegmentsHandler];
+/** Reads and the evaluation that only call their function (the list, the change feed, evaluateAndRecord) have no handler: the controller calls it. */
+export const SEGMENT_HANDLERS = [GetSegmentMembersHandler, GetCustomerSegmentsHandler];
 
 const SEGMENT_KEY = /^[a-z-]{1,40}:[^\s/]{1,100}$/;
 
@@ -102,7 +92,6 @@ const SEGMENT_KEY = /^[a-z-]{1,40}:[^\s/]{1,100}$/;
 @Controller()
 export class SegmentsController {
   constructor(
-    private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(CONFIG) private readonly config: Config,
@@ -128,7 +117,7 @@ export class SegmentsController {
     if (query.minPosition !== undefined && !(await this.projector.waitFor(query.minPosition, this.config.readYourWritesTimeoutMs))) {
       res.setHeader('X-Read-Model-Stale', 'true');
     }
-    return this.commands.execute(new EvaluateSegments(query.asOf ?? new Date().toISOString()));
+    return evaluateAndRecord(this.pool, this.segments, { asOf: query.asOf ?? new Date().toISOString(), trigger: 'on-demand' });
   }
 
   @Access(ACCESS.readAllCustomers)
