@@ -4,7 +4,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
 import { handleCommand, type EventMetadata, type EventStore } from '../../../../libs/event-store/src';
 import { EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
-import { streamEventOf, type TouchpointSchedules } from './touchpoint-schedule';
+import { streamEventOf, touchpointFactsOf, type TouchpointSchedules } from './touchpoint-schedule';
 
 const customerDecider = { decide, evolve, initialState };
 
@@ -44,7 +44,7 @@ export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCus
         newId: randomUUID,
         // Only a completion needs the schedule: it is computed from the very history decide folds.
         loadContext: async (history) =>
-          command.type === 'CompleteTouchpoint' ? { touchpoints: await this.schedules.of(command.customerId, history.map(streamEventOf)) } : {},
+          command.type === 'CompleteTouchpoint' ? { touchpoints: await this.schedules.of(touchpointFactsOf(command.customerId, history.map(streamEventOf))) } : {},
       },
     );
     return { customerId: command.customerId, version: result.version, position: result.position };

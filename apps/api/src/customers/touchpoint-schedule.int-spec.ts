@@ -6,7 +6,7 @@ import { DEFAULT_TOUCHPOINT_CONFIG } from '../../../../libs/touchpoints/src';
 import { touchpointsProjection } from '../../../../projections/touchpoints/touchpoints.projection';
 import { writeScenario } from '../../../../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { streamEventOf, TouchpointSchedules } from './touchpoint-schedule';
+import { streamEventOf, touchpointFactsOf, TouchpointSchedules } from './touchpoint-schedule';
 
 /*
  * A completion is decided against the schedule the write side computes from the customer's stream; clients pick
@@ -48,7 +48,7 @@ it('gives every customer the ids and statuses the touchpoints read model shows',
   const customers = [...new Set(rows.map((r) => r.customer_id))];
   const written: string[] = [];
   for (const customerId of customers) {
-    const schedule = await schedules.of(customerId, (await store.readStream(`${CUSTOMER_STREAM_PREFIX}${customerId}`)).map(streamEventOf));
+    const schedule = await schedules.of(touchpointFactsOf(customerId, (await store.readStream(`${CUSTOMER_STREAM_PREFIX}${customerId}`)).map(streamEventOf)));
     for (const [touchpointId, { status }] of schedule) written.push(`${customerId} ${touchpointId} ${status}`);
   }
   const read = rows.map((r) => `${r.customer_id} ${r.touchpoint_id} ${r.status}`);

@@ -27,12 +27,13 @@ export const streamEventOf = (event: RecordedEvent): StreamEvent => ({ type: eve
 
 const FACT_TYPES: ReadonlySet<string> = new Set(TOUCHPOINT_FACT_EVENTS);
 
-/** The customer's facts, folded exactly as projections/touchpoints folds them (one fold, in libs/touchpoints). */
+/** One event of the customer's stream folded into its facts, exactly as projections/touchpoints folds it (one fold, in libs/touchpoints). */
+export const foldStreamEvent = (facts: CustomerTouchpointFacts | undefined, customerId: string, event: StreamEvent): CustomerTouchpointFacts | undefined =>
+  // The store hands events over in their current schema (SchemaAwareEventStore): the type names the data's shape.
+  FACT_TYPES.has(event.type) ? foldTouchpointFacts(facts, customerId, event as TouchpointFactEvent) : facts;
+
 export const touchpointFactsOf = (customerId: string, events: readonly StreamEvent[]): CustomerTouchpointFacts | undefined =>
-  events
-    .filter((event) => FACT_TYPES.has(event.type))
-    // The store hands events over in their current schema (SchemaAwareEventStore): the type names the data's shape.
-    .reduce<CustomerTouchpointFacts | undefined>((facts, event) => foldTouchpointFacts(facts, customerId, event as TouchpointFactEvent), undefined);
+  events.reduce<CustomerTouchpointFacts | undefined>((facts, event) => foldStreamEvent(facts, customerId, event), undefined);
 
 export class TouchpointSchedules {
   constructor(
@@ -40,9 +41,8 @@ export class TouchpointSchedules {
     private readonly config: TouchpointConfig,
   ) {}
 
-  /** The customer's touchpoints by id, as the touchpoints read model will show them once it has read `events`. */
-  async of(customerId: string, events: readonly StreamEvent[]): Promise<ReadonlyMap<string, ScheduledTouchpoint>> {
-    const facts = touchpointFactsOf(customerId, events);
+  /** The customer's touchpoints by id, as the touchpoints read model will show them once it has read the events folded into `facts`. */
+  async of(facts: CustomerTouchpointFacts | undefined): Promise<ReadonlyMap<string, ScheduledTouchpoint>> {
     if (!facts) return new Map();
     const alerts = await riskAlertsFor(this.readModels, [...new Set(facts.bookings.map((b) => b.destination.country))]);
     return new Map(

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { customerStreamId, decide, evolve, initialState, type CustomerEvent, type CustomerState, type DecideContext } from '../../../../libs/domain/src';
+import { CUSTOMER_STREAM_PREFIX, customerStreamId, decide, evolve, initialState, type CustomerEvent, type CustomerState, type DecideContext } from '../../../../libs/domain/src';
 import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion, fold, type EventMetadata, type EventStore, type NewEvent, type StreamAppend } from '../../../../libs/event-store/src';
-import { streamEventOf, type StreamEvent, type TouchpointSchedules } from '../customers/touchpoint-schedule';
+import { foldStreamEvent, streamEventOf, touchpointFactsOf, type TouchpointSchedules } from '../customers/touchpoint-schedule';
+import type { CustomerTouchpointFacts } from '../../../../libs/touchpoints/src';
 import { toErrorBody } from '../http/errors';
 import { nthEventId, type Line, type ParsedLine, type RejectedLine } from './import-line';
 import { lineParser, type ParsedBatch } from './line-parser';
@@ -44,8 +45,11 @@ interface Customer {
   version: number;
   /** Ids of every stored event: a line whose id is among them was imported before. */
   eventIds: Set<string>;
-  /** The stream as decided so far (stored and planned), for the touchpoint schedule a completion is decided against. */
-  events: StreamEvent[];
+  /**
+   * The touchpoint facts of the stream as decided so far (stored and planned), for the schedule a completion is decided
+   * against: folded as events are planned, so the cache holds facts, not every event.
+   */
+  facts: CustomerTouchpointFacts | undefined;
 }
 
 /** A decided batch: what to append, and the outcome of its lines, counted once it is committed. */
@@ -158,7 +162,8 @@ export class Importer {
       }
       let events: CustomerEvent[];
       try {
-        events = decide(parsed.command, customer.state, await this.contextFor(parsed, customer));
+        // Only a completion needs more than the state (the schedule); other lines decide without waiting.
+        events = decide(parsed.command, customer.state, parsed.command.type === 'CompleteTouchpoint' ? await this.contextFor(customer) : {});
       } catch (error) {
         plan.rejections.push({ line: parsed.line, ...toErrorBody(error) });
         continue;
@@ -173,7 +178,7 @@ export class Importer {
         append.events.push(this.toNew(event, eventId));
         customer.state = evolve(customer.state, event);
         customer.eventIds.add(eventId);
-        customer.events.push({ type: event.type, data: event.data as Record<string, unknown>, occurredAt: event.occurredAt, actor: this.metadata.actor.id });
+        customer.facts = foldStreamEvent(customer.facts, parsed.command.customerId, { type: event.type, data: event.data as Record<string, unknown>, occurredAt: event.occurredAt, actor: this.metadata.actor.id });
       });
       customer.version += events.length;
       plan.events += events.length;
@@ -232,16 +237,15 @@ export class Importer {
         state: fold({ evolve, initialState }, history),
         version: history.length ? history[history.length - 1].streamPosition : 0,
         eventIds: new Set(history.map((event) => event.eventId)),
-        events: history.map(streamEventOf),
+        facts: touchpointFactsOf(streamId.slice(CUSTOMER_STREAM_PREFIX.length), history.map(streamEventOf)),
       });
     }
   }
 
-  /** Only a completion needs more than the state: the schedule, from the same events as the state. */
-  private async contextFor({ command }: ParsedLine, customer: Customer): Promise<DecideContext> {
-    if (command.type !== 'CompleteTouchpoint') return {};
+  /** A completion is decided against the schedule, from the same events as the state. */
+  private async contextFor(customer: Customer): Promise<DecideContext> {
     if (!this.options.touchpoints) throw new Error('this import cannot complete touchpoints: it was started without the touchpoint schedules');
-    return { touchpoints: await this.options.touchpoints.of(command.customerId, customer.events) };
+    return { touchpoints: await this.options.touchpoints.of(customer.facts) };
   }
 
   private touch(streamId: string): Customer {
