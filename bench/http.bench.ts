@@ -14,9 +14,9 @@
  * RSS (VmRSS of its node process) is read at start and at the end, and sampled for the peak. The engine is stopped
  * at the end, on failure and on SIGINT/SIGTERM; every step is bounded in time and in commands.
  *
- * Knobs (environment): BENCH_HTTP_SECONDS (10), BENCH_HTTP_WARMUP_SECONDS (3), BENCH_HTTP_CLIENTS ("1,8,32"),
- * BENCH_HTTP_RATES ("50,100,200,300,400,500,600,800,1000,1200"), BENCH_HTTP_STEP_SECONDS (5),
- * BENCH_HTTP_P99_MS (20), BENCH_HTTP_CUSTOMERS (1000).
+ * Knobs (environment): BENCH_HTTP_SECONDS (BENCH_RUN_SECONDS or 10), BENCH_HTTP_WARMUP_SECONDS (BENCH_WARMUP_SECONDS
+ * or 3), BENCH_HTTP_CLIENTS ("1,8,32"), BENCH_HTTP_RATES ("50,100,200,300,400,500,600,800,1000,1200"),
+ * BENCH_HTTP_STEP_SECONDS (BENCH_RUN_SECONDS or 5), BENCH_HTTP_P99_MS (20), BENCH_HTTP_CUSTOMERS (1000).
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -26,11 +26,14 @@ import { cpuSample, envNumber, fmt, isInterrupted, log, serverCpuBetween, withBe
 import { startEngine, type RunningEngine } from './http-engine';
 import { closedLoop, httpClient, openLoop, percentile, type HttpClient, type LoadResult } from './http-load';
 
-const SECONDS = envNumber('BENCH_HTTP_SECONDS', 10);
-const WARMUP_SECONDS = envNumber('BENCH_HTTP_WARMUP_SECONDS', 3);
+// BENCH_RUN_SECONDS and BENCH_WARMUP_SECONDS, the other benchmarks' knobs, shorten this one too (a smoke run of
+// `npm run bench`); the BENCH_HTTP_* knobs win.
+const runSeconds = (fallback: number): number => envNumber('BENCH_RUN_SECONDS', fallback);
+const SECONDS = envNumber('BENCH_HTTP_SECONDS', runSeconds(10));
+const WARMUP_SECONDS = envNumber('BENCH_HTTP_WARMUP_SECONDS', envNumber('BENCH_WARMUP_SECONDS', 3));
 const CLIENTS = (process.env.BENCH_HTTP_CLIENTS ?? '1,8,32').split(',').map(Number);
 const RATES = (process.env.BENCH_HTTP_RATES ?? '50,100,200,300,400,500,600,800,1000,1200').split(',').map(Number);
-const STEP_SECONDS = envNumber('BENCH_HTTP_STEP_SECONDS', 5);
+const STEP_SECONDS = envNumber('BENCH_HTTP_STEP_SECONDS', runSeconds(5));
 const P99_TARGET_MS = envNumber('BENCH_HTTP_P99_MS', 20);
 const CUSTOMERS = envNumber('BENCH_HTTP_CUSTOMERS', 1000);
 const REFERENCE_RATE = 300;
@@ -43,6 +46,7 @@ const CLOSED_LOOP_SOCKETS = 64;
 const PAUSE_MS = 1000;
 
 if ([...CLIENTS, ...RATES].some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('BENCH_HTTP_CLIENTS and BENCH_HTTP_RATES are lists of positive integers');
+if (Math.max(8, ...CLIENTS) > CUSTOMERS) throw new Error('BENCH_HTTP_CUSTOMERS must be at least the largest client count (each client books for customers of its own)');
 
 const load = (): string =>
   loadavg()
@@ -142,8 +146,9 @@ async function main(): Promise<void> {
       // two clients write one stream at once; open-loop command i goes to customer i mod CUSTOMERS.
       const bookFor = (via: HttpClient, id: string) => via.post(`/customers/${id}/bookings`, booking());
       const closedCommand = (clients: number) => {
+        const own = Array.from({ length: clients }, (_, w) => customers.filter((__, i) => i % clients === w));
         const turns = new Array<number>(clients).fill(0);
-        return (w: number) => bookFor(http, customers[(w + clients * turns[w]++) % CUSTOMERS]);
+        return (w: number) => bookFor(http, own[w][turns[w]++ % own[w].length]);
       };
       const openCommand = (i: number) => bookFor(arrivals, customers[i % CUSTOMERS]);
       let answered = 0;

@@ -24,10 +24,15 @@ const pgOwnTypes: CustomTypesConfig = {
 
 export interface PeerSystem {
   readonly name: string;
+  /** The library under comparison; our store and the raw baseline are the harness (their misreads are our bugs). */
+  readonly peer: boolean;
   /** Appends `count` new events to `stream`, expecting exactly `stream.version`, and advances it. */
   append(stream: StreamState, count: number): Promise<void>;
-  /** Reads the whole log in global order, `batch` events per query, until a batch comes back empty. */
-  readAll(batch: number): Promise<number>;
+  /**
+   * Reads the whole log in global order, `batch` events per query, until a batch comes back empty; returns how many
+   * events came back. `audit`, for an untimed check, is given each event's global position.
+   */
+  readAll(batch: number, audit?: (globalPosition: string) => void): Promise<number>;
   /** A small pool on the system's database (pg's own parsers), and the table that holds its events. */
   readonly pool: Pool;
   readonly table: string;
@@ -79,17 +84,19 @@ export async function engineSystem(url: string): Promise<PeerSystem> {
   await store.migrate();
   return {
     name: 'this engine',
+    peer: false,
     append: async (stream, count) => {
       const appended = await store.append(stream.id, batchOf(stream, count), { expectedVersion: stream.version });
       stream.version = appended.version;
     },
-    readAll: async (batch) => {
+    readAll: async (batch, audit) => {
       let checkpoint = START;
       let read = 0;
       for (;;) {
         const page = await store.readAll(checkpoint, batch);
         if (page.events.length === 0) return read;
         read += page.events.length;
+        if (audit) page.events.forEach((event) => audit(String(event.globalPosition)));
         checkpoint = page.checkpoint;
       }
     },
@@ -129,17 +136,19 @@ export async function emmettSystem(url: string): Promise<PeerSystem> {
     store.appendToStream(streamId, events.map(toEmmett), { expectedStreamVersion: expected });
   return {
     name: 'Emmett 0.42',
+    peer: true,
     append: async (stream, count) => {
       const appended = await append(stream.id, batchOf(stream, count), BigInt(stream.version));
       stream.version = Number(appended.nextExpectedStreamVersion);
     },
-    readAll: async (batch) => {
+    readAll: async (batch, audit) => {
       let after = 0n;
       let read = 0;
       for (;;) {
         const page = await readMessagesBatch(sql.execute, { after, batchSize: batch });
         if (page.messages.length === 0) return read;
         read += page.messages.length;
+        if (audit) page.messages.forEach((message) => audit(String(message.metadata.globalPosition)));
         after = page.currentGlobalPosition;
       }
     },
@@ -195,11 +204,12 @@ export async function rawSystem(url: string): Promise<PeerSystem> {
     pool.query({ ...rawInsert(events.length), values: rawValues(streamId, firstPosition, events) });
   return {
     name: 'raw',
+    peer: false,
     append: async (stream, count) => {
       await insert(stream.id, stream.version + 1, batchOf(stream, count));
       stream.version += count;
     },
-    readAll: async (batch) => {
+    readAll: async (batch, audit) => {
       let after = '0';
       let read = 0;
       for (;;) {
@@ -211,6 +221,7 @@ export async function rawSystem(url: string): Promise<PeerSystem> {
         });
         if (rows.length === 0) return read;
         read += rows.length;
+        if (audit) rows.forEach((row) => audit(row.global_position));
         after = rows[rows.length - 1].global_position;
       }
     },
