@@ -16,7 +16,8 @@
  *
  * Knobs (environment): BENCH_HTTP_SECONDS (BENCH_RUN_SECONDS or 10), BENCH_HTTP_WARMUP_SECONDS (BENCH_WARMUP_SECONDS
  * or 3), BENCH_HTTP_CLIENTS ("1,8,32"), BENCH_HTTP_RATES ("50,100,200,300,400,500,600,800,1000,1200"),
- * BENCH_HTTP_STEP_SECONDS (BENCH_RUN_SECONDS or 5), BENCH_HTTP_P99_MS (20), BENCH_HTTP_CUSTOMERS (1000).
+ * BENCH_HTTP_STEP_SECONDS (BENCH_RUN_SECONDS or 5), BENCH_HTTP_P99_MS (20), BENCH_HTTP_CUSTOMERS (1000),
+ * BENCH_HTTP_PROJECTOR (true; false runs the API alone).
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -36,6 +37,8 @@ const RATES = (process.env.BENCH_HTTP_RATES ?? '50,100,200,300,400,500,600,800,1
 const STEP_SECONDS = envNumber('BENCH_HTTP_STEP_SECONDS', runSeconds(5));
 const P99_TARGET_MS = envNumber('BENCH_HTTP_P99_MS', 20);
 const CUSTOMERS = envNumber('BENCH_HTTP_CUSTOMERS', 1000);
+/** false: the API alone (npm run start:api), to tell the command path's cost from the in-process projector's. */
+const PROJECTOR = (process.env.BENCH_HTTP_PROJECTOR ?? 'true').toLowerCase() !== 'false';
 const REFERENCE_RATE = 300;
 /**
  * Open loop: beyond this many unanswered commands the server is not keeping up and the step stops sending. The open
@@ -107,11 +110,11 @@ async function main(): Promise<void> {
   await withBenchDatabase(async (database) => {
     log(`database: ${database.description}`);
     let engine: RunningEngine | undefined;
-    const clients: HttpClient[] = [];
+    const connections: HttpClient[] = [];
     let peakRss = 0;
     let sampler: NodeJS.Timeout | undefined;
     try {
-      engine = await startEngine(database.url);
+      engine = await startEngine(database.url, { RUN_PROJECTOR: String(PROJECTOR) });
       const running = engine;
       const rssStart = running.rssMiB();
       peakRss = rssStart;
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
       const token = await running.createKey('agent');
       const http = httpClient(running.url, token, CLOSED_LOOP_SOCKETS);
       const arrivals = httpClient(running.url, token, MAX_IN_FLIGHT);
-      clients.push(http, arrivals);
+      connections.push(http, arrivals);
 
       const tag = randomBytes(3).toString('hex');
       const customers = Array.from({ length: CUSTOMERS }, (_, i) => `bench-${tag}-${i}`);
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
       lines.push(
         `## HTTP benchmark: the running engine, ${startedAt.toISOString()}`,
         '',
-        `- engine: node dist/apps/api/src/main.js (API and projector in one process), RATE_LIMIT_PER_MINUTE=1000000; ${database.description}`,
+        `- engine: node dist/apps/api/src/main.js (${PROJECTOR ? 'API and projector in one process, as npm start runs it' : 'the API alone, RUN_PROJECTOR=false'}), RATE_LIMIT_PER_MINUTE=1000000; ${database.description}`,
         `- client: this process, Node http with keep-alive sockets to 127.0.0.1 (closed loop at most ${CLOSED_LOOP_SOCKETS}, open loop ${MAX_IN_FLIGHT}); one agent key`,
         `- every answered booking checked in the log: ${fmt(booked)} TripBooked events for ${fmt(answered)} answers 201`,
         `- command: POST /customers/:id/bookings (BookTrip, one TripBooked), 201 expected, over ${fmt(CUSTOMERS)} registered customers`,
@@ -236,7 +239,7 @@ async function main(): Promise<void> {
       throw error;
     } finally {
       if (sampler) clearInterval(sampler);
-      for (const c of clients) c.close();
+      for (const connection of connections) connection.close();
       await engine?.stop();
     }
   });
