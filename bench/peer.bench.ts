@@ -160,7 +160,7 @@ async function readPath(systems: PeerSystem[], pid: number | null): Promise<Path
     const duplicates = read - seen.size;
     const missing = totals[i] - seen.size;
     if (duplicates === 0 && missing === 0) continue;
-    const message = `${systems[i].name}: a full read in batches of ${fmt(READ_BATCH)} returned ${fmt(read)} events for ${fmt(totals[i])} stored: ${fmt(duplicates)} read twice, ${fmt(missing)} never`;
+    const message = `${systems[i].name}: a full read in batches of ${fmt(READ_BATCH)} returned ${fmt(read)} events for ${fmt(totals[i])} stored: ${fmt(duplicates)} repeated, ${fmt(missing)} never returned`;
     if (!systems[i].peer) throw new Error(message);
     log(`WARNING: ${message}`);
     shortfalls.set(systems[i].name, message);
