@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createApi } from '../../apps/api/src/app';
 import { createApiKey, ROLES, type Role } from '../../libs/auth/src';
-import { loadConfig, openRuntime, type Runtime } from '../../apps/engine/src';
+import { loadConfig, openRuntime, runSealer, type Runtime } from '../../apps/engine/src';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -27,7 +27,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const keys = {} as Record<Role, string>;
   for (const role of ROLES) keys[role] = (await createApiKey(runtime.readModels, `test-${role}`, role)).key;
   const projecting = new AbortController();
-  const projector = config.projector ? runtime.projector.run(projecting.signal) : Promise.resolve();
+  const projector = Promise.all([runSealer(runtime, () => undefined, projecting.signal), config.projector ? runtime.projector.run(projecting.signal) : undefined]);
   return {
     app,
     runtime,

@@ -25,7 +25,7 @@ import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
-import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
+import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, SEALER, READ_MODELS, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
 
 @Module({})
 class ApiModule {
@@ -38,6 +38,7 @@ class ApiModule {
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: READ_MODELS, useValue: runtime.readModels },
         { provide: PROJECTOR, useValue: runtime.projector },
+        { provide: SEALER, useValue: runtime.sealer },
         { provide: CONFIG, useValue: runtime.config },
         { provide: SEGMENTS, useValue: runtime.segments },
         { provide: CHURN, useValue: runtime.churn },

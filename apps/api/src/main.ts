@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApi } from './app';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSegmentSchedule, stopOnSignal } from '../../engine/src';
+import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, say);
   const app = await createApi(runtime);
   const projecting = new AbortController();
-  const projector = config.projector ? Promise.all([runtime.projector.run(projecting.signal), runSegmentSchedule(runtime, say, projecting.signal), runChurnSchedule(runtime, say, projecting.signal)]) : Promise.resolve();
+  // The sealer runs in every process that writes: sealing never waits for a projector process.
+  const projector = Promise.all([
+    runSealer(runtime, say, projecting.signal),
+    ...(config.projector ? [runtime.projector.run(projecting.signal), runSegmentSchedule(runtime, say, projecting.signal), runChurnSchedule(runtime, say, projecting.signal)] : []),
+  ]);
   await app.listen(config.port, '0.0.0.0');
   const url = await app.getUrl();
   say(

@@ -4,7 +4,9 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import type { Projector, ProjectionStatus } from '../../../libs/projection-engine/src';
-import { PROJECTOR, READ_MODELS } from './tokens';
+import type { Sealer, SealStatus } from '../../../libs/event-store/src';
+import type { Config } from '../../engine/src';
+import { CONFIG, PROJECTOR, READ_MODELS, SEALER } from './tokens';
 
 @ApiTags('system')
 @Controller()
@@ -12,20 +14,31 @@ export class SystemController {
   constructor(
     @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(READ_MODELS) private readonly pool: Pool,
+    @Inject(SEALER) private readonly sealer: Sealer | null,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
+
+  /** The sealed global chain's lag; alarm once an event has waited longer than SEAL_ALARM_SECONDS. */
+  private async seal(): Promise<(SealStatus & { state: 'ok' | 'alarm' }) | null> {
+    if (!this.sealer) return null;
+    const status = await this.sealer.status();
+    return { ...status, state: status.lagSeconds > this.config.seal.alarmSeconds ? 'alarm' : 'ok' };
+  }
 
   @Public()
   @Get('health')
-  @ApiOperation({ summary: 'Liveness and database reachability' })
-  async health(): Promise<{ status: 'ok'; database: 'ok' }> {
-    await this.pool.query('SELECT 1');
-    return { status: 'ok', database: 'ok' };
+  @ApiOperation({ summary: "Liveness, database reachability and the global chain's seal lag" })
+  async health(): Promise<{ status: 'ok'; database: 'ok'; seal: { state: 'ok' | 'alarm'; unsealed: number; lagSeconds: number } | null }> {
+    const seal = await this.seal();
+    if (!seal) await this.pool.query('SELECT 1');
+    return { status: 'ok', database: 'ok', seal: seal && { state: seal.state, unsealed: seal.unsealed, lagSeconds: seal.lagSeconds } };
   }
 
   @Access(ACCESS.anyone)
   @Get('projections')
-  @ApiOperation({ summary: 'Each projection: position, lag (events and seconds) and rate' })
-  async projections(): Promise<{ projections: ProjectionStatus[] }> {
-    return { projections: await this.projector.status() };
+  @ApiOperation({ summary: 'Each projection: position, lag (events and seconds) and rate; and the seal lag of the global chain' })
+  async projections(): Promise<{ projections: ProjectionStatus[]; seal: (SealStatus & { state: 'ok' | 'alarm' }) | null }> {
+    const [projections, seal] = await Promise.all([this.projector.status(), this.seal()]);
+    return { projections, seal };
   }
 }

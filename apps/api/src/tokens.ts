@@ -2,6 +2,8 @@
 export const EVENT_STORE = Symbol('EventStore');
 export const READ_MODELS = Symbol('ReadModelPool');
 export const PROJECTOR = Symbol('Projector');
+/** The global chain's sealer, or null (EventStoreDB log). */
+export const SEALER = Symbol('Sealer');
 export const CONFIG = Symbol('Config');
 export const SEGMENTS = Symbol('SegmentConfig');
 export const CHURN = Symbol('ChurnConfig');

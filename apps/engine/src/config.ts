@@ -11,6 +11,8 @@ export interface Config {
   projectorBatchSize: number;
   /** Upper bound for ?minPosition waits, in milliseconds. */
   readYourWritesTimeoutMs: number;
+  /** The global chain's sealer (PostgreSQL log): events per seal transaction, pause when caught up, alarm age. */
+  seal: { batchSize: number; intervalMs: number; alarmSeconds: number };
   databasePoolSize: number;
   /** Where the event log lives; read models and projection checkpoints stay in PostgreSQL either way. */
   eventStore: 'postgres' | 'eventstoredb';
@@ -126,6 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     projector: boolean(env, 'RUN_PROJECTOR', true, problems),
     projectorBatchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 1000, 1, 100_000, problems),
     readYourWritesTimeoutMs: integer(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60_000, problems),
+    seal: {
+      batchSize: integer(env, 'SEAL_BATCH_SIZE', 5000, 1, 100_000, problems),
+      intervalMs: integer(env, 'SEAL_INTERVAL_MS', 100, 10, 60_000, problems),
+      alarmSeconds: integer(env, 'SEAL_ALARM_SECONDS', 60, 1, 86_400, problems),
+    },
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 2, 500, problems),
     eventStore: eventStore(env, problems),
     segmentsConfigFile: env.SEGMENTS_CONFIG || undefined,

@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
-import { PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../../../libs/event-store/src';
+import { PostgresEventStore, SchemaAwareEventStore, Sealer, type EventStore } from '../../../libs/event-store/src';
 import { openDatabase, type Database } from '../../../libs/postgres/src';
-import { Projector } from '../../../libs/projection-engine/src';
+import { Projector, poll } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
 import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
@@ -21,6 +21,8 @@ export interface Runtime {
   store: EventStore;
   readModels: Pool;
   projector: Projector;
+  /** The global chain's sealer, with the PostgreSQL log (EventStoreDB keeps no hash chain). */
+  sealer: Sealer | null;
   /** The segment definitions, checked at start. */
   segments: SegmentConfig;
   /** The churn model and risk-score settings, checked at start. */
@@ -37,6 +39,13 @@ const configFile = <T>(load: () => T): T => {
   } catch (error) {
     throw error instanceof ConfigFileError ? new ConfigError(error.message) : error;
   }
+};
+
+/** The adapter under the engine's layers. */
+const eventLog = (store: EventStore | undefined): EventStore | undefined => {
+  let log = store;
+  while (log instanceof SchemaAwareEventStore || log instanceof EncryptingEventStore) log = log.inner;
+  return log;
 };
 
 /** The log in PostgreSQL (on the read models' pool) or in EventStoreDB; either way read models stay in PostgreSQL. */
@@ -74,9 +83,7 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     try {
       await store?.close();
       // The PostgreSQL store ends the pool it shares with the read models; otherwise it is ours to end.
-      let log = store;
-      while (log instanceof SchemaAwareEventStore || log instanceof EncryptingEventStore) log = log.inner;
-      if (!(log instanceof PostgresEventStore)) await pool.end();
+      if (!(eventLog(store) instanceof PostgresEventStore)) await pool.end();
     } finally {
       await database.stop();
     }
@@ -100,7 +107,8 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
       );
     }
     const opened = store;
-    return { config, database, store: opened, readModels: pool, projector, segments, churn, touchpoints, close: () => stop(opened) };
+    const sealer = eventLog(store) instanceof PostgresEventStore ? new Sealer(pool, config.seal.batchSize) : null;
+    return { config, database, store: opened, readModels: pool, projector, sealer, segments, churn, touchpoints, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;
@@ -119,3 +127,13 @@ export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, 
     { intervalMs: runtime.config.churnFitIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log },
     signal,
   );
+
+/**
+ * Seals the global chain on the configured interval until the signal aborts. Every process runs this; one at a time
+ * seals (Sealer), so a second process costs a try of a lock per interval and takes over when the first stops.
+ */
+export const runSealer = async (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> => {
+  const sealer = runtime.sealer;
+  if (!sealer) return;
+  await poll(async () => void (await sealer.sealAll()), { pollMs: runtime.config.seal.intervalMs, maxBackoffMs: 5_000, what: 'sealing the global chain', log }, signal);
+};

@@ -3,10 +3,12 @@ import { verifyHashChains, type HashChainReport } from '../../../libs/event-stor
 import { exitWith, loadConfig, withRuntime } from '../../engine/src';
 
 const USAGE = `usage: npm run audit -- <command>
-  verify [--concurrency <n>]  walks the hash chains of the PostgreSQL event log (each event linked to the previous
-                              one of its stream and of the whole log) up to the chain head, and checks the head names
-                              the last event. Prints "verified N events in M streams: intact" and exits 0, or names
-                              the first broken link (chain, stream, positions, event id) and exits 1.
+  verify [--concurrency <n>]  walks the tamper evidence of the PostgreSQL event log: each stream's hash chain (every
+                              event linked to the previous one of its stream) and the sealed global chain (every
+                              committed event linked, in commit order, to the one before it), and checks the seal head
+                              names the last seal. Events not sealed yet are pending; older than SEAL_ALARM_SECONDS
+                              (default 60) they are an alarm. Prints "verified N events in M streams: intact" and
+                              exits 0, or names the first broken link (chain, stream, positions, event id) and exits 1.
                               --concurrency: pages checked side by side (default 2)`;
 
 const parseArgs = (argv: string[]): { command: 'verify'; concurrency: number } | string => {
@@ -26,14 +28,18 @@ const seconds = (since: number): string => `${((Date.now() - since) / 1000).toFi
 
 function report(result: HashChainReport, started: number): string {
   if (result.ok) {
+    const { head, pending } = result;
     return [
       `verified ${result.events} events in ${result.streams} streams: intact`,
-      `chain head: global position ${result.head.position}, sha256 ${result.head.hash || '(empty log)'}; ${seconds(started)}`,
+      head.seq
+        ? `seal head: seal ${head.seq} at global position ${head.position}, sha256 ${head.hash}`
+        : 'seal head: nothing sealed yet',
+      `pending: ${pending.events} events not sealed yet${pending.events ? `, the oldest for ${pending.oldestSeconds.toFixed(1)} s` : ''}; ${seconds(started)}`,
     ].join('\n');
   }
   const where =
     result.streamId === null
-      ? `global position ${result.globalPosition} (the chain head)`
+      ? `global position ${result.globalPosition}`
       : `stream ${result.streamId}, stream position ${result.streamPosition}, global position ${result.globalPosition}, event ${result.eventId}`;
   return [`BROKEN: the ${result.chain} chain breaks at ${where}`, `  ${result.reason}`].join('\n');
 }
@@ -57,10 +63,12 @@ async function main(argv: string[]): Promise<number> {
     let shown = started;
     const result = await verifyHashChains(runtime.readModels, {
       concurrency: args.concurrency,
-      onProgress: ({ events, checkedUpTo, head }) => {
+      sealAlarmSeconds: runtime.config.seal.alarmSeconds,
+      onProgress: ({ phase, checkedUpTo, of }) => {
         if (Date.now() - shown < 1000) return;
         shown = Date.now();
-        console.error(`verify: ${events} events checked, up to global position ${checkedUpTo} of ${head} (${Math.floor((checkedUpTo / Math.max(head, 1)) * 100)}%), ${seconds(started)}`);
+        const unit = phase === 'seals' ? 'seal' : 'global position';
+        console.error(`verify: ${phase} checked up to ${unit} ${checkedUpTo} of ${of} (${Math.floor((checkedUpTo / Math.max(of, 1)) * 100)}%), ${seconds(started)}`);
       },
     });
     (result.ok ? console.log : console.error)(report(result, started));

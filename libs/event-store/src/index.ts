@@ -7,3 +7,4 @@ export * from './command-handling';
 export * from './event-store-decorator';
 export * from './event-schemas';
 export * from './postgres/hash-chain';
+export * from './postgres/sealer';

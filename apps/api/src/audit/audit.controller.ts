@@ -76,11 +76,11 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Walks the per-stream and global hash chains; names the first broken link' })
+  @ApiOperation({ summary: 'Walks the per-stream hash chains and the sealed global chain; names the first broken link, and reports events not sealed yet' })
   async verify(): Promise<unknown> {
     if (this.config.eventStore !== 'postgres') {
       throw new HttpException({ statusCode: 501, error: 'Not Implemented', message: 'tamper evidence is kept by the PostgreSQL event store only', rule: 'audit.postgres-only' }, 501);
     }
-    return verifyHashChains(this.pool);
+    return verifyHashChains(this.pool, { sealAlarmSeconds: this.config.seal.alarmSeconds });
   }
 }

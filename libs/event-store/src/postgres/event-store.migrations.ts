@@ -1,7 +1,7 @@
 import { routineFiles, type Migration } from '../../../postgres/src';
 
 /** The event store's functions, installed in this order after the migrations at every start (see migrate.ts). */
-export const EVENT_STORE_ROUTINES = routineFiles(__dirname, 'routines/hash-chain.sql', 'routines/append.sql', 'routines/append-batch.sql');
+export const EVENT_STORE_ROUTINES = routineFiles(__dirname, 'routines/hash-chain.sql', 'routines/append.sql', 'routines/append-batch.sql', 'routines/seal.sql');
 
 export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
   {
@@ -69,6 +69,72 @@ UPDATE event_store.events e SET stream_hash = l.stream_hash, global_hash = l.glo
 INSERT INTO event_store.chain_head (hash, last_position)
 SELECT coalesce((SELECT e.global_hash FROM event_store.events e ORDER BY e.global_position DESC LIMIT 1), ''::bytea),
        coalesce((SELECT max(e.global_position) FROM event_store.events e), 0);
+`,
+  },
+  {
+    version: 3,
+    // The sealer and its tables' use are in routines/seal.sql.
+    name: 'the global chain sealed after commit instead of locked at append',
+    sql: `
+-- One row per sealed event, in seal order (seq, gapless from 1); only ever inserted.
+CREATE TABLE event_store.seals (
+  seq             bigint PRIMARY KEY,
+  global_position bigint NOT NULL UNIQUE,
+  hash            bytea  NOT NULL
+);
+-- The sealer's checkpoint: the last sealed event (its commit-safe key) and its seal hash.
+CREATE TABLE event_store.seal_head (
+  singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  seq             bigint      NOT NULL,
+  transaction_id  xid8        NOT NULL,
+  global_position bigint      NOT NULL,
+  hash            bytea       NOT NULL,
+  sealed_at       timestamptz NOT NULL,
+  -- Set once, by this migration, when the global chain of the log it found was already broken: verify reports it.
+  legacy_break    text,
+  legacy_break_position bigint
+);
+`,
+    // The log's old global chain (global_hash, linked at append under the chain_head lock, in position order) is
+    // checked before it is dropped, so the seal never launders an earlier forgery: the first broken link, if any,
+    // stays on record in the head. Then every stored event is sealed in commit-safe order. LOCK waits for appends
+    // still running (an older engine) and holds off new ones until this commits.
+    afterRoutines: `
+LOCK TABLE event_store.events IN SHARE MODE;
+SET LOCAL work_mem = '64MB';
+INSERT INTO event_store.seal_head (seq, transaction_id, global_position, hash, sealed_at, legacy_break, legacy_break_position)
+WITH digested AS MATERIALIZED (
+  SELECT e.global_position, e.global_hash, event_store.event_place(e.global_position, e.recorded_at) AS place,
+         event_store.event_digest(e.stream_id, e.stream_position, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.occurred_at) AS digest
+    FROM event_store.events e
+), linked AS (
+  SELECT d.global_position, d.global_hash,
+         event_store.chain(''::bytea, d.place, d.digest) OVER (ORDER BY d.global_position ROWS UNBOUNDED PRECEDING) AS expected
+    FROM digested d
+), last AS (
+  SELECT l.global_position, l.global_hash FROM linked l ORDER BY l.global_position DESC LIMIT 1
+)
+SELECT 0, '0'::xid8, 0, ''::bytea, clock_timestamp(),
+       CASE WHEN b.global_position IS NOT NULL
+              THEN 'before the upgrade to a sealed global chain, the old global chain was already broken at global position ' || b.global_position
+            WHEN h.last_position IS DISTINCT FROM coalesce((SELECT last.global_position FROM last), 0)
+              OR h.hash IS DISTINCT FROM coalesce((SELECT last.global_hash FROM last), ''::bytea)
+              THEN 'before the upgrade to a sealed global chain, the old chain head (global position ' || coalesce(h.last_position::text, 'none')
+                   || ') did not name the last event: events at the end were removed, or the head was altered' END,
+       coalesce(b.global_position, CASE WHEN h.last_position IS DISTINCT FROM coalesce((SELECT last.global_position FROM last), 0)
+                                          OR h.hash IS DISTINCT FROM coalesce((SELECT last.global_hash FROM last), ''::bytea)
+                                        THEN coalesce(h.last_position, 0) END)
+  FROM (SELECT min(l.global_position) AS global_position FROM linked l WHERE l.global_hash IS DISTINCT FROM l.expected) b
+  LEFT JOIN event_store.chain_head h ON true;
+
+INSERT INTO event_store.seals (seq, global_position, hash)
+SELECT row_number() OVER w, e.global_position, event_store.chain(''::bytea, ''::bytea, coalesce(e.stream_hash, ''::bytea)) OVER w
+  FROM event_store.events e WINDOW w AS (ORDER BY e.transaction_id, e.global_position ROWS UNBOUNDED PRECEDING);
+UPDATE event_store.seal_head h SET seq = s.seq, transaction_id = e.transaction_id, global_position = e.global_position, hash = s.hash
+  FROM (SELECT * FROM event_store.seals ORDER BY seq DESC LIMIT 1) s JOIN event_store.events e USING (global_position);
+
+ALTER TABLE event_store.events DROP COLUMN global_hash;
+DROP TABLE event_store.chain_head;
 `,
   },
 ];

@@ -162,7 +162,7 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * One transaction: the versions are checked in one query, every row goes through COPY into the session's staging
-   * table, and one call chains them (hash-chain links) into the log. A writer that slips in between loses or wins on
+   * table, and one call links them into their streams' chains and the log (the global chain is sealed after commit). A writer that slips in between loses or wins on
    * the (stream_id, stream_position) key, and the loser's whole batch rolls back.
    */
   async appendBatch(appends: StreamAppend[]): Promise<void> {
@@ -171,7 +171,6 @@ export class PostgresEventStore implements EventStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT event_store.open_staging()');
       const { rows } = await client.query<{ stream_id: string; version: string | null }>(STREAM_VERSIONS_SQL, [appends.map((append) => append.streamId)]);
       const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version ?? 0)]));
       const starts = appends.map(({ streamId, expectedVersion: expected, events }) => {
@@ -180,9 +179,11 @@ export class PostgresEventStore implements EventStore {
         versions.set(streamId, current + events.length);
         return current;
       });
+      // After the versions are read: a session's first call creates the staging table, which draws the transaction id.
+      await client.query('SELECT event_store.open_staging()');
       await copyInto(
         client,
-        'COPY pg_temp.event_store_staging (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN',
+        'COPY pg_temp.event_store_staged (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN',
         copyRows(appends, starts),
       );
       await client.query('SELECT event_store.append_staged()');

@@ -1,14 +1,14 @@
 -- The append functions: one round trip, one transaction per append. The per-stream advisory lock is taken before the
 -- transaction writes anything, so it has no transaction id yet: ids are then drawn in lock order and the commit-safe
 -- read order (transaction_id, global_position) keeps each stream in stream order. The expected version is checked
--- before a global position is drawn, so a loser burns none.
+-- before a global position is drawn, so a loser burns none. No lock is shared by appends to different streams: the
+-- stream's own chain is linked here, under the stream's lock; the global chain is sealed after commit (seal.sql).
 -- Shaped by measurement (bench/RESULTS.md): the duplicate check is a LATERAL ... LIMIT 1 index probe, because a join
 -- was planned once per connection while the log was empty and then scanned the whole table on every append.
 -- Single-event appends (almost every command) take plain parameters.
 
--- Single events (almost every command). Refusals are sorted out before the head is locked, so an idempotent retry
--- neither waits for nor touches the chain; the version is read after the lock, so a batch that committed while this
--- append waited is seen. The position is drawn under the lock and the link needs it, hence OVERRIDING SYSTEM VALUE.
+-- Single events (almost every command). An idempotent retry is answered before anything is written. The position is
+-- drawn here because the stream link covers it, hence OVERRIDING SYSTEM VALUE.
 CREATE OR REPLACE FUNCTION event_store.append_event(
   p_stream text, p_expected text, p_event_id uuid, p_type text, p_schema_version int, p_data jsonb, p_metadata jsonb,
   p_occurred_at timestamptz, OUT stream_version bigint, OUT last_position bigint, OUT written boolean)
@@ -20,7 +20,6 @@ DECLARE
   v_occurred timestamptz;
   v_current  bigint;
   v_tail     bytea;
-  v_head     bytea;
   v_recorded timestamptz;
   v_digest   bytea;
 BEGIN
@@ -38,7 +37,6 @@ BEGIN
       USING ERRCODE = 'ES002', DETAIL = p_event_id::text;
   END IF;
 
-  SELECT h.hash INTO v_head FROM event_store.chain_head h FOR UPDATE;
   SELECT e.stream_position, e.stream_hash INTO v_current, v_tail
     FROM event_store.events e WHERE e.stream_id = p_stream ORDER BY e.stream_position DESC LIMIT 1;
   v_current := coalesce(v_current, 0);
@@ -53,13 +51,11 @@ BEGIN
   last_position := nextval('event_store.events_global_position_seq');
   v_recorded := clock_timestamp();
   v_digest := event_store.event_digest(p_stream, stream_version, p_event_id, p_type, p_schema_version, p_data, p_metadata, p_occurred_at);
-  v_head := event_store.event_link(v_head, last_position, v_recorded, v_digest);
   INSERT INTO event_store.events (global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata,
-                                  occurred_at, recorded_at, stream_hash, global_hash)
+                                  occurred_at, recorded_at, stream_hash)
   OVERRIDING SYSTEM VALUE
   VALUES (last_position, p_stream, stream_version, p_event_id, p_type, p_schema_version, p_data, p_metadata,
-          p_occurred_at, v_recorded, event_store.event_link(coalesce(v_tail, ''::bytea), last_position, v_recorded, v_digest), v_head);
-  UPDATE event_store.chain_head SET hash = v_head, last_position = append_event.last_position;
+          p_occurred_at, v_recorded, event_store.event_link(coalesce(v_tail, ''::bytea), last_position, v_recorded, v_digest));
   written := true;
 END
 $fn$;
@@ -75,7 +71,6 @@ DECLARE
   v_conflict text;
   v_current  bigint;
   v_tail     bytea;
-  v_head     bytea;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
 
@@ -97,7 +92,6 @@ BEGIN
       USING ERRCODE = 'ES002', DETAIL = coalesce(v_conflict, '');
   END IF;
 
-  SELECT h.hash INTO v_head FROM event_store.chain_head h FOR UPDATE;
   SELECT e.stream_position, e.stream_hash INTO v_current, v_tail
     FROM event_store.events e WHERE e.stream_id = p_stream ORDER BY e.stream_position DESC LIMIT 1;
   v_current := coalesce(v_current, 0);
@@ -125,15 +119,12 @@ BEGIN
         FROM typed t
     ), inserted AS (
       INSERT INTO event_store.events (global_position, stream_id, stream_position, event_id, type, schema_version, data, metadata,
-                                      occurred_at, recorded_at, stream_hash, global_hash)
+                                      occurred_at, recorded_at, stream_hash)
       OVERRIDING SYSTEM VALUE
       SELECT g.global_position, p_stream, g.stream_position, g.event_id, g.type, g.schema_version, g.data, g.metadata, g.occurred_at, g.recorded_at,
-             event_store.chain(coalesce(v_tail, ''::bytea), g.place, g.digest) OVER w, event_store.chain(v_head, g.place, g.digest) OVER w
+             event_store.chain(coalesce(v_tail, ''::bytea), g.place, g.digest) OVER w
         FROM digested g WINDOW w AS (ORDER BY g.global_position ROWS UNBOUNDED PRECEDING)
-      RETURNING event_store.events.stream_position, event_store.events.global_position, event_store.events.global_hash
-    ), head AS (
-      UPDATE event_store.chain_head SET hash = i.global_hash, last_position = i.global_position
-        FROM (SELECT * FROM inserted ORDER BY global_position DESC LIMIT 1) i
+      RETURNING event_store.events.stream_position, event_store.events.global_position
     )
     SELECT max(i.stream_position), max(i.global_position), true FROM inserted i;
 END
