@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
-import { PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../../../libs/event-store/src';
+import { KeyedQueue, PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../../../libs/event-store/src';
 import { openDatabase, type Database } from '../../../libs/postgres/src';
 import { Projector } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
@@ -19,6 +19,8 @@ export interface Runtime {
   config: Config;
   database: Database;
   store: EventStore;
+  /** Where this process's commands for one stream take turns (handleCommand's queue), bounded by the config. */
+  commandQueue: KeyedQueue;
   readModels: Pool;
   projector: Projector;
   /** The segment definitions, checked at start. */
@@ -100,7 +102,8 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
       );
     }
     const opened = store;
-    return { config, database, store: opened, readModels: pool, projector, segments, churn, touchpoints, close: () => stop(opened) };
+    const commandQueue = new KeyedQueue({ maxWaiting: config.commandQueueMaxWaiting, timeoutMs: config.commandQueueTimeoutMs });
+    return { config, database, store: opened, commandQueue, readModels: pool, projector, segments, churn, touchpoints, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;
