@@ -11,7 +11,7 @@ import { loadChurnConfig, type ChurnConfig } from '../../../libs/churn/src';
 import { loadTouchpointConfig, type TouchpointConfig } from '../../../libs/touchpoints/src';
 import { loadSegmentConfig, type SegmentConfig } from '../../../libs/segments/src';
 import { ConfigFileError } from '../../../libs/config/src';
-import { EncryptingEventStore } from '../../../libs/privacy/src';
+import { EncryptingEventStore, type CustomerKeys } from '../../../libs/privacy/src';
 import { ConfigError, type Config } from './config';
 
 /** The long-lived pieces every app shares: the database, the event store, the read-model pool and the projector. */
@@ -64,6 +64,17 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
   return store;
 }
 
+/**
+ * The store every part of the engine works with, over whichever log: every reader (command handlers, projections,
+ * history, exports) sees events in their current schema, with the personal fields decrypted, or erased once the
+ * customer is forgotten; schema checks see plain text, the log ciphertext. The data keys stay in PostgreSQL whichever
+ * log is used. The event-store contract suite runs on what this returns.
+ */
+export function engineEventStore(log: EventStore, pool: Pool): { store: EventStore; keys: CustomerKeys } {
+  const encrypting = new EncryptingEventStore(log, pool);
+  return { store: new SchemaAwareEventStore(encrypting, CUSTOMER_EVENT_SCHEMAS), keys: encrypting.keys };
+}
+
 export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
   const segments = configFile(() => loadSegmentConfig(config.segmentsConfigFile));
   const churn = configFile(() => loadChurnConfig(config.churnConfigFile));
@@ -85,12 +96,9 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   };
   let store: EventStore | undefined;
   try {
-    // Every reader (command handlers, projections, history, exports) sees events in their current schema, with the
-    // personal fields decrypted, or erased once the customer is forgotten; schema checks see plain text, the log
-    // ciphertext. The data keys stay in PostgreSQL whichever log is used.
-    const encrypting = new EncryptingEventStore(await openEventLog(config, pool, log), pool);
-    store = new SchemaAwareEventStore(encrypting, CUSTOMER_EVENT_SCHEMAS);
-    await encrypting.keys.migrate();
+    const engine = engineEventStore(await openEventLog(config, pool, log), pool);
+    store = engine.store;
+    await engine.keys.migrate();
     const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
     const missing = await missingCurrencyRates(pool, segments);
