@@ -35,7 +35,21 @@ export interface AdapterTraits {
    * index by event id), so the same id appended to another stream is written there.
    */
   eventIdsUniqueAcrossStreams: boolean;
+  /** How the contract's events are written to this store; by default their names are their types. */
+  vocabulary?: EventVocabulary;
 }
+
+/**
+ * Every event the contract writes has a name (A, B, E1...) that its checks read back. A bare adapter stores any
+ * type, so the name is the type; the engine's stack stores only the domain's event types, so it writes the name
+ * where its vocabulary says and finds it there again.
+ */
+export interface EventVocabulary {
+  write(name: string, data: Record<string, unknown>): Pick<NewEvent, 'type' | 'data'>;
+  nameOf(event: RecordedEvent): string;
+}
+
+const TYPE_IS_NAME: EventVocabulary = { write: (type, data) => ({ type, data }), nameOf: (event) => event.type };
 
 export function eventStoreContract(
   adapter: string,
@@ -43,6 +57,12 @@ export function eventStoreContract(
   close: (store: EventStore) => Promise<void>,
   traits: AdapterTraits = { eventIdsUniqueAcrossStreams: true },
 ): void {
+  const { write, nameOf } = traits.vocabulary ?? TYPE_IS_NAME;
+  const eventNamed = (name: string, data: Record<string, unknown> = {}, occurredAt?: string): NewEvent => {
+    const written = write(name, data);
+    return newEvent(written.type, written.data, occurredAt);
+  };
+
   describe(`event store contract: ${adapter}`, () => {
     let store: EventStore;
     let stream: string;
@@ -54,62 +74,69 @@ export function eventStoreContract(
 
     describe('expected versions', () => {
       it('no_stream: succeeds on a new stream, fails once it exists', async () => {
-        await expect(store.append(stream, [newEvent('A'), newEvent('B')], { expectedVersion: 'no_stream' })).resolves.toMatchObject({
+        await expect(store.append(stream, [eventNamed('A'), eventNamed('B')], { expectedVersion: 'no_stream' })).resolves.toMatchObject({
           version: 2,
           written: true,
         });
-        await expect(store.append(stream, [newEvent('C')], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await expect(store.append(stream, [eventNamed('C')], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedVersion);
       });
 
       it('stream_exists: fails on a new stream, succeeds once it exists', async () => {
-        await expect(store.append(stream, [newEvent('A')], { expectedVersion: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedVersion);
-        await store.append(stream, [newEvent('A')]);
-        await expect(store.append(stream, [newEvent('B')], { expectedVersion: 'stream_exists' })).resolves.toMatchObject({ version: 2 });
+        await expect(store.append(stream, [eventNamed('A')], { expectedVersion: 'stream_exists' })).rejects.toBeInstanceOf(WrongExpectedVersion);
+        await store.append(stream, [eventNamed('A')]);
+        await expect(store.append(stream, [eventNamed('B')], { expectedVersion: 'stream_exists' })).resolves.toMatchObject({ version: 2 });
       });
 
       it('exact: succeeds at the current version only, and reports the actual one', async () => {
-        await expect(store.append(stream, [newEvent('A')], { expectedVersion: 0 })).resolves.toMatchObject({ version: 1 });
-        await expect(store.append(stream, [newEvent('B')], { expectedVersion: 1 })).resolves.toMatchObject({ version: 2 });
-        const error = await store.append(stream, [newEvent('C')], { expectedVersion: 1 }).catch((e: unknown) => e);
+        await expect(store.append(stream, [eventNamed('A')], { expectedVersion: 0 })).resolves.toMatchObject({ version: 1 });
+        await expect(store.append(stream, [eventNamed('B')], { expectedVersion: 1 })).resolves.toMatchObject({ version: 2 });
+        const error = await store.append(stream, [eventNamed('C')], { expectedVersion: 1 }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WrongExpectedVersion);
         expect((error as WrongExpectedVersion).actual).toBe(2);
       });
 
       it('any: appends whatever the stream holds', async () => {
-        await store.append(stream, [newEvent('A')], { expectedVersion: 'any' });
-        await expect(store.append(stream, [newEvent('B')], { expectedVersion: 'any' })).resolves.toMatchObject({ version: 2 });
+        await store.append(stream, [eventNamed('A')], { expectedVersion: 'any' });
+        await expect(store.append(stream, [eventNamed('B')], { expectedVersion: 'any' })).resolves.toMatchObject({ version: 2 });
       });
 
       it('refuses an expected version that is not a non-negative integer or a keyword, writing nothing', async () => {
         for (const expectedVersion of [-1, 1.5, Number.NaN, 1e21, 'latest']) {
-          await expect(store.append(stream, [newEvent('A')], { expectedVersion: expectedVersion as ExpectedVersion })).rejects.toThrow('expected version');
+          await expect(store.append(stream, [eventNamed('A')], { expectedVersion: expectedVersion as ExpectedVersion })).rejects.toThrow('expected version');
         }
         expect(await store.readStream(stream)).toEqual([]);
       });
 
       it('a failed append writes nothing', async () => {
-        await store.append(stream, [newEvent('A')]);
-        await expect(store.append(stream, [newEvent('B'), newEvent('C')], { expectedVersion: 5 })).rejects.toBeInstanceOf(WrongExpectedVersion);
-        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A']);
+        await store.append(stream, [eventNamed('A')]);
+        await expect(store.append(stream, [eventNamed('B'), eventNamed('C')], { expectedVersion: 5 })).rejects.toBeInstanceOf(WrongExpectedVersion);
+        expect((await store.readStream(stream)).map(nameOf)).toEqual(['A']);
       });
 
       it('16 concurrent appends with the same expected version: exactly one wins, positions stay contiguous', async () => {
-        await store.append(stream, [newEvent('Start')]);
+        await store.append(stream, [eventNamed('Start')]);
         const results = await Promise.allSettled(
-          Array.from({ length: 16 }, (_, i) => store.append(stream, [newEvent('Racer', { i })], { expectedVersion: 1 })),
+          Array.from({ length: 16 }, (_, i) => store.append(stream, [eventNamed('Racer', { i })], { expectedVersion: 1 })),
         );
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof WrongExpectedVersion)).toHaveLength(15);
         const events = await store.readStream(stream);
         expect(events.map((e) => e.streamPosition)).toEqual([1, 2]);
-        await store.append(stream, [newEvent('After')], { expectedVersion: 2 });
+        await store.append(stream, [eventNamed('After')], { expectedVersion: 2 });
         expect((await store.readStream(stream)).map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+      });
+      it('16 concurrent first appends to a new stream with no_stream: exactly one wins', async () => {
+        // Through the engine's stack each of them also gets or creates the customer's data key at the same moment.
+        const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => store.append(stream, [eventNamed(`First${i}`)], { expectedVersion: 'no_stream' })));
+        expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof WrongExpectedVersion)).toHaveLength(15);
+        const winner = results.findIndex((r) => r.status === 'fulfilled');
+        expect((await store.readStream(stream)).map((e) => [nameOf(e), e.streamPosition])).toEqual([[`First${winner}`, 1]]);
       });
     });
 
     describe('idempotency', () => {
       it('re-sending the same event ids and content succeeds and writes nothing', async () => {
-        const events = [newEvent('A', { n: 1 }), newEvent('B', { n: 2 })];
+        const events = [eventNamed('A', { n: 1 }), eventNamed('B', { n: 2 })];
         const first = await store.append(stream, events, { expectedVersion: 'no_stream' });
         const retry = await store.append(stream, events, { expectedVersion: 'no_stream' });
         expect(retry).toEqual({ version: first.version, position: first.position, written: false });
@@ -117,21 +144,21 @@ export function eventStoreContract(
       });
 
       it('a retried single-event append succeeds at its original version, even after the stream moved on', async () => {
-        const event = newEvent('A', { n: 1 });
+        const event = eventNamed('A', { n: 1 });
         const first = await store.append(stream, [event], { expectedVersion: 0 });
-        await store.append(stream, [newEvent('B')], { expectedVersion: 1 });
+        await store.append(stream, [eventNamed('B')], { expectedVersion: 1 });
         expect(await store.append(stream, [event], { expectedVersion: 0 })).toEqual({ version: first.version, position: first.position, written: false });
-        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A', 'B']);
+        expect((await store.readStream(stream)).map(nameOf)).toEqual(['A', 'B']);
       });
 
       it('the same event id with other content is an error', async () => {
-        const event = newEvent('A', { n: 1 });
+        const event = eventNamed('A', { n: 1 });
         await store.append(stream, [event]);
         await expect(store.append(stream, [{ ...event, data: { n: 2 } }])).rejects.toBeInstanceOf(DuplicateEventId);
         if (traits.eventIdsUniqueAcrossStreams) await expect(store.append(`${stream}-other`, [event])).rejects.toBeInstanceOf(DuplicateEventId);
         else await expect(store.append(`${stream}-other`, [event])).resolves.toMatchObject({ version: 1, written: true });
         await expect(store.append(stream, [{ ...event, occurredAt: '1999-01-01T00:00:00.000Z' }])).rejects.toBeInstanceOf(DuplicateEventId);
-        const pair = [newEvent('B'), newEvent('C')];
+        const pair = [eventNamed('B'), eventNamed('C')];
         await store.append(stream, pair);
         await expect(store.append(stream, [pair[0], { ...pair[1], occurredAt: '1999-01-01T00:00:00.000Z' }])).rejects.toBeInstanceOf(DuplicateEventId);
         expect(await store.readStream(stream)).toHaveLength(3);
@@ -141,28 +168,28 @@ export function eventStoreContract(
     describe('batch appends (bulk import)', () => {
       it('appends to several streams at once; readStreams returns each history in order, and omits empty streams', async () => {
         const other = `customer-${randomUUID()}`;
-        await store.append(other, [newEvent('A')]);
+        await store.append(other, [eventNamed('A')]);
         await store.appendBatch([
-          { streamId: stream, events: [newEvent('A'), newEvent('B')], expectedVersion: 'no_stream' },
-          { streamId: other, events: [newEvent('C')], expectedVersion: 1 },
+          { streamId: stream, events: [eventNamed('A'), eventNamed('B')], expectedVersion: 'no_stream' },
+          { streamId: other, events: [eventNamed('C')], expectedVersion: 1 },
         ]);
         const histories = await store.readStreams([stream, other, `customer-${randomUUID()}`]);
         expect([...histories.keys()].sort()).toEqual([stream, other].sort());
-        expect(histories.get(stream)!.map((e) => [e.type, e.streamPosition])).toEqual([['A', 1], ['B', 2]]);
-        expect(histories.get(other)!.map((e) => [e.type, e.streamPosition])).toEqual([['A', 1], ['C', 2]]);
+        expect(histories.get(stream)!.map((e) => [nameOf(e), e.streamPosition])).toEqual([['A', 1], ['B', 2]]);
+        expect(histories.get(other)!.map((e) => [nameOf(e), e.streamPosition])).toEqual([['A', 1], ['C', 2]]);
         expect(await store.readStream(other)).toEqual(histories.get(other));
       });
 
       it('a wrong expected version fails the batch and leaves that stream as it was', async () => {
-        await store.append(stream, [newEvent('A')]);
-        const error = await store.appendBatch([{ streamId: stream, events: [newEvent('B')], expectedVersion: 0 }]).catch((e: unknown) => e);
+        await store.append(stream, [eventNamed('A')]);
+        const error = await store.appendBatch([{ streamId: stream, events: [eventNamed('B')], expectedVersion: 0 }]).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WrongExpectedVersion);
         expect((error as WrongExpectedVersion).actual).toBe(1);
-        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A']);
+        expect((await store.readStream(stream)).map(nameOf)).toEqual(['A']);
       });
 
       it('an event id that is already stored fails the batch', async () => {
-        const stored = newEvent('A');
+        const stored = eventNamed('A');
         await store.append(stream, [stored]);
         await expect(store.appendBatch([{ streamId: stream, events: [stored], expectedVersion: 1 }])).rejects.toBeInstanceOf(DuplicateEventId);
         expect(await store.readStream(stream)).toHaveLength(1);
@@ -171,35 +198,35 @@ export function eventStoreContract(
 
     describe('reading', () => {
       beforeEach(async () => {
-        for (let i = 1; i <= 5; i++) await store.append(stream, [newEvent(`E${i}`, { i }, `2025-01-0${i}T12:00:00.000Z`)]);
+        for (let i = 1; i <= 5; i++) await store.append(stream, [eventNamed(`E${i}`, { i }, `2025-01-0${i}T12:00:00.000Z`)]);
       });
 
       it('reads a stream forward and backward with metadata and times', async () => {
         const forward = await store.readStream(stream);
-        expect(forward.map((e) => e.type)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5']);
+        expect(forward.map(nameOf)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5']);
         expect(forward[0]).toMatchObject({ streamId: stream, streamPosition: 1, data: { i: 1 }, occurredAt: '2025-01-01T12:00:00.000Z' });
         expect(forward[0].metadata).toMatchObject({ eventId: forward[0].eventId, actor: { id: 'tester', role: 'agent' }, schemaVersion: 1 });
         expect(Date.parse(forward[0].recordedAt)).not.toBeNaN();
         const backward = await store.readStream(stream, { direction: 'backward', limit: 2 });
-        expect(backward.map((e) => e.type)).toEqual(['E5', 'E4']);
+        expect(backward.map(nameOf)).toEqual(['E5', 'E4']);
       });
 
       it('reads a range of stream positions', async () => {
-        expect((await store.readStream(stream, { fromPosition: 2, toPosition: 4 })).map((e) => e.type)).toEqual(['E2', 'E3', 'E4']);
-        expect((await store.readStream(stream, { fromPosition: 4, direction: 'backward' })).map((e) => e.type)).toEqual(['E5', 'E4']);
+        expect((await store.readStream(stream, { fromPosition: 2, toPosition: 4 })).map(nameOf)).toEqual(['E2', 'E3', 'E4']);
+        expect((await store.readStream(stream, { fromPosition: 4, direction: 'backward' })).map(nameOf)).toEqual(['E5', 'E4']);
       });
 
       it('reads up to an occurredAt instant', async () => {
         const asOf = await store.readStream(stream, { occurredUntil: '2025-01-03T18:00:00Z' });
-        expect(asOf.map((e) => e.type)).toEqual(['E1', 'E2', 'E3']);
+        expect(asOf.map(nameOf)).toEqual(['E1', 'E2', 'E3']);
         expect(await store.readStream(stream, { occurredUntil: '2024-12-31T00:00:00Z' })).toEqual([]);
       });
 
       it('reads the global log in pages, in append order, without gaps or repeats', async () => {
         const other = `${stream}-b`;
-        const { position } = await store.append(other, [newEvent('F1'), newEvent('F2')]);
+        const { position } = await store.append(other, [eventNamed('F1'), eventNamed('F2')]);
         const mine = (await readEverything(store, position)).filter((e) => e.streamId === stream || e.streamId === other);
-        expect(mine.map((e) => e.type)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5', 'F1', 'F2']);
+        expect(mine.map(nameOf)).toEqual(['E1', 'E2', 'E3', 'E4', 'E5', 'F1', 'F2']);
         const positions = mine.map((e) => e.globalPosition);
         expect([...positions].sort((a, b) => a - b)).toEqual(positions);
         expect(new Set(positions).size).toBe(positions.length);
@@ -216,17 +243,17 @@ export function eventStoreContract(
     });
 
     it('subscribe catches up, then delivers live appends', async () => {
-      await store.append(stream, [newEvent('Old')]);
+      await store.append(stream, [eventNamed('Old')]);
       const controller = new AbortController();
       const seen: string[] = [];
       const done = (async () => {
         for await (const batch of store.subscribe(START, { signal: controller.signal, pollIntervalMs: 50 })) {
-          seen.push(...batch.filter((e) => e.streamId === stream).map((e) => e.type));
+          seen.push(...batch.filter((e) => e.streamId === stream).map(nameOf));
           if (seen.includes('New')) controller.abort();
         }
       })();
       await new Promise((resolve) => setTimeout(resolve, 100));
-      await store.append(stream, [newEvent('New')]);
+      await store.append(stream, [eventNamed('New')]);
       await done;
       expect(seen).toEqual(['Old', 'New']);
     });

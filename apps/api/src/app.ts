@@ -25,7 +25,7 @@ import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
-import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, SEALER, READ_MODELS, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
+import { CHURN, COMMAND_QUEUE, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEALER, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
 
 @Module({})
 class ApiModule {
@@ -36,6 +36,7 @@ class ApiModule {
       controllers: [CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },
         { provide: READ_MODELS, useValue: runtime.readModels },
         { provide: PROJECTOR, useValue: runtime.projector },
         { provide: SEALER, useValue: runtime.sealer },

@@ -1,5 +1,7 @@
 /** Injection tokens for the runtime pieces (apps/engine/src/runtime.ts). */
 export const EVENT_STORE = Symbol('EventStore');
+/** Where commands for one stream take turns in this process (handleCommand's queue). */
+export const COMMAND_QUEUE = Symbol('CommandQueue');
 export const READ_MODELS = Symbol('ReadModelPool');
 export const PROJECTOR = Symbol('Projector');
 /** The global chain's sealer, or null (EventStoreDB log). */

@@ -27,6 +27,14 @@ describe('configuration', () => {
     expect(message).toContain('BODY_LIMIT_BYTES="-1"');
   });
 
+  it('bounds the per-stream command queue, 100 waiting for up to 10 s by default', () => {
+    expect(loadConfig({})).toMatchObject({ commandQueueMaxWaiting: 100, commandQueueTimeoutMs: 10_000 });
+    expect(loadConfig({ COMMAND_QUEUE_MAX_WAITING: '0', COMMAND_QUEUE_TIMEOUT_MS: '250' })).toMatchObject({ commandQueueMaxWaiting: 0, commandQueueTimeoutMs: 250 });
+    expect(() => loadConfig({ COMMAND_QUEUE_MAX_WAITING: '-1', COMMAND_QUEUE_TIMEOUT_MS: '0' })).toThrow(
+      /COMMAND_QUEUE_MAX_WAITING="-1" must be an integer from 0 to 100000\n.*COMMAND_QUEUE_TIMEOUT_MS="0" must be an integer from 1 to 600000/,
+    );
+  });
+
   describe('event store', () => {
     const problemsOf = (env: NodeJS.ProcessEnv): string => {
       try {

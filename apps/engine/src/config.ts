@@ -14,6 +14,10 @@ export interface Config {
   /** The global chain's sealer (PostgreSQL log): events per seal transaction, pause when caught up, alarm age. */
   seal: { batchSize: number; intervalMs: number; alarmSeconds: number };
   databasePoolSize: number;
+  /** Commands for one stream take turns in this process: how many may wait behind the running one (more answer 503). */
+  commandQueueMaxWaiting: number;
+  /** How long a command may wait for its stream's turn before it answers 503, in milliseconds. */
+  commandQueueTimeoutMs: number;
   /** Where the event log lives; read models and projection checkpoints stay in PostgreSQL either way. */
   eventStore: 'postgres' | 'eventstoredb';
   /** Set (and checked) when eventStore is eventstoredb. */
@@ -134,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       alarmSeconds: integer(env, 'SEAL_ALARM_SECONDS', 60, 1, 86_400, problems),
     },
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 2, 500, problems),
+    commandQueueMaxWaiting: integer(env, 'COMMAND_QUEUE_MAX_WAITING', 100, 0, 100_000, problems),
+    commandQueueTimeoutMs: integer(env, 'COMMAND_QUEUE_TIMEOUT_MS', 10_000, 1, 600_000, problems),
     eventStore: eventStore(env, problems),
     segmentsConfigFile: env.SEGMENTS_CONFIG || undefined,
     segmentEvaluationIntervalMs: integer(env, 'SEGMENT_EVALUATION_INTERVAL_MINUTES', 24 * 60, 1, 7 * 24 * 60, problems) * 60_000,

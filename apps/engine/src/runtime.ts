@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
-import { PostgresEventStore, SchemaAwareEventStore, Sealer, type EventStore } from '../../../libs/event-store/src';
+import { EventStoreDecorator, KeyedQueue, PostgresEventStore, SchemaAwareEventStore, Sealer, type EventStore } from '../../../libs/event-store/src';
 import { openDatabase, type Database } from '../../../libs/postgres/src';
 import { Projector, poll } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
@@ -11,7 +11,7 @@ import { loadChurnConfig, type ChurnConfig } from '../../../libs/churn/src';
 import { loadTouchpointConfig, type TouchpointConfig } from '../../../libs/touchpoints/src';
 import { loadSegmentConfig, type SegmentConfig } from '../../../libs/segments/src';
 import { ConfigFileError } from '../../../libs/config/src';
-import { EncryptingEventStore } from '../../../libs/privacy/src';
+import { EncryptingEventStore, type CustomerKeys } from '../../../libs/privacy/src';
 import { ConfigError, type Config } from './config';
 
 /** The long-lived pieces every app shares: the database, the event store, the read-model pool and the projector. */
@@ -19,6 +19,8 @@ export interface Runtime {
   config: Config;
   database: Database;
   store: EventStore;
+  /** Where this process's commands for one stream take turns (handleCommand's queue), bounded by the config. */
+  commandQueue: KeyedQueue;
   readModels: Pool;
   projector: Projector;
   /** The global chain's sealer, with the PostgreSQL log (EventStoreDB keeps no hash chain). */
@@ -44,7 +46,7 @@ const configFile = <T>(load: () => T): T => {
 /** The adapter under the engine's layers. */
 const eventLog = (store: EventStore | undefined): EventStore | undefined => {
   let log = store;
-  while (log instanceof SchemaAwareEventStore || log instanceof EncryptingEventStore) log = log.inner;
+  while (log instanceof EventStoreDecorator) log = log.inner;
   return log;
 };
 
@@ -71,6 +73,17 @@ async function openEventLog(config: Config, pool: Pool, log: (line: string) => v
   return store;
 }
 
+/**
+ * The store every part of the engine works with, over whichever log: every reader (command handlers, projections,
+ * history, exports) sees events in their current schema, with the personal fields decrypted, or erased once the
+ * customer is forgotten; schema checks see plain text, the log ciphertext. The data keys stay in PostgreSQL whichever
+ * log is used. The event-store contract suite runs on what this returns.
+ */
+export function engineEventStore(log: EventStore, pool: Pool): { store: EventStore; keys: CustomerKeys } {
+  const encrypting = new EncryptingEventStore(log, pool);
+  return { store: new SchemaAwareEventStore(encrypting, CUSTOMER_EVENT_SCHEMAS), keys: encrypting.keys };
+}
+
 export async function openRuntime(config: Config, log: (line: string) => void): Promise<Runtime> {
   const segments = configFile(() => loadSegmentConfig(config.segmentsConfigFile));
   const churn = configFile(() => loadChurnConfig(config.churnConfigFile));
@@ -90,12 +103,9 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   };
   let store: EventStore | undefined;
   try {
-    // Every reader (command handlers, projections, history, exports) sees events in their current schema, with the
-    // personal fields decrypted, or erased once the customer is forgotten; schema checks see plain text, the log
-    // ciphertext. The data keys stay in PostgreSQL whichever log is used.
-    const encrypting = new EncryptingEventStore(await openEventLog(config, pool, log), pool);
-    store = new SchemaAwareEventStore(encrypting, CUSTOMER_EVENT_SCHEMAS);
-    await encrypting.keys.migrate();
+    const engine = engineEventStore(await openEventLog(config, pool, log), pool);
+    store = engine.store;
+    await engine.keys.migrate();
     const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
     const missing = await missingCurrencyRates(pool, segments);
@@ -108,7 +118,8 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     }
     const opened = store;
     const sealer = eventLog(store) instanceof PostgresEventStore ? new Sealer(pool, config.seal.batchSize) : null;
-    return { config, database, store: opened, readModels: pool, projector, sealer, segments, churn, touchpoints, close: () => stop(opened) };
+    const commandQueue = new KeyedQueue({ maxWaiting: config.commandQueueMaxWaiting, timeoutMs: config.commandQueueTimeoutMs });
+    return { config, database, store: opened, commandQueue, readModels: pool, projector, sealer, segments, churn, touchpoints, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;

@@ -1,3 +1,4 @@
+import type { KeyedQueue } from './keyed-queue';
 import { WrongExpectedVersion, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from './event-store.port';
 
 /** What a decider emits: the domain never sees ids, metadata or store positions. */
@@ -27,6 +28,11 @@ export interface CommandContext<Context = void> {
    * the same history (the customer's touchpoint schedule). Read again on every retry, like the state.
    */
   loadContext?: (history: RecordedEvent[]) => Promise<Context>;
+  /**
+   * Where the commands of one stream in this process take turns (keyed by stream id), so they never conflict with
+   * each other; the retries below are then left for writers in other processes. Without it, every race is retried.
+   */
+  queue?: KeyedQueue;
 }
 
 export interface CommandResult {
@@ -43,7 +49,18 @@ export const fold = <State, Event extends DomainEvent>(decider: Pick<Decider<unk
   events.reduce((state, recorded) => decider.evolve(state, toDomainEvent<Event>(recorded)), decider.initialState());
 
 /** Load the stream, fold it, decide, append at the version read; on a lost race, reload and decide again. */
-export async function handleCommand<Command, State, Event extends DomainEvent, Context = void>(
+export function handleCommand<Command, State, Event extends DomainEvent, Context = void>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, State, Event, Context>,
+  command: Command,
+  context: CommandContext<Context>,
+): Promise<CommandResult> {
+  const run = (): Promise<CommandResult> => decideAndAppend(store, streamId, decider, command, context);
+  return context.queue ? context.queue.run(streamId, run) : run();
+}
+
+async function decideAndAppend<Command, State, Event extends DomainEvent, Context>(
   store: EventStore,
   streamId: string,
   decider: Decider<Command, State, Event, Context>,

@@ -4,6 +4,7 @@ export * from './in-memory-event-store';
 export * from './subscribe';
 export * from './postgres/postgres-event-store';
 export * from './command-handling';
+export * from './keyed-queue';
 export * from './event-store-decorator';
 export * from './event-schemas';
 export * from './postgres/hash-chain';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
-import { handleCommand, type EventMetadata, type EventStore } from '../../../../libs/event-store/src';
-import { EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
+import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
+import { COMMAND_QUEUE, EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
 import { streamEventOf, touchpointFactsOf, type TouchpointSchedules } from './touchpoint-schedule';
 
 const customerDecider = { decide, evolve, initialState };
@@ -29,6 +29,7 @@ export interface CommandAnswer {
 export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCustomerCommand, CommandAnswer> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_QUEUE) private readonly queue: KeyedQueue,
     @Inject(TOUCHPOINT_SCHEDULES) private readonly schedules: TouchpointSchedules,
   ) {}
 
@@ -42,6 +43,7 @@ export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCus
         expectedVersion,
         metadata,
         newId: randomUUID,
+        queue: this.queue,
         // Only a completion needs the schedule: it is computed from the very history decide folds.
         loadContext: async (history) =>
           command.type === 'CompleteTouchpoint' ? { touchpoints: await this.schedules.of(touchpointFactsOf(command.customerId, history.map(streamEventOf))) } : {},

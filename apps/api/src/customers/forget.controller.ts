@@ -5,11 +5,11 @@ import type { Request } from 'express';
 import type { Pool } from 'pg';
 import { ACCESS } from '../../../../libs/auth/src';
 import { parseForgetCustomer } from '../../../../libs/domain/src';
-import type { EventStore } from '../../../../libs/event-store/src';
+import type { EventStore, KeyedQueue } from '../../../../libs/event-store/src';
 import { CustomerKeys, forgetCustomer } from '../../../../libs/privacy/src';
 import { Access } from '../auth/access';
 import { requestMetadata } from '../http/request-metadata';
-import { EVENT_STORE, READ_MODELS } from '../tokens';
+import { COMMAND_QUEUE, EVENT_STORE, READ_MODELS } from '../tokens';
 import type { CommandAnswer } from './customer-command.handler';
 
 export class ForgetCustomerDto {
@@ -33,6 +33,7 @@ export class ForgetController {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_QUEUE) private readonly queue: KeyedQueue,
     @Inject(READ_MODELS) pool: Pool,
   ) {
     this.keys = new CustomerKeys(pool);
@@ -52,7 +53,11 @@ export class ForgetController {
     // Parsed before the store is read with the id (decide parses it again for the use case's other callers).
     const parsed = parseForgetCustomer({ customerId: id, occurredAt: new Date().toISOString(), body: body ?? {} });
     if (!parsed.ok) throw parsed.error;
-    const result = await forgetCustomer(this.store, this.keys, parsed.command, { metadata: requestMetadata(req, 'api'), newId: randomUUID });
+    const result = await forgetCustomer(this.store, this.keys, parsed.command, {
+      metadata: requestMetadata(req, 'api'),
+      newId: randomUUID,
+      queue: this.queue,
+    });
     return { customerId: id, version: result.version, position: result.position };
   }
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type ExceptionFilter, type ValidationError } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError, type InvalidInput } from '../../../../libs/domain/src';
-import { DuplicateEventId, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
+import { DuplicateEventId, QueueRefused, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
 import { MissingExchangeRate } from '../../../../libs/segments/src';
 import { BadCursor } from '../../../../libs/projection-engine/src';
 import { NotIdentifiable } from '../../../../libs/clv/src';
@@ -14,6 +14,8 @@ export interface ErrorBody {
   field?: string;
   rule?: string;
   errors?: { field: string; rule: string }[];
+  /** When to try again, also sent as the Retry-After header. */
+  retryAfterSeconds?: number;
   [extra: string]: unknown;
 }
 
@@ -56,6 +58,11 @@ export function toErrorBody(error: unknown): ErrorBody {
     return body(409, `version conflict: ${error.message}`, { rule: 'version.expected', expectedVersion: error.expected, actualVersion: error.actual });
   }
   if (error instanceof DuplicateEventId) return body(409, error.message, { rule: 'event.id-unique' });
+  if (error instanceof QueueRefused) {
+    // The stream's queue drains in milliseconds a command; a second later there is room again unless the load goes on.
+    const [rule, limit] = error.reason === 'full' ? ['command-queue.bounded', { maxWaiting: error.limits.maxWaiting }] : ['command-queue.wait-limited', { timeoutMs: error.limits.timeoutMs }];
+    return body(503, `${error.message}; nothing was written, send it again`, { rule, ...limit, retryAfterSeconds: 1 });
+  }
   if (error instanceof UnknownEventSchema) {
     // Not the caller's fault, but the operator must see which stored event this build cannot read.
     logger.error(error.message);
@@ -85,19 +92,21 @@ export function toErrorBody(error: unknown): ErrorBody {
   return body(500, 'internal error');
 }
 
+const send = (res: Response, error: unknown): void => {
+  const answer = toErrorBody(error);
+  if (answer.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
+  res.status(answer.statusCode).json(answer);
+};
+
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
-    const answer = toErrorBody(error);
-    host.switchToHttp().getResponse<Response>().status(answer.statusCode).json(answer);
+    send(host.switchToHttp().getResponse<Response>(), error);
   }
 }
 
 /** For errors raised by Express middleware (body parsing) before Nest routes the request. */
-export const expressErrorHandler = (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-  const answer = toErrorBody(error);
-  res.status(answer.statusCode).json(answer);
-};
+export const expressErrorHandler = (error: unknown, _req: Request, res: Response, _next: NextFunction): void => send(res, error);
 
 const flatten = (errors: ValidationError[], prefix = ''): { field: string; rule: string }[] =>
   errors.flatMap((error) => {

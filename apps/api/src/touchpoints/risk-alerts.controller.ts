@@ -7,9 +7,9 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs
 import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { riskAlertDecider, riskAlertStreamId, RISK_SEVERITIES, type IssueRiskAlert, type RiskSeverity } from '../../../../libs/domain/src';
-import { handleCommand, type EventMetadata, type EventStore } from '../../../../libs/event-store/src';
+import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
 import { requestMetadata } from '../http/request-metadata';
-import { EVENT_STORE } from '../tokens';
+import { COMMAND_QUEUE, EVENT_STORE } from '../tokens';
 
 export class RiskAlertDto {
   @ApiPropertyOptional({ description: 'Your id for the alert; default a new UUID. Issuing the same id twice is a 409.', example: 'ra-2026-017' })
@@ -35,10 +35,13 @@ export class IssueRiskAlertCommand {
 
 @CommandHandler(IssueRiskAlertCommand)
 export class IssueRiskAlertHandler implements ICommandHandler<IssueRiskAlertCommand> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_QUEUE) private readonly queue: KeyedQueue,
+  ) {}
 
   async execute({ command, metadata }: IssueRiskAlertCommand): Promise<{ alertId: string; position: number | null }> {
-    const result = await handleCommand(this.store, riskAlertStreamId(command.data.alertId), riskAlertDecider, command, { metadata, newId: randomUUID });
+    const result = await handleCommand(this.store, riskAlertStreamId(command.data.alertId), riskAlertDecider, command, { metadata, newId: randomUUID, queue: this.queue });
     return { alertId: command.data.alertId, position: result.position };
   }
 }
