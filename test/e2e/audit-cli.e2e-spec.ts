@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { PostgresEventStore } from '../../libs/event-store/src';
 import { newEvent } from '../contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { sealEverything } from '../support/chain-fixtures';
 
 /** `npm run audit -- verify` as built (npm test builds dist/ first), against a test database. */
 const CLI = resolve(__dirname, '../../dist/apps/projector/src/audit.cli.js');
@@ -30,10 +31,16 @@ const audit = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   );
 
 describe('npm run audit -- verify', () => {
-  it('reports an intact log and exits 0', async () => {
+  it('reports an intact log and exits 0: events not sealed yet as pending, then the seal head', async () => {
+    const unsealed = await audit(['verify']);
+    expect(unsealed.stdout).toContain('verified 3 events in 2 streams: intact');
+    expect(unsealed.stdout).toContain('seal head: nothing sealed yet');
+    expect(unsealed.stdout).toMatch(/pending: 3 events not sealed yet, the oldest for \d+\.\d s/);
+    expect(unsealed.code).toBe(0);
+    await sealEverything(store.pool);
     const { code, stdout } = await audit(['verify']);
     expect(stdout).toContain('verified 3 events in 2 streams: intact');
-    expect(stdout).toMatch(/chain head: global position \d+, sha256 [0-9a-f]{64}/);
+    expect(stdout).toMatch(/seal head: seal 3 at global position \d+, sha256 [0-9a-f]{64}\npending: 0 events not sealed yet;/);
     expect(code).toBe(0);
   });
 

@@ -52,7 +52,7 @@ describe('npm start', () => {
     const health = await fetch(`${url}/health`);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', seal: { state: 'ok', unsealed: expect.any(Number), lagSeconds: expect.any(Number) } });
     expect(output).toContain(`embedded PostgreSQL in ${dataDir}`);
 
     // Closed by default: the start says how to make the first admin key, and the keys CLI shares the running database.
