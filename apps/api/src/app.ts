@@ -1,4 +1,4 @@
-import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Logger, Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,9 +6,9 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { Reflector } from '@nestjs/core';
-import { migrateApiKeys } from '../../../libs/auth/src';
+import { ApiKeyCache, migrateApiKeys } from '../../../libs/auth/src';
 import { migrateAuditLog } from '../../../libs/audit/src';
-import { AccessGuard, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
+import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
 import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
@@ -29,7 +29,7 @@ import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS, TOUCHPOIN
 
 @Module({})
 class ApiModule {
-  static register(runtime: Runtime): DynamicModule {
+  static register(runtime: Runtime, keys: ApiKeyCache): DynamicModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
@@ -42,6 +42,8 @@ class ApiModule {
         { provide: SEGMENTS, useValue: runtime.segments },
         { provide: CHURN, useValue: runtime.churn },
         { provide: TOUCHPOINT_SCHEDULES, useValue: new TouchpointSchedules(runtime.readModels, runtime.touchpoints) },
+        { provide: ApiKeyCache, useValue: keys },
+        ApiKeyCacheShutdown,
         ExecuteCustomerCommandHandler,
         ExportEventsHandler,
         ...CUSTOMER_QUERY_HANDLERS,
@@ -58,7 +60,9 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   const { config, readModels: pool } = runtime;
   await migrateApiKeys(pool);
   await migrateAuditLog(pool);
-  const app = await NestFactory.create(ApiModule.register(runtime), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  const logger = new Logger('ApiKeys');
+  const keys = new ApiKeyCache(pool, { log: (line) => logger.warn(line) });
+  const app = await NestFactory.create(ApiModule.register(runtime, keys), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   // Swagger UI needs its inline script; every other answer gets helmet's strict defaults.
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
@@ -71,7 +75,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
       maxAge: 600,
     });
   }
-  app.use(authenticate(pool, config.jwt));
+  app.use(authenticate(keys, config.jwt));
   app.use(
     rateLimit({
       windowMs: 60_000,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { migrate, type Migration } from '../../postgres/src';
+import { migrate, routineFiles, type Migration } from '../../postgres/src';
 import { isRole, ROLES, type Principal, type Role } from './roles';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -21,9 +21,21 @@ CREATE TABLE auth.api_keys (
 CREATE UNIQUE INDEX api_keys_active_name ON auth.api_keys (name) WHERE revoked_at IS NULL;
 COMMENT ON TABLE auth.api_keys IS 'API keys: only the SHA-256 of each key is kept; the key itself is shown once, at creation.';`,
   },
+  {
+    version: 2,
+    name: 'API key changes notify every engine process',
+    sql: `COMMENT ON TABLE auth.api_keys IS 'API keys: only the SHA-256 of each key is kept; the key itself is shown once, at creation. Every update or delete notifies auth_api_keys_changed, so engine processes drop the key from their caches.';`,
+    // On UPDATE and DELETE, not only through revokeApiKey: a revocation made with plain SQL reaches the caches too.
+    afterRoutines: `
+CREATE TRIGGER api_keys_changed AFTER UPDATE OR DELETE ON auth.api_keys
+  FOR EACH ROW EXECUTE FUNCTION auth.notify_api_key_changed();`,
+  },
 ];
 
-export const migrateApiKeys = (pool: Pool): Promise<number[]> => migrate(pool, 'auth', MIGRATIONS);
+/** The channel api-keys-changed.sql notifies on, with the changed key's id. */
+export const API_KEYS_CHANNEL = 'auth_api_keys_changed';
+
+export const migrateApiKeys = (pool: Pool): Promise<number[]> => migrate(pool, 'auth', MIGRATIONS, routineFiles(__dirname, 'api-keys-changed.sql'));
 
 /** `tlk_` marks our keys (a secret scanner can find them) and tells them apart from JWTs. */
 const KEY_PREFIX = 'tlk_';
@@ -91,12 +103,14 @@ export async function revokeApiKey(pool: Pool, idOrName: string): Promise<ApiKey
   return rows[0] ?? null;
 }
 
-/** The principal of an active key; null for an unknown or revoked one (a revocation takes effect on the next request). */
-export async function authenticateApiKey(pool: Pool, key: string): Promise<Principal | null> {
-  if (!looksLikeApiKey(key) || key.length > 200) return null;
+/** The SHA-256 of a token that may be one of our keys; null for one that cannot be, which needs no lookup. */
+export const apiKeyHash = (key: string): Buffer | null => (looksLikeApiKey(key) && key.length <= 200 ? hashOf(key) : null);
+
+/** The principal of the active key with this hash; null for an unknown or revoked one. One indexed lookup. */
+export async function findActiveApiKey(pool: Pool, hash: Buffer): Promise<Principal | null> {
   const { rows } = await pool.query<{ id: string; name: string; role: Role }>(
     'SELECT id, name, role FROM auth.api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
-    [hashOf(key)],
+    [hash],
   );
   const row = rows[0];
   return row ? { id: row.name, role: row.role, via: { kind: 'api-key', keyId: row.id } } : null;
