@@ -6,7 +6,7 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { Reflector } from '@nestjs/core';
-import { ApiKeyCache, migrateApiKeys } from '../../../libs/auth/src';
+import { ApiKeyCache, migrateApiKeys, type Principal } from '../../../libs/auth/src';
 import { migrateAuditLog } from '../../../libs/audit/src';
 import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
 import { PersonalDataInterceptor } from './auth/personal-data';
@@ -55,6 +55,12 @@ class ApiModule {
   }
 }
 
+/** The rate limit a request runs under, and whose it is, for the 429 answer. */
+const limitOf = (principal: Principal | undefined, perAddressOrToken: number): { perMinute: number; whose: string } => {
+  if (principal?.via.kind === 'api-key') return { perMinute: principal.via.rateLimitPerMinute, whose: `the limit of API key ${principal.id}` };
+  return { perMinute: perAddressOrToken, whose: principal ? `the limit of each token subject (RATE_LIMIT_PER_MINUTE)` : `the limit of each address without credentials (RATE_LIMIT_PER_MINUTE)` };
+};
+
 /** The HTTP app over an opened runtime; main.ts listens on it, e2e tests drive it with supertest. */
 export async function createApi(runtime: Runtime, options: { logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
   const { config, readModels: pool } = runtime;
@@ -79,7 +85,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   app.use(
     rateLimit({
       windowMs: 60_000,
-      limit: config.rateLimitPerMinute,
+      // An API key's own limit, set at its creation; RATE_LIMIT_PER_MINUTE for token subjects and unauthenticated callers.
+      limit: (req) => limitOf((req as AuthenticatedRequest).principal, config.rateLimitPerMinute).perMinute,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       // Per key (or token subject) once authenticated, per address before: one noisy client cannot starve the others.
@@ -92,7 +99,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
         const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
         res.setHeader('Retry-After', String(seconds));
-        const message = `more than ${config.rateLimitPerMinute} requests a minute; retry after ${seconds} s`;
+        const { perMinute, whose } = limitOf((req as AuthenticatedRequest).principal, config.rateLimitPerMinute);
+        const message = `more than ${perMinute} requests a minute, ${whose}; retry after ${seconds} s`;
         void recordDenial(pool, req, 'rate-limited', 429, message);
         res.status(429).json({ statusCode: 429, error: 'Too Many Requests', message, rule: 'rate-limit' });
       },
