@@ -58,7 +58,7 @@ const hashOf = (key: string): Buffer => createHash('sha256').update(key, 'utf8')
 
 /**
  * Requests a minute per key and engine process. The default, 1,000 a second, is four times what one engine process
- * answered in commands at 32 clients (bench/RESULTS.md), so a back-office sync is held back by the engine, not by
+ * answered in commands at 32 clients (251/s, issue 14), so a back-office sync is held back by the engine, not by
  * 429s; a runaway loop of cheap reads is still cut off. The keys CLI sets another at creation (--rate-limit).
  */
 export const API_KEY_RATE_LIMIT = { default: 60_000, min: 1, max: 1_000_000 } as const;

@@ -8,7 +8,7 @@ const USAGE = `usage: npm run keys -- <command>
                                                     it may send n requests a minute to each engine process
                                                     (${API_KEY_RATE_LIMIT.min} to ${API_KEY_RATE_LIMIT.max}, default ${API_KEY_RATE_LIMIT.default})
   list                                              every key: id, name, role, prefix, rate limit, created, revoked
-  revoke <id or name>                               revoke the key (refused from the next request on)`;
+  revoke <id or name>                               revoke the key (every engine process refuses it within a second)`;
 
 type Args = { command: 'create'; name: string; role: string; rateLimit: number } | { command: 'list' } | { command: 'revoke'; key: string };
 
