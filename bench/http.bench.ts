@@ -215,8 +215,8 @@ async function main(): Promise<void> {
       lines.push(
         `## HTTP benchmark: the running engine, ${startedAt.toISOString()}`,
         '',
-        `- engine: node dist/apps/api/src/main.js (${PROJECTOR ? 'API and projector in one process, as npm start runs it' : 'the API alone, RUN_PROJECTOR=false'}), RATE_LIMIT_PER_MINUTE=1000000; ${database.description}`,
-        `- client: this process, Node http with keep-alive sockets to 127.0.0.1 (closed loop at most ${CLOSED_LOOP_SOCKETS}, open loop ${MAX_IN_FLIGHT}); one agent key`,
+        `- engine: node dist/apps/api/src/main.js (${PROJECTOR ? 'API and projector in one process, as npm start runs it' : 'the API alone, RUN_PROJECTOR=false'}); ${database.description}`,
+        `- client: this process, Node http with keep-alive sockets to 127.0.0.1 (closed loop at most ${CLOSED_LOOP_SOCKETS}, open loop ${MAX_IN_FLIGHT}); one agent key made with --rate-limit 1000000`,
         `- every answered booking checked in the log: ${fmt(booked)} TripBooked events for ${fmt(answered)} answers 201`,
         `- command: POST /customers/:id/bookings (BookTrip, one TripBooked), 201 expected, over ${fmt(CUSTOMERS)} registered customers`,
         `- closed loop: warm-up ${WARMUP_SECONDS} s (8 clients), then ${SECONDS} s per client count; open loop: ${STEP_SECONDS} s per rate, latency from each command's due instant`,

@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { createApiKey } from '../../libs/auth/src';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { command, expectNoStackTrace, registration } from './customer-api.fixtures';
 
@@ -146,15 +147,19 @@ describe('rate limits, headers and CORS', () => {
   });
   afterAll(() => t.close());
 
-  it('answers 429 with Retry-After past the limit, per key, and logs it', async () => {
-    for (let i = 0; i < 3; i++) await t.http('analyst').get('/projections').expect(200);
-    const res = await t.http('analyst').get('/projections').expect(429);
+  it("answers 429 with Retry-After past a key's own limit, names that limit, logs it, and leaves other keys alone", async () => {
+    const slow = (await createApiKey(t.runtime.readModels, 'sync-slow', 'analyst', 4)).key;
+    const asSlow = () => t.http(null).get('/projections').set('Authorization', `Bearer ${slow}`);
+    for (let i = 0; i < 4; i++) await asSlow().expect(200);
+    const res = await asSlow().expect(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(res.body).toMatchObject({ statusCode: 429, rule: 'rate-limit' });
-    await t.http('auditor').get('/projections').expect(200);
+    expect(res.body.message).toMatch(/^more than 4 requests a minute, the limit of API key sync-slow; retry after \d+ s$/);
+    // The test keys have the default limit: RATE_LIMIT_PER_MINUTE (3 here) does not apply to API keys.
+    for (let i = 0; i < 6; i++) await t.http('analyst').get('/projections').expect(200);
     const log = await t.http('auditor').get('/audit/access').query({ outcome: 'rate-limited' }).expect(200);
-    expect(log.body.items[0]).toMatchObject({ actorId: 'test-analyst', status: 429, outcome: 'rate-limited' });
+    expect(log.body.items[0]).toMatchObject({ actorId: 'sync-slow', status: 429, outcome: 'rate-limited' });
   });
 
   it('sends security headers and no X-Powered-By', async () => {
@@ -172,5 +177,13 @@ describe('rate limits, headers and CORS', () => {
     expect(allowed.headers['access-control-allow-headers']).toMatch(/Authorization/i);
     const other = await t.http(null).options('/customers').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'GET');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  // Last in this block: it spends the one address's allowance that unauthenticated requests of the block share.
+  it('limits callers without credentials to RATE_LIMIT_PER_MINUTE per address', async () => {
+    for (let i = 0; i < 3; i++) await t.http(null).get('/projections').expect(401);
+    const res = await t.http(null).get('/projections').expect(429);
+    expect(res.body.message).toMatch(/^more than 3 requests a minute, the limit of each address without credentials \(RATE_LIMIT_PER_MINUTE\); retry after \d+ s$/);
+    await t.http('analyst').get('/projections').expect(200);
   });
 });

@@ -1,4 +1,4 @@
-import { Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Logger, Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,9 +6,9 @@ import { json, type NextFunction, type Request, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { Reflector } from '@nestjs/core';
-import { migrateApiKeys } from '../../../libs/auth/src';
+import { ApiKeyCache, migrateApiKeys, type Principal } from '../../../libs/auth/src';
 import { migrateAuditLog } from '../../../libs/audit/src';
-import { AccessGuard, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
+import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
 import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
@@ -29,7 +29,7 @@ import { CHURN, COMMAND_QUEUE, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEAL
 
 @Module({})
 class ApiModule {
-  static register(runtime: Runtime): DynamicModule {
+  static register(runtime: Runtime, keys: ApiKeyCache): DynamicModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
@@ -44,6 +44,8 @@ class ApiModule {
         { provide: SEGMENTS, useValue: runtime.segments },
         { provide: CHURN, useValue: runtime.churn },
         { provide: TOUCHPOINT_SCHEDULES, useValue: new TouchpointSchedules(runtime.readModels, runtime.touchpoints) },
+        { provide: ApiKeyCache, useValue: keys },
+        ApiKeyCacheShutdown,
         ExecuteCustomerCommandHandler,
         ExportEventsHandler,
         ...CUSTOMER_QUERY_HANDLERS,
@@ -55,12 +57,20 @@ class ApiModule {
   }
 }
 
+/** The rate limit a request runs under, and whose it is, for the 429 answer. */
+const limitOf = (principal: Principal | undefined, perAddressOrToken: number): { perMinute: number; whose: string } => {
+  if (principal?.via.kind === 'api-key') return { perMinute: principal.via.rateLimitPerMinute, whose: `the limit of API key ${principal.id}` };
+  return { perMinute: perAddressOrToken, whose: principal ? `the limit of each token subject (RATE_LIMIT_PER_MINUTE)` : `the limit of each address without credentials (RATE_LIMIT_PER_MINUTE)` };
+};
+
 /** The HTTP app over an opened runtime; main.ts listens on it, e2e tests drive it with supertest. */
 export async function createApi(runtime: Runtime, options: { logger?: false | ('error' | 'warn' | 'log')[] } = {}): Promise<INestApplication> {
   const { config, readModels: pool } = runtime;
   await migrateApiKeys(pool);
   await migrateAuditLog(pool);
-  const app = await NestFactory.create(ApiModule.register(runtime), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  const logger = new Logger('ApiKeys');
+  const keys = new ApiKeyCache(pool, { log: (line) => logger.warn(line) });
+  const app = await NestFactory.create(ApiModule.register(runtime, keys), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   // Swagger UI needs its inline script; every other answer gets helmet's strict defaults.
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
@@ -73,11 +83,12 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
       maxAge: 600,
     });
   }
-  app.use(authenticate(pool, config.jwt));
+  app.use(authenticate(keys, config.jwt));
   app.use(
     rateLimit({
       windowMs: 60_000,
-      limit: config.rateLimitPerMinute,
+      // An API key's own limit, set at its creation; RATE_LIMIT_PER_MINUTE for token subjects and unauthenticated callers.
+      limit: (req) => limitOf((req as AuthenticatedRequest).principal, config.rateLimitPerMinute).perMinute,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       // Per key (or token subject) once authenticated, per address before: one noisy client cannot starve the others.
@@ -90,7 +101,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
         const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const seconds = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
         res.setHeader('Retry-After', String(seconds));
-        const message = `more than ${config.rateLimitPerMinute} requests a minute; retry after ${seconds} s`;
+        const { perMinute, whose } = limitOf((req as AuthenticatedRequest).principal, config.rateLimitPerMinute);
+        const message = `more than ${perMinute} requests a minute, ${whose}; retry after ${seconds} s`;
         void recordDenial(pool, req, 'rate-limited', 429, message);
         res.status(429).json({ statusCode: 429, error: 'Too Many Requests', message, rule: 'rate-limit' });
       },

@@ -1,3 +1,4 @@
 export * from './roles';
 export * from './api-keys';
+export * from './api-key-cache';
 export * from './jwt';

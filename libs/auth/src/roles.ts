@@ -11,8 +11,8 @@ export const isRole = (value: unknown): value is Role => typeof value === 'strin
 export interface Principal {
   id: string;
   role: Role;
-  /** How the caller proved it: an API key (its id) or a bearer token from the configured issuer. */
-  via: { kind: 'api-key'; keyId: string } | { kind: 'jwt'; issuer: string };
+  /** How the caller proved it: an API key (its id and its own rate limit) or a bearer token from the configured issuer. */
+  via: { kind: 'api-key'; keyId: string; rateLimitPerMinute: number } | { kind: 'jwt'; issuer: string };
 }
 
 /** Roles that see personal data in clear; analysts get it masked, and only clear reads enter the access log. */

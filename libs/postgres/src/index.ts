@@ -3,3 +3,4 @@ export * from './routines';
 export * from './transaction';
 export * from './copy-rows';
 export * from './embedded-database';
+export * from './channel-listener';

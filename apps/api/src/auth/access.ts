@@ -1,8 +1,18 @@
-import { ForbiddenException, HttpException, Injectable, Logger, SetMetadata, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  HttpException,
+  Injectable,
+  Logger,
+  SetMetadata,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { Pool } from 'pg';
-import { authenticateApiKey, looksLikeApiKey, TokenRejected, verifyJwt, type JwtConfig, type Principal, type Role } from '../../../../libs/auth/src';
+import { ApiKeyCache, looksLikeApiKey, TokenRejected, verifyJwt, type JwtConfig, type Principal, type Role } from '../../../../libs/auth/src';
 import { recordAccess, type AccessOutcome } from '../../../../libs/audit/src';
 
 /** The request after `authenticate`: a principal, or why the credentials were refused. */
@@ -48,7 +58,7 @@ export const correlationOf = (req: Request): string | null => {
  * credentials, and the guard turns a missing or refused one into 401 once it knows the route.
  */
 export const authenticate =
-  (pool: Pool, jwt: JwtConfig | undefined) =>
+  (keys: ApiKeyCache, jwt: JwtConfig | undefined) =>
   (req: Request, _res: Response, next: NextFunction): void => {
     const header = req.headers.authorization;
     if (header === undefined) return next();
@@ -60,7 +70,7 @@ export const authenticate =
     }
     const token = match[1];
     const principal = looksLikeApiKey(token)
-      ? authenticateApiKey(pool, token).then((found) => found ?? Promise.reject(new TokenRejected('API key unknown or revoked')))
+      ? keys.authenticate(token).then((found) => found ?? Promise.reject(new TokenRejected('API key unknown or revoked')))
       : Promise.resolve().then(() => (jwt ? verifyJwt(token, jwt) : Promise.reject(new TokenRejected('not an API key of this engine (they start with tlk_)'))));
     principal.then(
       (found) => {
@@ -74,6 +84,16 @@ export const authenticate =
       },
     );
   };
+
+/** Ends the API-key cache's LISTEN connection with the app, before the runtime ends the pool and the database. */
+@Injectable()
+export class ApiKeyCacheShutdown implements OnApplicationShutdown {
+  constructor(private readonly keys: ApiKeyCache) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.keys.close();
+  }
+}
 
 /** 401 without valid credentials, 403 for a role the route does not take; both logged. Fails closed on a route without @Access. */
 @Injectable()

@@ -1,13 +1,16 @@
 import 'reflect-metadata';
-import { ApiKeyError, createApiKey, listApiKeys, migrateApiKeys, revokeApiKey, ROLES } from '../../../../libs/auth/src';
+import { API_KEY_RATE_LIMIT, ApiKeyError, checkRateLimit, createApiKey, listApiKeys, migrateApiKeys, revokeApiKey, ROLES } from '../../../../libs/auth/src';
 import { exitWith, withRuntime } from '../../../engine/src';
 
 const USAGE = `usage: npm run keys -- <command>
-  create --name <name> --role <${ROLES.join('|')}>   make an API key and print it (shown this once only; only its hash is kept)
-  list                                              every key: id, name, role, prefix, created, revoked
-  revoke <id or name>                               revoke the key (refused from the next request on)`;
+  create --name <name> --role <${ROLES.join('|')}> [--rate-limit <n>]
+                                                    make an API key and print it (shown this once only; only its hash is kept);
+                                                    it may send n requests a minute to each engine process
+                                                    (${API_KEY_RATE_LIMIT.min} to ${API_KEY_RATE_LIMIT.max}, default ${API_KEY_RATE_LIMIT.default})
+  list                                              every key: id, name, role, prefix, rate limit, created, revoked
+  revoke <id or name>                               revoke the key (every engine process refuses it within a second)`;
 
-type Args = { command: 'create'; name: string; role: string } | { command: 'list' } | { command: 'revoke'; key: string };
+type Args = { command: 'create'; name: string; role: string; rateLimit: number } | { command: 'list' } | { command: 'revoke'; key: string };
 
 const parseArgs = ([command, ...rest]: string[]): Args | string => {
   if (command === 'list') return rest.length ? `list takes no arguments, got ${rest.join(' ')}` : { command };
@@ -15,11 +18,17 @@ const parseArgs = ([command, ...rest]: string[]): Args | string => {
   if (command !== 'create') return command ? `unknown command "${command}"` : 'give a command';
   const options: Record<string, string> = {};
   for (let i = 0; i < rest.length; i += 2) {
-    if (!['--name', '--role'].includes(rest[i]) || rest[i + 1] === undefined) return `unknown option or missing value: ${rest[i]}`;
+    if (!['--name', '--role', '--rate-limit'].includes(rest[i]) || rest[i + 1] === undefined) return `unknown option or missing value: ${rest[i]}`;
     options[rest[i].slice(2)] = rest[i + 1];
   }
   if (!options.name || !options.role) return 'create needs --name and --role';
-  return { command, name: options.name, role: options.role };
+  // Checked before the database is opened: a typo costs no start-up.
+  try {
+    return { command, name: options.name, role: options.role, rateLimit: checkRateLimit(options['rate-limit'] ?? API_KEY_RATE_LIMIT.default) };
+  } catch (error) {
+    if (error instanceof ApiKeyError) return `--${error.field}: ${error.message}`;
+    throw error;
+  }
 };
 
 /** `npm run keys -- create --name ops-1 --role admin`, `list`, `revoke <id|name>`. */
@@ -34,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.command === 'list') {
       const keys = await listApiKeys(readModels);
       if (!keys.length) console.log('no keys yet: npm run keys -- create --name <name> --role admin');
-      for (const key of keys) console.log(`${key.id}  ${key.name}  ${key.role}  ${key.prefix}…  created ${key.createdAt}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}`);
+      for (const key of keys) console.log(`${key.id}  ${key.name}  ${key.role}  ${key.prefix}…  ${key.rateLimitPerMinute}/min  created ${key.createdAt}${key.revokedAt ? `  REVOKED ${key.revokedAt}` : ''}`);
       return 0;
     }
     if (args.command === 'revoke') {
@@ -47,8 +56,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     try {
-      const created = await createApiKey(readModels, args.name, args.role);
-      console.log(`created ${created.role} key "${created.name}" (${created.id}). The key, shown this once only:\n\n  ${created.key}\n`);
+      const created = await createApiKey(readModels, args.name, args.role, args.rateLimit);
+      console.log(`created ${created.role} key "${created.name}" (${created.id}), ${created.rateLimitPerMinute} requests a minute. The key, shown this once only:\n\n  ${created.key}\n`);
       console.log(`Send it as: Authorization: Bearer ${created.key.slice(0, 10)}…`);
       return 0;
     } catch (error) {

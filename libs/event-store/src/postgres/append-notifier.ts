@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
+import { ChannelListener } from '../../../postgres/src';
 
 const CHANNEL = 'event_store_appended';
 
@@ -9,12 +10,17 @@ const CHANNEL = 'event_store_appended';
  */
 export class AppendNotifier {
   private readonly appended = new EventEmitter().setMaxListeners(0);
-  private listener?: Promise<Client>;
+  /** One LISTEN connection per store, shared by all subscriptions, opened by the first; polling covers its gaps. */
+  private readonly listener: ChannelListener;
   private notifying = false;
   private notifyAgain = false;
   private closed = false;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Pool) {
+    const wake = (): boolean => this.appended.emit('appended');
+    // After a reconnection subscribers catch up at once on what was appended in the gap, without waiting for a poll.
+    this.listener = new ChannelListener(pool.options, CHANNEL, { notification: wake, listening: wake });
+  }
 
   /** Wakes this process's subscribers at once, and other processes' through one coalesced NOTIFY. */
   announce(): void {
@@ -41,38 +47,13 @@ export class AppendNotifier {
 
   onAppended(listener: () => void): () => void {
     this.appended.on('appended', listener);
-    void this.listen().catch(() => undefined);
+    this.listener.start();
     return () => this.appended.off('appended', listener);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.appended.removeAllListeners();
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) await listener.then((client) => client.end()).catch(() => undefined);
-  }
-
-  /** One LISTEN connection per store, shared by all subscriptions; polling covers its gaps. */
-  private listen(): Promise<Client> {
-    if (this.listener || this.closed) return this.listener ?? Promise.reject(new Error('closed'));
-    const options = this.pool.options;
-    const client = new Client({ ...options });
-    this.listener = client
-      .connect()
-      .then(() => client.query(`LISTEN ${CHANNEL}`))
-      .then(() => {
-        client.on('notification', () => this.appended.emit('appended'));
-        client.on('error', () => {
-          this.listener = undefined;
-          client.end().catch(() => undefined);
-        });
-        return client;
-      })
-      .catch((error: unknown) => {
-        this.listener = undefined;
-        throw error;
-      });
-    return this.listener;
+    await this.listener.close();
   }
 }
