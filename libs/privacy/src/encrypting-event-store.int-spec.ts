@@ -112,6 +112,26 @@ describe('at rest and on read', () => {
     ]);
   });
 
+  it('seals with the key its read found for the append at the version read, and asks the table for any other', async () => {
+    const late = (summary: string): NewEvent => ({ eventId: randomUUID(), type: 'InteractionLogged', data: { interactionId: randomUUID(), channel: 'phone', direction: 'inbound', topic: 'q', summary }, occurredAt: '2025-07-02T10:00:00Z', metadata: { ...metadata, schemaVersion: 1 } });
+    for (const id of ['c1', 'c2']) await run(id, 'RegisterCustomer', registration);
+    const getOrCreate = jest.spyOn(encrypting.keys, 'getOrCreate');
+    await run('c1', 'UpdateCustomerProfile', { name: 'Ada King' });
+    expect(getOrCreate).not.toHaveBeenCalled();
+    expect((await store.readStream(customerStreamId('c1')))[1].data).toEqual({ name: 'Ada King' });
+    // Forgotten between read and append, at another version than the read's: the table refuses personal data.
+    await encrypting.keys.forget('c1');
+    await expect(store.append(customerStreamId('c1'), [late('after the forget')], { expectedVersion: 'any' })).rejects.toMatchObject({ rule: 'customer.forgotten' });
+    expect(getOrCreate).toHaveBeenCalledTimes(1);
+    // At the version read, sealed with the key destroyed meanwhile: as if it had been written just before the forget.
+    await store.readStream(customerStreamId('c2'));
+    await encrypting.keys.forget('c2');
+    await store.append(customerStreamId('c2'), [late('racing the forget')], { expectedVersion: 1 });
+    expect(getOrCreate).toHaveBeenCalledTimes(1);
+    expect((await store.readStream(customerStreamId('c2')))[1].data).toMatchObject({ summary: ERASED });
+    expect(await atRest()).not.toMatch(/racing the forget|after the forget/);
+  });
+
   it('refuses to read a sealed event whose customer has no key, rather than pass a lost key for an erasure', async () => {
     await run('c1', 'RegisterCustomer', registration);
     await log.pool.query(`DELETE FROM privacy.customer_keys WHERE customer_id = 'c1'`);
