@@ -208,9 +208,24 @@ async function main(): Promise<void> {
       for (const system of systems) await system.pool.query('VACUUM (ANALYZE)');
       await systems[0].pool.query('CHECKPOINT');
 
+      // The engine's global chain: the loaded log sealed in one go (the sealer's own rate), then sealed alongside
+      // every timed round as an engine process does.
+      const engine = systems[0] as Awaited<ReturnType<typeof engineSystem>>;
+      const sealStart = performance.now();
+      const sealCpu = cpuSample(pid);
+      const sealedLoad = await engine.sealer.sealAll();
+      const seal = result(sealedLoad, (performance.now() - sealStart) / 1000, sealCpu, cpuSample(pid));
+      log(`sealer: ${fmt(sealedLoad)} loaded events sealed at ${fmtRun(seal, 'events/s')}`);
+      const stopSealing = engine.startSealing();
       const paths: PathResult[] = [];
-      for (const path of WRITE_PATHS) paths.push(await writePath(path, systems, pid));
-      paths.push(await readPath(systems, pid));
+      try {
+        for (const path of WRITE_PATHS) paths.push(await writePath(path, systems, pid));
+        paths.push(await readPath(systems, pid));
+      } finally {
+        await stopSealing();
+      }
+      const sealStatus = await engine.sealer.status();
+      log(`sealer at the end: ${fmt(sealStatus.sealed)} events sealed, ${fmt(sealStatus.unsealed)} waiting (oldest ${sealStatus.lagSeconds} s)`);
 
       lines.push(
         ...report(paths, [
@@ -222,6 +237,8 @@ async function main(): Promise<void> {
           `- event: TripBooked, data ${dataBytes} B + metadata ${metadataBytes} B of JSON, the same for all three`,
           `- rounds: warm-up ${WARMUP_MS / 1000} s per system, then ${RUNS} round${RUNS > 1 ? 's' : ''} × ${RUN_MS / 1000} s (engine, Emmett, raw in turn); reads: 1 warm-up + ${RUNS} full read${RUNS > 1 ? 's' : ''} each`,
           `- writers: ${WRITERS} × ${STREAMS_PER_WRITER} streams each for the concurrent path; load average at end: ${load()}`,
+          `- this engine's sealer ran throughout, as in an engine process (100 ms rounds): it sealed the ${fmt(sealedLoad)} loaded events at ${fmt(seal.rate)} events/s ` +
+            `(CPU µs/event ${fmt(seal.clientCpuUs, 1)} / ${seal.serverCpuUs === null ? 'n/a' : fmt(seal.serverCpuUs, 1)}), and at the end ${fmt(sealStatus.unsealed)} of ${fmt(sealStatus.sealed + sealStatus.unsealed)} events were waiting`,
         ]),
         '',
         `CPU µs/event: this node process / all PostgreSQL processes of the server${pid ? '' : ' (not observable on DATABASE_URL)'}, median of runs.`,

@@ -1,6 +1,9 @@
 import type { Pool } from 'pg';
 import { STREAM_PAGE_SQL, explainStreamLink } from './stream-links';
 import { SEAL_PAGE_SQL, checkSealHead, explainSeal, readSealHead } from './seal-links';
+import type { HashChainReport, VerifyProgress } from './verify-report';
+
+export * from './verify-report';
 
 /**
  * Verifies the tamper evidence of the PostgreSQL log (issues 7 and 14). Two chains:
@@ -10,39 +13,6 @@ import { SEAL_PAGE_SQL, checkSealHead, explainSeal, readSealHead } from './seal-
  * Each link is checked on its own against the stored hashes (pages side by side), never by replaying a chain.
  * Committed events the sealer has not reached yet are pending while younger than the alarm age, an alarm after.
  */
-export type ChainName = 'stream' | 'global';
-
-export interface HashChainsIntact {
-  ok: true;
-  events: number;
-  /** Streams verified from their first event (with intact chains: every stream with an event in scope). */
-  streams: number;
-  /** The seal head: seals so far, the global position and hash (hex) of the last; 0 and '' before the first. */
-  head: { seq: number; position: number; hash: string };
-  /** Committed events not sealed yet, and the age of the oldest (younger than the alarm age, or this would fail). */
-  pending: { events: number; oldestSeconds: number };
-}
-
-export interface HashChainBroken {
-  ok: false;
-  chain: ChainName;
-  /** The event whose link fails; null where no event can be named (seals or the head removed or altered). */
-  streamId: string | null;
-  streamPosition: number | null;
-  globalPosition: number;
-  eventId: string | null;
-  reason: string;
-}
-
-export type HashChainReport = HashChainsIntact | HashChainBroken;
-
-export interface VerifyProgress {
-  phase: 'stream chains' | 'seals';
-  /** How far this phase has checked (a global position, or a seal number) of how far it goes. */
-  checkedUpTo: number;
-  of: number;
-}
-
 export interface VerifyOptions {
   /** Global positions (or seals) per page (one statement each). */
   pageSize?: number;

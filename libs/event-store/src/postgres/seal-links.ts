@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { HashChainBroken } from './hash-chain';
+import type { HashChainBroken } from './verify-report';
 
 /**
  * The sealed global chain (routines/seal.sql): seal n must equal seal_link(seal n-1, stream_hash of the event it

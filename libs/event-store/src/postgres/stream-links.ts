@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { HashChainBroken } from './hash-chain';
+import type { HashChainBroken } from './verify-report';
 
 /**
  * The stream chains (issue 7): every event's stream_hash must equal event_link(stream_hash of the previous event of
