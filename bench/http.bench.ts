@@ -14,6 +14,11 @@
  * RSS (VmRSS of its node process) is read at start and at the end, and sampled for the peak. The engine is stopped
  * at the end, on failure and on SIGINT/SIGTERM; every step is bounded in time and in commands.
  *
+ * In the same run, the store's own rate as the reference for the HTTP figures: this engine's PostgreSQL store
+ * appending one event per append from 8 writers (own streams) for BENCH_HTTP_SECONDS into the engine's database,
+ * while the engine runs (its sealer seals them too). Last, a memory soak: BENCH_HTTP_SOAK_SECONDS (300) of open-loop
+ * bookings at 300 commands/s, the engine's RSS growth from its start to its end.
+ *
  * Knobs (environment): BENCH_HTTP_SECONDS (BENCH_RUN_SECONDS or 10), BENCH_HTTP_WARMUP_SECONDS (BENCH_WARMUP_SECONDS
  * or 3), BENCH_HTTP_CLIENTS ("1,8,32"), BENCH_HTTP_RATES ("50,100,200,300,400,500,600,800,1000,1200"),
  * BENCH_HTTP_STEP_SECONDS (BENCH_RUN_SECONDS or 5), BENCH_HTTP_P99_MS (20), BENCH_HTTP_CUSTOMERS (1000),
@@ -24,7 +29,9 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { isInterrupted, withBenchDatabase } from './bench-database';
-import { cpuSample, envNumber, fmt, log, serverCpuBetween } from './bench-support';
+import { cpuSample, envNumber, fmt, log, runFor, serverCpuBetween } from './bench-support';
+import { newStreams, tripBooked } from './bench-events';
+import { PostgresEventStore } from '../libs/event-store/src';
 import { startEngine, type RunningEngine } from './http-engine';
 import { closedLoop, httpClient, openLoop, percentile, type HttpClient, type LoadResult } from './http-load';
 
@@ -38,6 +45,8 @@ const RATES = (process.env.BENCH_HTTP_RATES ?? '50,100,200,300,400,500,600,800,1
 const STEP_SECONDS = envNumber('BENCH_HTTP_STEP_SECONDS', runSeconds(5));
 const P99_TARGET_MS = envNumber('BENCH_HTTP_P99_MS', 20);
 const CUSTOMERS = envNumber('BENCH_HTTP_CUSTOMERS', 1000);
+/** The memory soak: open loop at the reference rate for this long, the engine's RSS before and after. */
+const SOAK_SECONDS = envNumber('BENCH_HTTP_SOAK_SECONDS', 300);
 /** false: the API alone (npm run start:api), to tell the command path's cost from the in-process projector's. */
 const PROJECTOR = (process.env.BENCH_HTTP_PROJECTOR ?? 'true').toLowerCase() !== 'false';
 const REFERENCE_RATE = 300;
@@ -92,7 +101,7 @@ interface Row {
 async function countBooked(databaseUrl: string): Promise<number> {
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM event_store.events WHERE type = 'TripBooked'`);
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM event_store.events WHERE type = 'TripBooked' AND stream_id LIKE 'customer-bench-%'`);
     return Number(rows[0].n);
   } finally {
     await pool.end();
@@ -146,6 +155,23 @@ async function main(): Promise<void> {
       }
       log(`registered ${fmt(CUSTOMERS)} customers in ${((performance.now() - registerStarted) / 1000).toFixed(1)} s`);
 
+      // The store's own 8-writer rate on this server, in this run: what the HTTP figures are held against.
+      const storeRate = await (async () => {
+        const store = new PostgresEventStore({ connectionString: database.url, max: 8 });
+        try {
+          const streams = Array.from({ length: 8 }, () => newStreams(10));
+          const turns = new Array<number>(8).fill(0);
+          const run = await runFor(SECONDS * 1000, 8, async (w) => {
+            const stream = streams[w][turns[w]++ % 10];
+            stream.version = (await store.append(stream.id, [tripBooked(stream.customerId)], { expectedVersion: stream.version })).version;
+          }, database.postmasterPid);
+          log(`the store alone, 1 event per append, 8 writers: ${fmt(run.rate)} events/s`);
+          return run.rate;
+        } finally {
+          await store.close();
+        }
+      })();
+
       // A command for the i-th sender: closed-loop client w books for customers w, w + clients, ... in turn, so no
       // two clients write one stream at once; open-loop command i goes to customer i mod CUSTOMERS.
       const bookFor = (via: HttpClient, id: string) => via.post(`/customers/${id}/bookings`, booking());
@@ -197,6 +223,13 @@ async function main(): Promise<void> {
         await pause();
         open.push(await measured(`open loop, ${REFERENCE_RATE}/s`, () => openLoop(REFERENCE_RATE, STEP_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT)));
       }
+      // The soak: steady load at the reference rate; the engine's memory from before it to after it.
+      await pause();
+      const rssBeforeSoak = running.rssMiB();
+      const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${REFERENCE_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(REFERENCE_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT)) : null;
+      const rssAfterSoak = running.rssMiB();
+      if (soak) log(`soak: engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB (${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB)`);
+
       // Every 201 is a TripBooked in the log; a command that failed on the wire (timeout) may have landed too.
       const booked = await countBooked(database.url);
       if (booked < answered || booked > answered + unanswered) {
@@ -227,12 +260,20 @@ async function main(): Promise<void> {
           `p99 at ${REFERENCE_RATE} commands/s: ${reference ? ms(summary(reference.result).p99) : 'n/a'}. ` +
           `Engine RSS: ${rssStart.toFixed(1)} MiB at start, ${rssEnd.toFixed(1)} MiB at the end (peak sampled ${peakRss.toFixed(1)} MiB).**`,
         '',
+        `**The store alone in the same run, 1 event per append, 8 writers: ${fmt(storeRate)} events/s; 32 HTTP clients reach ` +
+          `${closed.length ? `${((summary(closed[closed.length - 1].result).rate / storeRate) * 100).toFixed(1)} %` : 'n/a'} of it (target >= 30 %).**`,
+        soak
+          ? `**Soak, ${REFERENCE_RATE} commands/s for ${SOAK_SECONDS} s: p99 ${ms(summary(soak.result).p99)}; engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB, ` +
+            `growth ${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB (target < 50 MB).**`
+          : '(no soak: BENCH_HTTP_SOAK_SECONDS=0)',
+        '',
         '| load | commands/s | p50 | p99 | answered 201 | failed | not sent | CPU ms/command engine / PostgreSQL |',
         '|---|---:|---:|---:|---:|---:|---:|---:|',
         ...closed.map(row),
         ...open.map(row),
+        ...(soak ? [row(soak)] : []),
       );
-      const failures = [...closed, ...open].filter((r) => r.result.errorSamples.length);
+      const failures = [...closed, ...open, ...(soak ? [soak] : [])].filter((r) => r.result.errorSamples.length);
       if (failures.length) lines.push('', ...failures.map((r) => `- ${r.label}, failures: ${r.result.errorSamples.join(' | ')}`));
       log('done');
     } catch (error) {
