@@ -56,49 +56,42 @@ export function handleCommand<Command, State, Event extends DomainEvent, Context
   command: Command,
   context: CommandContext<Context>,
 ): Promise<CommandResult> {
-  const run = (): Promise<CommandResult> => decideAndAppend(store, streamId, decider, command, context);
-  return context.queue ? context.queue.run(streamId, run) : run();
-}
+  return context.queue ? context.queue.run(streamId, () => decideAndAppend()) : decideAndAppend();
 
-async function decideAndAppend<Command, State, Event extends DomainEvent, Context>(
-  store: EventStore,
-  streamId: string,
-  decider: Decider<Command, State, Event, Context>,
-  command: Command,
-  context: CommandContext<Context>,
-): Promise<CommandResult> {
-  const maxRetries = context.expectedVersion === undefined ? (context.maxRetries ?? 10) : 0;
-  for (let attempt = 0; ; attempt++) {
-    const history = await store.readStream(streamId);
-    const version = history.length ? history[history.length - 1].streamPosition : 0;
-    if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
-      throw new WrongExpectedVersion(streamId, context.expectedVersion, version);
-    }
-    const decisionContext = (await context.loadContext?.(history)) as Context;
-    const events = decider.decide(command, fold(decider, history), decisionContext);
-    if (events.length === 0) return { version, position: null, events: 0 };
-    await context.beforeAppend?.();
-    const toAppend: NewEvent[] = events.map((event) => {
-      const eventId = context.newId();
-      return {
-        eventId,
-        type: event.type,
-        data: event.data as Record<string, unknown>,
-        occurredAt: event.occurredAt,
-        // The schema-aware store stamps the current version of the type (event-schemas.ts).
-        metadata: { ...context.metadata, schemaVersion: 1 },
-      };
-    });
-    try {
-      const result = await store.append(streamId, toAppend, { expectedVersion: version });
-      return { version: result.version, position: result.position, events: events.length };
-    } catch (error) {
-      if (error instanceof WrongExpectedVersion && attempt < maxRetries) {
-        // Jittered backoff spreads writers racing for one stream, so retries do not collide again in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
-        continue;
+  async function decideAndAppend(): Promise<CommandResult> {
+    const maxRetries = context.expectedVersion === undefined ? (context.maxRetries ?? 10) : 0;
+    for (let attempt = 0; ; attempt++) {
+      const history = await store.readStream(streamId);
+      const version = history.length ? history[history.length - 1].streamPosition : 0;
+      if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
+        throw new WrongExpectedVersion(streamId, context.expectedVersion, version);
       }
-      throw error;
+      const decisionContext = (await context.loadContext?.(history)) as Context;
+      const events = decider.decide(command, fold(decider, history), decisionContext);
+      if (events.length === 0) return { version, position: null, events: 0 };
+      await context.beforeAppend?.();
+      const toAppend: NewEvent[] = events.map((event) => {
+        const eventId = context.newId();
+        return {
+          eventId,
+          type: event.type,
+          data: event.data as Record<string, unknown>,
+          occurredAt: event.occurredAt,
+          // The schema-aware store stamps the current version of the type (event-schemas.ts).
+          metadata: { ...context.metadata, schemaVersion: 1 },
+        };
+      });
+      try {
+        const result = await store.append(streamId, toAppend, { expectedVersion: version });
+        return { version: result.version, position: result.position, events: events.length };
+      } catch (error) {
+        if (error instanceof WrongExpectedVersion && attempt < maxRetries) {
+          // Jittered backoff spreads writers racing for one stream, so retries do not collide again in lockstep.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+          continue;
+        }
+        throw error;
+      }
     }
   }
 }
