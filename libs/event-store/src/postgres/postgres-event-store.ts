@@ -49,7 +49,8 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   type: row.type,
   schemaVersion: row.schema_version,
   data: row.data,
-  metadata: { ...row.metadata, eventId: row.event_id },
+  // The append functions store the event id in the metadata; only rows written otherwise need a copy with it.
+  metadata: row.metadata.eventId === row.event_id ? row.metadata : { ...row.metadata, eventId: row.event_id },
   occurredAt: row.occurred_at.toISOString(),
   recordedAt: row.recorded_at.toISOString(),
   checkpoint: `${row.txid}:${row.global_position}`,
