@@ -1,6 +1,6 @@
 import { isoInstantSql } from '../../libs/projection-engine/src';
 import type { Pool, PoolClient } from 'pg';
-import { copyInto, copyLines, inClientTransaction } from '../../libs/postgres/src';
+import { copyInto, copyLines, inClientTransaction, withClient } from '../../libs/postgres/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
 /** Why an evaluation ran; a re-evaluation keeps each evaluation's own trigger, so its rows come back identical. */
@@ -120,9 +120,8 @@ function diff(current: [string, string][], next: Membership[]): { entering: Memb
 }
 
 /** Evaluations take turns: the lock is held from before the snapshot is taken until after the commit. */
-async function exclusively<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
+const exclusively = <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> =>
+  withClient(pool, async (client) => {
     await client.query(`SELECT pg_advisory_lock(${LOCK})`);
     try {
       // One snapshot for the facts and the membership they are compared with.
@@ -130,10 +129,7 @@ async function exclusively<T>(pool: Pool, work: (client: PoolClient) => Promise<
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${LOCK})`).catch(() => undefined);
     }
-  } finally {
-    client.release();
-  }
-}
+  });
 
 /**
  * Evaluates every family as of `asOf` and records the difference from the current membership: stays that end get

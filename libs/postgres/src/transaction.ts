@@ -13,12 +13,26 @@ export async function inClientTransaction<T>(client: PoolClient, work: (client: 
   }
 }
 
-/** Runs `work` in one transaction on one pooled connection: COMMIT on success, ROLLBACK on any error. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Lends `work` one pooled connection. A connection the server cuts while it is lent out and between two queries
+ * (a restart, pg_terminate_backend) emits 'error' with nobody listening, which would end the process: the error is
+ * held here instead, the next query on the connection fails, and the connection is destroyed, not returned.
+ */
+export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let cut: Error | undefined;
+  const hold = (error: Error): void => {
+    cut = error;
+  };
+  client.on('error', hold);
   try {
-    return await inClientTransaction(client, work);
+    return await work(client);
   } finally {
-    client.release();
+    client.removeListener('error', hold);
+    client.release(cut);
   }
 }
+
+/** Runs `work` in one transaction on one pooled connection: COMMIT on success, ROLLBACK on any error. */
+export const inTransaction = <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> =>
+  withClient(pool, (client) => inClientTransaction(client, work));

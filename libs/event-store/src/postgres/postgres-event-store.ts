@@ -17,7 +17,7 @@ import {
   type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port';
-import { copyInto, copyText, migrate } from '../../../postgres/src';
+import { copyInto, copyText, inTransaction, migrate } from '../../../postgres/src';
 import { EVENT_STORE_MIGRATIONS, EVENT_STORE_ROUTINES } from './event-store.migrations';
 import { AppendNotifier } from './append-notifier';
 import { subscribeByPolling } from '../subscribe';
@@ -169,33 +169,29 @@ export class PostgresEventStore implements EventStore {
   async appendBatch(appends: StreamAppend[]): Promise<void> {
     if (appends.length === 0) return;
     appends.forEach(({ expectedVersion }) => checkExpectedVersion(expectedVersion));
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ stream_id: string; version: string | null }>(STREAM_VERSIONS_SQL, [appends.map((append) => append.streamId)]);
-      const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version ?? 0)]));
-      const starts = appends.map(({ streamId, expectedVersion: expected, events }) => {
-        const current = versions.get(streamId) ?? 0;
-        if (versionConflicts(expected, current)) throw new WrongExpectedVersion(streamId, expected, current);
-        versions.set(streamId, current + events.length);
-        return current;
+      await inTransaction(this.pool, async (client) => {
+        const { rows } = await client.query<{ stream_id: string; version: string | null }>(STREAM_VERSIONS_SQL, [appends.map((append) => append.streamId)]);
+        const versions = new Map(rows.map((row) => [row.stream_id, Number(row.version ?? 0)]));
+        const starts = appends.map(({ streamId, expectedVersion: expected, events }) => {
+          const current = versions.get(streamId) ?? 0;
+          if (versionConflicts(expected, current)) throw new WrongExpectedVersion(streamId, expected, current);
+          versions.set(streamId, current + events.length);
+          return current;
+        });
+        // After the versions are read: a session's first call creates the staging table, which draws the transaction id.
+        await client.query('SELECT event_store.open_staging()');
+        await copyInto(
+          client,
+          'COPY pg_temp.event_store_staged (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN',
+          copyRows(appends, starts),
+        );
+        await client.query('SELECT event_store.append_staged()');
       });
-      // After the versions are read: a session's first call creates the staging table, which draws the transaction id.
-      await client.query('SELECT event_store.open_staging()');
-      await copyInto(
-        client,
-        'COPY pg_temp.event_store_staged (stream_id, stream_position, event_id, type, schema_version, data, metadata, occurred_at) FROM STDIN',
-        copyRows(appends, starts),
-      );
-      await client.query('SELECT event_store.append_staged()');
-      await client.query('COMMIT');
-      this.notifier.announce();
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       throw await this.batchError(error, appends);
-    } finally {
-      client.release();
     }
+    this.notifier.announce();
   }
 
   private async batchError(error: unknown, appends: StreamAppend[]): Promise<unknown> {
