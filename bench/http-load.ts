@@ -121,18 +121,24 @@ export async function closedLoop(clients: number, durationMs: number, command: C
 
 /**
  * `rate` commands a second for `durationMs`, each due at start + i / rate. More than `maxInFlight` unanswered
- * commands means the server cannot keep up: the rest of the step is not sent and counts as errors.
+ * commands means the server cannot keep up: the rest of the step is not sent and counts as errors; with `keepGoing`
+ * (a soak) only the commands due while it is so behind are not sent, and arrivals go on.
  */
-export async function openLoop(rate: number, durationMs: number, command: Command, expected: number, maxInFlight: number): Promise<LoadResult> {
+export async function openLoop(rate: number, durationMs: number, command: Command, expected: number, maxInFlight: number, keepGoing = false): Promise<LoadResult> {
   const counts = tally();
   const total = Math.round((rate * durationMs) / 1000);
   const interval = 1000 / rate;
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
   let sent = 0;
+  let dropped = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
     for (; sent < due; sent++) {
+      if (inFlight.size >= maxInFlight && keepGoing) {
+        dropped++;
+        continue;
+      }
       if (inFlight.size >= maxInFlight) break;
       const dueAt = started + sent * interval;
       const index = sent;
@@ -142,13 +148,14 @@ export async function openLoop(rate: number, durationMs: number, command: Comman
       inFlight.add(pending);
       void pending.finally(() => inFlight.delete(pending));
     }
-    if (inFlight.size >= maxInFlight) {
+    if (inFlight.size >= maxInFlight && !keepGoing) {
       counts.skip(total - sent, `not sent: more than ${maxInFlight} commands unanswered`);
       break;
     }
     const wait = started + sent * interval - performance.now();
     if (wait > 0) await new Promise((done) => setTimeout(done, wait));
   }
+  counts.skip(dropped, `not sent: more than ${maxInFlight} commands unanswered`);
   await Promise.all(inFlight);
   return counts.result((performance.now() - started) / 1000);
 }

@@ -226,7 +226,7 @@ async function main(): Promise<void> {
       // The soak: steady load at the reference rate; the engine's memory from before it to after it.
       await pause();
       const rssBeforeSoak = running.rssMiB();
-      const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${REFERENCE_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(REFERENCE_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT)) : null;
+      const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${REFERENCE_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(REFERENCE_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT, true)) : null;
       const rssAfterSoak = running.rssMiB();
       if (soak) log(`soak: engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB (${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB)`);
 
