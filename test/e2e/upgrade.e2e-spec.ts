@@ -118,15 +118,16 @@ async function write(base: string, key: string, method: string, path: string, bo
   return answer.body as Record<string, unknown>;
 }
 
-/** Waits until every projection has read the whole log (GET /projections: no lag in events). */
+/** Waits until every projection has read the whole log (GET /projections: no lag in events), and the log is sealed (since issue 14). */
 async function settle(base: string, key: string): Promise<void> {
   const since = Date.now();
   let last: unknown;
   while (Date.now() - since < 30_000) {
     const answer = await call(base, key, 'GET', '/projections');
     last = answer.body;
-    const projections = answer.status === 200 ? (answer.body as { projections: { lagEvents: number }[] }).projections : [];
-    if (projections.length > 0 && projections.every((p) => p.lagEvents === 0)) return;
+    const body = answer.body as { projections: { lagEvents: number }[]; seal?: { unsealed: number } };
+    const projections = answer.status === 200 ? body.projections : [];
+    if (projections.length > 0 && projections.every((p) => p.lagEvents === 0) && (body.seal?.unsealed ?? 0) === 0) return;
     await sleep(100);
   }
   throw new Error(`projections did not catch up within 30 s: ${JSON.stringify(last)}`);
