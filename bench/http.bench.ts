@@ -17,7 +17,7 @@
  * In the same run, the store's own rate as the reference for the HTTP figures: this engine's PostgreSQL store
  * appending one event per append from 8 writers (own streams) for BENCH_HTTP_SECONDS into the engine's database,
  * while the engine runs (its sealer seals them too). Last, a memory soak: BENCH_HTTP_SOAK_SECONDS (300) of open-loop
- * bookings at 300 commands/s, the engine's RSS growth from its start to its end.
+ * bookings at BENCH_HTTP_SOAK_RATE (300) commands/s, the engine's RSS growth from its start to its end.
  *
  * Knobs (environment): BENCH_HTTP_SECONDS (BENCH_RUN_SECONDS or 10), BENCH_HTTP_WARMUP_SECONDS (BENCH_WARMUP_SECONDS
  * or 3), BENCH_HTTP_CLIENTS ("1,8,32"), BENCH_HTTP_RATES ("50,100,200,300,400,500,600,800,1000,1200"),
@@ -47,6 +47,7 @@ const P99_TARGET_MS = envNumber('BENCH_HTTP_P99_MS', 20);
 const CUSTOMERS = envNumber('BENCH_HTTP_CUSTOMERS', 1000);
 /** The memory soak: open loop at the reference rate for this long, the engine's RSS before and after. */
 const SOAK_SECONDS = envNumber('BENCH_HTTP_SOAK_SECONDS', 300);
+const SOAK_RATE = envNumber('BENCH_HTTP_SOAK_RATE', 300);
 /** false: the API alone (npm run start:api), to tell the command path's cost from the in-process projector's. */
 const PROJECTOR = (process.env.BENCH_HTTP_PROJECTOR ?? 'true').toLowerCase() !== 'false';
 const REFERENCE_RATE = 300;
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
       // The soak: steady load at the reference rate; the engine's memory from before it to after it.
       await pause();
       const rssBeforeSoak = running.rssMiB();
-      const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${REFERENCE_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(REFERENCE_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT, true)) : null;
+      const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${SOAK_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(SOAK_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT, true)) : null;
       const rssAfterSoak = running.rssMiB();
       if (soak) log(`soak: engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB (${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB)`);
 
@@ -263,7 +264,7 @@ async function main(): Promise<void> {
         `**The store alone in the same run, 1 event per append, 8 writers: ${fmt(storeRate)} events/s; 32 HTTP clients reach ` +
           `${closed.length ? `${((summary(closed[closed.length - 1].result).rate / storeRate) * 100).toFixed(1)} %` : 'n/a'} of it (target >= 30 %).**`,
         soak
-          ? `**Soak, ${REFERENCE_RATE} commands/s for ${SOAK_SECONDS} s: p99 ${ms(summary(soak.result).p99)}; engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB, ` +
+          ? `**Soak, ${SOAK_RATE} commands/s for ${SOAK_SECONDS} s: p99 ${ms(summary(soak.result).p99)}; engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB, ` +
             `growth ${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB (target < 50 MB).**`
           : '(no soak: BENCH_HTTP_SOAK_SECONDS=0)',
         '',
