@@ -5,14 +5,6 @@ import type { HashChainReport, VerifyProgress } from './verify-report';
 
 export * from './verify-report';
 
-/**
- * Verifies the tamper evidence of the PostgreSQL log (issues 7 and 14). Two chains:
- * - each stream's: every event's stream_hash links it to the previous event of its stream (stream-links.ts);
- * - the global one, sealed after commit: seal n links the stream hash of the n-th event in commit-safe order to
- *   seal n-1 (seal-links.ts), and the seal head names the last seal.
- * Each link is checked on its own against the stored hashes (pages side by side), never by replaying a chain.
- * Committed events the sealer has not reached yet are pending while younger than the alarm age, an alarm after.
- */
 export interface VerifyOptions {
   /** Global positions (or seals) per page (one statement each). */
   pageSize?: number;
@@ -59,6 +51,14 @@ async function pages(pool: Pool, sql: string, from: number, to: number, phase: V
   return totals;
 }
 
+/**
+ * Verifies the tamper evidence of the PostgreSQL log (issues 7 and 14). Two chains:
+ * - each stream's: every event's stream_hash links it to the previous event of its stream (stream-links.ts);
+ * - the global one, sealed after commit: seal n links the stream hash of the n-th event in commit-safe order to
+ *   seal n-1 (seal-links.ts), and the seal head names the last seal.
+ * Each link is checked on its own against the stored hashes (pages side by side), never by replaying a chain.
+ * Committed events the sealer has not reached yet are pending while younger than the alarm age, an alarm after.
+ */
 export async function verifyHashChains(pool: Pool, options: VerifyOptions = {}): Promise<HashChainReport> {
   // Read first: whatever is sealed by now is checked; events appended during the run are left for the next one.
   const head = await readSealHead(pool);

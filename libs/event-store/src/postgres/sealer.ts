@@ -34,13 +34,13 @@ export class Sealer {
   ) {}
 
   /** One batch: how many events it sealed, or busy when another process's sealer holds the lock. */
-  async sealOnce(limit = this.batchSize): Promise<{ sealed: number; busy: boolean; position: number }> {
-    const { rows } = await this.pool.query<{ sealed: number; busy: boolean; last_position: string }>({
+  async sealOnce(limit = this.batchSize): Promise<{ sealed: number; busy: boolean }> {
+    const { rows } = await this.pool.query<{ sealed: number; busy: boolean }>({
       name: 'event_store_seal',
-      text: 'SELECT sealed, busy, last_position FROM event_store.seal($1)',
+      text: 'SELECT sealed, busy FROM event_store.seal($1)',
       values: [limit],
     });
-    return { sealed: rows[0].sealed, busy: rows[0].busy, position: Number(rows[0].last_position ?? 0) };
+    return rows[0];
   }
 
   /** Seals batch after batch until the log is sealed up to the fence (or another process's sealer holds the lock). */
