@@ -24,7 +24,9 @@ function recordStatements(): { statements: Statement[]; clientCalls: () => numbe
   const poolQuery = Pool.prototype.query;
   const clientQuery = Client.prototype.query;
   const textOf = (config: unknown): string => (typeof config === 'string' ? config : String((config as { text?: string }).text)).replace(/\s+/g, ' ').trim();
-  const counted = (text: string): boolean => !text.includes('pg_notify');
+  // The sealer runs on its own interval in every engine process (issue 14): its rounds are not the command's. Left
+  // out of both counts, since a round the pool sent just before the recording started reaches the client during it.
+  const counted = (text: string): boolean => !text.includes('pg_notify') && !text.includes('event_store.seal(');
   Pool.prototype.query = function (this: Pool, config: unknown, ...rest: unknown[]) {
     const text = textOf(config);
     if (!counted(text)) return (poolQuery as (...args: unknown[]) => unknown).call(this, config, ...rest);
@@ -60,7 +62,8 @@ function recordStatements(): { statements: Statement[]; clientCalls: () => numbe
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ RUN_PROJECTOR: 'false' });
+  // The sealer at its shortest interval, so its rounds overlap the measured commands (they must not be counted).
+  t = await startTestApp({ RUN_PROJECTOR: 'false', SEAL_INTERVAL_MS: '10' });
   await command(t, 'post', '/customers', registration('rt-1'), 201);
   // Warm: every pooled connection the path uses is open, so no connection start-up lands in a measured command.
   for (let i = 0; i < 5; i++) await command(t, 'post', '/customers/rt-1/bookings', trip(`warm-${i}`), 201);
@@ -78,8 +81,7 @@ async function roundTripsOf(send: () => Promise<unknown>): Promise<{ roundTrips:
   const { statements } = recording;
   expect(recording.clientCalls()).toBe(statements.length);
   const authentication = statements.filter((statement) => statement.text.includes('auth.api_keys'));
-  // The sealer runs on its own interval in every engine process (issue 14): its rounds are not the command's.
-  const rest = statements.filter((statement) => !authentication.includes(statement) && !statement.text.includes('event_store.seal('));
+  const rest = statements.filter((statement) => !authentication.includes(statement));
   const first = Math.min(...rest.map((statement) => statement.roundTrip));
   const roundTrips: string[][] = [];
   for (const statement of rest) (roundTrips[statement.roundTrip - first] ??= []).push(label(statement.text));
