@@ -73,6 +73,10 @@ export const arrayMaxSize =
   (most: number): Check =>
   (v, p) =>
     Array.isArray(v) && v.length <= most ? undefined : `${p} must contain no more than ${most} elements`;
+export const eachMaxLength =
+  (max: number): Check =>
+  (v, p) =>
+    (Array.isArray(v) ? v : [v]).every((item) => typeof item === 'string' && length(item) <= max) ? undefined : `each value in ${p} must be shorter than or equal to ${max} characters`;
 export const eachString: Check = (v, p) =>
   (Array.isArray(v) ? v.every((item) => typeof item === 'string') : typeof v === 'string') ? undefined : `each value in ${p} must be a string`;
 export const objectValue: Check = (v, p) => (isObject(v) ? undefined : `${p} must be an object`);

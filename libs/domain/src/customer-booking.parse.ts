@@ -1,5 +1,6 @@
 import { isInt, max, min, nonEmptyObject, objectValue, text, type CommandRules, type Property } from './command-shape';
 import { InvalidInput } from './domain.errors';
+import { LIMITS } from './limits';
 import * as v from './validation';
 
 export const RETURN_BEFORE_DEPARTURE = 'must not be before departureDate';
@@ -8,19 +9,19 @@ export const RETURN_BEFORE_DEPARTURE = 'must not be before departureDate';
 export const money = (optional = false): Property => ({
   optional,
   checks: [objectValue],
-  nested: { value: { checks: [isInt, min(0)] }, currency: text() },
+  nested: { value: { checks: [isInt, min(0), max(LIMITS.maxMinorUnits)] }, currency: text() },
 });
 
 export const bookTrip: CommandRules = {
   shape: {
     bookingId: text({ nonEmpty: true }),
-    destination: { checks: [objectValue, nonEmptyObject], nested: { country: text(), city: text({ nonEmpty: true }) } },
+    destination: { checks: [objectValue, nonEmptyObject], nested: { country: text(), city: text({ nonEmpty: true, max: LIMITS.label }) } },
     departureDate: text(),
     returnDate: text(),
     amount: money(),
     travellers: { checks: [isInt, min(1), max(1000)] },
-    productType: text({ nonEmpty: true }),
-    channel: text({ nonEmpty: true }),
+    productType: text({ nonEmpty: true, max: LIMITS.label }),
+    channel: text({ nonEmpty: true, max: LIMITS.label }),
   },
   check(data) {
     v.checkId('bookingId', data.bookingId);
@@ -51,7 +52,7 @@ export const amendBooking: CommandRules = {
 };
 
 export const cancelBooking: CommandRules = {
-  shape: { reason: text({ nonEmpty: true, max: 2000 }), refund: money(true) },
+  shape: { reason: text({ nonEmpty: true, max: LIMITS.text }), refund: money(true) },
   pathIds: ['bookingId'],
   check(data) {
     v.checkId('bookingId', data.bookingId);

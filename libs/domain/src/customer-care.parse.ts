@@ -2,18 +2,19 @@ import { isInt, max, min, oneOf, text, type CommandRules } from './command-shape
 import { money } from './customer-booking.parse';
 import { COMPLAINT_SEVERITIES, DIRECTIONS, TOUCHPOINT_OUTCOMES } from './customer.events';
 import { InvalidInput } from './domain.errors';
+import { LIMITS } from './limits';
 import * as v from './validation';
 
-/** Free text a person writes (descriptions, notes, reasons). */
-const TEXT = 2000;
+const TEXT = LIMITS.text;
+const LABEL = LIMITS.label;
 
 export const fileComplaint: CommandRules = {
   shape: {
     complaintId: text({ nonEmpty: true }),
     bookingId: text({ optional: true }),
-    category: text({ nonEmpty: true }),
+    category: text({ nonEmpty: true, max: LABEL }),
     severity: { checks: [oneOf(COMPLAINT_SEVERITIES)] },
-    channel: text({ nonEmpty: true }),
+    channel: text({ nonEmpty: true, max: LABEL }),
     description: text({ nonEmpty: true, max: TEXT }),
   },
   check(data) {
@@ -64,9 +65,9 @@ export const answerSurvey: CommandRules = {
 export const logInteraction: CommandRules = {
   shape: {
     interactionId: text({ optional: true }),
-    channel: text({ nonEmpty: true }),
+    channel: text({ nonEmpty: true, max: LABEL }),
     direction: { checks: [oneOf(DIRECTIONS)] },
-    topic: text({ nonEmpty: true }),
+    topic: text({ nonEmpty: true, max: LABEL }),
     summary: text({ nonEmpty: true, max: TEXT }),
   },
   check(data) {

@@ -9,6 +9,9 @@ import { RULES } from './validation';
  * gave, before the move, for each body below with each property (and nested property) replaced by each bad value,
  * removed, or joined by an unknown key: the parser must list exactly the same fields and rules, in the same order,
  * and accept exactly the bodies class-validator accepted (formats are checked after the shape, one at a time).
+ * Issue 15 added limits (LIMITS: labels, tags, timeZone, language, amounts) in class-validator's words (MaxLength,
+ * MaxLength each, Max): the file was then regenerated from the parser and the diff checked to add only those rules,
+ * removing and reordering none. Extend it the same way: change the shape, regenerate, read the diff.
  */
 const SAMPLES: [CustomerCommandType, Record<string, unknown>][] = [
   ['RegisterCustomer', { name: 'Ana', email: 'ana@example.com', phone: '+30 210 1234567', birthDate: '1990-01-01', timeZone: 'Europe/Athens', language: 'el', preferredChannel: 'email', marketingConsent: true, tags: ['family'], occurredAt: '2024-01-01T10:00:00Z' }],
@@ -125,5 +128,68 @@ describe('parseForgetCustomer', () => {
   it.each([[{}], [{ reason: '' }], [{ reason: '   ' }], [{ reason: 7 }], [{ reason: 'x'.repeat(2001) }], [{ reason: 'x', occurredAt: '2024-01-01T10:00:00Z' }]])('refuses %p', (body) => {
     const parsed = forget(body);
     expect(parsed.ok).toBe(false);
+  });
+});
+
+describe('parseCustomerCommand: only values every read model can hold', () => {
+  const at = '2024-01-01T10:00:00Z';
+  const trip = SAMPLES[2][1];
+  const register = SAMPLES[0][1];
+  const refusal = (type: CustomerCommandType, body: Record<string, unknown>, occurredAt = at) => {
+    const parsed = parseCustomerCommand(input(type, { ...body, occurredAt }));
+    return parsed.ok ? 'accepted' : { field: parsed.error.field, rule: parsed.error.rule };
+  };
+
+  it.each([
+    ['a booking returning on 9999-12-31', 'BookTrip', { ...trip, returnDate: '9999-12-31' }, 'returnDate'],
+    ['a trip in year 1', 'BookTrip', { ...trip, departureDate: '0001-01-01', returnDate: '0001-01-08' }, 'departureDate'],
+    ['an amendment to 9999-12-31', 'AmendBooking', { returnDate: '9999-12-31' }, 'returnDate'],
+    ['an amendment to 1899-12-31', 'AmendBooking', { departureDate: '1899-12-31' }, 'departureDate'],
+    ['a birth date in 1899', 'RegisterCustomer', { ...register, birthDate: '1899-12-31' }, 'birthDate'],
+  ] as const)('refuses %s, naming the field and the range', (_name, type, body, field) => {
+    expect(refusal(type, body)).toEqual({ field, rule: RULES.dateRange });
+  });
+
+  it.each([
+    ['a registration in late 9999', 'RegisterCustomer', register],
+    ['a complaint in late 9999', 'FileComplaint', SAMPLES[6][1]],
+    ['a return recorded in late 9999', 'RecordReturn', {}],
+  ] as const)('refuses %s, naming occurredAt and the range', (_name, type, body) => {
+    expect(refusal(type, body, '9999-12-31T23:59:59Z')).toEqual({ field: 'occurredAt', rule: RULES.instantRange });
+  });
+
+  it('accepts dates and instants at both ends of the range', () => {
+    expect(refusal('BookTrip', { ...trip, departureDate: '1900-01-01', returnDate: '2200-12-31' }, '1900-01-01T00:00:00Z')).toBe('accepted');
+    expect(refusal('RegisterCustomer', { ...register, birthDate: '1900-01-01' }, '2200-12-31T23:59:59.999Z')).toBe('accepted');
+  });
+
+  it('refuses 50 tags of 5,000 characters, and a 51st tag', () => {
+    expect(refusal('RegisterCustomer', { ...register, tags: Array(50).fill('t'.repeat(5000)) })).toEqual({ field: 'tags', rule: 'each value in tags must be shorter than or equal to 100 characters' });
+    expect(refusal('UpdateCustomerProfile', { tags: Array(51).fill('t') })).toEqual({ field: 'tags', rule: 'tags must contain no more than 50 elements' });
+    expect(refusal('RegisterCustomer', { ...register, tags: Array(50).fill('t'.repeat(100)) })).toBe('accepted');
+  });
+
+  it.each([
+    ['BookTrip', { ...trip, destination: { country: 'GR', city: 'c'.repeat(101) } }, 'destination.city', 'city must be shorter than or equal to 100 characters'],
+    ['BookTrip', { ...trip, productType: 'p'.repeat(101) }, 'productType', 'productType must be shorter than or equal to 100 characters'],
+    ['BookTrip', { ...trip, channel: 'w'.repeat(101) }, 'channel', 'channel must be shorter than or equal to 100 characters'],
+    ['FileComplaint', { ...SAMPLES[6][1], category: 'r'.repeat(101) }, 'category', 'category must be shorter than or equal to 100 characters'],
+    ['LogInteraction', { ...SAMPLES[10][1], topic: 't'.repeat(101) }, 'topic', 'topic must be shorter than or equal to 100 characters'],
+    ['RegisterCustomer', { ...register, timeZone: 'Z'.repeat(65) }, 'timeZone', 'timeZone must be shorter than or equal to 64 characters'],
+    ['RegisterCustomer', { ...register, language: 'en-' + 'a'.repeat(33) }, 'language', 'language must be shorter than or equal to 35 characters'],
+  ] as const)('refuses a %s with a text over its limit: %p', (type, body, field, rule) => {
+    expect(refusal(type, body)).toEqual({ field, rule });
+  });
+
+  it('bounds every amount so sums stay exact: 10^12 minor units pass, one more does not', () => {
+    expect(refusal('BookTrip', { ...trip, amount: { value: 1e12, currency: 'EUR' } })).toBe('accepted');
+    for (const [type, body, field] of [
+      ['BookTrip', { ...trip, amount: { value: 2 ** 53 - 1, currency: 'EUR' } }, 'amount.value'],
+      ['AmendBooking', { amount: { value: 1e12 + 1, currency: 'EUR' } }, 'amount.value'],
+      ['CancelBooking', { reason: 'x', refund: { value: 1e12 + 1, currency: 'EUR' } }, 'refund.value'],
+      ['ResolveComplaint', { resolution: 'x', compensation: { value: 1e12 + 1, currency: 'EUR' } }, 'compensation.value'],
+    ] as const) {
+      expect(refusal(type, body)).toEqual({ field, rule: 'value must not be greater than 1000000000000' });
+    }
   });
 });

@@ -1,12 +1,13 @@
-import { arrayMaxSize, eachString, isArray, isBoolean, oneOf, text, type CommandRules, type Property, type Shape } from './command-shape';
+import { arrayMaxSize, eachMaxLength, eachString, isArray, isBoolean, oneOf, text, type CommandRules, type Property, type Shape } from './command-shape';
 import { CONTACT_CHANNELS } from './customer.events';
 import { InvalidInput } from './domain.errors';
+import { LIMITS } from './limits';
 import * as v from './validation';
 
 /** The profile fields, in the order the API has always listed their errors. */
 export const PROFILE_FIELDS = ['name', 'email', 'phone', 'birthDate', 'timeZone', 'language', 'preferredChannel', 'tags'] as const;
 
-const tags: Property = { optional: true, checks: [isArray, arrayMaxSize(50), eachString] };
+const tags: Property = { optional: true, checks: [isArray, arrayMaxSize(LIMITS.tags), eachString, eachMaxLength(LIMITS.label)] };
 
 /** Checks the profile fields present in `data`; `required` ones must be present. */
 const checkProfile = (data: Record<string, unknown>, occurredAt: string, required: boolean): void => {
@@ -25,12 +26,12 @@ const checkProfile = (data: Record<string, unknown>, occurredAt: string, require
 
 export const registerCustomer: CommandRules = {
   shape: {
-    name: text({ nonEmpty: true, max: 200 }),
-    email: text({ optional: true, max: 320 }),
-    phone: text({ optional: true, max: 40 }),
+    name: text({ nonEmpty: true, max: LIMITS.name }),
+    email: text({ optional: true, max: LIMITS.email }),
+    phone: text({ optional: true, max: LIMITS.phone }),
     birthDate: text({ optional: true }),
-    timeZone: text(),
-    language: text(),
+    timeZone: text({ max: LIMITS.timeZone }),
+    language: text({ max: LIMITS.language }),
     preferredChannel: { checks: [oneOf(CONTACT_CHANNELS)] },
     marketingConsent: { checks: [isBoolean] },
     tags,
@@ -41,12 +42,12 @@ export const registerCustomer: CommandRules = {
 };
 
 const optionalProfile: Shape = {
-  name: text({ optional: true, nonEmpty: true, max: 200 }),
-  email: text({ optional: true, max: 320 }),
-  phone: text({ optional: true, max: 40 }),
+  name: text({ optional: true, nonEmpty: true, max: LIMITS.name }),
+  email: text({ optional: true, max: LIMITS.email }),
+  phone: text({ optional: true, max: LIMITS.phone }),
   birthDate: text({ optional: true }),
-  timeZone: text({ optional: true }),
-  language: text({ optional: true }),
+  timeZone: text({ optional: true, max: LIMITS.timeZone }),
+  language: text({ optional: true, max: LIMITS.language }),
   preferredChannel: { optional: true, checks: [oneOf(CONTACT_CHANNELS)] },
   marketingConsent: { optional: true, checks: [isBoolean] },
   tags,
@@ -64,7 +65,7 @@ export const updateCustomerProfile: CommandRules = {
 };
 
 export const forgetCustomer: CommandRules = {
-  shape: { reason: text({ nonEmpty: true, max: 2000 }) },
+  shape: { reason: text({ nonEmpty: true, max: LIMITS.text }) },
   check(data) {
     v.checkNonEmptyString('reason', data.reason);
   },

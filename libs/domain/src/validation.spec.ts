@@ -145,11 +145,19 @@ describe('storable text and instants', () => {
     accepts(v.checkNonEmptyString, 'emoji \ud83c\udf34 ok');
   });
 
-  it('refuses instants outside the years 0001-9999 in UTC, which PostgreSQL cannot read back', () => {
-    rejects(v.checkIsoInstant, '9999-12-31T23:00:00-14:00');
-    rejects(v.checkIsoInstant, '0001-01-01T00:00:00+01:00');
-    accepts(v.checkIsoInstant, '9999-12-31T23:00:00Z');
-    accepts(v.checkIsoInstant, '0001-01-01T00:00:00Z');
+  it('refuses instants outside 1900-01-01T00:00:00Z to 2200-12-31T23:59:59Z, naming the range', () => {
+    for (const outside of ['9999-12-31T23:00:00-14:00', '9999-12-31T23:00:00Z', '0001-01-01T00:00:00Z', '1899-12-31T23:59:59.999Z', '1900-01-01T00:30:00+01:00', '2201-01-01T00:00:00Z', '2200-12-31T23:00:00-01:00']) {
+      expect(rejects(v.checkIsoInstant, outside).rule).toBe(v.RULES.instantRange);
+    }
+    accepts(v.checkIsoInstant, '1900-01-01T00:00:00Z');
+    accepts(v.checkIsoInstant, '2200-12-31T23:59:59.999Z');
+    accepts(v.checkIsoInstant, '2201-01-01T13:59:59+14:00');
+  });
+
+  it('refuses dates outside 1900-01-01 to 2200-12-31, naming the range', () => {
+    for (const outside of ['9999-12-31', '0001-01-01', '1899-12-31', '2201-01-01']) expect(rejects(v.checkIsoDate, outside).rule).toBe(v.RULES.dateRange);
+    accepts(v.checkIsoDate, '1900-01-01');
+    accepts(v.checkIsoDate, '2200-12-31');
   });
 
   it('refuses control characters in phone numbers', () => {

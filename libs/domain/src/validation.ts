@@ -1,5 +1,6 @@
 import { InvalidInput } from './domain.errors';
 import type { Money } from './customer.events';
+import { LIMITS } from './limits';
 
 /*
  * Pure input checks. Each takes the value as `unknown` because commands arrive from JSON, and throws
@@ -26,6 +27,8 @@ export const RULES = {
   object: 'must be an object',
   date: 'must be a valid ISO 8601 date (YYYY-MM-DD)',
   instant: 'must be a valid ISO 8601 instant with offset or Z',
+  dateRange: `must be from ${LIMITS.firstDate} to ${LIMITS.lastDate}`,
+  instantRange: `must be from ${LIMITS.firstDate}T00:00:00Z to ${LIMITS.lastDate}T23:59:59.999Z (in UTC)`,
   timeZone: 'must be a valid IANA time zone',
   currency: 'must be an ISO 4217 currency code',
   minorUnits: 'must be a non-negative integer in minor units',
@@ -57,16 +60,23 @@ export const isIsoDate = (value: unknown): value is string => {
   return m !== null && isRealCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
 };
 
-export const isIsoInstant = (value: unknown): value is string => {
-  if (typeof value !== 'string') return false;
+/** The instant in UTC milliseconds of a well-formed ISO 8601 instant, else undefined. */
+const instantMs = (value: unknown): number | undefined => {
+  if (typeof value !== 'string') return undefined;
   const m = ISO_INSTANT.exec(value);
-  if (m === null || !isIsoDate(m[1])) return false;
+  if (m === null || !isIsoDate(m[1])) return undefined;
   const [hh, mm, ss, offH, offM] = [m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as number[];
   // No leap second (60): JavaScript's Date cannot represent it and downstream code parses with Date.
-  if (!(hh! <= 23 && mm! <= 59 && ss! <= 59 && offH! <= 14 && offM! <= 59)) return false;
+  if (!(hh! <= 23 && mm! <= 59 && ss! <= 59 && offH! <= 14 && offM! <= 59)) return undefined;
+  return Date.parse(value);
+};
+
+export const isIsoInstant = (value: unknown): value is string => {
+  const ms = instantMs(value);
+  if (ms === undefined) return false;
   // In UTC it must still be a year 0001-9999: PostgreSQL cannot read back the "+010000-..." or "0000-..." that
   // JavaScript writes for instants an offset pushed across those bounds.
-  const year = new Date(Date.parse(value)).getUTCFullYear();
+  const year = new Date(ms).getUTCFullYear();
   return year >= 1 && year <= 9999;
 };
 
@@ -136,12 +146,20 @@ export function checkObject(field: string, value: unknown): asserts value is Rec
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, RULES.object);
 }
 
+const FIRST_INSTANT = Date.parse(`${LIMITS.firstDate}T00:00:00Z`);
+const LAST_INSTANT = Date.parse(`${LIMITS.lastDate}T23:59:59.999Z`);
+
+/** A date of a command: a calendar date in the accepted range (LIMITS). */
 export function checkIsoDate(field: string, value: unknown): asserts value is string {
   if (!isIsoDate(value)) fail(field, RULES.date);
+  if (value < LIMITS.firstDate || value > LIMITS.lastDate) fail(field, RULES.dateRange);
 }
 
+/** An instant of a command or a query: well-formed, and in UTC within the accepted range (LIMITS). */
 export function checkIsoInstant(field: string, value: unknown): asserts value is string {
-  if (!isIsoInstant(value)) fail(field, RULES.instant);
+  const ms = instantMs(value);
+  if (ms === undefined) fail(field, RULES.instant);
+  if (ms < FIRST_INSTANT || ms > LAST_INSTANT) fail(field, RULES.instantRange);
 }
 
 export function checkTimeZone(field: string, value: unknown): asserts value is string {
