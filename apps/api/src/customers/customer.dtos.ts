@@ -1,22 +1,29 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
-import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS, TOUCHPOINT_OUTCOMES } from '../../../../libs/domain/src';
+import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS, LIMITS, TOUCHPOINT_OUTCOMES } from '../../../../libs/domain/src';
 
 /*
  * The command bodies as OpenAPI documents them. They check nothing: controllers take the body as it came and
  * parseCustomerCommand (libs/domain) checks it, as it checks an import line, so every rule is written once.
  */
 
-const TEXT = 2000;
+const { text: TEXT, label: LABEL, name: NAME, email: EMAIL, phone: PHONE, tags: TAGS } = LIMITS;
+const DATE = `A calendar date YYYY-MM-DD from ${LIMITS.firstDate} to ${LIMITS.lastDate}.`;
+const tags: ApiPropertyOptions = { type: 'array', items: { type: 'string', maxLength: LABEL }, maxItems: TAGS, example: ['family', 'culture'] };
+const zone = { description: 'IANA time zone.', example: 'Europe/Athens', maxLength: LIMITS.timeZone };
+const language = { example: 'el', maxLength: LIMITS.language };
 
 class WithOccurredAt {
-  @ApiPropertyOptional({ description: 'ISO 8601 instant the fact happened at; default now.', example: '2025-06-01T09:30:00Z' })
+  @ApiPropertyOptional({
+    description: `ISO 8601 instant the fact happened at, from ${LIMITS.firstDate}T00:00:00Z to ${LIMITS.lastDate}T23:59:59.999Z in UTC; default now.`,
+    example: '2025-06-01T09:30:00Z',
+  })
   occurredAt?: string;
 }
 
 export class MoneyDto {
-  @ApiProperty({ description: 'Integer minor units (cents).', example: 129900, minimum: 0 })
+  @ApiProperty({ description: 'Integer minor units (cents).', example: 129900, minimum: 0, maximum: LIMITS.maxMinorUnits })
   value!: number;
 
   @ApiProperty({ description: 'ISO 4217 code.', example: 'EUR' })
@@ -27,51 +34,49 @@ export class DestinationDto {
   @ApiProperty({ description: 'ISO 3166-1 alpha-2.', example: 'GR' })
   country!: string;
 
-  @ApiProperty({ example: 'Heraklion' })
+  @ApiProperty({ example: 'Heraklion', maxLength: LABEL })
   city!: string;
 }
 
 export class UpdateCustomerDto extends WithOccurredAt {
-  @ApiPropertyOptional({ example: 'Maria Papadopoulou', maxLength: 200 }) name?: string;
-  @ApiPropertyOptional({ example: 'maria@example.com', maxLength: 320 }) email?: string;
-  @ApiPropertyOptional({ example: '+30 210 1234567', maxLength: 40 }) phone?: string;
-  @ApiPropertyOptional({ example: '1984-05-17' }) birthDate?: string;
-  @ApiPropertyOptional({ description: 'IANA time zone.', example: 'Europe/Athens' }) timeZone?: string;
-  @ApiPropertyOptional({ example: 'el' }) language?: string;
+  @ApiPropertyOptional({ example: 'Maria Papadopoulou', maxLength: NAME }) name?: string;
+  @ApiPropertyOptional({ example: 'maria@example.com', maxLength: EMAIL }) email?: string;
+  @ApiPropertyOptional({ example: '+30 210 1234567', maxLength: PHONE }) phone?: string;
+  @ApiPropertyOptional({ description: DATE, example: '1984-05-17' }) birthDate?: string;
+  @ApiPropertyOptional(zone) timeZone?: string;
+  @ApiPropertyOptional(language) language?: string;
   @ApiPropertyOptional({ enum: CONTACT_CHANNELS }) preferredChannel?: (typeof CONTACT_CHANNELS)[number];
   @ApiPropertyOptional() marketingConsent?: boolean;
-  @ApiPropertyOptional({ type: [String], example: ['family', 'culture'], maxItems: 50 })
-  tags?: string[];
+  @ApiPropertyOptional(tags) tags?: string[];
 }
 
 export class RegisterCustomerDto extends WithOccurredAt {
   @ApiPropertyOptional({ description: 'Chosen by the caller, or a new UUID.', example: 'c-1001' }) customerId?: string;
-  @ApiProperty({ example: 'Maria Papadopoulou', maxLength: 200 }) name!: string;
-  @ApiPropertyOptional({ example: 'maria@example.com', maxLength: 320 }) email?: string;
-  @ApiPropertyOptional({ example: '+30 210 1234567', maxLength: 40 }) phone?: string;
-  @ApiPropertyOptional({ example: '1984-05-17' }) birthDate?: string;
-  @ApiProperty({ description: 'IANA time zone.', example: 'Europe/Athens' }) timeZone!: string;
-  @ApiProperty({ example: 'el' }) language!: string;
+  @ApiProperty({ example: 'Maria Papadopoulou', maxLength: NAME }) name!: string;
+  @ApiPropertyOptional({ example: 'maria@example.com', maxLength: EMAIL }) email?: string;
+  @ApiPropertyOptional({ example: '+30 210 1234567', maxLength: PHONE }) phone?: string;
+  @ApiPropertyOptional({ description: DATE, example: '1984-05-17' }) birthDate?: string;
+  @ApiProperty(zone) timeZone!: string;
+  @ApiProperty(language) language!: string;
   @ApiProperty({ enum: CONTACT_CHANNELS }) preferredChannel!: (typeof CONTACT_CHANNELS)[number];
   @ApiProperty() marketingConsent!: boolean;
-  @ApiPropertyOptional({ type: [String], example: ['family'], maxItems: 50 })
-  tags?: string[];
+  @ApiPropertyOptional(tags) tags?: string[];
 }
 
 export class BookTripDto extends WithOccurredAt {
   @ApiProperty({ example: 'b-2025-001' }) bookingId!: string;
   @ApiProperty({ type: DestinationDto }) destination!: DestinationDto;
-  @ApiProperty({ example: '2025-07-01' }) departureDate!: string;
-  @ApiProperty({ example: '2025-07-14' }) returnDate!: string;
+  @ApiProperty({ description: DATE, example: '2025-07-01' }) departureDate!: string;
+  @ApiProperty({ description: DATE, example: '2025-07-14' }) returnDate!: string;
   @ApiProperty({ type: MoneyDto }) amount!: MoneyDto;
   @ApiProperty({ example: 2, minimum: 1, maximum: 1000 }) travellers!: number;
-  @ApiProperty({ example: 'package' }) productType!: string;
-  @ApiProperty({ example: 'web' }) channel!: string;
+  @ApiProperty({ example: 'package', maxLength: LABEL }) productType!: string;
+  @ApiProperty({ example: 'web', maxLength: LABEL }) channel!: string;
 }
 
 export class AmendBookingDto extends WithOccurredAt {
-  @ApiPropertyOptional({ example: '2025-07-02' }) departureDate?: string;
-  @ApiPropertyOptional({ example: '2025-07-15' }) returnDate?: string;
+  @ApiPropertyOptional({ description: DATE, example: '2025-07-02' }) departureDate?: string;
+  @ApiPropertyOptional({ description: DATE, example: '2025-07-15' }) returnDate?: string;
   @ApiPropertyOptional({ type: MoneyDto }) amount?: MoneyDto;
 }
 
@@ -85,9 +90,9 @@ export class OccurredAtDto extends WithOccurredAt {}
 export class FileComplaintDto extends WithOccurredAt {
   @ApiProperty({ example: 'cp-17' }) complaintId!: string;
   @ApiPropertyOptional({ example: 'b-2025-001' }) bookingId?: string;
-  @ApiProperty({ example: 'accommodation' }) category!: string;
+  @ApiProperty({ example: 'accommodation', maxLength: LABEL }) category!: string;
   @ApiProperty({ enum: COMPLAINT_SEVERITIES }) severity!: (typeof COMPLAINT_SEVERITIES)[number];
-  @ApiProperty({ example: 'phone' }) channel!: string;
+  @ApiProperty({ example: 'phone', maxLength: LABEL }) channel!: string;
   @ApiProperty({ example: 'Room was not as booked.', maxLength: TEXT }) description!: string;
 }
 
@@ -109,9 +114,9 @@ export class AnswerSurveyDto extends WithOccurredAt {
 
 export class LogInteractionDto extends WithOccurredAt {
   @ApiPropertyOptional({ description: 'Default: a new UUID.' }) interactionId?: string;
-  @ApiProperty({ example: 'phone' }) channel!: string;
+  @ApiProperty({ example: 'phone', maxLength: LABEL }) channel!: string;
   @ApiProperty({ enum: DIRECTIONS }) direction!: (typeof DIRECTIONS)[number];
-  @ApiProperty({ example: 'welcome-home call' }) topic!: string;
+  @ApiProperty({ example: 'welcome-home call', maxLength: LABEL }) topic!: string;
   @ApiProperty({ example: 'Enjoyed the trip; asks about Crete in October.', maxLength: TEXT }) summary!: string;
 }
 
