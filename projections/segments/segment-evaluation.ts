@@ -136,14 +136,35 @@ const exclusively = <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): P
  * left_at, new stays a history row, and each entry and exit a change-feed row, in one transaction. Evaluations take
  * turns, so change positions commit in order and a feed reader never steps over one.
  */
-export function evaluateAndRecord(
+export async function evaluateAndRecord(
   pool: Pool,
   config: SegmentConfig,
   options: { asOf: string; trigger: EvaluationTrigger; now?: () => Date },
 ): Promise<EvaluationSummary> {
   const now = options.now ?? (() => new Date());
-  return exclusively(pool, (client) => evaluateIn(client, config, options.asOf, options.trigger, now));
+  try {
+    return await exclusively(pool, (client) => evaluateIn(client, config, options.asOf, options.trigger, now));
+  } catch (error) {
+    await recordFailure(pool, config, options.asOf, options.trigger, now(), error);
+    throw error;
+  }
 }
+
+/**
+ * A failed evaluation stays visible (GET /segments) until one succeeds: one row per reason, so a schedule that retries
+ * a lasting conflict (a booking currency without a rate) counts attempts instead of growing the table. Best effort:
+ * when the database itself is the fault, there is nowhere to record it, and the caller's error says enough.
+ */
+const recordFailure = (pool: Pool, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, at: Date, error: unknown): Promise<unknown> =>
+  pool
+    .query(
+      `INSERT INTO read_models.segment_evaluation_failures (reason, as_of, trigger, config_version, first_failed_at, last_failed_at, attempts)
+       VALUES ($1, $2, $3, $4, $5, $5, 1)
+       ON CONFLICT (reason) DO UPDATE SET as_of = $2, trigger = $3, config_version = $4, last_failed_at = $5,
+         attempts = segment_evaluation_failures.attempts + 1`,
+      [error instanceof Error ? error.message : String(error), asOf, trigger, config.version, at],
+    )
+    .catch(() => undefined);
 
 /**
  * After a rebuild of segment_facts (or a change of rules): empties membership, history, feed and scores and runs

@@ -7,6 +7,7 @@ import { writeScenario } from '../../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { evaluateAndRecord, reevaluateAll } from './segment-evaluation';
 import { segmentFactsProjection } from './segment-facts.projection';
+import { listSegments } from './segments.queries';
 
 let database: TestDatabase;
 let store: PostgresEventStore;
@@ -189,6 +190,22 @@ describe('evaluateAndRecord', () => {
     await run('e2', [['BookTrip', book('b9', 10_000, 'SEK', '2025-08-01'), '2025-04-01T10:00:00Z']]);
     await expect(evaluateAndRecord(store.pool, config, { asOf: '2025-05-01T00:00:00Z', trigger: 'events' })).rejects.toThrow('currency.rates.SEK');
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('records a failed evaluation with its reason, shown by the segments status until one succeeds', async () => {
+    await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
+    expect((await listSegments(store.pool, config)).failure).toBeNull();
+    await run('e2', [['BookTrip', book('b9', 10_000, 'SEK', '2025-08-01'), '2025-04-01T10:00:00Z']]);
+    for (const asOf of ['2025-05-01T00:00:00Z', '2025-05-02T00:00:00Z']) {
+      await expect(evaluateAndRecord(store.pool, config, { asOf, trigger: 'events' })).rejects.toThrow('currency.rates.SEK');
+    }
+    const { failure, evaluation } = await listSegments(store.pool, config);
+    expect(evaluation).toMatchObject({ evaluationId: 1 });
+    expect(failure).toMatchObject({ asOf: '2025-05-02T00:00:00.000Z', trigger: 'events', attempts: 2, reason: expect.stringContaining('currency.rates.SEK') });
+    // Fixed (here: with the rate added), the next evaluation succeeds and the failure is no longer current.
+    const withSek = segmentConfig({ version: 'sek', currency: { rates: { ...config.currency.rates, SEK: 0.087 } } });
+    await evaluateAndRecord(store.pool, withSek, { asOf: '2025-05-03T00:00:00Z', trigger: 'on-demand' });
+    expect((await listSegments(store.pool, withSek)).failure).toBeNull();
   });
 });
 

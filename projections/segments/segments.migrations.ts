@@ -114,4 +114,20 @@ CREATE TABLE read_models.segment_scores (
 COMMENT ON TABLE read_models.segment_scores IS 'The figures of the latest recorded evaluation per customer; money in minor units of the base currency (column currency).';
 `,
   },
+  {
+    version: 2,
+    name: 'failed evaluations',
+    sql: `
+CREATE TABLE read_models.segment_evaluation_failures (
+  reason           text PRIMARY KEY,
+  as_of            timestamptz NOT NULL,
+  trigger          text NOT NULL,
+  config_version   text NOT NULL,
+  first_failed_at  timestamptz NOT NULL,
+  last_failed_at   timestamptz NOT NULL,
+  attempts         int NOT NULL
+);
+COMMENT ON TABLE read_models.segment_evaluation_failures IS 'Evaluations that failed (e.g. a booking currency without a rate), one row per reason: the last attempt''s instant, trigger and config; current while last_failed_at is after the latest evaluation''s finished_at.';
+`,
+  },
 ];

@@ -20,8 +20,42 @@ const latestEvaluation = async (pool: Pool): Promise<LatestEvaluation | null> =>
     : null;
 };
 
-/** The configured definitions with their current member counts, plus interest tags customers declared. */
-export async function listSegments(pool: Pool, config: SegmentConfig): Promise<{ evaluation: LatestEvaluation | null; segments: (SegmentDefinition & { members: number })[] }> {
+export interface EvaluationFailure {
+  reason: string;
+  asOf: string;
+  trigger: string;
+  configVersion: string;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  attempts: number;
+}
+
+/** The latest failure, while no evaluation has succeeded since. */
+const currentFailure = async (pool: Pool): Promise<EvaluationFailure | null> => {
+  const { rows } = await pool.query(
+    `SELECT reason, as_of, trigger, config_version, first_failed_at, last_failed_at, attempts FROM read_models.segment_evaluation_failures
+      WHERE last_failed_at > coalesce((SELECT max(finished_at) FROM read_models.segment_evaluations), '-infinity')
+      ORDER BY last_failed_at DESC LIMIT 1`,
+  );
+  const row = rows[0];
+  return row
+    ? {
+        reason: row.reason,
+        asOf: row.as_of.toISOString(),
+        trigger: row.trigger,
+        configVersion: row.config_version,
+        firstFailedAt: row.first_failed_at.toISOString(),
+        lastFailedAt: row.last_failed_at.toISOString(),
+        attempts: row.attempts,
+      }
+    : null;
+};
+
+/** The configured definitions with their current member counts, plus interest tags customers declared; the latest evaluation, and a failure since. */
+export async function listSegments(
+  pool: Pool,
+  config: SegmentConfig,
+): Promise<{ evaluation: LatestEvaluation | null; failure: EvaluationFailure | null; segments: (SegmentDefinition & { members: number })[] }> {
   const { rows } = await pool.query<{ segment: string; members: string }>(
     'SELECT segment, count(*) AS members FROM read_models.segment_membership GROUP BY segment',
   );
@@ -34,6 +68,7 @@ export async function listSegments(pool: Pool, config: SegmentConfig): Promise<{
     .map((segment) => ({ segment, family: 'interest', name: segment.slice('interest:'.length), description: 'declared in the profile' }));
   return {
     evaluation: await latestEvaluation(pool),
+    failure: await currentFailure(pool),
     segments: [...catalog, ...declared].map((definition) => ({ ...definition, members: counts.get(definition.segment) ?? 0 })),
   };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
 import { handleCommand } from '../../libs/event-store/src';
 import { loadConfig, openRuntime } from '../../apps/engine/src';
@@ -10,7 +11,7 @@ import { allEventsVisible, createTestDatabase, type TestDatabase } from '../supp
 
 /**
  * Issue 4, acceptance 4: the built engine (`npm start`) refuses to start on an invalid segments config and names
- * the entry: an unknown family, overlapping rules with no order, a negative threshold, a missing currency rate.
+ * the entry: an unknown family, overlapping rules with no order, a negative threshold.
  */
 const MAIN = resolve(__dirname, '../../dist/apps/api/src/main.js');
 
@@ -66,6 +67,33 @@ async function start(config: object): Promise<{ code: number | null; output: str
   });
 }
 
+const query = async (sql: string): Promise<unknown[]> => {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+};
+
+/** Runs the engine with the config file until its output satisfies `until` (then SIGTERM), at most 30 s. */
+async function running(config: object, until: (output: string) => boolean): Promise<{ output: string }> {
+  const file = join(dir, `${randomUUID()}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return new Promise((done) => {
+    let output = '';
+    const child = execFile(process.execPath, [MAIN], { env: { ...process.env, DATABASE_URL: database.url, PORT: '0', SEGMENTS_CONFIG: file }, timeout: 30_000 });
+    const read = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (until(output)) child.kill('SIGTERM');
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+    child.on('exit', () => done({ output }));
+  });
+}
+
 const SEK = { SEK: 0.087, NOK: 0.085 };
 
 describe('npm start with an invalid segments config', () => {
@@ -77,9 +105,6 @@ describe('npm start with an invalid segments config', () => {
       /- rfm\.segments\.Recent: overlaps rfm\.segments\.Everyone \(both match R5 F1 M1\) with no order between them/,
     ],
     ['a negative threshold', { version: 'v2', currency: { rates: SEK }, valueTiers: { diamond: { minAverageBookingValue: -5000 } } }, /- valueTiers\.diamond\.minAverageBookingValue: /],
-    ['no rate for a currency the bookings are in', { version: 'v2' }, /- currency\.rates\.SEK: missing, and bookings are in SEK/],
-    ['no rate for the currency a booking was amended to', { version: 'v2', currency: { rates: { SEK: 0.087 } } }, /- currency\.rates\.NOK: missing, and bookings are in NOK/],
-    ['another base currency without a rate for the bookings in EUR', { version: 'usd', currency: { base: 'USD', rates: { USD: 1, SEK: 0.094, NOK: 0.092 } } }, /- currency\.rates\.EUR: missing, and bookings are in EUR/],
   ])('stops with exit code 1 naming the entry: %s', async (_, config, message) => {
     const { code, output } = await start(config);
     expect(output).toMatch(/^SEGMENTS_CONFIG=.*\.json is invalid:$/m);
@@ -89,17 +114,29 @@ describe('npm start with an invalid segments config', () => {
   }, 40_000);
 
   it('starts with a valid one that has the rate', async () => {
-    const file = join(dir, 'valid.json');
-    writeFileSync(file, JSON.stringify({ version: 'v2', currency: { rates: SEK } }));
-    const { output } = await new Promise<{ output: string }>((done) => {
-      let output = '';
-      const child = execFile(process.execPath, [MAIN], { env: { ...process.env, DATABASE_URL: database.url, PORT: '0', SEGMENTS_CONFIG: file }, timeout: 30_000 });
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('listening on')) child.kill('SIGTERM');
-      });
-      child.on('exit', () => done({ output }));
-    });
+    const { output } = await running({ version: 'v2', currency: { rates: SEK } }, (output) => output.includes('listening on'));
     expect(output).toContain('listening on');
+    expect(output).not.toContain('segments config conflict');
+  }, 40_000);
+});
+
+/**
+ * Issue 15: data already in the log never stops the start. A booking currency the config has no rate for is a
+ * reported conflict: a log line at start, and the segment evaluation fails visibly (recorded with its reason, which
+ * GET /segments shows) while the API and the projections run.
+ */
+describe('npm start with a segments config that lacks a rate for bookings already in the log', () => {
+  it.each([
+    ['no rate for a currency the bookings are in', { version: 'v2' }, 'SEK'],
+    ['no rate for the currency a booking was amended to', { version: 'v2', currency: { rates: { SEK: 0.087 } } }, 'NOK'],
+    ['another base currency without a rate for the bookings in EUR', { version: 'usd', currency: { base: 'USD', rates: { USD: 1, SEK: 0.094, NOK: 0.092 } } }, 'EUR'],
+  ])('starts, reports the conflict and records the evaluation as failed: %s', async (_, config, currency) => {
+    await query('TRUNCATE read_models.segment_evaluation_failures');
+    const failed = new RegExp(`segment evaluation failed .*currency\\.rates\\.${currency}`);
+    const { output } = await running(config, (output) => output.includes('listening on') && failed.test(output));
+    expect(output).toMatch(new RegExp(`segments config conflict: SEGMENTS_CONFIG=.*\\.json has no currency\\.rates\\.${currency}, and bookings in the log are in ${currency}`));
+    expect(output).toContain('listening on');
+    const rows = await query('SELECT reason, attempts FROM read_models.segment_evaluation_failures');
+    expect(rows).toEqual([{ reason: expect.stringContaining(`currency.rates.${currency}`), attempts: expect.any(Number) }]);
   }, 40_000);
 });

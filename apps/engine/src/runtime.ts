@@ -108,12 +108,13 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     await engine.keys.migrate();
     const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
     await projector.migrate();
-    const missing = await missingCurrencyRates(pool, segments);
-    if (missing.length) {
-      // A booking currency without a rate would make every evaluation fail later: refuse to start instead.
-      throw new ConfigError(
-        `${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} is invalid:\n` +
-          missing.map((currency) => `  - currency.rates.${currency}: missing, and bookings are in ${currency} (a missing rate is never taken as zero)`).join('\n'),
+    // Data already in the log never stops the start: the conflict is reported, segment evaluations fail visibly
+    // (recorded with the reason, shown by GET /segments) until the rate is added, and everything else runs.
+    for (const currency of await missingCurrencyRates(pool, segments)) {
+      log(
+        `segments config conflict: ${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} ` +
+          `has no currency.rates.${currency}, and bookings in the log are in ${currency} (a missing rate is never taken as zero): ` +
+          `segment evaluations fail until it is added; new bookings in ${currency} are refused (booking.currency-without-rate)`,
       );
     }
     const opened = store;

@@ -3,16 +3,27 @@ import type { CustomerEvent, Money } from './customer.events';
 import { RETURN_BEFORE_DEPARTURE } from './customer-booking.parse';
 import { requireBooking, requireRegistered } from './customer.guards';
 import { lookup, type CustomerState } from './customer.state';
-import { InvalidInput, RuleViolated } from './domain.errors';
+import type { DecideContext } from './customer-touchpoint.decide';
+import { InvalidInput, RuleViolated, Unprocessable } from './domain.errors';
 
 const sameMoney = (a: Money, b: Money): boolean => a.value === b.value && a.currency === b.currency;
 
-export const bookTrip = (cmd: C.BookTrip, state: CustomerState): CustomerEvent[] => {
+const requireRate = (amount: Money, { currencies }: DecideContext): void => {
+  if (currencies && !currencies.has(amount.currency)) {
+    throw new Unprocessable(
+      'booking.currency-without-rate',
+      `no exchange rate is configured for ${amount.currency} (segments config currency.rates has ${[...currencies].join(', ')}); nothing was written`,
+    );
+  }
+};
+
+export const bookTrip = (cmd: C.BookTrip, state: CustomerState, context: DecideContext): CustomerEvent[] => {
   const customer = requireRegistered(state, cmd.customerId);
   const d = cmd.data;
   if (lookup(customer.bookings, d.bookingId)) {
     throw new RuleViolated('booking.id-unique', `booking ${d.bookingId} already exists for this customer`);
   }
+  requireRate(d.amount, context);
   const booked = {
     bookingId: d.bookingId,
     destination: { country: d.destination.country, city: d.destination.city },
@@ -26,12 +37,13 @@ export const bookTrip = (cmd: C.BookTrip, state: CustomerState): CustomerEvent[]
   return [{ type: 'TripBooked', data: booked, occurredAt: cmd.occurredAt }];
 };
 
-export const amendBooking = (cmd: C.AmendBooking, state: CustomerState): CustomerEvent[] => {
+export const amendBooking = (cmd: C.AmendBooking, state: CustomerState, context: DecideContext): CustomerEvent[] => {
   const booking = requireBooking(requireRegistered(state, cmd.customerId), cmd.data.bookingId);
   if (booking.status !== 'booked') {
     throw new RuleViolated('booking.not-amendable', `booking ${booking.bookingId} is ${booking.status} and can no longer be amended`);
   }
   const { departureDate, returnDate, amount } = cmd.data;
+  if (amount !== undefined) requireRate(amount, context);
   // Relative to the booking as it stands: the dates the command leaves out are the booked ones.
   if ((returnDate ?? booking.returnDate) < (departureDate ?? booking.departureDate)) {
     throw new InvalidInput('returnDate', RETURN_BEFORE_DEPARTURE);

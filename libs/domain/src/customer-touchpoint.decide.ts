@@ -22,6 +22,11 @@ export interface ScheduledTouchpoint {
  */
 export interface DecideContext {
   touchpoints?: ReadonlyMap<string, ScheduledTouchpoint>;
+  /**
+   * The currencies the segments config has an exchange rate for: a booking amount in another one is refused, since
+   * every segment evaluation would fail on it. Passed by every entry point for outside input, like `touchpoints`.
+   */
+  currencies?: ReadonlySet<string>;
 }
 
 /** Unknown (404), cancelled or already completed (409) touchpoints are refused; a skipped one may still be made. */

@@ -1,6 +1,6 @@
-import { InvalidInput, NotFound, RuleViolated } from './domain.errors';
+import { InvalidInput, NotFound, RuleViolated, Unprocessable } from './domain.errors';
 import {
-  CUSTOMER_ID, booked, cancelled, cmd, departed, evt, given, raw, registered, registration, returned, trip,
+  CUSTOMER_ID, booked, cancelled, cmd, departed, evt, given, givenContext, raw, registered, registration, returned, trip,
 } from './customer.fixtures';
 
 describe('any command', () => {
@@ -256,4 +256,21 @@ it('stamps events with the command time, not the clock', () => {
   given([registered, booked()])
     .when(cmd('RecordDeparture', { bookingId: 'bk-1' }, '1999-12-31T23:59:59.999-05:00'))
     .then([evt('TripDeparted', { bookingId: 'bk-1' }, '1999-12-31T23:59:59.999-05:00')]);
+});
+
+describe('a booking currency without a configured exchange rate', () => {
+  const rated = givenContext({ currencies: new Set(['EUR', 'USD']) });
+  const sek = { value: 100_000, currency: 'SEK' };
+
+  it('refuses a booking in it, naming the rule', () => {
+    rated([registered]).when(cmd('BookTrip', { ...trip, amount: sek })).thenThrows(Unprocessable, { rule: 'booking.currency-without-rate' });
+  });
+
+  it('refuses an amendment to it', () => {
+    rated([registered, booked()]).when(cmd('AmendBooking', { bookingId: trip.bookingId, amount: sek })).thenThrows(Unprocessable, { rule: 'booking.currency-without-rate' });
+  });
+
+  it('accepts a currency that has one', () => {
+    rated([registered]).when(cmd('BookTrip', { ...trip, amount: { value: 1, currency: 'USD' } })).then([evt('TripBooked', { ...trip, amount: { value: 1, currency: 'USD' } })]);
+  });
 });

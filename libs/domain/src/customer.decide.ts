@@ -15,7 +15,7 @@ export type { DecideContext, ScheduledTouchpoint } from './customer-touchpoint.d
  *
  * The command is trusted: it comes from parseCustomerCommand, which checked every field (ForgetCustomer excepted,
  * see customer-forget.decide.ts), so only rules that need the state are checked here: the customer's existence
- * (NotFound, 404), then conflicts (RuleViolated, 409), and the few fields that are only wrong relative to the state
+ * (NotFound, 404), then conflicts (RuleViolated, 409), what the configuration cannot handle (Unprocessable, 422), and the few fields that are only wrong relative to the state
  * (a refund above the booking amount, amended dates out of order: 400). Pure: time comes from command.occurredAt;
  * events copy only known fields.
  */
@@ -26,9 +26,9 @@ export const decide = (command: C.AnyCustomerCommand, state: CustomerState, cont
     case 'UpdateCustomerProfile':
       return updateProfile(command, state);
     case 'BookTrip':
-      return bookTrip(command, state);
+      return bookTrip(command, state, context);
     case 'AmendBooking':
-      return amendBooking(command, state);
+      return amendBooking(command, state, context);
     case 'CancelBooking':
       return cancelBooking(command, state);
     case 'RecordDeparture':

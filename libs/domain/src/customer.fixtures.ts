@@ -29,9 +29,12 @@ export const parseThenDecide = (command: AnyCustomerCommand, state: CustomerStat
 
 export const given = deciderSpec({ decide: (command: AnyCustomerCommand, state: CustomerState) => parseThenDecide(command, state), evolve, initialState });
 
-/** The same, with the customer's touchpoint schedule (as the app computes it with libs/touchpoints) in the context. */
-export const givenSchedule = (touchpoints: Record<string, ScheduledTouchpoint>) =>
-  deciderSpec({ decide: (command: AnyCustomerCommand, state: CustomerState) => parseThenDecide(command, state, { touchpoints: new Map(Object.entries(touchpoints)) }), evolve, initialState });
+/** The same, with what the app passes besides the state (the currencies with a rate, a schedule). */
+export const givenContext = (context: DecideContext) =>
+  deciderSpec({ decide: (command: AnyCustomerCommand, state: CustomerState) => parseThenDecide(command, state, context), evolve, initialState });
+
+/** With the customer's touchpoint schedule (as the app computes it with libs/touchpoints) in the context. */
+export const givenSchedule = (touchpoints: Record<string, ScheduledTouchpoint>) => givenContext({ touchpoints: new Map(Object.entries(touchpoints)) });
 
 export const CUSTOMER_ID = 'cust-1';
 export const T0 = '2025-01-10T09:00:00Z';

@@ -1,9 +1,10 @@
 /**
  * Typed domain errors. The API maps them to HTTP statuses:
- * InvalidInput -> 400 (names the field and the rule), NotFound -> 404, RuleViolated -> 409 (names the rule).
+ * InvalidInput -> 400 (names the field and the rule), NotFound -> 404, RuleViolated -> 409 (names the rule),
+ * Unprocessable -> 422 (names the rule).
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'invalid_input' | 'not_found' | 'rule_violated';
+  abstract readonly kind: 'invalid_input' | 'not_found' | 'rule_violated' | 'unprocessable';
 }
 
 export class InvalidInput extends DomainError {
@@ -31,6 +32,17 @@ export class NotFound extends DomainError {
 
 export class RuleViolated extends DomainError {
   readonly kind = 'rule_violated' as const;
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A well-formed value this installation is not configured to handle (a currency without an exchange rate). */
+export class Unprocessable extends DomainError {
+  readonly kind = 'unprocessable' as const;
   constructor(
     readonly rule: string,
     message: string,

@@ -186,3 +186,6 @@ export function segmentConfig(override: unknown = {}, source = 'segments config'
 export function loadSegmentConfig(path: string | undefined): SegmentConfig {
   return path ? segmentConfig(readJsonConfig('SEGMENTS_CONFIG', path), `SEGMENTS_CONFIG=${path}`) : segmentConfig();
 }
+
+/** The currencies a booking may be in: those the config converts to the base currency (a command in another is refused). */
+export const ratedCurrencies = (config: SegmentConfig): ReadonlySet<string> => new Set(Object.keys(config.currency.rates));

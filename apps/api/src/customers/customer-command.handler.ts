@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
+import { ratedCurrencies, type SegmentConfig } from '../../../../libs/segments/src';
 import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
-import { COMMAND_QUEUE, EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
+import { COMMAND_QUEUE, EVENT_STORE, SEGMENTS, TOUCHPOINT_SCHEDULES } from '../tokens';
 import { streamEventOf, touchpointFactsOf, type TouchpointSchedules } from './touchpoint-schedule';
 
 const customerDecider = { decide, evolve, initialState };
@@ -27,11 +28,16 @@ export interface CommandAnswer {
 
 @CommandHandler(ExecuteCustomerCommand)
 export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCustomerCommand, CommandAnswer> {
+  private readonly currencies: ReadonlySet<string>;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(COMMAND_QUEUE) private readonly queue: KeyedQueue,
     @Inject(TOUCHPOINT_SCHEDULES) private readonly schedules: TouchpointSchedules,
-  ) {}
+    @Inject(SEGMENTS) segments: SegmentConfig,
+  ) {
+    this.currencies = ratedCurrencies(segments);
+  }
 
   async execute({ command, metadata, expectedVersion }: ExecuteCustomerCommand): Promise<CommandAnswer> {
     const result = await handleCommand(
@@ -46,7 +52,9 @@ export class ExecuteCustomerCommandHandler implements ICommandHandler<ExecuteCus
         queue: this.queue,
         // Only a completion needs the schedule: it is computed from the very history decide folds.
         loadContext: async (history) =>
-          command.type === 'CompleteTouchpoint' ? { touchpoints: await this.schedules.of(touchpointFactsOf(command.customerId, history.map(streamEventOf))) } : {},
+          command.type === 'CompleteTouchpoint'
+            ? { currencies: this.currencies, touchpoints: await this.schedules.of(touchpointFactsOf(command.customerId, history.map(streamEventOf))) }
+            : { currencies: this.currencies },
       },
     );
     return { customerId: command.customerId, version: result.version, position: result.position };

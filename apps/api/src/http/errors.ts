@@ -52,6 +52,8 @@ export function toErrorBody(error: unknown): ErrorBody {
         return body(404, error.message);
       case 'rule_violated':
         return body(409, error.message, { rule: (error as { rule?: string }).rule });
+      case 'unprocessable':
+        return body(422, error.message, { rule: (error as { rule?: string }).rule });
     }
   }
   if (error instanceof WrongExpectedVersion) {

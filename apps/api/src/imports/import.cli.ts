@@ -5,6 +5,7 @@ import { exitWith, withRuntime } from '../../../engine/src';
 import { cdnowCommands, readLines } from './import-sources';
 import { TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { Importer, type ImportProgress } from './importer';
+import { ratedCurrencies } from '../../../../libs/segments/src';
 
 const USAGE = `usage: npm run import -- [--format ndjson|cdnow] [--batch-size <lines>] <file>
   ndjson (default)  one command per line: the API's request body plus type, customerId, occurredAt (and optional eventId)
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
     const importer = new Importer(runtime.store, {
       batchSize: args.batchSize,
       touchpoints: new TouchpointSchedules(runtime.readModels, runtime.touchpoints),
+      currencies: ratedCurrencies(runtime.segments),
       metadata: { actor: { id: `cli:${userInfo().username}`, role: 'import' } },
       // The message names the field and the rule, as the API's error does.
       onRejected: (r) => process.stdout.write(`line ${r.line} (${r.statusCode}): ${r.message}\n`),

@@ -18,6 +18,8 @@ export interface ImportOptions {
   metadata?: Partial<Omit<EventMetadata, 'eventId' | 'schemaVersion'>>;
   /** The customers' touchpoint schedules, which a CompleteTouchpoint line is decided against; without them such a line is refused. */
   touchpoints?: TouchpointSchedules;
+  /** The currencies a booking may be in (ratedCurrencies of the segments config), as the API refuses others; without them any ISO currency passes. */
+  currencies?: ReadonlySet<string>;
   onRejected?: (rejection: RejectedLine) => void;
   onProgress?: (progress: ImportProgress) => void;
 }
@@ -163,7 +165,8 @@ export class Importer {
       let events: CustomerEvent[];
       try {
         // Only a completion needs more than the state (the schedule); other lines decide without waiting.
-        events = decide(parsed.command, customer.state, parsed.command.type === 'CompleteTouchpoint' ? await this.contextFor(customer) : {});
+        const context = parsed.command.type === 'CompleteTouchpoint' ? await this.contextFor(customer) : {};
+        events = decide(parsed.command, customer.state, { ...context, currencies: this.options.currencies });
       } catch (error) {
         plan.rejections.push({ line: parsed.line, ...toErrorBody(error) });
         continue;

@@ -6,7 +6,8 @@ import type { Request } from 'express';
 import type { EventStore } from '../../../../libs/event-store/src';
 import type { Config } from '../../../engine/src';
 import { requestMetadata } from '../http/request-metadata';
-import { CONFIG, EVENT_STORE, TOUCHPOINT_SCHEDULES } from '../tokens';
+import { ratedCurrencies, type SegmentConfig } from '../../../../libs/segments/src';
+import { CONFIG, EVENT_STORE, SEGMENTS, TOUCHPOINT_SCHEDULES } from '../tokens';
 import type { TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { readLines } from './import-sources';
 import { Importer, type ImportSummary } from './importer';
@@ -20,6 +21,7 @@ export class ImportsController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(TOUCHPOINT_SCHEDULES) private readonly touchpoints: TouchpointSchedules,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(SEGMENTS) private readonly segments: SegmentConfig,
   ) {}
 
   @Access(ACCESS.writeCustomers)
@@ -40,7 +42,7 @@ export class ImportsController {
         415,
       );
     }
-    const summary = await new Importer(this.store, { metadata: requestMetadata(req, 'import'), touchpoints: this.touchpoints }).run(readLines(req, this.config.bodyLimitBytes));
+    const summary = await new Importer(this.store, { metadata: requestMetadata(req, 'import'), touchpoints: this.touchpoints, currencies: ratedCurrencies(this.segments) }).run(readLines(req, this.config.bodyLimitBytes));
     if (summary.linesRead === 0) {
       throw new HttpException({ statusCode: 400, error: 'Bad Request', message: 'the body holds no command line', field: 'body', rule: 'must hold at least one line' }, 400);
     }
