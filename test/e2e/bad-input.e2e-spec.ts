@@ -15,7 +15,7 @@ interface Case {
   path: string;
   body?: object;
   /** Sent as is, for bodies that are not JSON. */
-  raw?: { contentType: string; text: string };
+  raw?: { contentType: string; text: string | Buffer };
   headers?: Record<string, string>;
   status: number;
   field?: string;
@@ -77,6 +77,24 @@ const CASES: Case[] = [
   { name: 'an X-Correlation-Id over 128 characters', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'X-Correlation-Id': 'a'.repeat(129) }, status: 400, field: 'X-Correlation-Id' },
   { name: 'malformed JSON', path: `${base}/interactions`, raw: { contentType: 'application/json', text: '{"channel": "phone",' }, status: 400, field: 'body' },
   { name: 'a text/plain body', path: '/customers', raw: { contentType: 'text/plain', text: JSON.stringify(registration('new-7')) }, status: 415, field: 'Content-Type' },
+  // Issue 15: only values every read model can hold, and bodies read exactly as sent.
+  { name: 'a booking returning on 9999-12-31', path: `${base}/bookings`, body: trip('bk-new', { returnDate: '9999-12-31' }), status: 400, field: 'returnDate', rule: 'must be from 1900-01-01 to 2200-12-31' },
+  { name: 'an amendment to 9999-12-31', path: `${base}/bookings/bk-open/amend`, body: { returnDate: '9999-12-31' }, status: 400, field: 'returnDate', rule: 'must be from 1900-01-01 to 2200-12-31' },
+  { name: 'a trip in year 1', path: `${base}/bookings`, body: trip('bk-new', { departureDate: '0001-01-01', returnDate: '0001-01-08' }), status: 400, field: 'departureDate', rule: 'must be from 1900-01-01 to 2200-12-31' },
+  { name: 'a complaint that occurred in late 9999', path: `${base}/complaints`, body: complaint('cp-new', { occurredAt: '9999-12-31T23:59:59Z' }), status: 400, field: 'occurredAt', rule: /^must be from 1900-01-01T00:00:00Z/ },
+  { name: 'a return recorded in late 9999', path: `${base}/bookings/bk-open/return`, body: { occurredAt: '9999-12-31T23:59:59Z' }, status: 400, field: 'occurredAt', rule: /^must be from 1900-01-01T00:00:00Z/ },
+  { name: '50 tags of 5,000 characters', path: '/customers', body: registration('new-12', { tags: Array.from({ length: 50 }, (_, i) => `${i}`.padEnd(5000, 't')) }), status: 400, field: 'tags', rule: /must be shorter than or equal to 100 characters/ },
+  { name: 'a city of 101 characters', path: `${base}/bookings`, body: trip('bk-new', { destination: { country: 'GR', city: 'c'.repeat(101) } }), status: 400, field: 'destination.city' },
+  { name: 'an amount of 2^53 - 1', path: `${base}/bookings`, body: trip('bk-new', { amount: { value: 2 ** 53 - 1, currency: 'EUR' } }), status: 400, field: 'amount.value', rule: /not be greater than 1000000000000/ },
+  { name: 'a booking in SEK, which has no configured rate', path: `${base}/bookings`, body: trip('bk-new', { amount: { value: 100_000, currency: 'SEK' } }), status: 422, rule: 'booking.currency-without-rate' },
+  { name: 'an amendment to SEK', path: `${base}/bookings/bk-open/amend`, body: { amount: { value: 100_000, currency: 'SEK' } }, status: 422, rule: 'booking.currency-without-rate' },
+  { name: 'a body that is not UTF-8', path: `${base}/interactions`, raw: { contentType: 'application/json', text: Buffer.concat([Buffer.from('{"interactionId":"i-latin1","channel":"phone","direction":"outbound","topic":"Caf'), Buffer.from([0xe9]), Buffer.from('","summary":"x"}')]) }, status: 400, field: 'body', rule: 'must be UTF-8' },
+  { name: 'a __proto__ key', path: '/customers', raw: { contentType: 'application/json', text: JSON.stringify(registration('new-13')).replace('{', '{"__proto__":{"vip":true},') }, status: 400, field: '__proto__', rule: /should not exist/ },
+  { name: 'a nested __proto__ key', path: `${base}/bookings`, raw: { contentType: 'application/json', text: JSON.stringify(trip('bk-new')).replace('"destination":{', '"destination":{"__proto__":{},') }, status: 400, field: 'destination.__proto__', rule: /should not exist/ },
+  { name: 'a constructor key', path: '/customers', body: registration('new-14', { constructor: {} }), status: 400, field: 'constructor', rule: /should not exist/ },
+  { name: 'a prototype key', path: `${base}/interactions`, body: interaction('i-new', { prototype: 1 }), status: 400, field: 'prototype', rule: /should not exist/ },
+  { name: 'a JSON array body', path: '/customers', raw: { contentType: 'application/json', text: JSON.stringify([registration('new-15')]) }, status: 400, field: 'body', rule: 'must be a JSON object' },
+  { name: 'a JSON string body', path: `${base}/interactions`, raw: { contentType: 'application/json', text: '"hello"' }, status: 400, field: 'body', rule: 'must be a JSON object' },
   { name: 'a body over the default 256 KiB limit', path: `${base}/interactions`, body: interaction('i-new', { summary: 'x'.repeat(300 * 1024) }), status: 413, field: 'body' },
 ];
 
@@ -102,7 +120,8 @@ afterAll(() => t.close());
 const send = (c: Case) => {
   let req = t.http()[c.method ?? 'post'](c.path);
   for (const [name, value] of Object.entries(c.headers ?? {})) req = req.set(name, value);
-  if (c.raw) return req.set('Content-Type', c.raw.contentType).send(c.raw.text);
+  // Bytes are sent as they are (superagent would write a Buffer as JSON of its bytes).
+  if (c.raw) return req.set('Content-Type', c.raw.contentType).serialize((bytes: unknown) => bytes as string).send(c.raw.text);
   return req.send(c.body ?? {});
 };
 

@@ -2,7 +2,7 @@ import { Logger, Module, ValidationPipe, type DynamicModule, type INestApplicati
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { Reflector } from '@nestjs/core';
@@ -18,6 +18,7 @@ import { ExportEventsHandler, ExportsController } from './exports/exports.contro
 import { ImportsController } from './imports/imports.controller';
 import { TouchpointSchedules } from './customers/touchpoint-schedule';
 import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
+import { jsonBody } from './http/json-body';
 import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
@@ -109,7 +110,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
     }),
   );
   app.use(requireJson);
-  app.use(json({ limit: runtime.config.bodyLimitBytes }));
+  app.use(jsonBody(runtime.config.bodyLimitBytes));
   app.use(expressErrorHandler);
   app.use(limitDepth);
   app.useGlobalPipes(
