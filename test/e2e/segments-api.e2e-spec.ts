@@ -124,7 +124,7 @@ describe('the segments API', () => {
 
   it.each([
     ['an asOf that is not an instant', () => t.http().post('/segments/evaluate').query({ asOf: 'yesterday' }), 400, { field: 'asOf' }],
-    ['an asOf in the future', () => t.http().post('/segments/evaluate').query({ asOf: '2999-01-01T00:00:00Z' }), 400, { field: 'asOf', rule: 'must not be in the future (history only moves forward)' }],
+    ['an asOf in the future', () => t.http().post('/segments/evaluate').query({ asOf: '2199-01-01T00:00:00Z' }), 400, { field: 'asOf', rule: 'must not be in the future (history only moves forward)' }],
     ['a negative change cursor', () => t.http().get('/segments/changes').query({ after: -1 }), 400, { field: 'after' }],
     ['a change page over 10,000', () => t.http().get('/segments/changes').query({ limit: 10_001 }), 400, { field: 'limit' }],
     ['a members cursor from nowhere', () => t.http().get('/segments/discount:0/members').query({ cursor: 'bm9wZQ' }), 400, { field: 'cursor' }],
