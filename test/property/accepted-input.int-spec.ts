@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { customerStreamId, decide, DomainError, evolve, initialState, parseCustomerCommand, type CustomerCommand, type DecideContext } from '../libs/domain/src';
-import { handleCommand } from '../libs/event-store/src';
-import { ratedCurrencies } from '../libs/segments/src';
-import { loadConfig, openRuntime, type Runtime } from '../apps/engine/src';
-import { customer, request } from '../test/support/command-arbitraries';
-import { allEventsVisible, createTestDatabase, type TestDatabase } from '../test/support/test-database';
-import { evaluateAndRecord } from './segments/segment-evaluation';
-import { listSegments } from './segments/segments.queries';
+import { customerStreamId, decide, DomainError, evolve, initialState, parseCustomerCommand, type CustomerCommand, type DecideContext } from '../../libs/domain/src';
+import { handleCommand } from '../../libs/event-store/src';
+import { ratedCurrencies } from '../../libs/segments/src';
+import { loadConfig, openRuntime, type Runtime } from '../../apps/engine/src';
+import { customer, request } from '../support/command-arbitraries';
+import { allEventsVisible, createTestDatabase, type TestDatabase } from '../support/test-database';
+import { evaluateAndRecord } from '../../projections/segments/segment-evaluation';
+import { listSegments } from '../../projections/segments/segments.queries';
 
 /*
  * Issue 15: no accepted input may stop a read model. Generated customer histories, every value anywhere in the
