@@ -8,6 +8,7 @@ export * from './customer.decide';
 export type { FieldError } from './command-shape';
 export * from './customer-command.parse';
 export * from './money';
+export * from './bounded-memo';
 export * from './customer.schemas';
 export * from './risk-alert';
 export * from './personal-data';
