@@ -74,7 +74,7 @@ const CREATES: Partial<Record<C.AnyCustomerCommand['type'], { event: CustomerEve
  * -1. The command handler decides the command again on the state before it: the same event means the same command
  * sent again, answered as the first time; anything else meets the id's conflict (booking.id-unique, ...) in decide.
  */
-export const creationOf = (command: C.AnyCustomerCommand, history: readonly CustomerEvent[]): number => {
+export const creationOf = (command: C.AnyCustomerCommand, history: readonly { type: string; data: object }[]): number => {
   const creates = CREATES[command.type];
   if (!creates) return -1;
   const idOf = (data: object): unknown => (creates.id === undefined ? undefined : (data as Record<string, unknown>)[creates.id]);

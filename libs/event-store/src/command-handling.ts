@@ -1,7 +1,6 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { KeyedQueue } from './keyed-queue';
 import { DuplicateEventId, WrongExpectedVersion, type EventMetadata, type EventStore, type NewEvent, type RecordedEvent } from './event-store.port';
-import { IdempotencyKeyReused, idempotentEventId } from './idempotency';
+import { IdempotencyKeyReused, canonicalJson, idempotentEventId } from './idempotency';
 
 /** What a decider emits: the domain never sees ids, metadata or store positions. */
 export interface DomainEvent {
@@ -20,7 +19,7 @@ export interface Decider<Command, State, Event extends DomainEvent, Context = vo
    * that first used the id, or -1. If deciding the command on the state before that event gives that very event again,
    * the command is a retry of the first and gets the first answer, instead of the id's conflict.
    */
-  creationOf?(command: Command, history: Event[]): number;
+  creationOf?(command: Command, history: readonly DomainEvent[]): number;
 }
 
 export interface CommandContext<Context = void> {
@@ -131,7 +130,7 @@ export function handleCommand<Command, State, Event extends DomainEvent, Context
   }
 
   function firstAnswerOfNaturalId(history: RecordedEvent[], decisionContext: Context): CommandResult | undefined {
-    const index = decider.creationOf?.(command, history.map((event) => toDomainEvent<Event>(event))) ?? -1;
+    const index = decider.creationOf?.(command, history) ?? -1;
     if (index < 0) return undefined;
     let first: Event[];
     try {
@@ -142,7 +141,7 @@ export function handleCommand<Command, State, Event extends DomainEvent, Context
     }
     const created = history[index];
     // occurredAt is left out: a retry that lets it default to "now" still sends the same booking.
-    const same = first.length === 1 && first[0].type === created.type && isDeepStrictEqual(first[0].data, created.data);
+    const same = first.length === 1 && first[0].type === created.type && canonicalJson(first[0].data) === canonicalJson(created.data);
     return same ? replayOf(created, 1) : undefined;
   }
 }

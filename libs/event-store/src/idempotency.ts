@@ -24,6 +24,17 @@ export const derivedId = (...parts: string[]): string => uuidV5(NAMESPACE, JSON.
 /** The id of the `index`th event a keyed command of `actorId` writes. */
 export const idempotentEventId = (actorId: string, key: string, index: number): string => derivedId('event', actorId, key, String(index));
 
+/** JSON with the keys of every object sorted: equal for equal content, whatever the key order or the realm of the objects. */
+export const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+    .join(',')}}`;
+};
+
 /** The key was used before, by this caller, for another request: nothing was written (HTTP 422). */
 export class IdempotencyKeyReused extends Error {
   constructor(readonly key: string) {

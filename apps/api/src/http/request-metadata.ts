@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { InvalidInput } from '../../../../libs/domain/src';
-import { derivedId, type EventMetadata, type Idempotency } from '../../../../libs/event-store/src';
+import { canonicalJson, derivedId, type EventMetadata, type Idempotency } from '../../../../libs/event-store/src';
 import { principalOf } from '../auth/access';
 
 export const header = (req: Request, name: string): string | undefined => {
@@ -23,17 +23,6 @@ const idempotencyKeyOf = (req: Request): string | undefined => {
   const key = header(req, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new InvalidInput('Idempotency-Key', IDEMPOTENCY_KEY_RULE);
   return key;
-};
-
-/** JSON with the keys of every object sorted: a body hashes alike in whatever key order a client writes it. */
-const canonicalJson = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
-  const record = value as Record<string, unknown>;
-  return `{${Object.keys(record)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
-    .join(',')}}`;
 };
 
 /** The key and what it was sent with (method, path and body): the same key with anything else is another request. */
