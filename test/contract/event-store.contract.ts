@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateEventId, START, WrongExpectedVersion, type EventStore, type ExpectedVersion, type NewEvent, type RecordedEvent } from '../../libs/event-store/src';
+import { DuplicateEventId, START, WrongExpectedVersion, handleCommand, type EventStore, type ExpectedVersion, type NewEvent, type RecordedEvent } from '../../libs/event-store/src';
 
 export const newEvent = (type: string, data: Record<string, unknown> = {}, occurredAt = '2025-01-01T00:00:00.000Z'): NewEvent => ({
   eventId: randomUUID(),
@@ -162,6 +162,19 @@ export function eventStoreContract(
         await store.append(stream, pair);
         await expect(store.append(stream, [pair[0], { ...pair[1], occurredAt: '1999-01-01T00:00:00.000Z' }])).rejects.toBeInstanceOf(DuplicateEventId);
         expect(await store.readStream(stream)).toHaveLength(3);
+      });
+
+      it('a command sent again with its idempotency key is found by its derived ids: one write, the first answer', async () => {
+        // The key's record lives in the events (ids and metadata), so every adapter must give both back as written.
+        const idempotency = { key: 'order-17/attempt', requestHash: 'sha256-of-the-request' };
+        const metadata = { correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'tester', role: 'agent' }, source: 'api', idempotency };
+        const decider = { decide: () => [{ ...write('A', { n: 1 }), occurredAt: '2025-01-01T00:00:00.000Z' }], evolve: () => null, initialState: () => null };
+        const first = await handleCommand(store, stream, decider, {}, { metadata, newId: randomUUID });
+        const retry = await handleCommand(store, stream, decider, {}, { metadata, newId: randomUUID });
+        expect(retry).toEqual({ ...first, replayed: true });
+        const events = await store.readStream(stream);
+        expect(events.map(nameOf)).toEqual(['A']);
+        expect(events[0].metadata.idempotency).toEqual(idempotency);
       });
     });
 

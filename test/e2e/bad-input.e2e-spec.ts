@@ -60,16 +60,16 @@ const CASES: Case[] = [
   { name: 'an unknown booking', path: `${base}/bookings/bk-nope/departure`, body: {}, status: 404, message: /booking bk-nope not found/ },
   { name: 'a survey for an unknown booking', path: `${base}/surveys`, body: survey({ bookingId: 'bk-nope' }), status: 404, message: /booking bk-nope not found/ },
   { name: 'acknowledging an unknown complaint', path: `${base}/complaints/cp-nope/acknowledge`, body: {}, status: 404, message: /complaint cp-nope not found/ },
-  // Rules that need the customer's state.
+  // Rules that need the customer's state. (An id sent again with the same content is a retry: idempotency.e2e-spec.ts.)
   { name: 'a duplicate booking id', path: `${base}/bookings`, body: trip('bk-open'), status: 409, rule: 'booking.id-unique' },
-  { name: 'registering an existing customer id', path: '/customers', body: registration(C), status: 409, rule: 'customer.already-registered' },
+  { name: 'registering an existing customer id', path: '/customers', body: registration(C, { name: 'Someone Else' }), status: 409, rule: 'customer.already-registered' },
   { name: 'departure of a cancelled booking', path: `${base}/bookings/bk-cancelled/departure`, body: {}, status: 409, rule: 'booking.departure-of-cancelled' },
   { name: 'a return before the departure was recorded', path: `${base}/bookings/bk-open/return`, body: {}, status: 409, rule: 'booking.return-before-departure' },
   { name: 'cancelling after the return', path: `${base}/bookings/bk-returned/cancel`, body: { reason: 'changed my mind' }, status: 409, rule: 'booking.cancel-after-return' },
   { name: 'amending a returned booking', path: `${base}/bookings/bk-returned/amend`, body: { departureDate: '2025-06-02' }, status: 409, rule: 'booking.not-amendable' },
-  { name: 'a duplicate complaint id', path: `${base}/complaints`, body: complaint('cp-open'), status: 409, rule: 'complaint.id-unique' },
+  { name: 'a duplicate complaint id', path: `${base}/complaints`, body: complaint('cp-open', { severity: 'low' }), status: 409, rule: 'complaint.id-unique' },
   { name: 'resolving a resolved complaint', path: `${base}/complaints/cp-resolved/resolve`, body: { resolution: 'again' }, status: 409, rule: 'complaint.not-open' },
-  { name: 'a duplicate interaction id', path: `${base}/interactions`, body: interaction('i-1'), status: 409, rule: 'interaction.id-unique' },
+  { name: 'a duplicate interaction id', path: `${base}/interactions`, body: interaction('i-1', { summary: 'Another call' }), status: 409, rule: 'interaction.id-unique' },
   { name: 'a stale If-Match', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'If-Match': '1' }, status: 409, rule: 'version.expected' },
   // Transport: headers, content type, syntax, size.
   { name: 'a bad If-Match header', path: `${base}/interactions`, body: interaction('i-new'), headers: { 'If-Match': 'latest' }, status: 400, field: 'If-Match' },

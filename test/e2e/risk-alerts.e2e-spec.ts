@@ -37,7 +37,7 @@ describe('POST /risk-alerts', () => {
     ['a country name instead of a code', { alertId: 'ra-x3', country: 'Greece' }, 400, { field: 'country' }],
     ['no message', { alertId: 'ra-x4', message: '' }, 400, { field: 'message' }],
     ['a date that is no date', { alertId: 'ra-x5', from: '2026-02-30' }, 400, { field: 'from' }],
-    ['an alert id used before', { alertId: 'ra-17' }, 409, { rule: 'risk-alert.id-unique' }],
+    ['an alert id used before, for another alert', { alertId: 'ra-17', severity: 'low' }, 409, { rule: 'risk-alert.id-unique' }],
   ])('refuses %s, writing nothing', async (_name, override, status, body) => {
     const before = await t.eventCount();
     const res = await t.http().post('/risk-alerts').send({ ...alert, ...override });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createApi } from './app';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
+import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSealer, runS
 async function main(): Promise<void> {
   const say = (line: string): void => console.log(`[engine] ${line}`);
   const config = loadConfig();
+  limitHeapGrowth(config);
   if (process.argv.includes('--no-projector')) config.projector = false;
   const runtime = await openRuntime(config, say);
   const app = await createApi(runtime);

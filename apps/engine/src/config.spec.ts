@@ -35,6 +35,12 @@ describe('configuration', () => {
     );
   });
 
+  it("keeps V8's heap within 50 % of what stays live by default; 0 leaves V8's own factor", () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(50);
+    expect(loadConfig({ HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWTH_PERCENT: '301' })).toThrow('HEAP_GROWTH_PERCENT="301" must be an integer from 0 to 300');
+  });
+
   describe('event store', () => {
     const problemsOf = (env: NodeJS.ProcessEnv): string => {
       try {

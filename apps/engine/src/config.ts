@@ -40,6 +40,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Origins allowed to call the API from a browser; none by default (server-to-server callers need no CORS). */
   corsOrigins: string[];
+  /** How far V8's heap may grow past what stayed live after a full collection, in percent; 0 leaves V8's own factor. */
+  heapGrowthPercent: number;
 }
 
 export class ConfigError extends Error {}
@@ -150,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: jwtConfig(env, problems),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000, problems),
     corsOrigins: corsOrigins(env, problems),
+    heapGrowthPercent: integer(env, 'HEAP_GROWTH_PERCENT', 50, 0, 300, problems),
   };
   config.eventStoreConnectionString = eventStoreConnectionString(env, config.eventStore === 'eventstoredb', problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
+import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -7,7 +7,9 @@ import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSealer, runS
  */
 async function main(): Promise<void> {
   const say = (line: string): void => console.log(`[projector] ${line}`);
-  const runtime = await openRuntime(loadConfig(), say);
+  const config = loadConfig();
+  limitHeapGrowth(config);
+  const runtime = await openRuntime(config, say);
   const running = new AbortController();
   const done = Promise.all([runtime.projector.run(running.signal), runSealer(runtime, say, running.signal), runSegmentSchedule(runtime, say, running.signal), runChurnSchedule(runtime, say, running.signal)]);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);

@@ -1,7 +1,8 @@
 import { InvalidInput, NotFound, RuleViolated, Unprocessable } from './domain.errors';
 import {
-  CUSTOMER_ID, booked, cancelled, cmd, departed, evt, given, givenContext, raw, registered, registration, returned, trip,
+  CUSTOMER_ID, booked, cancelled, cmd, complaint, complaintFiled, departed, evt, given, givenContext, raw, registered, registration, returned, trip,
 } from './customer.fixtures';
+import { creationOf } from './customer.decide';
 
 describe('any command', () => {
   it('rejects an occurredAt that is not an ISO instant with offset', () => {
@@ -272,5 +273,22 @@ describe('a booking currency without a configured exchange rate', () => {
 
   it('accepts a currency that has one', () => {
     rated([registered]).when(cmd('BookTrip', { ...trip, amount: { value: 1, currency: 'USD' } })).then([evt('TripBooked', { ...trip, amount: { value: 1, currency: 'USD' } })]);
+  });
+});
+
+describe('creationOf (a natural id sent again)', () => {
+  const history = [registered, booked('bk-1'), departed('bk-1'), booked('bk-2'), complaintFiled()];
+
+  it('finds the event that first used the id a creating command names', () => {
+    expect(creationOf(cmd('RegisterCustomer', registration), history)).toBe(0);
+    expect(creationOf(cmd('BookTrip', { ...trip, bookingId: 'bk-2' }), history)).toBe(3);
+    expect(creationOf(cmd('FileComplaint', complaint), history)).toBe(4);
+  });
+
+  it('is -1 for an id not used yet, and for commands that create nothing', () => {
+    expect(creationOf(cmd('BookTrip', { ...trip, bookingId: 'bk-3' }), history)).toBe(-1);
+    expect(creationOf(cmd('RegisterCustomer', registration), [])).toBe(-1);
+    expect(creationOf(cmd('RecordDeparture', { bookingId: 'bk-1' }), history)).toBe(-1);
+    expect(creationOf(cmd('LogInteraction', { interactionId: 'bk-1', channel: 'phone', direction: 'inbound', topic: 't', summary: 's' }), history)).toBe(-1);
   });
 });

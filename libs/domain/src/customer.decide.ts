@@ -59,3 +59,24 @@ export const decide = (command: C.AnyCustomerCommand, state: CustomerState, cont
     }
   }
 };
+
+/** The natural id of each command that creates something: where it is recorded, and under which data field. */
+const CREATES: Partial<Record<C.AnyCustomerCommand['type'], { event: CustomerEvent['type']; id?: string }>> = {
+  RegisterCustomer: { event: 'CustomerRegistered' },
+  BookTrip: { event: 'TripBooked', id: 'bookingId' },
+  FileComplaint: { event: 'ComplaintFiled', id: 'complaintId' },
+  AnswerSurvey: { event: 'SurveyAnswered', id: 'surveyId' },
+  LogInteraction: { event: 'InteractionLogged', id: 'interactionId' },
+};
+
+/**
+ * The index of the event that first used the natural id this command creates (the customer, a booking id, ...), or
+ * -1. The command handler decides the command again on the state before it: the same event means the same command
+ * sent again, answered as the first time; anything else meets the id's conflict (booking.id-unique, ...) in decide.
+ */
+export const creationOf = (command: C.AnyCustomerCommand, history: readonly { type: string; data: object }[]): number => {
+  const creates = CREATES[command.type];
+  if (!creates) return -1;
+  const idOf = (data: object): unknown => (creates.id === undefined ? undefined : (data as Record<string, unknown>)[creates.id]);
+  return history.findIndex((event) => event.type === creates.event && idOf(event.data) === idOf(command.data));
+};

@@ -9,6 +9,7 @@ export type { FieldError } from './command-shape';
 export * from './customer-command.parse';
 export * from './money';
 export * from './limits';
+export * from './bounded-memo';
 export * from './customer.schemas';
 export * from './risk-alert';
 export * from './personal-data';

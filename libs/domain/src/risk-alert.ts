@@ -42,6 +42,8 @@ export const RISK_ALERT_EVENT_TYPES = ['DestinationRiskAlertIssued'] as const;
 export const riskAlertDecider = {
   initialState: (): RiskAlertState => ({ issued: false }),
   evolve: (_state: RiskAlertState, event: DestinationRiskAlertIssued): RiskAlertState => ({ issued: true, alert: event.data }),
+  /** The alert id is the stream's: its one event created it (the same alert sent again gets the first answer). */
+  creationOf: (_command: IssueRiskAlert, history: readonly unknown[]): number => (history.length > 0 ? 0 : -1),
   /** Checks every field (naming it), then refuses an alert id that was used before. */
   decide(command: IssueRiskAlert, state: RiskAlertState): DestinationRiskAlertIssued[] {
     v.checkIsoInstant('occurredAt', command.occurredAt);

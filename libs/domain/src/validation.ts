@@ -1,4 +1,5 @@
 import { InvalidInput } from './domain.errors';
+import { BoundedMemo } from './bounded-memo';
 import type { Money } from './customer.events';
 import { LIMITS } from './limits';
 
@@ -89,20 +90,16 @@ export const isCurrency = (value: unknown): value is string => {
 
 /** The IANA name as the time-zone database spells it ('europe/athens' -> 'Europe/Athens'); call on a valid zone. */
 // Building an Intl.DateTimeFormat costs tens of microseconds: a bulk import would spend most of its time here.
-// Only valid zones are remembered, so the cache stays as small as the time-zone database.
-const zones = new Map<string, string>();
-const resolveZone = (zone: string): string | undefined => {
-  let canonical = zones.get(zone);
-  if (canonical === undefined) {
+// Only valid zones are remembered; bounded, since a zone is found whatever its case (EUROPE/athens too).
+const zones = new BoundedMemo<string | undefined>(1_000);
+const resolveZone = (zone: string): string | undefined =>
+  zones.get(zone, () => {
     try {
-      canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+      return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
     } catch {
       return undefined;
     }
-    zones.set(zone, canonical);
-  }
-  return canonical;
-};
+  });
 
 export const canonicalTimeZone = (zone: string): string => resolveZone(zone) ?? zone;
 

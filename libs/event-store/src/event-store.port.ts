@@ -13,6 +13,16 @@ export interface EventMetadata {
   actor: { id: string; role: string };
   source: 'api' | 'import' | 'system' | string;
   schemaVersion: number;
+  /** On the events of a command sent with an idempotency key (idempotency.ts). */
+  idempotency?: Idempotency;
+}
+
+/** What a keyed command records in its events' metadata: they are the record of the key, for as long as they are kept. */
+export interface Idempotency {
+  /** The caller's key (HTTP Idempotency-Key); scoped to metadata.actor.id, so two callers never share one. */
+  key: string;
+  /** Tells a retry (the same request) from a reuse of the key for another request. */
+  requestHash: string;
 }
 
 export interface NewEvent {

@@ -9,3 +9,4 @@ export * from './event-store-decorator';
 export * from './event-schemas';
 export * from './postgres/hash-chain';
 export * from './postgres/sealer';
+export * from './idempotency';

@@ -1,6 +1,7 @@
 import { insideQuietHours, sendTimeOf, type TouchpointConfig } from './touchpoint-config';
 import { touchpointId, URGENT_KINDS, type CompletionOutcome, type TouchpointBooking, type TouchpointFacts, type TouchpointKind, type TouchpointStatus } from './touchpoint';
 import { addDays, localParts, zonedTime } from './zoned-time';
+import { BoundedMemo } from '../../domain/src';
 
 /**
  * A touchpoint while it is being scheduled, instants in ms. `notes` say why its time moved or is late (quiet hours,
@@ -35,19 +36,15 @@ export interface Context {
   latestMs: number;
 }
 
-const parsed = new Map<string, number>();
+const parsed = new BoundedMemo<number>(10_000);
 
 /** An ISO instant in ms (memoized: a schedule reads the same few instants many times). */
-export const ms = (iso: string): number => {
-  let value = parsed.get(iso);
-  if (value === undefined) {
-    value = Date.parse(iso);
+export const ms = (iso: string): number =>
+  parsed.get(iso, () => {
+    const value = Date.parse(iso);
     if (Number.isNaN(value)) throw new RangeError(`not an ISO 8601 instant: ${JSON.stringify(iso)}`);
-    if (parsed.size >= 200_000) parsed.clear();
-    parsed.set(iso, value);
-  }
-  return value;
-};
+    return value;
+  });
 
 export const isMarketing = (ctx: Context, kind: TouchpointKind): boolean => ctx.config.marketingKinds.includes(kind);
 

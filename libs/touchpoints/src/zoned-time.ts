@@ -16,6 +16,8 @@ export interface LocalParts {
   second: number;
 }
 
+import { BoundedMemo } from '../../domain/src';
+
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -54,19 +56,16 @@ export function isTimeZone(timeZone: string): boolean {
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 
-const partsCache = new Map<string, LocalParts>();
+const partsMemo = new BoundedMemo<LocalParts>(10_000);
 
 /** The wall clock in `timeZone` at the instant `utcMs`. */
 export function localParts(utcMs: number, timeZone: string): LocalParts {
-  const key = `${timeZone}|${utcMs}`;
-  const cached = partsCache.get(key);
-  if (cached) return { ...cached };
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(utcMs)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  const { year, month, day, hour, minute, second } = parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
-  const local = { date: `${pad(year, 4)}-${pad(month)}-${pad(day)}`, time: `${pad(hour)}:${pad(minute)}`, year, month, day, hour, minute, second };
-  if (partsCache.size >= 200_000) partsCache.clear();
-  partsCache.set(key, local);
+  const local = partsMemo.get(`${timeZone}|${utcMs}`, () => {
+    const parts: Record<string, number> = {};
+    for (const part of formatter(timeZone).formatToParts(utcMs)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+    const { year, month, day, hour, minute, second } = parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
+    return { date: `${pad(year, 4)}-${pad(month)}-${pad(day)}`, time: `${pad(hour)}:${pad(minute)}`, year, month, day, hour, minute, second };
+  });
   return { ...local };
 }
 
@@ -85,22 +84,17 @@ export function isLocalDate(value: unknown): value is string {
   return typeof value === 'string' && epochDayOrNaN(value) === epochDayOrNaN(value);
 }
 
-const epochDays = new Map<string, number>();
+const epochDays = new BoundedMemo<number>(10_000);
 
 /** Days since 1970-01-01 of a calendar date, NaN when it is not one (memoized: schedules reuse few dates). */
-function epochDayOrNaN(date: string): number {
-  let day = epochDays.get(date);
-  if (day === undefined) {
+const epochDayOrNaN = (date: string): number =>
+  epochDays.get(date, () => {
     const match = DATE.exec(date);
     const [year, month, dayOfMonth] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
     const utc = match ? Date.UTC(year, month - 1, dayOfMonth) : NaN;
     const real = match && new Date(utc).getUTCDate() === dayOfMonth && month >= 1 && month <= 12;
-    day = real ? utc / DAY : NaN;
-    if (epochDays.size >= 100_000) epochDays.clear();
-    epochDays.set(date, day);
-  }
-  return day;
-}
+    return real ? utc / DAY : NaN;
+  });
 
 /** Days since 1970-01-01 of a calendar date. */
 export function epochDay(localDate: string): number {
@@ -119,7 +113,7 @@ function wallMs(localDate: string, localTime: string): number {
   return day * DAY + minutesOf(localTime) * MINUTE;
 }
 
-const zonedCache = new Map<string, number>();
+const zonedMemo = new BoundedMemo<number>(10_000);
 
 /**
  * The instant at which the wall clock in `timeZone` shows `localDate` `localTime`.
@@ -130,33 +124,26 @@ const zonedCache = new Map<string, number>();
  * time). Offsets are read from the zone a day before and a day after, which holds wherever a zone changes its offset
  * at most once in two days (every zone since the 1970s).
  */
-export function zonedTime(localDate: string, localTime: string, timeZone: string): number {
-  const key = `${timeZone}|${localDate}|${localTime}`;
-  const cached = zonedCache.get(key);
-  if (cached !== undefined) return cached;
-  const wall = wallMs(localDate, localTime);
+export const zonedTime = (localDate: string, localTime: string, timeZone: string): number =>
+  zonedMemo.get(`${timeZone}|${localDate}|${localTime}`, () => resolveWallClock(wallMs(localDate, localTime), timeZone));
+
+function resolveWallClock(wall: number, timeZone: string): number {
   const before = offsetAt(wall - DAY, timeZone);
   const after = offsetAt(wall + DAY, timeZone);
   const candidates = [...new Set([wall - before, wall - after])]
     .filter((utc) => utc + offsetAt(utc, timeZone) === wall)
     .sort((a, b) => a - b);
-  let result: number;
-  if (candidates.length) result = candidates[0];
-  else {
-    // In a gap: the transition lies between the two readings; find its instant (offsets change on whole seconds).
-    let lo = Math.min(wall - before, wall - after);
-    let hi = Math.max(wall - before, wall - after);
-    const first = offsetAt(lo, timeZone);
-    while (hi - lo > 1000) {
-      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-      if (offsetAt(mid, timeZone) === first) lo = mid;
-      else hi = mid;
-    }
-    result = hi;
+  if (candidates.length) return candidates[0];
+  // In a gap: the transition lies between the two readings; find its instant (offsets change on whole seconds).
+  let lo = Math.min(wall - before, wall - after);
+  let hi = Math.max(wall - before, wall - after);
+  const first = offsetAt(lo, timeZone);
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (offsetAt(mid, timeZone) === first) lo = mid;
+    else hi = mid;
   }
-  if (zonedCache.size >= 200_000) zonedCache.clear();
-  zonedCache.set(key, result);
-  return result;
+  return hi;
 }
 
 /** The calendar date `days` days after `localDate` (negative: before). */

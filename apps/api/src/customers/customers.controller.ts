@@ -1,6 +1,5 @@
 import { ACCESS } from '../../../../libs/auth/src';
 import { Access } from '../auth/access';
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -30,7 +29,7 @@ import {
   UpdateCustomerDto,
   VipReasonDto,
 } from './customer.dtos';
-import { header, requestMetadata } from '../http/request-metadata';
+import { header, IdempotentCommand, newIdFor, requestMetadata } from '../http/request-metadata';
 import { GetCustomerEvents, GetCustomerOverview, GetCustomerState } from './customer.queries';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -75,15 +74,17 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post()
   @ApiOperation({ summary: 'Register a customer' })
   @ApiBody({ type: RegisterCustomerDto })
   register(@Req() req: Request, @Body() body: unknown): Promise<CommandAnswer> {
     const { customerId, ...profile } = isRecord(body) ? body : {};
-    return this.execute(req, 'RegisterCustomer', customerId ?? randomUUID(), isRecord(body) ? profile : body);
+    return this.execute(req, 'RegisterCustomer', customerId ?? newIdFor(req, 'customerId'), isRecord(body) ? profile : body);
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Patch(':id')
   @ApiOperation({ summary: 'Update profile fields and marketing consent' })
   @ApiBody({ type: UpdateCustomerDto })
@@ -92,6 +93,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/bookings')
   @ApiOperation({ summary: 'Book a trip' })
   @ApiBody({ type: BookTripDto })
@@ -100,6 +102,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/bookings/:bookingId/amend')
   @HttpCode(200)
   @ApiBody({ type: AmendBookingDto })
@@ -108,6 +111,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/bookings/:bookingId/cancel')
   @HttpCode(200)
   @ApiBody({ type: CancelBookingDto })
@@ -116,6 +120,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/bookings/:bookingId/departure')
   @HttpCode(200)
   @ApiBody({ type: OccurredAtDto, required: false })
@@ -124,6 +129,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/bookings/:bookingId/return')
   @HttpCode(200)
   @ApiBody({ type: OccurredAtDto, required: false })
@@ -132,6 +138,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/complaints')
   @ApiBody({ type: FileComplaintDto })
   fileComplaint(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
@@ -139,6 +146,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/complaints/:complaintId/acknowledge')
   @HttpCode(200)
   @ApiBody({ type: AcknowledgeComplaintDto, required: false })
@@ -147,6 +155,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/complaints/:complaintId/resolve')
   @HttpCode(200)
   @ApiBody({ type: ResolveComplaintDto })
@@ -155,6 +164,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/surveys')
   @ApiBody({ type: AnswerSurveyDto })
   answerSurvey(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
@@ -162,15 +172,17 @@ export class CustomersController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post(':id/interactions')
   @ApiBody({ type: LogInteractionDto })
   logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     if (!isRecord(body)) return this.execute(req, 'LogInteraction', id, body);
     const { interactionId, ...rest } = body;
-    return this.execute(req, 'LogInteraction', id, Object.assign(rest, { interactionId: interactionId ?? randomUUID() }));
+    return this.execute(req, 'LogInteraction', id, Object.assign(rest, { interactionId: interactionId ?? newIdFor(req, 'interactionId') }));
   }
 
   @Access(ACCESS.manage)
+  @IdempotentCommand()
   @Post(':id/vip')
   @ApiOperation({ summary: 'Make the customer a VIP (a person decides; the reason is kept)' })
   @ApiBody({ type: VipReasonDto })
@@ -179,6 +191,7 @@ export class CustomersController {
   }
 
   @Access(ACCESS.manage)
+  @IdempotentCommand()
   @Delete(':id/vip')
   @HttpCode(200)
   @ApiOperation({ summary: 'Take VIP status back, with a reason in the body' })

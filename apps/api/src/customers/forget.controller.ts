@@ -8,7 +8,7 @@ import { parseForgetCustomer } from '../../../../libs/domain/src';
 import type { EventStore, KeyedQueue } from '../../../../libs/event-store/src';
 import { CustomerKeys, forgetCustomer } from '../../../../libs/privacy/src';
 import { Access } from '../auth/access';
-import { requestMetadata } from '../http/request-metadata';
+import { IdempotentCommand, requestMetadata } from '../http/request-metadata';
 import { COMMAND_QUEUE, EVENT_STORE, READ_MODELS } from '../tokens';
 import type { CommandAnswer } from './customer-command.handler';
 
@@ -40,6 +40,7 @@ export class ForgetController {
   }
 
   @Access(ACCESS.administer)
+  @IdempotentCommand()
   @Post(':id/forget')
   @HttpCode(200)
   @ApiOperation({

@@ -1,7 +1,7 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger, type ExceptionFilter, type ValidationError } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError, type InvalidInput } from '../../../../libs/domain/src';
-import { DuplicateEventId, QueueRefused, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
+import { DuplicateEventId, IdempotencyKeyReused, QueueRefused, UnknownEventSchema, UnstorableEvent, WrongExpectedVersion } from '../../../../libs/event-store/src';
 import { MissingExchangeRate } from '../../../../libs/segments/src';
 import { BadCursor } from '../../../../libs/projection-engine/src';
 import { NotIdentifiable } from '../../../../libs/clv/src';
@@ -60,6 +60,7 @@ export function toErrorBody(error: unknown): ErrorBody {
     return body(409, `version conflict: ${error.message}`, { rule: 'version.expected', expectedVersion: error.expected, actualVersion: error.actual });
   }
   if (error instanceof DuplicateEventId) return body(409, error.message, { rule: 'event.id-unique' });
+  if (error instanceof IdempotencyKeyReused) return body(422, error.message, { field: 'Idempotency-Key', rule: 'idempotency-key.reused' });
   if (error instanceof QueueRefused) {
     // The stream's queue drains in milliseconds a command; a second later there is room again unless the load goes on.
     const [rule, limit] = error.reason === 'full' ? ['command-queue.bounded', { maxWaiting: error.limits.maxWaiting }] : ['command-queue.wait-limited', { timeoutMs: error.limits.timeoutMs }];

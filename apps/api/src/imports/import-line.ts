@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { CUSTOMER_COMMAND_TYPES, InvalidInput, isCustomerCommandType, parseCustomerCommand, pathIdsOf, type CustomerCommand } from '../../../../libs/domain/src';
+import { uuidFrom } from '../../../../libs/event-store/src';
 import { tooDeep, toErrorBody, type ErrorBody } from '../http/errors';
 
 /**
@@ -31,13 +31,7 @@ export interface RejectedLine extends ErrorBody {
   line: number;
 }
 
-/** A UUID (version 5 layout) from a SHA-256 digest: the same text always gives the same id. */
-export const uuidFrom = (text: string): string => {
-  const hex = createHash('sha256').update(text).digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
-
+/** The ids of a line's further events follow from its first (uuidFrom: the same text always gives the same id). */
 export const nthEventId = (first: string, n: number): string => (n === 0 ? first : uuidFrom(`${first}#${n}`));
 
 const reject = (line: number, error: unknown): RejectedLine => ({ line, ...toErrorBody(error) });

@@ -8,11 +8,11 @@ import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, MaxLength }
 import type { Request } from 'express';
 import { riskAlertDecider, riskAlertStreamId, RISK_SEVERITIES, type IssueRiskAlert, type RiskSeverity } from '../../../../libs/domain/src';
 import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
-import { requestMetadata } from '../http/request-metadata';
+import { IdempotentCommand, newIdFor, requestMetadata } from '../http/request-metadata';
 import { COMMAND_QUEUE, EVENT_STORE } from '../tokens';
 
 export class RiskAlertDto {
-  @ApiPropertyOptional({ description: 'Your id for the alert; default a new UUID. Issuing the same id twice is a 409.', example: 'ra-2026-017' })
+  @ApiPropertyOptional({ description: 'Your id for the alert; default a new UUID. The same alert again under its id is answered as the first time; other content under it is a 409.', example: 'ra-2026-017' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'alertId must be 1 to 64 characters of A-Z, a-z, 0-9, _ . : -' })
@@ -52,14 +52,15 @@ export class RiskAlertsController {
   constructor(private readonly commands: CommandBus) {}
 
   @Access(ACCESS.manage)
+  @IdempotentCommand()
   @Post()
   @ApiOperation({
     summary: 'Issue a destination risk alert: every customer departing there in the period gets an urgent risk notice',
-    description: 'Appends DestinationRiskAlertIssued to the stream risk-alert-<alertId>. 400 names the field (to before from, unknown severity, ...); a reused alertId is a 409.',
+    description: 'Appends DestinationRiskAlertIssued to the stream risk-alert-<alertId>. 400 names the field (to before from, unknown severity, ...); a reused alertId is a 409, unless it is the same alert sent again (then the first answer).',
   })
   issue(@Req() req: Request, @Body() body: RiskAlertDto): Promise<{ alertId: string; position: number | null }> {
     const { occurredAt, alertId, ...alert } = body;
-    const command: IssueRiskAlert = { type: 'IssueRiskAlert', data: { alertId: alertId ?? randomUUID(), ...alert }, occurredAt: occurredAt ?? new Date().toISOString() };
+    const command: IssueRiskAlert = { type: 'IssueRiskAlert', data: { alertId: alertId ?? newIdFor(req, 'alertId'), ...alert }, occurredAt: occurredAt ?? new Date().toISOString() };
     return this.commands.execute(new IssueRiskAlertCommand(command, requestMetadata(req, 'api')));
   }
 }

@@ -21,7 +21,7 @@ import {
 import { ExecuteCustomerCommand, type CommandAnswer } from '../customers/customer-command.handler';
 import { CompleteTouchpointDto } from '../customers/customer.dtos';
 import { streamCsv } from '../http/csv';
-import { requestMetadata } from '../http/request-metadata';
+import { IdempotentCommand, requestMetadata } from '../http/request-metadata';
 import { READ_MODELS } from '../tokens';
 
 export class QueueParams {
@@ -108,6 +108,7 @@ export class TouchpointsController {
   }
 
   @Access(ACCESS.writeCustomers)
+  @IdempotentCommand()
   @Post('touchpoints/:touchpointId/complete')
   @ApiOperation({
     summary: 'Record that a touchpoint was made: {outcome: done|no-answer|skipped, note?}; appends TouchpointCompleted to the customer stream with the actor',
