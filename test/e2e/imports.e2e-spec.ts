@@ -47,6 +47,15 @@ describe('POST /imports', () => {
     expect(await t.eventCount()).toBe(before);
   });
 
+  it('refuses a line that is not UTF-8 with its number and the rule, imports the others, and writes nothing for it', async () => {
+    // René in Latin-1: the byte 0xE9 alone is no UTF-8, and was stored as U+FFFD.
+    const latin1 = Buffer.from(JSON.stringify({ type: 'RegisterCustomer', ...registration('utf8-2', { name: 'René Latin' }) }), 'latin1');
+    const res = await post(Buffer.concat([Buffer.from(`${register('utf8-1')}\n`), latin1, Buffer.from(`\n${register('utf8-3')}\n`)]) as unknown as string).expect(200);
+    expect(res.body).toMatchObject({ linesRead: 3, imported: 2, rejected: 1 });
+    expect(res.body.rejections).toEqual([expect.objectContaining({ line: 2, statusCode: 400, field: 'line', rule: 'must be UTF-8' })]);
+    expect(await t.runtime.store.readStream('customer-utf8-2')).toEqual([]);
+  });
+
   it.each([
     ['a JSON content type', () => post(register('http-3'), 'application/json'), 415, 'Content-Type'],
     ['an empty body', () => post(''), 400, 'body'],

@@ -15,7 +15,7 @@ describe('readLines', () => {
     expect(lines).toEqual([
       { line: 1, text: '{"a":1}', end: 9 },
       { line: 3, text: '{"b":2}', end: 19 },
-      { line: 4, text: '{"c":3}', end: 27 },
+      { line: 4, text: '{"c":3}', end: 26 },
     ]);
   });
 
@@ -28,8 +28,25 @@ describe('readLines', () => {
   it('reports a line longer than the limit as an error without holding it, and goes on with the next', async () => {
     const lines = await collect(['x'.repeat(60), 'y'.repeat(60), '\n{"ok":true}\n'], 100);
     expect(lines).toEqual([
-      { line: 1, text: '', error: 'must be at most 100 characters long', end: 121 },
+      { line: 1, text: '', error: 'must be at most 100 bytes long', end: 121 },
       { line: 2, text: '{"ok":true}', end: 133 },
     ]);
+  });
+
+  it('refuses a line that is not UTF-8 by its number instead of storing U+FFFD, and goes on with the next', async () => {
+    // 0xE9 is é in Latin-1; in UTF-8 it starts a sequence that the next byte does not continue.
+    const latin1 = Buffer.from('{"city":"Mérida"}\n', 'latin1');
+    const lines = await collect([Buffer.from('{"a":1}\n'), latin1, Buffer.from('{"c":3}\n')]);
+    expect(lines).toEqual([
+      { line: 1, text: '{"a":1}', end: 8 },
+      { line: 2, text: '', error: 'must be UTF-8', end: 8 + latin1.length },
+      { line: 3, text: '{"c":3}', end: 16 + latin1.length },
+    ]);
+  });
+
+  it('measures the limit in bytes, as BODY_LIMIT_BYTES is', async () => {
+    // Four characters, eight bytes.
+    const [line] = await collect(['ΑΒΓΔ\n'], 7);
+    expect(line).toEqual({ line: 1, text: '', error: 'must be at most 7 bytes long', end: 9 });
   });
 });

@@ -1,42 +1,55 @@
-import { StringDecoder } from 'node:string_decoder';
 import { fromMajorUnits } from '../../../../libs/domain/src';
 import type { Line } from './import-line';
 
+// fatal: bytes that are not UTF-8 refuse their line, where a lenient decoder would have stored U+FFFD as if sent.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * Splits a byte stream into numbered lines without holding more than one line: a line longer than `maxBytes`
- * comes out with an error instead of its text (the rest of it is skipped). Blank lines are skipped but counted.
+ * Splits a byte stream into numbered lines without holding more than one line: a line longer than `maxBytes`, or
+ * not UTF-8, comes out with an error instead of its text (the rest of a long one is skipped). Lines are split on the
+ * byte 0x0A and each decoded alone, so a bad byte refuses only its own line. Blank lines are skipped but counted.
  * Each line carries `end`, the input bytes up to and including it, so progress can be shown against a file size.
  */
 export async function* readLines(input: AsyncIterable<Buffer | string>, maxBytes: number): AsyncGenerator<Line> {
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
-  let skipping = false;
+  let parts: Buffer[] = [];
+  /** Bytes of the current line before this chunk, held in `parts` unless it is too long (then only counted). */
+  let held = 0;
   let line = 0;
   let consumed = 0;
-  const emit = function* (text: string, tooLong: boolean): Generator<Line> {
+  /** `bytes` is the line without its 0x0A, undefined when it is too long; `length` counts all it took from the input. */
+  const emit = function* (bytes: Buffer | undefined, length: number): Generator<Line> {
     line++;
-    consumed += Buffer.byteLength(text) + 1;
-    if (tooLong) yield { line, text: '', error: `must be at most ${maxBytes} characters long`, end: consumed };
-    else if (text.trim() !== '') yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text, end: consumed };
+    consumed += length;
+    if (!bytes) {
+      yield { line, text: '', error: `must be at most ${maxBytes} bytes long`, end: consumed };
+      return;
+    }
+    let text: string;
+    try {
+      // A leading BOM (some editors write one) is dropped, as the decoder does by default.
+      text = utf8.decode(bytes);
+    } catch {
+      yield { line, text: '', error: 'must be UTF-8', end: consumed };
+      return;
+    }
+    if (text.trim() !== '') yield { line, text: text.endsWith('\r') ? text.slice(0, -1) : text, end: consumed };
   };
   for await (const chunk of input) {
-    let text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      yield* emit(text.slice(start, end), skipping || end - start > maxBytes);
-      skipping = false;
+    for (let end = bytes.indexOf(0x0a); end !== -1; end = bytes.indexOf(0x0a, start)) {
+      const size = held + end - start;
+      const piece = bytes.subarray(start, end);
+      yield* emit(size > maxBytes ? undefined : parts.length ? Buffer.concat([...parts, piece]) : piece, size + 1);
+      parts = [];
+      held = 0;
       start = end + 1;
     }
-    text = text.slice(start);
-    if (text.length > maxBytes) {
-      skipping = true;
-      consumed += Buffer.byteLength(text);
-      text = '';
-    }
-    pending = text;
+    held += bytes.length - start;
+    if (held <= maxBytes) parts.push(bytes.subarray(start));
+    else parts = [];
   }
-  pending += decoder.end();
-  if (pending !== '' || skipping) yield* emit(pending, skipping);
+  if (held > 0) yield* emit(held > maxBytes ? undefined : Buffer.concat(parts), held);
 }
 
 const CDNOW_DATE = /^(\d{4})(\d{2})(\d{2})$/;
