@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
+import { handleCommand } from '../../libs/event-store/src';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { command, expectNoStackTrace, registration, trip } from './customer-api.fixtures';
 
@@ -139,5 +142,40 @@ describe('the segments API', () => {
     expect(res.body.message).toEqual(expect.any(String));
     expectNoStackTrace(res);
     expect(await t.runtime.readModels.query('SELECT count(*)::int AS n FROM read_models.segment_evaluations')).toMatchObject({ rows: evaluations.rows });
+  });
+});
+
+/**
+ * Issue 15: a booking currency the segments config has no rate for (in the log from before the rate was removed) is
+ * a known conflict the operator fixes, not a server fault: 409 naming the currency and the setting, nothing recorded.
+ */
+describe('POST /segments/evaluate with a booking currency without a configured rate', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+    await command(app, 'post', '/customers', registration('sek-1'), 201);
+    // The API refuses a booking in SEK (booking.currency-without-rate): this one came before that check.
+    const booking = { type: 'BookTrip', customerId: 'sek-1', data: trip('b-sek', { amount: { value: 1_500_000, currency: 'SEK' } }), occurredAt: '2025-01-20T10:00:00Z' } as CustomerCommand;
+    const metadata = { correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'test', role: 'system' }, source: 'system' };
+    const { position } = await handleCommand(app.runtime.store, customerStreamId('sek-1'), { decide, evolve, initialState }, booking, { metadata, newId: randomUUID });
+    expect(await app.runtime.projector.waitFor(position!, 10_000)).toBe(true);
+  }, 60_000);
+  afterAll(() => app.close());
+
+  it('answers 409 segments.rate-configured naming the currency and the setting, recording no evaluation', async () => {
+    const evaluations = 'SELECT count(*)::int AS n FROM read_models.segment_evaluations';
+    const before = await app.runtime.readModels.query(evaluations);
+    const events = await app.eventCount();
+    const res = await app.http().post('/segments/evaluate');
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ rule: 'segments.rate-configured', currency: 'SEK' });
+    expect(res.body.message).toContain('no exchange rate from SEK to EUR');
+    expect(res.body.message).toContain('add currency.rates.SEK to the file SEGMENTS_CONFIG names');
+    expectNoStackTrace(res);
+    expect((await app.runtime.readModels.query(evaluations)).rows).toEqual(before.rows);
+    expect(await app.eventCount()).toBe(events);
+    // The failure stays visible until an evaluation succeeds.
+    const list = await app.http().get('/segments').expect(200);
+    expect(JSON.stringify(list.body)).toContain('currency.rates.SEK');
   });
 });

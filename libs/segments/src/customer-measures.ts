@@ -17,7 +17,14 @@ export const monthsBefore = (at: number, months: number): number => {
 /** Whole days from `from` to `to`. */
 export const daysBetween = (from: number, to: number): number => Math.floor((to - from) / DAY_MS);
 
-export class MissingExchangeRate extends Error {}
+export class MissingExchangeRate extends Error {
+  constructor(
+    readonly currency: string,
+    base: string,
+  ) {
+    super(`no exchange rate from ${currency} to ${base} in the segments config (currency.rates.${currency})`);
+  }
+}
 
 /** Converts booking amounts to integer minor units of the base currency, so sums and cut-offs are exact. */
 export class BaseCurrency {
@@ -37,7 +44,7 @@ export class BaseCurrency {
     if (factor === undefined) {
       const rate = this.config.rates[currency];
       if (rate === undefined) {
-        throw new MissingExchangeRate(`no exchange rate from ${currency} to ${this.code} in the segments config (currency.rates.${currency})`);
+        throw new MissingExchangeRate(currency, this.code);
       }
       factor = (rate * this.scale) / 10 ** minorUnitDigits(currency);
       this.factors.set(currency, factor);

@@ -72,9 +72,13 @@ export function toErrorBody(error: unknown): ErrorBody {
     return body(500, error.message, { rule: 'event.schema-known' });
   }
   if (error instanceof MissingExchangeRate) {
-    // A booking arrived in a currency the segments config has no rate for: the operator must add it.
-    logger.error(error.message);
-    return body(500, `cannot evaluate segments: ${error.message}`, { rule: 'segments.rate-configured' });
+    // Bookings in the log (from before the rate was removed, or before bookings were checked) meet the config: a
+    // known conflict between data and configuration that the operator resolves, not a fault of the server.
+    return body(
+      409,
+      `cannot evaluate segments: ${error.message}; add currency.rates.${error.currency} to the file SEGMENTS_CONFIG names, change its version and restart. Nothing was recorded`,
+      { rule: 'segments.rate-configured', currency: error.currency },
+    );
   }
   if (error instanceof NotIdentifiable) return body(422, `cannot fit the churn model: ${error.message}; the current fit, if any, stays`, { rule: 'churn-model.identifiable' });
   if (error instanceof NoChurnModel) return body(404, error.message, { rule: 'churn-model.fitted' });

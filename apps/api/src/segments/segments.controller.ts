@@ -106,7 +106,8 @@ export class SegmentsController {
     summary: 'Evaluate every segment family now, or as of ?asOf=',
     description:
       'Records the changes when asOf is not before the latest recorded evaluation; otherwise only reports (recorded: false). ' +
-      'asOf must not be in the future. ?minPosition= waits (bounded) until the facts include a write at that position.',
+      'asOf must not be in the future. ?minPosition= waits (bounded) until the facts include a write at that position. ' +
+      '409 segments.rate-configured when bookings are in a currency without a rate in the segments config: it names the currency and the currency.rates entry to add.',
   })
   async evaluate(@Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<EvaluationSummary> {
     if (query.asOf !== undefined) {
