@@ -37,6 +37,10 @@ describe('POST /risk-alerts', () => {
     ['a country name instead of a code', { alertId: 'ra-x3', country: 'Greece' }, 400, { field: 'country' }],
     ['no message', { alertId: 'ra-x4', message: '' }, 400, { field: 'message' }],
     ['a date that is no date', { alertId: 'ra-x5', from: '2026-02-30' }, 400, { field: 'from' }],
+    ['a city over 100 characters', { alertId: 'ra-x6', city: 'c'.repeat(101) }, 400, { field: 'city', rule: 'city must be shorter than or equal to 100 characters' }],
+    ['a message over 2,000 characters', { alertId: 'ra-x7', message: 'm'.repeat(2001) }, 400, { field: 'message', rule: 'message must be shorter than or equal to 2000 characters' }],
+    ['an unknown key', { alertId: 'ra-x8', region: 'Crete' }, 400, { field: 'region', rule: 'property region should not exist' }],
+    ['a __proto__ key', JSON.parse('{"alertId": "ra-x9", "__proto__": {"admin": true}}'), 400, { field: '__proto__', rule: 'property __proto__ should not exist' }],
     ['an alert id used before, for another alert', { alertId: 'ra-17', severity: 'low' }, 409, { rule: 'risk-alert.id-unique' }],
   ])('refuses %s, writing nothing', async (_name, override, status, body) => {
     const before = await t.eventCount();

@@ -4,6 +4,8 @@
  * errors show them), so moving the rules here changed no answer. Formats and rules between fields come after the
  * shape, in the command parsers, and stop at the first field at fault.
  */
+import { InvalidInput } from './domain.errors';
+import { RULES } from './validation';
 
 export interface FieldError {
   /** The API path of the field: 'amount.currency', 'destination.0'. */
@@ -131,4 +133,24 @@ export interface CommandRules {
   pathIds?: readonly string[];
   /** Formats and rules between fields, on a body of the right shape; throws InvalidInput naming the first field at fault. */
   check(data: Record<string, unknown>, occurredAt: string): void;
+}
+
+/** A typed command, or the refusal: `error.errors` lists every broken rule of the shape, else `error` names the one format at fault. */
+export type Parsed<C> = { ok: true; command: C } | { ok: false; error: InvalidInput };
+
+/**
+ * Untrusted input becomes a command in two steps: the body's shape, every broken rule listed (then `more`, rules of
+ * what came beside the body), and, on a body of the right shape, `build`, whose format checks throw InvalidInput
+ * naming the first field at fault.
+ */
+export function parseShaped<C>(shape: Shape, body: unknown, build: (body: Record<string, unknown>) => C, more: readonly FieldError[] = []): Parsed<C> {
+  if (!isObject(body)) return { ok: false, error: new InvalidInput('body', RULES.object) };
+  const errors = [...shapeErrors(shape, body), ...more];
+  if (errors.length) return { ok: false, error: new InvalidInput(errors[0].field, errors[0].rule, errors.map((e) => e.rule).join('; '), errors) };
+  try {
+    return { ok: true, command: build(body) };
+  } catch (error) {
+    if (error instanceof InvalidInput) return { ok: false, error };
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { iso8601, shapeErrors, type CommandRules, type Shape } from './command-shape';
+import { iso8601, parseShaped, shapeErrors, type CommandRules, type Parsed, type Shape } from './command-shape';
 import { amendBooking, bookingEvent, bookTrip, cancelBooking } from './customer-booking.parse';
 import { acknowledgeComplaint, answerSurvey, completeTouchpoint, fileComplaint, logInteraction, resolveComplaint, vipReason } from './customer-care.parse';
 import { forgetCustomer, registerCustomer, updateCustomerProfile } from './customer-profile.parse';
@@ -51,8 +51,7 @@ export interface UntrustedCommand {
   ids?: Readonly<Record<string, unknown>>;
 }
 
-/** A typed command, or the refusal: `error.errors` lists every broken rule of the shape, else `error` names the one format at fault. */
-export type Parsed<C> = { ok: true; command: C } | { ok: false; error: InvalidInput };
+export type { Parsed } from './command-shape';
 
 const OCCURRED_AT: Shape = { occurredAt: { optional: true, checks: [iso8601] } };
 
@@ -60,24 +59,18 @@ const refuse = (error: InvalidInput): { ok: false; error: InvalidInput } => ({ o
 
 function parseWith<C>(rules: CommandRules, type: string, input: UntrustedCommand): Parsed<C> {
   const { body, customerId, occurredAt, ids = {} } = input;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse(new InvalidInput('body', v.RULES.object));
-  const errors = shapeErrors(rules.shape, body as Record<string, unknown>);
-  shapeErrors(OCCURRED_AT, { occurredAt }, '', errors);
-  if (errors.length) return refuse(new InvalidInput(errors[0].field, errors[0].rule, errors.map((e) => e.rule).join('; '), errors));
-  try {
+  const build = (fields: Record<string, unknown>): C => {
     v.checkId('customerId', customerId);
-    const data: Record<string, unknown> = { ...body };
+    const data: Record<string, unknown> = { ...fields };
     for (const field of rules.pathIds ?? []) {
       v.checkId(field, ids[field]);
       data[field] = ids[field];
     }
     v.checkIsoInstant('occurredAt', occurredAt);
     rules.check(data, occurredAt);
-    return { ok: true, command: { type, customerId, data, occurredAt } as C };
-  } catch (error) {
-    if (error instanceof InvalidInput) return refuse(error);
-    throw error;
-  }
+    return { type, customerId, data, occurredAt } as C;
+  };
+  return parseShaped(rules.shape, body, build, shapeErrors(OCCURRED_AT, { occurredAt }));
 }
 
 export function parseCustomerCommand(input: UntrustedCommand): Parsed<CustomerCommand> {

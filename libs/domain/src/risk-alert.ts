@@ -1,5 +1,7 @@
+import { iso8601, oneOf, parseShaped, text, type Parsed, type Shape } from './command-shape';
 import { COMPLAINT_SEVERITIES } from './customer.events';
 import { InvalidInput, RuleViolated } from './domain.errors';
+import { LIMITS } from './limits';
 import * as v from './validation';
 
 /**
@@ -39,26 +41,44 @@ export const RISK_ALERT_STREAM_PREFIX = 'risk-alert-';
 export const riskAlertStreamId = (alertId: string): string => `${RISK_ALERT_STREAM_PREFIX}${alertId}`;
 export const RISK_ALERT_EVENT_TYPES = ['DestinationRiskAlertIssued'] as const;
 
+const SHAPE: Shape = {
+  alertId: text({ optional: true }),
+  country: text(),
+  city: text({ optional: true, nonEmpty: true, max: LIMITS.label }),
+  from: text(),
+  to: text(),
+  severity: { checks: [oneOf(RISK_SEVERITIES)] },
+  message: text({ nonEmpty: true, max: LIMITS.text }),
+  occurredAt: { optional: true, checks: [iso8601] },
+};
+
+/**
+ * A request body becomes the command here, once, as a customer command does (parseCustomerCommand): the shape
+ * (every broken rule listed, unknown keys by name), then the formats (the first field at fault). `defaults` fill in
+ * what the request may leave out.
+ */
+export const parseIssueRiskAlert = (body: unknown, defaults: { alertId: string; occurredAt: string }): Parsed<IssueRiskAlert> =>
+  parseShaped(SHAPE, body, ({ alertId = defaults.alertId, country, city, from, to, severity, message, occurredAt = defaults.occurredAt }) => {
+    v.checkId('alertId', alertId);
+    v.checkCountry('country', country);
+    if (city !== undefined) v.checkNonEmptyString('city', city);
+    v.checkIsoDate('from', from);
+    v.checkIsoDate('to', to);
+    if (to < from) throw new InvalidInput('to', `must not be before from (${from})`);
+    v.checkOneOf('severity', severity, RISK_SEVERITIES);
+    v.checkNonEmptyString('message', message);
+    v.checkIsoInstant('occurredAt', occurredAt);
+    return { type: 'IssueRiskAlert', data: { alertId, country, ...(city !== undefined && { city }), from, to, severity, message }, occurredAt };
+  });
+
 export const riskAlertDecider = {
   initialState: (): RiskAlertState => ({ issued: false }),
   evolve: (_state: RiskAlertState, event: DestinationRiskAlertIssued): RiskAlertState => ({ issued: true, alert: event.data }),
   /** The alert id is the stream's: its one event created it (the same alert sent again gets the first answer). */
   creationOf: (_command: IssueRiskAlert, history: readonly unknown[]): number => (history.length > 0 ? 0 : -1),
-  /** Checks every field (naming it), then refuses an alert id that was used before. */
+  /** Takes a command parseIssueRiskAlert made; refuses an alert id that was used before. */
   decide(command: IssueRiskAlert, state: RiskAlertState): DestinationRiskAlertIssued[] {
-    v.checkIsoInstant('occurredAt', command.occurredAt);
-    const data: unknown = command.data;
-    v.checkObject('body', data);
-    v.checkId('alertId', data.alertId);
-    v.checkCountry('country', data.country);
-    if (data.city !== undefined) v.checkNonEmptyString('city', data.city);
-    v.checkIsoDate('from', data.from);
-    v.checkIsoDate('to', data.to);
-    if (data.to < data.from) throw new InvalidInput('to', `must not be before from (${data.from})`);
-    v.checkOneOf('severity', data.severity, RISK_SEVERITIES);
-    v.checkNonEmptyString('message', data.message);
-    if (state.issued) throw new RuleViolated('risk-alert.id-unique', `risk alert ${data.alertId} was already issued`);
-    const { alertId, country, city, from, to, severity, message } = command.data;
-    return [{ type: 'DestinationRiskAlertIssued', data: { alertId, country, ...(city !== undefined && { city }), from, to, severity, message }, occurredAt: command.occurredAt }];
+    if (state.issued) throw new RuleViolated('risk-alert.id-unique', `risk alert ${command.data.alertId} was already issued`);
+    return [{ type: 'DestinationRiskAlertIssued', data: command.data, occurredAt: command.occurredAt }];
   },
 };
