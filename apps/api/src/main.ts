@@ -35,12 +35,16 @@ async function main(): Promise<void> {
     );
   }
 
-  stopOnSignal(say, async () => {
-    projecting.abort();
-    await app.close();
-    await projector.catch(() => undefined);
-    await runtime.close();
-  });
+  stopOnSignal(
+    say,
+    [
+      { what: 'the signal to the projector, sealer and schedules', run: () => projecting.abort() },
+      { what: 'requests in flight', run: () => app.close() },
+      { what: 'the projection batch in flight', run: () => projector.then(() => undefined) },
+      { what: 'the database connections', run: () => runtime.close() },
+    ],
+    { timeoutMs: config.shutdownTimeoutMs, atDeadline: () => runtime.database.stop() },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -7,7 +7,8 @@ import { ConfigError, loadConfig, openRuntime, runChurnSchedule, runSealer, runS
  */
 async function main(): Promise<void> {
   const say = (line: string): void => console.log(`[projector] ${line}`);
-  const runtime = await openRuntime(loadConfig(), say);
+  const config = loadConfig();
+  const runtime = await openRuntime(config, say);
   const running = new AbortController();
   const done = Promise.all([runtime.projector.run(running.signal), runSealer(runtime, say, running.signal), runSegmentSchedule(runtime, say, running.signal), runChurnSchedule(runtime, say, running.signal)]);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);
@@ -17,12 +18,21 @@ async function main(): Promise<void> {
       (error: unknown) => say(`status unavailable: ${error instanceof Error ? error.message : String(error)}`),
     );
   }, 60_000);
-  stopOnSignal(say, async () => {
-    clearInterval(report);
-    running.abort();
-    await done.catch(() => undefined);
-    await runtime.close();
-  });
+  stopOnSignal(
+    say,
+    [
+      {
+        what: 'the signal to the projector, sealer and schedules',
+        run: () => {
+          clearInterval(report);
+          running.abort();
+        },
+      },
+      { what: 'the projection batch in flight', run: () => done.then(() => undefined) },
+      { what: 'the database connections', run: () => runtime.close() },
+    ],
+    { timeoutMs: config.shutdownTimeoutMs, atDeadline: () => runtime.database.stop() },
+  );
 }
 
 main().catch((error: unknown) => {

