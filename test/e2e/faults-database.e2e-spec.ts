@@ -19,12 +19,14 @@ const RATE = 25;
 let server: PostgresServer;
 let sql: Pool;
 const engines: EngineProcess[] = [];
+const loads: CommandLoad[] = [];
 
 beforeAll(async () => {
   server = await startPostgresServer();
   sql = new Pool({ connectionString: server.url, max: 4, application_name: 'test' }).on('error', () => undefined);
 });
 afterAll(async () => {
+  await Promise.all(loads.map((load) => load.stop()));
   for (const engine of engines) if (engine.running()) engine.child.kill('SIGKILL');
   await sql.end();
   await server.remove();
@@ -101,6 +103,7 @@ it('the single-process engine lives through cut connections and two 10 s outages
   const engine = start('engine', 'api');
   const url = await engine.url();
   const load = new CommandLoad(url, (await createApiKey(sql, 'faults-single', 'admin')).key, 'single');
+  loads.push(load);
   await load.register();
   load.start(RATE);
 
@@ -135,6 +138,7 @@ it('separate API and projector processes live through 10 s outages (fast and imm
   const api = start('api', 'api', ['--no-projector']);
   const projector = start('projector', 'projector');
   const load = new CommandLoad(await api.url(), (await createApiKey(sql, 'faults-split', 'admin')).key, 'split');
+  loads.push(load);
   await load.register();
   load.start(RATE);
   await new Promise((done) => setTimeout(done, 1_000));

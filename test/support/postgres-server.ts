@@ -41,6 +41,19 @@ const asUser = (): { uid?: number; gid?: number } => {
   return { uid: id('-u'), gid: id('-g') };
 };
 
+/** pg_ctl on an existing cluster: start and stop it on `port` (its log inside the cluster folder, which the postgres user owns). */
+export function clusterOn(dataDir: string, port: number): Pick<PostgresServer, 'start' | 'stop' | 'pid'> {
+  const user = asUser();
+  // fsync off: the machine never crashes in these tests, only the server does, and the OS keeps what it wrote.
+  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=off`;
+  const pgCtl = async (...args: string[]): Promise<void> => void (await run(join(BIN, 'pg_ctl'), [...args, '-w', '-t', '60', '-D', dataDir], user));
+  return {
+    start: () => pgCtl('start', '-l', join(dataDir, 'test-server.log'), '-o', options),
+    stop: (mode) => pgCtl('stop', '-m', mode),
+    pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+  };
+}
+
 export async function startPostgresServer(): Promise<PostgresServer> {
   const user = asUser();
   const root = mkdtempSync(join(tmpdir(), 'faults-pg-'));
@@ -48,14 +61,11 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const dataDir = join(root, 'pg');
   const port = await freePort();
   await run(join(BIN, 'initdb'), [`--pgdata=${dataDir}`, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C'], user);
-  // fsync off: the machine never crashes in these tests, only the server does, and the OS keeps what it wrote.
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=off`;
+  const cluster = clusterOn(dataDir, port);
   const server: PostgresServer = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     dataDir,
-    start: async () => void (await run(join(BIN, 'pg_ctl'), ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(root, 'server.log'), '-o', options], user)),
-    stop: async (mode) => void (await run(join(BIN, 'pg_ctl'), ['stop', '-w', '-t', '60', '-m', mode, '-D', dataDir], user)),
-    pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    ...cluster,
     remove: async () => {
       await server.stop('immediate').catch(() => undefined);
       rmSync(root, { recursive: true, force: true });

@@ -5,3 +5,4 @@ export * from './copy-rows';
 export * from './embedded-database';
 export * from './channel-listener';
 export * from './database-availability';
+export * from './embedded-owner';
