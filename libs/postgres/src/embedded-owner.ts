@@ -64,7 +64,7 @@ export async function settledServer(clusterDir: string, url: (port: number) => s
         log(`the embedded PostgreSQL on ${clusterDir} (pid ${server.pid}) is shutting down (${message}): waiting for it to stop, then starting one`);
       }
       if (Date.now() > deadline) {
-        throw new Error(`the embedded PostgreSQL on ${clusterDir} (pid ${server.pid}) neither answered nor stopped within ${withinMs / 1000} s (${message}); stop it, or set DATA_DIR or DATABASE_URL`);
+        throw new Error(`the embedded PostgreSQL on ${clusterDir} (pid ${server.pid}) neither answered nor stopped within ${withinMs / 1000} s (${message}); stop it, or set DATA_DIR or DATABASE_URL`, { cause: error });
       }
     } finally {
       await client.end().catch(() => undefined);
