@@ -30,20 +30,28 @@ export class CommandLoad {
     private readonly customers = 20,
   ) {}
 
-  private request(method: string, path: string, body: unknown): Promise<Response> {
-    return fetch(`${this.url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.key}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
+  /** One request, read to its end; a timer cleared with the answer (a pending AbortSignal.timeout would hold the run open). */
+  private async request(method: string, path: string, body: unknown): Promise<Pick<Answer, 'status' | 'retryAfter' | 'body'>> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), 15_000);
+    try {
+      const res = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${this.key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: timeout.signal,
+      });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json().catch(() => null)) as Answer['body'] };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Registers the customers the bookings go to. */
   async register(): Promise<void> {
     for (let i = 0; i < this.customers; i++) {
       const res = await this.request('POST', '/customers', registration(`${this.prefix}-c${i}`));
-      if (res.status !== 201) throw new Error(`registration answered ${res.status}: ${await res.text()}`);
+      if (res.status !== 201) throw new Error(`registration answered ${res.status}: ${JSON.stringify(res.body)}`);
     }
   }
 
@@ -58,10 +66,9 @@ export class CommandLoad {
       const bookingId = `${this.prefix}-b${n}`;
       const started = performance.now();
       const sending = this.request('POST', `/customers/${this.prefix}-c${n % this.customers}/bookings`, trip(bookingId))
-        .then(async (res) => {
-          const body = (await res.json().catch(() => null)) as Answer['body'];
+        .then((res) => {
           if (res.status >= 200 && res.status < 300) this.acknowledged.add(bookingId);
-          this.answers.push({ bookingId, status: res.status, ms: performance.now() - started, at: Date.now(), retryAfter: res.headers.get('retry-after'), body });
+          this.answers.push({ bookingId, ...res, ms: performance.now() - started, at: Date.now() });
         })
         .catch(() => void this.answers.push({ bookingId, status: 0, ms: performance.now() - started, at: Date.now(), retryAfter: null, body: null }))
         .finally(() => this.inFlight.delete(sending));
