@@ -12,10 +12,12 @@ export interface ShutdownOptions {
    * behind (its fast shutdown also rolls back what the abandoned work had open).
    */
   atDeadline?: () => Promise<void>;
+  /** The exit status of a clean stop: 0 for a server; a command-line tool says it was interrupted (130, 143). */
+  exitCode?: (signal: 'SIGINT' | 'SIGTERM') => number;
 }
 
 /**
- * Runs the steps in order once, on the first SIGINT or SIGTERM, then exits 0; a second signal while stopping does not
+ * Runs the steps in order once, on the first SIGINT or SIGTERM, then exits (0 unless told); a second signal while stopping does not
  * start a second shutdown, and a step that throws is logged and passed. Bounded: a step still running when most of
  * the timeout has passed (a projection batch blocked on a lock, a request waiting on the database) is abandoned with
  * a line naming it (its transaction rolls back when the connection goes, checkpoints stay), `atDeadline` gets the
@@ -23,7 +25,7 @@ export interface ShutdownOptions {
  */
 export function stopOnSignal(say: (line: string) => void, steps: ShutdownStep[], options: ShutdownOptions): void {
   let stopping = false;
-  const onSignal = (signal: string): void => {
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     if (stopping) return;
     stopping = true;
     const started = Date.now();
@@ -51,7 +53,7 @@ export function stopOnSignal(say: (line: string) => void, steps: ShutdownStep[],
         }
       }
       clearTimeout(abandon);
-      process.exit(0);
+      process.exit(options.exitCode?.(signal) ?? 0);
     })();
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
