@@ -35,7 +35,8 @@ export function stopOnSignal(say: (line: string) => void, steps: ShutdownStep[],
     // shutdown on its own once told); the exit at 90 % keeps the whole shutdown inside the bound, signal delivery included.
     const abandon = setTimeout(() => {
       say(`shutdown: still waiting for ${current} after ${((Date.now() - started) / 1000).toFixed(1)} s: abandoned (open transactions roll back, checkpoints stay)`);
-      void Promise.resolve(options.atDeadline?.())
+      // A second is enough to tell the server; it need not have finished its shutdown when this process exits.
+      void Promise.race([Promise.resolve(options.atDeadline?.()), new Promise((done) => setTimeout(done, 1_000))])
         .catch((error: unknown) => say(`while stopping at the deadline: ${error instanceof Error ? error.message : String(error)}`))
         .finally(() => process.exit(1));
     }, options.timeoutMs * 0.6);
