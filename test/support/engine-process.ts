@@ -19,6 +19,8 @@ export interface EngineProcess {
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   running(): boolean;
+  /** True once it has exited, false if it still runs after `ms` (the timer ends with the exit: it holds no test run open). */
+  exitsWithin(ms: number): Promise<boolean>;
   /** Waits for the API's "listening on" line and returns its URL. */
   url(withinMs?: number): Promise<string>;
 }
@@ -35,6 +37,12 @@ export function spawnEngine(name: string, main: keyof typeof ENGINE_MAIN, env: N
     output: () => output,
     exited,
     running: () => child.exitCode === null && child.signalCode === null,
+    exitsWithin: async (ms) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((done) => (timer = setTimeout(done, ms)))]);
+      clearTimeout(timer);
+      return !engine.running();
+    },
     url: async (withinMs = 30_000) => {
       const started = Date.now();
       for (;;) {
