@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { NotIdentifiable } from '../../libs/clv/src';
-import { poll } from '../../libs/projection-engine/src';
+import { poll, type PollOptions } from '../../libs/projection-engine/src';
 import { currentFit, fitAndRecord, scoreAndRecord, type ChurnSettings } from './churn-model';
 
 export interface ChurnScheduleOptions {
@@ -8,14 +8,15 @@ export interface ChurnScheduleOptions {
   intervalMs: number;
   pollMs: number;
   log: (line: string) => void;
+  availability?: PollOptions['availability'];
   now?: () => Date;
 }
 
 /**
  * Refits the churn model as of now when the current fit is older than the interval (or there is none), and scores
  * every customer with each fit that has no scoring yet. Data that cannot identify the model is reported once per
- * interval, not retried at every poll, and the previous fit stays current; any other failure (a lost connection) is
- * retried at the next polls, backing off, and a scoring that failed is run again.
+ * interval, not retried at every poll, and the previous fit stays current; a lost database is waited out, any other
+ * failure is retried at the next polls, backing off, and a scoring that failed is run again.
  */
 export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, options: ChurnScheduleOptions, signal: AbortSignal): Promise<void> {
   const now = options.now ?? (() => new Date());
@@ -50,5 +51,5 @@ export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, opti
       );
     }
   };
-  await poll(step, { pollMs: options.pollMs, what: 'churn model fit', log: options.log }, signal);
+  await poll(step, { pollMs: options.pollMs, what: 'churn model fit', log: options.log, availability: options.availability }, signal);
 }

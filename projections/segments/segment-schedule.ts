@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { poll } from '../../libs/projection-engine/src';
+import { poll, type PollOptions } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
 import { evaluateAndRecord, type EvaluationSummary } from './segment-evaluation';
 
@@ -9,6 +9,7 @@ export interface SegmentScheduleOptions {
   /** How often it looks for new facts and for the interval's end. */
   pollMs: number;
   log: (line: string) => void;
+  availability?: PollOptions['availability'];
   now?: () => Date;
 }
 
@@ -44,5 +45,5 @@ export async function runSegmentSchedule(pool: Pool, config: SegmentConfig, opti
       );
     }
   };
-  await poll(step, { pollMs: options.pollMs, what: 'segment evaluation', log: options.log }, signal);
+  await poll(step, { pollMs: options.pollMs, what: 'segment evaluation', log: options.log, availability: options.availability }, signal);
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Pool } from 'pg';
 import { PostgresEventStore, Sealer, verifyHashChains } from '../../libs/event-store/src';
 import { newEvent } from '../contract/event-store.contract';
 import { sealOrder } from '../support/chain-fixtures';
+import { spawnEngine, type EngineProcess } from '../support/engine-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
@@ -11,29 +10,22 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
  * time. Under load one process is killed (SIGKILL, mid-batch or not) and every connection of the others is cut by
  * the database; the survivors carry on, and the log ends sealed exactly once, in one unbroken chain.
  */
-const PROJECTOR = resolve(__dirname, '../../dist/apps/projector/src/main.js');
-
 let database: TestDatabase;
 let store: PostgresEventStore;
 let sql: Pool;
-const processes: ChildProcess[] = [];
-const output: string[] = [];
+const processes: EngineProcess[] = [];
+const output = (): string => processes.map((p) => p.output().replace(/^/gm, `${p.name}: `)).join('\n');
 
-const startProcess = (name: string): ChildProcess => {
-  const child = spawn(process.execPath, [PROJECTOR], {
-    env: { ...process.env, DATABASE_URL: database.url, SEAL_INTERVAL_MS: '10', SEAL_BATCH_SIZE: '50' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString()}`));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(`${name}: ${chunk.toString()}`));
-  processes.push(child);
-  return child;
+const startProcess = (name: string): EngineProcess => {
+  const engine = spawnEngine(name, 'projector', { DATABASE_URL: database.url, SEAL_INTERVAL_MS: '10', SEAL_BATCH_SIZE: '50' });
+  processes.push(engine);
+  return engine;
 };
 
 const until = async (what: string, done: () => Promise<boolean>, ms = 60_000): Promise<void> => {
   const deadline = Date.now() + ms;
   while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms / 1000} s; processes said:\n${output.join('')}`);
+    if (Date.now() > deadline) throw new Error(`${what} not within ${ms / 1000} s; processes said:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };
@@ -45,7 +37,7 @@ beforeAll(async () => {
   sql = new Pool({ connectionString: database.url, application_name: 'test-reader' });
 });
 afterAll(async () => {
-  for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const engine of processes) if (engine.running()) engine.child.kill('SIGKILL');
   await sql.end();
   await store.close();
   await database.drop();
@@ -65,7 +57,7 @@ it('two engine processes seal a log written under load exactly once, through a S
 
   // Both processes are up and the seal is moving.
   await until('the first seals', async () => (await sealer.status()).sealed > 50);
-  first.kill('SIGKILL');
+  first.child.kill('SIGKILL');
   // The database cuts every connection the survivor holds (a failover or an operator's pg_terminate_backend).
   const cut = await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                                 WHERE datname = current_database() AND application_name NOT IN ('test-writer', 'test-reader')`);
@@ -79,8 +71,7 @@ it('two engine processes seal a log written under load exactly once, through a S
   expect(new Set(order).size).toBe(written);
   expect(await verifyHashChains(sql)).toMatchObject({ ok: true, events: written, head: { seq: written }, pending: { events: 0 } });
   // The survivors never stopped: they are still running, and said why sealing paused if it did.
-  if (second.exitCode !== null) throw new Error(`the second process exited (${second.exitCode}):\n${output.join("")}`);
-  expect(second.exitCode).toBeNull();
-  expect(third.exitCode).toBeNull();
-  expect(output.join('')).not.toMatch(/Unhandled|TypeError|at .*\.js:\d+/);
+  if (!second.running()) throw new Error(`the second process exited:\n${output()}`);
+  expect(third.running()).toBe(true);
+  expect(output()).not.toMatch(/Unhandled|TypeError|at .*\.js:\d+/);
 }, 180_000);

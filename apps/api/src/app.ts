@@ -17,7 +17,7 @@ import { ForgetController } from './customers/forget.controller';
 import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
 import { ImportsController } from './imports/imports.controller';
 import { TouchpointSchedules } from './customers/touchpoint-schedule';
-import { ErrorsFilter, expressErrorHandler, limitDepth, requireJson, validationException } from './http/errors';
+import { ErrorsFilter, expressErrorHandler, failFastWhileDown, limitDepth, requireJson, validationException } from './http/errors';
 import { jsonBody } from './http/json-body';
 import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
@@ -76,6 +76,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/docs') ? docs : strict)(req, res, next));
+  app.use(failFastWhileDown(runtime.availability));
   if (config.corsOrigins.length) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
@@ -118,7 +119,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   );
   app.useGlobalGuards(new AccessGuard(app.get(Reflector), pool));
   app.useGlobalInterceptors(new PersonalDataInterceptor(pool));
-  app.useGlobalFilters(new ErrorsFilter());
+  app.useGlobalFilters(new ErrorsFilter(runtime.availability));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -20,6 +20,17 @@ async function main(): Promise<void> {
     runSealer(runtime, say, projecting.signal),
     ...(config.projector ? [runtime.projector.run(projecting.signal), runSegmentSchedule(runtime, say, projecting.signal), runChurnSchedule(runtime, say, projecting.signal)] : []),
   ]);
+  // Before listening: a signal from here on stops the engine, and the embedded server it owns, the bounded way.
+  stopOnSignal(
+    say,
+    [
+      { what: 'the signal to the projector, sealer and schedules', run: () => projecting.abort() },
+      { what: 'requests in flight', run: () => app.close() },
+      { what: 'the projection batch in flight', run: () => projector.then(() => undefined) },
+      { what: 'the database connections', run: () => runtime.close() },
+    ],
+    { timeoutMs: config.shutdownTimeoutMs, atDeadline: () => runtime.database.stop() },
+  );
   await app.listen(config.port, '0.0.0.0');
   const url = await app.getUrl();
   say(
@@ -35,13 +46,6 @@ async function main(): Promise<void> {
         '  then send it as "Authorization: Bearer <key>" (docs/security.md: roles, keys, JWT)',
     );
   }
-
-  stopOnSignal(say, async () => {
-    projecting.abort();
-    await app.close();
-    await projector.catch(() => undefined);
-    await runtime.close();
-  });
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,18 @@
 import { ConfigError, loadConfig } from './config';
 import { openRuntime, type Runtime } from './runtime';
+import { stopOnSignal } from './shutdown';
 
-/** Opens the runtime for a command-line tool: Ctrl-C rolls back the work in flight and stops the embedded database. */
+/**
+ * Opens the runtime for a command-line tool: Ctrl-C rolls back the work in flight and stops the embedded database,
+ * within SHUTDOWN_TIMEOUT_MS like the engine (a batch stuck on a lock is abandoned, not waited for).
+ */
 export async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
   const runtime = await openRuntime(loadConfig(), (line) => console.error(line));
-  process.once('SIGINT', () => void runtime.close().finally(() => process.exit(130)));
-  process.once('SIGTERM', () => void runtime.close().finally(() => process.exit(143)));
+  stopOnSignal((line) => console.error(line), [{ what: 'the work in flight', run: () => runtime.close() }], {
+    timeoutMs: runtime.config.shutdownTimeoutMs,
+    atDeadline: () => runtime.database.stop(),
+    exitCode: (signal) => (signal === 'SIGINT' ? 130 : 143),
+  });
   try {
     return await work(runtime);
   } finally {

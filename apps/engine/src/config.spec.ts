@@ -41,6 +41,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ HEAP_GROWTH_PERCENT: '301' })).toThrow('HEAP_GROWTH_PERCENT="301" must be an integer from 0 to 300');
   });
 
+  it('bounds shutdown at 10 s and a database connect at 5 s by default', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownTimeoutMs: 10_000, databaseConnectTimeoutMs: 5_000 });
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '3000', DATABASE_CONNECT_TIMEOUT_MS: '500' })).toMatchObject({ shutdownTimeoutMs: 3000, databaseConnectTimeoutMs: 500 });
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10', DATABASE_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(
+      /DATABASE_CONNECT_TIMEOUT_MS="soon" must be an integer from 100 to 120000\n.*SHUTDOWN_TIMEOUT_MS="10" must be an integer from 1000 to 600000/,
+    );
+  });
+
   describe('event store', () => {
     const problemsOf = (env: NodeJS.ProcessEnv): string => {
       try {

@@ -14,6 +14,10 @@ export interface Config {
   /** The global chain's sealer (PostgreSQL log): events per seal transaction, pause when caught up, alarm age. */
   seal: { batchSize: number; intervalMs: number; alarmSeconds: number };
   databasePoolSize: number;
+  /** How long opening one database connection may take before it counts as a connection fault, in milliseconds. */
+  databaseConnectTimeoutMs: number;
+  /** SIGTERM/SIGINT: the hard bound on shutdown; work still running then is abandoned (its transaction rolls back). */
+  shutdownTimeoutMs: number;
   /** Commands for one stream take turns in this process: how many may wait behind the running one (more answer 503). */
   commandQueueMaxWaiting: number;
   /** How long a command may wait for its stream's turn before it answers 503, in milliseconds. */
@@ -140,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       alarmSeconds: integer(env, 'SEAL_ALARM_SECONDS', 60, 1, 86_400, problems),
     },
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 2, 500, problems),
+    databaseConnectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 120_000, problems),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000, problems),
     commandQueueMaxWaiting: integer(env, 'COMMAND_QUEUE_MAX_WAITING', 100, 0, 100_000, problems),
     commandQueueTimeoutMs: integer(env, 'COMMAND_QUEUE_TIMEOUT_MS', 10_000, 1, 600_000, problems),
     eventStore: eventStore(env, problems),

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
 import { EventStoreDecorator, KeyedQueue, PostgresEventStore, SchemaAwareEventStore, Sealer, type EventStore } from '../../../libs/event-store/src';
-import { openDatabase, type Database } from '../../../libs/postgres/src';
+import { DatabaseAvailability, openDatabase, type Database } from '../../../libs/postgres/src';
 import { Projector, poll } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
@@ -29,6 +29,8 @@ export function limitHeapGrowth(config: Pick<Config, 'heapGrowthPercent'>): void
 export interface Runtime {
   config: Config;
   database: Database;
+  /** Up, or down since when and why: the API answers 503 from it at once, the loops wait on it. */
+  availability: DatabaseAvailability;
   store: EventStore;
   /** Where this process's commands for one stream take turns (handleCommand's queue), bounded by the config. */
   commandQueue: KeyedQueue;
@@ -100,10 +102,13 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   const churn = configFile(() => loadChurnConfig(config.churnConfigFile));
   const touchpoints = configFile(() => loadTouchpointConfig(config.touchpointsConfigFile));
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
-  const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize });
+  // A connection that cannot be opened within the timeout is a connection fault, answered 503, not a hung request.
+  const pool = new Pool({ connectionString: database.url, max: config.databasePoolSize, connectionTimeoutMillis: config.databaseConnectTimeoutMs });
+  const availability = new DatabaseAvailability(pool.options, log);
   // An idle connection dropped by the server (restart, shutdown) must not crash the process; the next query reconnects.
-  pool.on('error', (error) => log(`database connection lost: ${error.message}`));
+  pool.on('error', (error) => availability.failed(error) || log(`database connection lost: ${error.message}`));
   const stop = async (store: EventStore | undefined): Promise<void> => {
+    availability.close();
     try {
       await store?.close();
       // The PostgreSQL store ends the pool it shares with the read models; otherwise it is ours to end.
@@ -117,7 +122,7 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     const engine = engineEventStore(await openEventLog(config, pool, log), pool);
     store = engine.store;
     await engine.keys.migrate();
-    const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log });
+    const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log, availability });
     await projector.migrate();
     // Data already in the log never stops the start: the conflict is reported, segment evaluations fail visibly
     // (recorded with the reason, shown by GET /segments) until the rate is added, and everything else runs.
@@ -131,7 +136,7 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     const opened = store;
     const sealer = eventLog(store) instanceof PostgresEventStore ? new Sealer(pool, config.seal.batchSize) : null;
     const commandQueue = new KeyedQueue({ maxWaiting: config.commandQueueMaxWaiting, timeoutMs: config.commandQueueTimeoutMs });
-    return { config, database, store: opened, commandQueue, readModels: pool, projector, sealer, segments, churn, touchpoints, close: () => stop(opened) };
+    return { config, database, availability, store: opened, commandQueue, readModels: pool, projector, sealer, segments, churn, touchpoints, close: () => stop(opened) };
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;
@@ -140,14 +145,19 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
 
 /** Segment evaluations after fact changes and on the configured interval, until the signal aborts. */
 export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
-  schedule(runtime.readModels, runtime.segments, { intervalMs: runtime.config.segmentEvaluationIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log }, signal);
+  schedule(
+    runtime.readModels,
+    runtime.segments,
+    { intervalMs: runtime.config.segmentEvaluationIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log, availability: runtime.availability },
+    signal,
+  );
 
 /** Churn model fits and scorings on the configured interval, until the signal aborts. */
 export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
   churnSchedule(
     runtime.readModels,
     { churn: runtime.churn, currency: runtime.segments.currency },
-    { intervalMs: runtime.config.churnFitIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log },
+    { intervalMs: runtime.config.churnFitIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log, availability: runtime.availability },
     signal,
   );
 
@@ -158,5 +168,9 @@ export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, 
 export const runSealer = async (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> => {
   const sealer = runtime.sealer;
   if (!sealer) return;
-  await poll(async () => void (await sealer.sealAll()), { pollMs: runtime.config.seal.intervalMs, maxBackoffMs: 5_000, what: 'sealing the global chain', log }, signal);
+  await poll(
+    async () => void (await sealer.sealAll()),
+    { pollMs: runtime.config.seal.intervalMs, maxBackoffMs: 5_000, what: 'sealing the global chain', log, availability: runtime.availability },
+    signal,
+  );
 };

@@ -1,16 +1,61 @@
+export interface ShutdownStep {
+  /** What the step waits for, as the deadline's log line names it when it abandons the step. */
+  what: string;
+  run: () => void | Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /** The hard bound (SHUTDOWN_TIMEOUT_MS): the process is gone by then whatever still runs. */
+  timeoutMs: number;
+  /**
+   * Run when the steps overrun, before the exit: stopping the embedded server this process owns, so it is not left
+   * behind (its fast shutdown also rolls back what the abandoned work had open).
+   */
+  atDeadline?: () => Promise<void>;
+  /** The exit status of a clean stop: 0 for a server; a command-line tool says it was interrupted (130, 143). */
+  exitCode?: (signal: 'SIGINT' | 'SIGTERM') => number;
+}
+
 /**
- * Runs `stop` once, on the first SIGINT or SIGTERM, then exits 0 whatever it throws: a second signal while
- * stopping does not start a second shutdown.
+ * Runs the steps in order once, on the first SIGINT or SIGTERM, then exits (0 unless told); a second signal while stopping does not
+ * start a second shutdown, and a step that throws is logged and passed. Bounded: a step still running when most of
+ * the timeout has passed (a projection batch blocked on a lock, a request waiting on the database) is abandoned with
+ * a line naming it (its transaction rolls back when the connection goes, checkpoints stay), `atDeadline` gets the
+ * rest of the time, and the process exits 1 before `timeoutMs` has passed.
  */
-export function stopOnSignal(say: (line: string) => void, stop: () => Promise<void>): void {
+export function stopOnSignal(say: (line: string) => void, steps: ShutdownStep[], options: ShutdownOptions): void {
   let stopping = false;
-  const onSignal = (signal: string): void => {
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     if (stopping) return;
     stopping = true;
-    say(`${signal}: stopping`);
-    void stop()
-      .catch((error: unknown) => say(`while stopping: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => process.exit(0));
+    const started = Date.now();
+    say(`${signal}: stopping (at most ${options.timeoutMs / 1000} s, SHUTDOWN_TIMEOUT_MS)`);
+    let current = steps[0]?.what ?? 'nothing';
+    // Abandoned at 60 % of the bound, leaving time to tell an owned embedded server to stop (it finishes its fast
+    // shutdown on its own once told); the exit at 90 % keeps the whole shutdown inside the bound, signal delivery included.
+    const abandon = setTimeout(() => {
+      say(`shutdown: still waiting for ${current} after ${((Date.now() - started) / 1000).toFixed(1)} s: abandoned (open transactions roll back, checkpoints stay)`);
+      // A second is enough to tell the server; it need not have finished its shutdown when this process exits.
+      void Promise.race([Promise.resolve(options.atDeadline?.()), new Promise((done) => setTimeout(done, 1_000))])
+        .catch((error: unknown) => say(`while stopping at the deadline: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => process.exit(1));
+    }, options.timeoutMs * 0.6);
+    setTimeout(() => {
+      say(`shutdown: exiting at the ${options.timeoutMs / 1000} s deadline while ${current} still ran`);
+      process.exit(1);
+    }, options.timeoutMs * 0.9).unref();
+    void (async () => {
+      for (const step of steps) {
+        current = step.what;
+        try {
+          await step.run();
+        } catch (error) {
+          say(`while stopping (${step.what}): ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      clearTimeout(abandon);
+      process.exit(options.exitCode?.(signal) ?? 0);
+    })();
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

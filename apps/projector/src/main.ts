@@ -19,12 +19,21 @@ async function main(): Promise<void> {
       (error: unknown) => say(`status unavailable: ${error instanceof Error ? error.message : String(error)}`),
     );
   }, 60_000);
-  stopOnSignal(say, async () => {
-    clearInterval(report);
-    running.abort();
-    await done.catch(() => undefined);
-    await runtime.close();
-  });
+  stopOnSignal(
+    say,
+    [
+      {
+        what: 'the signal to the projector, sealer and schedules',
+        run: () => {
+          clearInterval(report);
+          running.abort();
+        },
+      },
+      { what: 'the projection batch in flight', run: () => done.then(() => undefined) },
+      { what: 'the database connections', run: () => runtime.close() },
+    ],
+    { timeoutMs: config.shutdownTimeoutMs, atDeadline: () => runtime.database.stop() },
+  );
 }
 
 main().catch((error: unknown) => {

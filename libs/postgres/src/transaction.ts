@@ -27,6 +27,9 @@ export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Pr
   client.on('error', hold);
   try {
     return await work(client);
+  } catch (error) {
+    // The cut itself says more (57P01, ECONNRESET) than the next query's "not queryable", and it names a connection fault.
+    throw cut ?? error;
   } finally {
     client.removeListener('error', hold);
     client.release(cut);

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
-import { inTransaction, migrate } from '../../postgres/src';
+import { inTransaction, migrate, type DatabaseAvailability } from '../../postgres/src';
 import type { Projection } from './projection';
 
 export interface ProjectionStatus {
@@ -22,6 +23,8 @@ export interface ProjectorOptions {
   batchSize?: number;
   pollIntervalMs?: number;
   log?: (line: string) => void;
+  /** With it, a lost database is waited out (logged there once) instead of logged and retried per projection. */
+  availability?: Pick<DatabaseAvailability, 'failed' | 'up'>;
 }
 
 const CHECKPOINTS_MIGRATION = {
@@ -53,6 +56,7 @@ export class Projector {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly log: (line: string) => void;
+  private readonly availability?: ProjectorOptions['availability'];
 
   constructor(
     private readonly pool: Pool,
@@ -63,6 +67,7 @@ export class Projector {
     this.batchSize = options.batchSize ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.log = options.log ?? (() => undefined);
+    this.availability = options.availability;
   }
 
   async migrate(): Promise<void> {
@@ -82,7 +87,7 @@ export class Projector {
     return projection;
   }
 
-  /** Follows the log live until the signal aborts; a failed batch is rolled back, logged and retried. */
+  /** Follows the log live until the signal aborts; a failed batch is rolled back, logged and retried (a lost database is waited out). */
   async run(signal: AbortSignal): Promise<void> {
     await Promise.all(this.projections.map((projection) => this.follow(projection, signal)));
   }
@@ -196,8 +201,9 @@ export class Projector {
   private async follow(projection: Projection, signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
-      let checkpoint = await this.checkpointOf(projection.name).catch(() => START);
+      let checkpoint: Checkpoint = START;
       try {
+        checkpoint = await this.checkpointOf(projection.name);
         for await (const events of this.store.subscribe(checkpoint, { batchSize: this.batchSize, pollIntervalMs: this.pollIntervalMs, signal })) {
           await this.applyBatch(projection, checkpoint, events);
           checkpoint = events[events.length - 1].checkpoint;
@@ -206,13 +212,17 @@ export class Projector {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof CheckpointMoved) continue;
+        if (this.availability?.failed(error)) {
+          await this.availability.up(signal);
+          continue;
+        }
         failures++;
         const message = error instanceof Error ? error.message : String(error);
         this.log(`projection ${projection.name}: batch after ${checkpoint} failed (${message}); retrying`);
         await this.pool
           .query('UPDATE read_models.projection_checkpoints SET last_error = $2 WHERE name = $1', [projection.name, message])
           .catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** failures)));
+        await sleep(Math.min(30_000, 100 * 2 ** failures), undefined, { signal }).catch(() => undefined);
       }
     }
   }

@@ -6,6 +6,7 @@ import { MissingExchangeRate } from '../../../../libs/segments/src';
 import { BadCursor } from '../../../../libs/projection-engine/src';
 import { NotIdentifiable } from '../../../../libs/clv/src';
 import { NoChurnModel } from '../../../../projections/churn/churn-model';
+import { DatabaseUnavailable, isConnectionFault, type DatabaseAvailability } from '../../../../libs/postgres/src';
 
 export interface ErrorBody {
   statusCode: number;
@@ -42,6 +43,18 @@ const logger = new Logger('HTTP');
 
 /** One mapping from anything thrown to the answer a caller gets: a 4xx that names the field or rule, never a stack trace. */
 export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof DatabaseUnavailable) {
+    return body(503, `${error.message}; nothing was written, send it again later`, { rule: 'database.available', database: error.status, retryAfterSeconds: 2 });
+  }
+  if (isConnectionFault(error)) {
+    // Lost mid-request: a command may or may not have been written before the connection went.
+    const lastError = (error as Error).message || String((error as { code?: string }).code);
+    return body(503, `the database connection was lost (${lastError}); send it again later`, {
+      rule: 'database.available',
+      database: { state: 'database-unavailable', lastError },
+      retryAfterSeconds: 2,
+    });
+  }
   if (error instanceof DomainError) {
     switch (error.kind) {
       case 'invalid_input': {
@@ -107,10 +120,26 @@ const send = (res: Response, error: unknown): void => {
 
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
+  /** Told of every error, so a lost connection met by a request marks the database down for the next ones. */
+  constructor(private readonly availability?: DatabaseAvailability) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
+    this.availability?.failed(error);
     send(host.switchToHttp().getResponse<Response>(), error);
   }
 }
+
+/**
+ * While the database is known to be down every request but the API docs answers 503 at once, instead of waiting
+ * on a connection that cannot come: /health included, which then names the database and since when.
+ */
+export const failFastWhileDown =
+  (availability: DatabaseAvailability) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    const down = availability.unavailable();
+    if (down && !req.path.startsWith('/docs')) return send(res, down);
+    next();
+  };
 
 /** For errors raised by Express middleware (body parsing) before Nest routes the request. */
 export const expressErrorHandler = (error: unknown, _req: Request, res: Response, _next: NextFunction): void => send(res, error);
