@@ -58,6 +58,8 @@ export interface LoadResult {
   errors: number;
   /** Of the errors: open-loop commands never sent because too many were unanswered already. */
   unsent: number;
+  /** Of the errors: answers 503, the engine shedding load (MAX_IN_FLIGHT_COMMANDS, a full stream queue). */
+  shed: number;
   errorSamples: string[];
   seconds: number;
   /** Latencies of the answered commands, ms, sorted. */
@@ -76,6 +78,7 @@ const tally = () => {
   const errorSamples: string[] = [];
   let errors = 0;
   let unsent = 0;
+  let shed = 0;
   return {
     latencies,
     skip: (count: number, reason: string): void => {
@@ -89,12 +92,14 @@ const tally = () => {
         return;
       }
       errors++;
+      if (!(answer instanceof Error) && answer.status === 503) shed++;
       if (errorSamples.length < 5) errorSamples.push(answer instanceof Error ? answer.message : `${answer.status} ${answer.body.slice(0, 200)}`);
     },
     result: (seconds: number): LoadResult => ({
       ok: latencies.length,
       errors,
       unsent,
+      shed,
       errorSamples,
       seconds,
       latencies: latencies.sort((a, b) => a - b),

@@ -33,6 +33,7 @@ import { cpuSample, envNumber, fmt, log, runFor, serverCpuBetween } from './benc
 import { newStreams, tripBooked } from './bench-events';
 import { PostgresEventStore } from '../libs/event-store/src';
 import { startEngine, type RunningEngine } from './http-engine';
+import { booking, registerCustomers } from './http-customers';
 import { closedLoop, httpClient, openLoop, percentile, type HttpClient, type LoadResult } from './http-load';
 
 // BENCH_RUN_SECONDS and BENCH_WARMUP_SECONDS, the other benchmarks' knobs, shorten this one too (a smoke run of
@@ -67,30 +68,6 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(' ');
 const pause = (): Promise<void> => new Promise((done) => setTimeout(done, PAUSE_MS));
-
-const registration = (customerId: string) => ({
-  customerId,
-  name: 'Maria Papadopoulou',
-  email: 'maria@example.com',
-  phone: '+30 210 1234567',
-  timeZone: 'Europe/Athens',
-  language: 'el',
-  preferredChannel: 'email',
-  marketingConsent: true,
-  tags: ['family'],
-});
-
-let bookings = 0;
-const booking = () => ({
-  bookingId: `b-${++bookings}`,
-  destination: { country: 'GR', city: 'Heraklion' },
-  departureDate: '2027-06-01',
-  returnDate: '2027-06-14',
-  amount: { value: 250_000, currency: 'EUR' },
-  travellers: 2,
-  productType: 'package',
-  channel: 'web',
-});
 
 interface Row {
   label: string;
@@ -145,15 +122,7 @@ async function main(): Promise<void> {
       const tag = randomBytes(3).toString('hex');
       const customers = Array.from({ length: CUSTOMERS }, (_, i) => `bench-${tag}-${i}`);
       const registerStarted = performance.now();
-      for (let next = 0; next < customers.length; ) {
-        const chunk = customers.slice(next, (next += 8));
-        await Promise.all(
-          chunk.map(async (id) => {
-            const answer = await http.post('/customers', registration(id));
-            if (answer.status !== 201) throw new Error(`POST /customers answered ${answer.status}: ${answer.body}`);
-          }),
-        );
-      }
+      await registerCustomers(http, customers);
       log(`registered ${fmt(CUSTOMERS)} customers in ${((performance.now() - registerStarted) / 1000).toFixed(1)} s`);
 
       // The store's own 8-writer rate on this server, in this run: what the HTTP figures are held against.

@@ -26,16 +26,21 @@ interface Call<R> {
   reject: (error: Error) => void;
 }
 
+/** A thread idle this long is stopped: its heap (and the caches of the code it ran) goes back to the system. */
+const IDLE_MS = 5_000;
+
 /**
  * A pure function of a module, run in a worker thread of its own: CPU-heavy projection work (one customer's whole
  * touchpoint schedule) on the main thread holds every HTTP answer of the single-process engine with it (issue 15:
- * /health timed out for 12 minutes). The thread starts on the first call and holds the process open only while calls
- * are pending; calls take turns in it. A thread that dies fails the pending calls, and the next call starts a new
- * one. Arguments and results are copied between threads: pass big values as strings, which copy in one piece.
+ * /health timed out for 12 minutes). The thread starts on the first call, holds the process open only while calls
+ * are pending, and stops after IDLE_MS without one; calls take turns in it. A thread that dies fails the pending
+ * calls, and the next call starts a new one. Arguments and results are copied between threads: pass big values as
+ * strings, which copy in one piece.
  */
 export class OffThread<A extends unknown[], R> {
   private thread?: { worker: Worker; calls: Map<number, Call<R>> };
   private next = 0;
+  private idle?: NodeJS.Timeout;
 
   /** `file`: the module's absolute path (its __filename); `name`: the exported function. */
   constructor(
@@ -44,6 +49,7 @@ export class OffThread<A extends unknown[], R> {
   ) {}
 
   run(...args: A): Promise<R> {
+    clearTimeout(this.idle);
     const { worker, calls } = this.thread ?? this.start();
     const id = this.next++;
     worker.ref();
@@ -54,6 +60,7 @@ export class OffThread<A extends unknown[], R> {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idle);
     const thread = this.thread;
     this.thread = undefined;
     await thread?.worker.terminate();
@@ -65,7 +72,10 @@ export class OffThread<A extends unknown[], R> {
     worker.on('message', ({ id, result, error }: { id: number; result: R; error?: string }) => {
       const call = calls.get(id);
       calls.delete(id);
-      if (!calls.size) worker.unref();
+      if (!calls.size) {
+        worker.unref();
+        this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
+      }
       if (error === undefined) call?.resolve(result);
       else call?.reject(new Error(error));
     });
