@@ -92,8 +92,10 @@ const tally = () => {
         return;
       }
       errors++;
-      if (!(answer instanceof Error) && answer.status === 503) shed++;
-      if (errorSamples.length < 5) errorSamples.push(answer instanceof Error ? answer.message : `${answer.status} ${answer.body.slice(0, 200)}`);
+      const refused = !(answer instanceof Error) && answer.status === 503;
+      if (refused) shed++;
+      // One 503 is enough of a sample: under overload they would hide every other kind of failure.
+      if (errorSamples.length < 5 && !(refused && shed > 1)) errorSamples.push(answer instanceof Error ? answer.message : `${answer.status} ${answer.body.slice(0, 200)}`);
     },
     result: (seconds: number): LoadResult => ({
       ok: latencies.length,

