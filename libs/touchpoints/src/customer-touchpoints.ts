@@ -91,20 +91,55 @@ export function firstTripAnniversary(ctx: Context): Draft[] {
 export function winBackOffers(ctx: Context): Draft[] {
   const kind = 'win-back-offer';
   if (!ctx.config.rules[kind].enabled) return [];
+  const later = laterTrips(ctx.facts.bookings);
   const drafts: Draft[] = [];
   for (const trip of completedTrips(ctx.facts.bookings)) {
     const returnedMs = ms(trip.returnedAt as string);
     const placed = onLocalDay(ctx, kind, addMonths(localDate(ctx, returnedMs), ctx.config.rules[kind].monthsWithoutTrip));
-    const [again] = ctx.facts.bookings
-      .filter((other) => tripOrder(other) > tripOrder(trip) && ms(other.bookedAt) < placed.dueMs && !(other.cancelledAt && ms(other.cancelledAt) <= placed.dueMs))
-      .sort((a, b) => ms(a.bookedAt) - ms(b.bookedAt) || (a.bookingId < b.bookingId ? -1 : 1));
-    if (again && ms(again.bookedAt) < returnedMs) continue;
+    const again = later(trip, placed.dueMs);
+    if (again && again.bookedMs < returnedMs) continue;
     const offer = draft(ctx, kind, trip.bookingId, { bookingId: trip.bookingId, ...placed, contentHints: hintsFor(ctx, kind) });
     if (again) {
       offer.status = 'cancelled';
-      offer.statusReason = `booked again before it was due (${again.bookingId})`;
+      offer.statusReason = `booked again before it was due (${again.booking.bookingId})`;
     }
     drafts.push(withConsent(ctx, offer));
   }
   return drafts;
+}
+
+interface Later {
+  booking: TouchpointBooking;
+  order: string;
+  bookedMs: number;
+  cancelledMs: number;
+}
+
+/**
+ * For a trip and an instant: the earliest-booked later trip (departing after it) booked before the instant and not
+ * cancelled by then. Trips never cancelled are answered from a suffix minimum, so a look-up scans only the cancelled
+ * ones: a customer's win-back offers were quadratic in their bookings before (issue 15).
+ */
+function laterTrips(bookings: TouchpointBooking[]): (trip: TouchpointBooking, beforeMs: number) => Later | undefined {
+  const earlier = (a: Later, b: Later): boolean => a.bookedMs < b.bookedMs || (a.bookedMs === b.bookedMs && a.booking.bookingId < b.booking.bookingId);
+  const trips: Later[] = bookings
+    .map((booking) => ({ booking, order: tripOrder(booking), bookedMs: ms(booking.bookedAt), cancelledMs: booking.cancelledAt ? ms(booking.cancelledAt) : Infinity }))
+    .sort((a, b) => (a.order < b.order ? -1 : 1));
+  const index = new Map(trips.map((trip, i) => [trip.booking, i]));
+  // keptAfter[i]: the earliest-booked trip after the i-th never cancelled.
+  const keptAfter: (Later | undefined)[] = new Array(trips.length);
+  for (let i = trips.length - 1, best: Later | undefined; i >= 0; i -= 1) {
+    keptAfter[i] = best;
+    if (trips[i].cancelledMs === Infinity && (!best || earlier(trips[i], best))) best = trips[i];
+  }
+  const cancelled = trips.map((trip, i) => ({ trip, i })).filter(({ trip }) => trip.cancelledMs !== Infinity);
+  return (booking, beforeMs) => {
+    const i = index.get(booking) as number;
+    const kept = keptAfter[i];
+    let found = kept && kept.bookedMs < beforeMs ? kept : undefined;
+    for (const other of cancelled) {
+      if (other.i > i && other.trip.bookedMs < beforeMs && other.trip.cancelledMs > beforeMs && (!found || earlier(other.trip, found))) found = other.trip;
+    }
+    return found;
+  };
 }

@@ -7,6 +7,7 @@ import { BadCursor } from '../../../../libs/projection-engine/src';
 import { NotIdentifiable } from '../../../../libs/clv/src';
 import { NoChurnModel } from '../../../../projections/churn/churn-model';
 import { DatabaseUnavailable, isConnectionFault, type DatabaseAvailability } from '../../../../libs/postgres/src';
+import { Overloaded } from './overload';
 
 export interface ErrorBody {
   statusCode: number;
@@ -78,6 +79,10 @@ export function toErrorBody(error: unknown): ErrorBody {
     // The stream's queue drains in milliseconds a command; a second later there is room again unless the load goes on.
     const [rule, limit] = error.reason === 'full' ? ['command-queue.bounded', { maxWaiting: error.limits.maxWaiting }] : ['command-queue.wait-limited', { timeoutMs: error.limits.timeoutMs }];
     return body(503, `${error.message}; nothing was written, send it again`, { rule, ...limit, retryAfterSeconds: 1 });
+  }
+  if (error instanceof Overloaded) {
+    // Commands take milliseconds each: a second later some of the ones in flight have answered.
+    return body(503, `${error.message}; nothing was written, send it again`, { rule: 'engine.overloaded', maxInFlight: error.maxInFlight, retryAfterSeconds: 1 });
   }
   if (error instanceof UnknownEventSchema) {
     // Not the caller's fault, but the operator must see which stored event this build cannot read.
