@@ -194,7 +194,7 @@ describe('evaluateAndRecord', () => {
 
   it('records a failed evaluation with its reason, shown by the segments status until one succeeds', async () => {
     await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
-    expect((await listSegments(store.pool, config)).failure).toBeNull();
+    expect(await listSegments(store.pool, config)).not.toHaveProperty('failure');
     await run('e2', [['BookTrip', book('b9', 10_000, 'SEK', '2025-08-01'), '2025-04-01T10:00:00Z']]);
     for (const asOf of ['2025-05-01T00:00:00Z', '2025-05-02T00:00:00Z']) {
       await expect(evaluateAndRecord(store.pool, config, { asOf, trigger: 'events' })).rejects.toThrow('currency.rates.SEK');

@@ -51,11 +51,15 @@ const currentFailure = async (pool: Pool): Promise<EvaluationFailure | null> => 
     : null;
 };
 
-/** The configured definitions with their current member counts, plus interest tags customers declared; the latest evaluation, and a failure since. */
+/**
+ * The configured definitions with their current member counts, plus interest tags customers declared; the latest
+ * evaluation, and a failure since (the field is there only while one is current, so answers without a failure stay
+ * what they were before failures were recorded).
+ */
 export async function listSegments(
   pool: Pool,
   config: SegmentConfig,
-): Promise<{ evaluation: LatestEvaluation | null; failure: EvaluationFailure | null; segments: (SegmentDefinition & { members: number })[] }> {
+): Promise<{ evaluation: LatestEvaluation | null; failure?: EvaluationFailure; segments: (SegmentDefinition & { members: number })[] }> {
   const { rows } = await pool.query<{ segment: string; members: string }>(
     'SELECT segment, count(*) AS members FROM read_models.segment_membership GROUP BY segment',
   );
@@ -66,9 +70,10 @@ export async function listSegments(
     .filter((segment) => !known.has(segment) && segment.startsWith('interest:'))
     .sort()
     .map((segment) => ({ segment, family: 'interest', name: segment.slice('interest:'.length), description: 'declared in the profile' }));
+  const failure = await currentFailure(pool);
   return {
     evaluation: await latestEvaluation(pool),
-    failure: await currentFailure(pool),
+    ...(failure ? { failure } : {}),
     segments: [...catalog, ...declared].map((definition) => ({ ...definition, members: counts.get(definition.segment) ?? 0 })),
   };
 }
