@@ -131,7 +131,9 @@ describe('npm start with a segments config that lacks a rate for bookings alread
     ['no rate for the currency a booking was amended to', { version: 'v2', currency: { rates: { SEK: 0.087 } } }, 'NOK'],
     ['another base currency without a rate for the bookings in EUR', { version: 'usd', currency: { base: 'USD', rates: { USD: 1, SEK: 0.094, NOK: 0.092 } } }, 'EUR'],
   ])('starts, reports the conflict and records the evaluation as failed: %s', async (_, config, currency) => {
-    await query('TRUNCATE read_models.segment_evaluation_failures');
+    // No evaluation on record, so the engine evaluates at start (an earlier case's engine, with the rate, may have
+    // recorded one before its SIGTERM; then nothing is due and no failure could show).
+    await query('TRUNCATE read_models.segment_evaluations, read_models.segment_evaluation_failures CASCADE');
     const failed = new RegExp(`segment evaluation failed .*currency\\.rates\\.${currency}`);
     const { output } = await running(config, (output) => output.includes('listening on') && failed.test(output));
     expect(output).toMatch(new RegExp(`segments config conflict: SEGMENTS_CONFIG=.*\\.json has no currency\\.rates\\.${currency}, and bookings in the log are in ${currency}`));
