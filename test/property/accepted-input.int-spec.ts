@@ -79,7 +79,7 @@ it('every projection applies every accepted command, anywhere in the accepted ra
   // The segment evaluation takes the generated facts too, as of the last accepted instant, and records no failure.
   const summary = await evaluateAndRecord(runtime.readModels, runtime.segments, { asOf: '2200-12-31T23:59:59.999Z', trigger: 'on-demand' });
   expect(summary).toMatchObject({ recorded: true });
-  expect((await listSegments(runtime.readModels, runtime.segments)).failure).toBeNull();
+  expect(await listSegments(runtime.readModels, runtime.segments)).not.toHaveProperty('failure');
 
   // Every revenue sum the overview answers has the database's digits.
   const { rows } = await runtime.readModels.query<{ value: string }>('SELECT value::text AS value FROM read_models.customer_overview, jsonb_each(revenue)');
