@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     ],
     { timeoutMs: config.shutdownTimeoutMs, atDeadline: () => runtime.database.stop() },
   );
+  // Counted before listening, so the hint follows the "listening on" line at once (a client that reads the line and
+  // asks /health, answered from memory, must find the hint already printed).
+  const noAdminKey = (await countActiveAdminKeys(runtime.readModels)) === 0;
   await app.listen(config.port, '0.0.0.0');
   const url = await app.getUrl();
   say(
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
       `projector, segment evaluation and churn model: ${config.projector ? 'in this process' : 'off'}`,
   );
 
-  if ((await countActiveAdminKeys(runtime.readModels)) === 0) {
+  if (noAdminKey) {
     say(
       'no admin API key yet: every endpoint but /health and /docs answers 401 until you create one. In another terminal:\n' +
         '    npm run keys -- create --name <your-name> --role admin\n' +
