@@ -1,25 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { customerStreamId, decide, evolve, initialState, type AnyCustomerCommand, type CustomerEvent, type CustomerState } from '../../libs/domain/src';
 import { toDomainEvent, type NewEvent } from '../../libs/event-store/src';
 import { scheduleCustomer, touchpointId, type CustomerTouchpointFacts } from '../../libs/touchpoints/src';
+import { spawnEngine, type EngineProcess } from '../support/engine-process';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { until } from '../support/until';
 import { command, registration } from './customer-api.fixtures';
 
 /**
  * Acceptance (issue 15): one customer cannot stall the engine. 2,000 bookings on one customer (with departures,
- * returns, cancellations and completed touchpoints, about 7,000 events), written straight to the log: while the
+ * returns, cancellations and completed touchpoints, about 7,000 events), written straight to the log; then the engine
+ * starts as `npm start` runs it (the built app, its own process, the projector in its worker thread): while the
  * projections catch up, /health keeps answering, and the catch-up takes seconds. Before, scheduling was cubic and ran
  * on the main thread: /health timed out on 478 of 480 probes for 12 minutes.
  *
- * What is printed: /health probed open-loop every 25 ms on a fixed timetable, each probe's latency counted from when
- * it was due (a stalled event loop cannot hide by delaying the probes), and the event-loop delay (monitorEventLoopDelay:
- * the app runs in this process). Both also measure the machine: on a 2-core CI machine shared with other suites and
- * PostgreSQL, the process waits for a core for hundreds of ms. What is asserted does not: the longest stretch of
- * main-thread CPU time between two ticks of a 5 ms timer, against the main-thread CPU time one schedule of this
- * customer takes. With the scheduling on the main thread, each batch stalls the loop for at least that long.
+ * What is printed: /health probed open-loop every 25 ms on a fixed timetable from this process, each probe's latency
+ * counted from when it was due (a stalled event loop cannot hide by delaying the probes). It also measures the
+ * machine: on a 2-core CI machine shared with other suites and PostgreSQL, a process waits for a core for hundreds of
+ * ms. What is asserted does not: the longest stretch of CPU time the engine's main thread (the one that answers HTTP)
+ * spent between two ticks of a 5 ms timer here, against the CPU time one schedule of this customer takes. With the
+ * projection work on the main thread, each batch held it for at least that long.
  */
 
 const BOOKINGS = 2_000;
@@ -55,18 +56,18 @@ function busyLife(): AnyCustomerCommand[] {
   return commands.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
 }
 
-/** CPU time of this process's main thread in ms (Linux: utime + stime of the thread, in clock ticks of 10 ms). */
-const mainThreadCpuMs = (): number => {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+/** CPU time of a process's main thread in ms (Linux: utime + stime of the thread, in clock ticks of 10 ms). */
+const mainThreadCpuMs = (pid = process.pid): number => {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 };
 
-/** Records the longest main-thread CPU time between two ticks of a 5 ms timer: how long the event loop was held. */
-function watchStalls(): { stop(): number } {
-  let last = mainThreadCpuMs();
+/** Records the longest main-thread CPU time of the process between two ticks of a 5 ms timer: how long its event loop was held. */
+function watchStalls(pid: number): { stop(): number } {
+  let last = mainThreadCpuMs(pid);
   let longest = 0;
   const timer = setInterval(() => {
-    const now = mainThreadCpuMs();
+    const now = mainThreadCpuMs(pid);
     longest = Math.max(longest, now - last);
     last = now;
   }, 5);
@@ -76,15 +77,17 @@ function watchStalls(): { stop(): number } {
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 describe('a customer with 2,000 bookings', () => {
+  // Writes the history (this process, no projector); the engine is started once it is written: what is measured is the catch-up.
   let t: TestApp;
-  let url: string;
+  let engine: EngineProcess | undefined;
   beforeAll(async () => {
-    // The projector is started by the test once the events are written: what is measured is the catch-up.
     t = await startTestApp({ RUN_PROJECTOR: 'false' });
-    await t.app.listen(0, '127.0.0.1');
-    url = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
   }, SETUP_MS);
-  afterAll(() => t.close(), SETUP_MS);
+  afterAll(async () => {
+    engine?.child.kill('SIGTERM');
+    await engine?.exited;
+    await t.close();
+  }, SETUP_MS);
 
   it('keeps the event loop free while the projections catch up (/health answers throughout), and they catch up in seconds', async () => {
     await command(t, 'post', '/customers', registration(CUSTOMER, { occurredAt: '2024-01-01T09:00:00Z', marketingConsent: true }), 201);
@@ -107,6 +110,8 @@ describe('a customer with 2,000 bookings', () => {
       version = (await t.runtime.store.append(streamId, events.slice(i, i + 1_000), { expectedVersion: version })).version;
     }
     const head = (await t.runtime.readModels.query<{ p: string }>('SELECT max(global_position) AS p FROM event_store.events')).rows[0].p;
+    engine = spawnEngine('engine', 'api', { DATABASE_URL: t.database.url });
+    const url = await engine.url(SETUP_MS);
 
     const latencies: number[] = [];
     let probing = true;
@@ -126,23 +131,16 @@ describe('a customer with 2,000 bookings', () => {
         );
       }
     })();
-    const loop = monitorEventLoopDelay({ resolution: 5 });
-    loop.enable();
-    const stalls = watchStalls();
-    const projecting = new AbortController();
-    const projector = t.runtime.projector.run(projecting.signal);
+    const stalls = watchStalls(engine.child.pid!);
     const catchUpMs = await until('every projection has passed the last event', () => t.runtime.projector.waitFor(Number(head), 0), CATCH_UP_BOUND_MS);
-    loop.disable();
     const longestStallMs = stalls.stop();
     probing = false;
     await prober;
     await Promise.all(probes);
-    projecting.abort();
-    await projector;
 
     const sorted = [...latencies].sort((a, b) => a - b);
     const [p50, p99, max] = [percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1]];
-    // One schedule of this customer on the main thread, as the projection ran it before (issue 15).
+    // One schedule of this customer on a main thread, as the projection ran it before (issue 15).
     const { rows: stored } = await t.runtime.readModels.query<{ facts: CustomerTouchpointFacts }>('SELECT facts FROM read_models.touchpoint_facts WHERE customer_id = $1', [CUSTOMER]);
     const cpuBefore = mainThreadCpuMs();
     const scheduled = scheduleCustomer(stored[0].facts, [], t.runtime.touchpoints);
@@ -151,8 +149,7 @@ describe('a customer with 2,000 bookings', () => {
     const touchpoints = rows.rows.reduce((sum, row) => sum + Number(row.n), 0);
     console.log(
       `${events.length} events of one customer (${BOOKINGS} bookings, ${touchpoints} touchpoints): the projections caught up in ${(catchUpMs / 1000).toFixed(1)} s; /health (${sorted.length} probes): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, ` +
-        `max ${max.toFixed(0)} ms; event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(0)} ms; ` +
-        `longest main-thread stall ${longestStallMs} ms CPU (one schedule of this customer on it: ${scheduleCpuMs} ms CPU)`,
+        `max ${max.toFixed(0)} ms; longest stall of the engine's main thread ${longestStallMs} ms CPU (one schedule of this customer: ${scheduleCpuMs} ms CPU)`,
     );
 
     expect(touchpoints).toBe(scheduled.length);
@@ -160,6 +157,7 @@ describe('a customer with 2,000 bookings', () => {
     expect(Object.fromEntries(rows.rows.map((row) => [row.status, Number(row.n) > 0]))).toMatchObject({ open: true, done: true, cancelled: true });
     expect(sorted.length).toBeGreaterThan(100);
     expect(scheduleCpuMs).toBeGreaterThan(100);
-    expect(longestStallMs).toBeLessThan(scheduleCpuMs / 2);
-  }, CATCH_UP_BOUND_MS + SETUP_MS);
+    // The main thread answers HTTP and nothing heavy: no stretch near one schedule, nor near 100 ms.
+    expect(longestStallMs).toBeLessThan(Math.min(100, scheduleCpuMs / 2));
+  }, CATCH_UP_BOUND_MS + 2 * SETUP_MS);
 });

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { createApi } from './app';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
+import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, reportConfigConflicts, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
 
 /**
- * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process.
+ * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process (the
+ * projector and the schedules in a worker thread of their own, so their work never holds an HTTP answer).
  * With no DATABASE_URL an embedded PostgreSQL starts under DATA_DIR.
  */
 async function main(): Promise<void> {
@@ -13,12 +14,13 @@ async function main(): Promise<void> {
   limitHeapGrowth(config);
   if (process.argv.includes('--no-projector')) config.projector = false;
   const runtime = await openRuntime(config, say);
+  await reportConfigConflicts(runtime, say);
   const app = await createApi(runtime);
   const projecting = new AbortController();
   // The sealer runs in every process that writes: sealing never waits for a projector process.
   const projector = Promise.all([
     runSealer(runtime, say, projecting.signal),
-    ...(config.projector ? [runtime.projector.run(projecting.signal), runSegmentSchedule(runtime, say, projecting.signal), runChurnSchedule(runtime, say, projecting.signal)] : []),
+    ...(config.projector ? [runProjectorThread(runtime, say, projecting.signal)] : []),
   ]);
   // Before listening: a signal from here on stops the engine, and the embedded server it owns, the bounded way.
   stopOnSignal(
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   say(
     `listening on ${url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost')} (API docs at /docs); ` +
       `database: ${runtime.database.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}; ` +
-      `projector, segment evaluation and churn model: ${config.projector ? 'in this process' : 'off'}`,
+      `projector, segment evaluation and churn model: ${config.projector ? 'in a worker thread of this process' : 'off'}`,
   );
 
   if (noAdminKey) {

@@ -124,15 +124,6 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     await engine.keys.migrate();
     const projector = new Projector(pool, store, projections({ touchpoints }), { batchSize: config.projectorBatchSize, log, availability });
     await projector.migrate();
-    // Data already in the log never stops the start: the conflict is reported, segment evaluations fail visibly
-    // (recorded with the reason, shown by GET /segments) until the rate is added, and everything else runs.
-    for (const currency of await missingCurrencyRates(pool, segments)) {
-      log(
-        `segments config conflict: ${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} ` +
-          `has no currency.rates.${currency}, and bookings in the log are in ${currency} (a missing rate is never taken as zero): ` +
-          `segment evaluations fail until it is added; new bookings in ${currency} are refused (booking.currency-without-rate)`,
-      );
-    }
     const opened = store;
     const sealer = eventLog(store) instanceof PostgresEventStore ? new Sealer(pool, config.seal.batchSize) : null;
     const commandQueue = new KeyedQueue({ maxWaiting: config.commandQueueMaxWaiting, timeoutMs: config.commandQueueTimeoutMs });
@@ -140,6 +131,21 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
   } catch (error) {
     await stop(store).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Data already in the log never stops the start: a conflict with the configuration is reported, segment evaluations
+ * fail visibly (recorded with the reason, shown by GET /segments) until the rate is added, and everything else runs.
+ */
+export async function reportConfigConflicts(runtime: Runtime, log: (line: string) => void): Promise<void> {
+  const { config, segments } = runtime;
+  for (const currency of await missingCurrencyRates(runtime.readModels, segments)) {
+    log(
+      `segments config conflict: ${config.segmentsConfigFile ? `SEGMENTS_CONFIG=${config.segmentsConfigFile}` : 'the default segments config'} ` +
+        `has no currency.rates.${currency}, and bookings in the log are in ${currency} (a missing rate is never taken as zero): ` +
+        `segment evaluations fail until it is added; new bookings in ${currency} are refused (booking.currency-without-rate)`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, runChurnSchedule, runSealer, runSegmentSchedule, stopOnSignal } from '../../engine/src';
+import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, reportConfigConflicts, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -10,8 +10,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   limitHeapGrowth(config);
   const runtime = await openRuntime(config, say);
+  await reportConfigConflicts(runtime, say);
   const running = new AbortController();
-  const done = Promise.all([runtime.projector.run(running.signal), runSealer(runtime, say, running.signal), runSegmentSchedule(runtime, say, running.signal), runChurnSchedule(runtime, say, running.signal)]);
+  const done = Promise.all([runProjectorLoops(runtime, say, running.signal), runSealer(runtime, say, running.signal)]);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);
   const report = setInterval(() => {
     runtime.projector.status().then(
