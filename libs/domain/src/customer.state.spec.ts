@@ -93,6 +93,68 @@ describe('evolve', () => {
     expect(before).toEqual(snapshot);
   });
 
+  describe('a long history (issue 15: a fold copied the bookings at every event, quadratic in the history)', () => {
+    /** Registration, then per booking: booked, departed, returned, a completed touchpoint, an interaction. */
+    const life = (bookings: number) => [
+      registered,
+      ...Array.from({ length: bookings }, (_, n) => [
+        booked(`bk-${n}`),
+        departed(`bk-${n}`),
+        returned(`bk-${n}`),
+        evt('TouchpointCompleted', { touchpointId: `tp-${n}`, outcome: 'done' }),
+        evt('InteractionLogged', { interactionId: `in-${n}`, channel: 'phone', direction: 'inbound', topic: 'trip', summary: 'asked about the trip' }),
+      ]).flat(),
+    ];
+    const deepFreeze = <T>(value: T): T => {
+      if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const inner of Object.values(value)) deepFreeze(inner);
+      }
+      return value;
+    };
+
+    it('folds to the state evolve reaches event by event, and changes nothing it was given', () => {
+      const events = life(60);
+      const stepByStep = events.reduce(evolve, initialState());
+      const from = deepFreeze(foldCustomer(events.slice(0, 101)));
+      const snapshot = JSON.parse(JSON.stringify(from)) as CustomerState;
+      // Frozen: a change in place to anything `from` holds throws.
+      expect(foldCustomer(events.slice(101), from)).toEqual(stepByStep);
+      expect(from).toEqual(snapshot);
+      expect(foldCustomer(events)).toEqual(stepByStep);
+    });
+
+    it('leaves a folded state alone when it is evolved or folded on afterwards', () => {
+      const folded = foldCustomer(life(3));
+      const snapshot = JSON.parse(JSON.stringify(folded)) as CustomerState;
+      evolve(folded, booked('bk-late'));
+      foldCustomer([booked('bk-later'), evt('InteractionLogged', { interactionId: 'in-late', channel: 'phone', direction: 'inbound', topic: 'x', summary: 'y' })], folded);
+      expect(folded).toEqual(snapshot);
+    });
+
+    it('folds in near-linear time: 4x the bookings cost well under 16x the CPU', () => {
+      const cpuMs = (run: () => unknown): number => {
+        let best = Infinity;
+        for (let n = 0; n < 3; n++) {
+          const started = process.cpuUsage();
+          run();
+          const used = process.cpuUsage(started);
+          best = Math.min(best, (used.user + used.system) / 1000);
+        }
+        return best;
+      };
+      const [small, large] = [life(500), life(2_000)];
+      foldCustomer(life(100)); // warm-up
+      const smallMs = cpuMs(() => foldCustomer(small));
+      const largeMs = cpuMs(() => foldCustomer(large));
+      console.log(`folding 500 bookings (${small.length} events): ${smallMs.toFixed(1)} ms CPU; 2,000 (${large.length} events): ${largeMs.toFixed(1)} ms CPU`);
+      const state = foldCustomer(large);
+      expect(state.status === 'registered' && Object.keys(state.bookings).length).toBe(2_000);
+      // Linear is 4x, quadratic 16x; 8x leaves room for a noisy neighbour and the garbage collector.
+      expect(largeMs / Math.max(smallMs, 1)).toBeLessThan(8);
+    });
+  });
+
   it('ignores events that do not fit the state instead of throwing', () => {
     expect(evolve(initialState(), booked())).toEqual({ status: 'unknown' });
     const state = foldCustomer([registered]);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { creationOf, customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../../../libs/domain/src';
+import { creationOf, customerStreamId, decide, evolve, foldCustomer, initialState, type CustomerCommand } from '../../../../libs/domain/src';
 import { ratedCurrencies, type SegmentConfig } from '../../../../libs/segments/src';
 import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
 import { COMMAND_QUEUE, EVENT_STORE, SEGMENTS, TOUCHPOINT_SCHEDULES } from '../tokens';
 import { streamEventOf, touchpointFactsOf, type TouchpointSchedules } from './touchpoint-schedule';
 
-const customerDecider = { decide, evolve, initialState, creationOf };
+const customerDecider = { decide, evolve, initialState, creationOf, fold: foldCustomer };
 
 /** Every customer command goes through here: one generic load-decide-append, no handler per command type. */
 export class ExecuteCustomerCommand {
