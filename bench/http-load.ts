@@ -64,6 +64,11 @@ export interface LoadResult {
   seconds: number;
   /** Latencies of the answered commands, ms, sorted. */
   latencies: number[];
+  /**
+   * Open loop: how late after its due instant each command was handed to the client, ms, sorted. The load
+   * generator's own lateness (it shares the cores with the engine and PostgreSQL), counted in the latencies too.
+   */
+  sendLateness: number[];
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -79,8 +84,10 @@ const tally = () => {
   let errors = 0;
   let unsent = 0;
   let shed = 0;
+  const sendLateness: number[] = [];
   return {
     latencies,
+    sendLateness,
     skip: (count: number, reason: string): void => {
       errors += count;
       unsent += count;
@@ -105,6 +112,7 @@ const tally = () => {
       errorSamples,
       seconds,
       latencies: latencies.sort((a, b) => a - b),
+      sendLateness: sendLateness.sort((a, b) => a - b),
     }),
   };
 };
@@ -149,6 +157,7 @@ export async function openLoop(rate: number, durationMs: number, command: Comman
       if (inFlight.size >= maxInFlight) break;
       const dueAt = started + sent * interval;
       const index = sent;
+      counts.sendLateness.push(performance.now() - dueAt);
       const pending = command(index)
         .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
         .then((answer) => counts.record(answer, expected, performance.now() - dueAt));

@@ -15,6 +15,8 @@ export const runProjectorLoops = async (runtime: Runtime, say: (line: string) =>
  */
 const PROJECTOR_NICE = 10;
 
+const onThisMachine = (databaseUrl: string): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(databaseUrl).hostname);
+
 /** A thread that stopped on its own is started again after this long. */
 const RESTART_MS = 1_000;
 
@@ -50,6 +52,19 @@ export async function projectInThread({ databaseUrl }: { databaseUrl: string }):
   let code = 0;
   try {
     runtime = await openRuntime({ ...loadConfig(), databaseUrl }, say);
+    // On this machine (the embedded server, or one on a loopback address), the backends that work for this thread
+    // yield too; where they are not this user's to change, they run as they are.
+    if (onThisMachine(databaseUrl)) {
+      const yielding = new WeakSet<object>();
+      runtime.readModels.on('acquire', (client) => {
+        if (yielding.has(client)) return;
+        yielding.add(client);
+        client
+          .query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+          .then(({ rows }) => setPriority(rows[0].pid, PROJECTOR_NICE))
+          .catch(() => undefined);
+      });
+    }
     if (!running.signal.aborted) await runProjectorLoops(runtime, say, running.signal);
   } catch (error) {
     say(`the projector thread could not go on: ${error instanceof Error ? error.message : String(error)}`);
