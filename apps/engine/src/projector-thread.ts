@@ -15,7 +15,33 @@ export const runProjectorLoops = async (runtime: Runtime, say: (line: string) =>
  */
 const PROJECTOR_NICE = 10;
 
-const onThisMachine = (databaseUrl: string): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(databaseUrl).hostname);
+const urlOf = (databaseUrl: string): URL | undefined => (URL.canParse(databaseUrl) ? new URL(databaseUrl) : undefined);
+const onThisMachine = (databaseUrl: string): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(urlOf(databaseUrl)?.hostname ?? '');
+
+/** The thread's connections name themselves, so pg_stat_activity tells them apart (and so they can be found below). */
+const APPLICATION_NAME = 'lifecycle-engine-projector';
+const named = (databaseUrl: string): string => {
+  const url = urlOf(databaseUrl);
+  url?.searchParams.set('application_name', APPLICATION_NAME);
+  return url?.toString() ?? databaseUrl;
+};
+
+/** How often the thread's new backends are found and given its nice value. */
+const NICE_BACKENDS_MS = 5_000;
+
+/** Gives the backends of the thread's connections its nice value; those it may not change (another user's) stay as they are. */
+async function niceBackends(runtime: Runtime): Promise<void> {
+  const { rows } = await runtime.readModels
+    .query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [APPLICATION_NAME])
+    .catch(() => ({ rows: [] as { pid: number }[] }));
+  for (const { pid } of rows) {
+    try {
+      setPriority(pid, PROJECTOR_NICE);
+    } catch {
+      // not ours to change
+    }
+  }
+}
 
 /** A thread that stopped on its own is started again after this long. */
 const RESTART_MS = 1_000;
@@ -49,27 +75,23 @@ export async function projectInThread({ databaseUrl }: { databaseUrl: string }):
   const running = new AbortController();
   parentPort!.once('message', () => running.abort());
   let runtime: Runtime | undefined;
+  let yielding: NodeJS.Timeout | undefined;
   let code = 0;
   try {
-    runtime = await openRuntime({ ...loadConfig(), databaseUrl }, say);
+    runtime = await openRuntime({ ...loadConfig(), databaseUrl: named(databaseUrl) }, say);
     // On this machine (the embedded server, or one on a loopback address), the backends that work for this thread
     // yield too; where they are not this user's to change, they run as they are.
     if (onThisMachine(databaseUrl)) {
-      const yielding = new WeakSet<object>();
-      runtime.readModels.on('acquire', (client) => {
-        if (yielding.has(client)) return;
-        yielding.add(client);
-        client
-          .query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-          .then(({ rows }) => setPriority(rows[0].pid, PROJECTOR_NICE))
-          .catch(() => undefined);
-      });
+      const opened = runtime;
+      await niceBackends(opened);
+      yielding = setInterval(() => void niceBackends(opened), NICE_BACKENDS_MS).unref();
     }
     if (!running.signal.aborted) await runProjectorLoops(runtime, say, running.signal);
   } catch (error) {
     say(`the projector thread could not go on: ${error instanceof Error ? error.message : String(error)}`);
     code = 1;
   } finally {
+    clearInterval(yielding);
     await runtime?.close().catch(() => undefined);
   }
   // Ends this thread only; the message port would hold it open.
