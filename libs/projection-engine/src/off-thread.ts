@@ -1,38 +1,35 @@
-import { parentPort, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 
 /*
- * Every thread's boot: loads a module and calls one of its functions with the thread's arguments. Run from the
- * TypeScript sources (the tests, under @swc/jest), the thread compiles them with the same compiler: a worker does not
- * inherit Jest's transform.
+ * Every thread's boot: loads a module, then either runs one of its functions with the thread's argument (inThread) or
+ * answers each call of it, in turn (OffThread). Run from the TypeScript sources (the tests, under @swc/jest), the
+ * thread compiles them with the same compiler: a worker does not inherit Jest's transform.
  */
 const BOOT = `
-const { workerData } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 if (workerData.file.endsWith('.ts')) {
   const { transformSync } = require(require.resolve('@swc/core', { paths: [workerData.file] }));
   const { readFileSync } = require('node:fs');
   const options = { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } };
   require.extensions['.ts'] = (module, file) => module._compile(transformSync(readFileSync(file, 'utf8'), { ...options, filename: file }).code, file);
 }
-require(workerData.file)[workerData.name](workerData.argument);`;
+const run = require(workerData.file)[workerData.name];
+if (!workerData.answerCalls) run(workerData.argument);
+else parentPort.on('message', ({ id, args }) => {
+  try {
+    parentPort.postMessage({ id, result: run(...args) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  }
+});`;
+
+const boot = (workerData: { file: string; name: string; argument?: unknown; answerCalls?: true }): Worker => new Worker(BOOT, { eval: true, workerData });
 
 /**
  * A worker thread that runs `name(argument)` of the module at `file` (its absolute path: the module's __filename),
  * from the compiled build or from the TypeScript sources alike. The argument is copied into the thread.
  */
-export const inThread = (file: string, name: string, argument: unknown): Worker => new Worker(BOOT, { eval: true, workerData: { file, name, argument } });
-
-/** The thread side of OffThread: answers each call of the module's function, in turn. */
-export function answerCalls({ file, name }: { file: string; name: string }): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const run = (require(file) as Record<string, (...args: unknown[]) => unknown>)[name];
-  parentPort!.on('message', ({ id, args }: { id: number; args: unknown[] }) => {
-    try {
-      parentPort!.postMessage({ id, result: run(...args) });
-    } catch (error) {
-      parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
-    }
-  });
-}
+export const inThread = (file: string, name: string, argument: unknown): Worker => boot({ file, name, argument });
 
 interface Call<R> {
   resolve: (result: R) => void;
@@ -80,7 +77,7 @@ export class OffThread<A extends unknown[], R> {
   }
 
   private start(): { worker: Worker; calls: Map<number, Call<R>> } {
-    const thread = { worker: inThread(__filename, 'answerCalls', { file: this.file, name: this.name }), calls: new Map<number, Call<R>>() };
+    const thread = { worker: boot({ file: this.file, name: this.name, answerCalls: true }), calls: new Map<number, Call<R>>() };
     const { worker, calls } = thread;
     worker.on('message', ({ id, result, error }: { id: number; result: R; error?: string }) => {
       const call = calls.get(id);

@@ -1,8 +1,8 @@
 import { Inject, NotFoundException } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Pool } from 'pg';
-import { customerStreamId, evolve, foldCustomer, initialState, type CustomerState } from '../../../../libs/domain/src';
-import { fold, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
+import { customerStreamId, foldCustomer, type CustomerEvent, type CustomerState } from '../../../../libs/domain/src';
+import { toDomainEvent, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
 import { findCustomerOverview, type CustomerOverview } from '../../../../projections/customer-overview/customer-overview.queries';
 import { EVENT_STORE, READ_MODELS } from '../tokens';
 
@@ -66,7 +66,7 @@ export class GetCustomerStateHandler implements IQueryHandler<GetCustomerState> 
       customerId,
       asOf,
       version: Math.max(0, ...events.map((event) => event.streamPosition)),
-      state: fold({ evolve, initialState, fold: foldCustomer }, events),
+      state: foldCustomer(events.map((event) => toDomainEvent<CustomerEvent>(event))),
     };
   }
 }

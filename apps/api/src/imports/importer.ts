@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { CUSTOMER_STREAM_PREFIX, customerStreamId, decide, evolve, foldCustomer, initialState, type CustomerEvent, type CustomerState, type DecideContext } from '../../../../libs/domain/src';
-import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion, fold, type EventMetadata, type EventStore, type NewEvent, type StreamAppend } from '../../../../libs/event-store/src';
+import { CUSTOMER_STREAM_PREFIX, customerStreamId, decide, evolve, foldCustomer, type CustomerEvent, type CustomerState, type DecideContext } from '../../../../libs/domain/src';
+import { DuplicateEventId, UnstorableEvent, WrongExpectedVersion, toDomainEvent, type EventMetadata, type EventStore, type NewEvent, type StreamAppend } from '../../../../libs/event-store/src';
 import { foldStreamEvent, streamEventOf, touchpointFactsOf, type TouchpointSchedules } from '../customers/touchpoint-schedule';
 import type { CustomerTouchpointFacts } from '../../../../libs/touchpoints/src';
 import { toErrorBody } from '../http/errors';
@@ -237,7 +237,7 @@ export class Importer {
     for (const streamId of missing) {
       const history = histories.get(streamId) ?? [];
       this.customers.set(streamId, {
-        state: fold({ evolve, initialState, fold: foldCustomer }, history),
+        state: foldCustomer(history.map((event) => toDomainEvent<CustomerEvent>(event))),
         version: history.length ? history[history.length - 1].streamPosition : 0,
         eventIds: new Set(history.map((event) => event.eventId)),
         facts: touchpointFactsOf(streamId.slice(CUSTOMER_STREAM_PREFIX.length), history.map(streamEventOf)),
