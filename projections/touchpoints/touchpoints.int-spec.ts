@@ -51,4 +51,62 @@ describe('the touchpoints projection', () => {
     await projector().rebuild('touchpoints');
     expect(await snapshot()).toEqual(rows);
   }, 120_000);
+
+  it('applied in batches of a few events, with alerts and completions between them, gives the rows of a rebuild', async () => {
+    const live = new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 7, pollIntervalMs: 20 });
+    await live.migrate();
+    await writeScenario(store, 300, { seed: 11 });
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    // An alert that concerns bookings already scheduled, a completion, and more of the scenario after them.
+    const alert: IssueRiskAlert = { type: 'IssueRiskAlert', data: { alertId: 'ra-2', country: 'GR', from: '2023-01-01', to: '2024-12-31', severity: 'high', message: 'Fires' }, occurredAt: '2023-06-01T06:00:00Z' };
+    await handleCommand(store, riskAlertStreamId('ra-2'), riskAlertDecider, alert, { metadata, newId: randomUUID });
+    const open = await store.pool.query<{ touchpoint_id: string; customer_id: string }>(`SELECT touchpoint_id, customer_id FROM read_models.touchpoints WHERE status = 'open' ORDER BY touchpoint_id LIMIT 3`);
+    for (const row of open.rows) {
+      const complete = { type: 'CompleteTouchpoint', customerId: row.customer_id, data: { touchpointId: row.touchpoint_id, outcome: 'done' }, occurredAt: '2024-06-01T10:00:00Z' } as CustomerCommand;
+      await handleCommand(store, customerStreamId(row.customer_id), { decide, evolve, initialState }, complete, { metadata, newId: randomUUID });
+    }
+    await writeScenario(store, 300, { seed: 12, prefix: 'later' });
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const rows = await snapshot();
+    expect(rows.filter((r) => (r as { kind: string }).kind === 'risk-notice').length).toBeGreaterThan(0);
+    expect(rows.filter((r) => (r as { status: string }).status === 'done').length).toBeGreaterThanOrEqual(3);
+
+    await projector().rebuild('touchpoints');
+    expect(await snapshot()).toEqual(rows);
+  }, 120_000);
+
+  it("writes only the rows a customer's new booking changes, not the customer's whole schedule", async () => {
+    const live = projector();
+    await live.migrate();
+    const customer = { decide, evolve, initialState };
+    const send = (type: CustomerCommand['type'], data: object, occurredAt: string) =>
+      handleCommand(store, customerStreamId('busy'), customer, { type, customerId: 'busy', data, occurredAt } as CustomerCommand, { metadata, newId: randomUUID });
+    await send('RegisterCustomer', { name: 'Busy', timeZone: 'Europe/Berlin', language: 'de', preferredChannel: 'email', marketingConsent: true, tags: [] }, '2024-01-01T09:00:00Z');
+    const book = (i: number) => {
+      const departure = new Date(Date.UTC(2025, 0, 1) + i * 30 * 86_400_000).toISOString().slice(0, 10);
+      const back = new Date(Date.UTC(2025, 0, 8) + i * 30 * 86_400_000).toISOString().slice(0, 10);
+      return send('BookTrip', { bookingId: `b-${i}`, destination: { country: 'GR', city: 'Chania' }, departureDate: departure, returnDate: back, amount: { value: 100_000, currency: 'EUR' }, travellers: 2, productType: 'package', channel: 'web' }, `2024-02-${String(1 + i).padStart(2, '0')}T09:00:00Z`);
+    };
+    for (let i = 0; i < 20; i++) await book(i);
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const versions = async () => new Map((await store.pool.query<{ touchpoint_id: string; xmin: string }>(`SELECT touchpoint_id, xmin::text FROM read_models.touchpoints WHERE customer_id = 'busy'`)).rows.map((r) => [r.touchpoint_id, r.xmin]));
+    const before = await versions();
+    expect(before.size).toBeGreaterThanOrEqual(20 * 8);
+
+    await book(20);
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const after = await versions();
+    const written = [...after].filter(([id, xmin]) => before.get(id) !== xmin);
+    // The new trip's own rows, and at most a few more (a lifecycle moment such as the birthday horizon).
+    expect(after.size).toBeGreaterThan(before.size);
+    expect(written.length).toBeLessThanOrEqual(after.size - before.size + 3);
+
+    const rows = await snapshot();
+    await projector().rebuild('touchpoints');
+    expect(await snapshot()).toEqual(rows);
+  }, 120_000);
 });

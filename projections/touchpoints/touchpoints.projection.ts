@@ -7,7 +7,7 @@ import { OffThread, type Projection } from '../../libs/projection-engine/src';
 import { foldTouchpointFacts, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { riskAlertsFor } from './touchpoints.queries';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
-import { TOUCHPOINT_COPY, type CustomerToSchedule } from './touchpoint-rows';
+import { TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
 
 /** A stored customer event of a type the schedule reads: the envelope, with the data its type declares. */
 type CustomerFactEvent = RecordedEvent & TouchpointFactData;
@@ -24,15 +24,17 @@ async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<st
 }
 
 /**
- * The touchpoint schedule (issue 6): facts per customer folded from the events, and the customer's rows of
- * `touchpoints` recomputed from them (libs/touchpoints) whenever they change, or when a risk alert concerns one of
- * their bookings. The rows follow from the events and the config alone: a rebuild gives the same ids, instants and
- * statuses. After changing the config, rebuild it (`npm run projections -- rebuild touchpoints`).
+ * The touchpoint schedule (issue 6): facts per customer folded from the events, and the customer's schedule
+ * recomputed from them (libs/touchpoints) whenever they change, or when a risk alert concerns one of their bookings;
+ * only the rows that differ from the schedule before are written (touchpoint-rows.ts). The rows follow from the
+ * events and the config alone: a rebuild gives the same ids, instants and statuses. After changing the config,
+ * rebuild it (`npm run projections -- rebuild touchpoints`): until then a customer's rows move to the new rules only
+ * where their facts change.
  */
 export function touchpointsProjection(config: TouchpointConfig): Projection {
   // A customer with thousands of bookings takes most of a second to schedule: off the main thread, where it would
   // hold every HTTP answer of the single-process engine (issue 15).
-  const schedules = new OffThread<[CustomerToSchedule[], TouchpointConfig], string>(join(__dirname, `touchpoint-rows${extname(__filename)}`), 'touchpointRowsCopy');
+  const schedules = new OffThread<[CustomerToSchedule[], TouchpointConfig], RowChanges>(join(__dirname, `touchpoint-rows${extname(__filename)}`), 'touchpointRowChanges');
   return {
     name: 'touchpoints',
     version: 1,
@@ -42,8 +44,16 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     async apply(client, events) {
       const customerIds = [...new Set(events.filter((e) => e.streamId.startsWith(CUSTOMER_STREAM_PREFIX)).map((e) => e.streamId.slice(CUSTOMER_STREAM_PREFIX.length)))];
       const facts = new Map<string, Facts>();
-      const stored = await client.query<{ customer_id: string; facts: Facts }>('SELECT customer_id, facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds]);
-      for (const row of stored.rows) facts.set(row.customer_id, row.facts);
+      // The stored facts as text: what the customers' rows were computed from.
+      const before = new Map<string, string>();
+      const keep = (rows: { customer_id: string; facts: string }[]): void => {
+        for (const row of rows) {
+          if (facts.has(row.customer_id)) continue;
+          before.set(row.customer_id, row.facts);
+          facts.set(row.customer_id, JSON.parse(row.facts) as Facts);
+        }
+      };
+      keep((await client.query<{ customer_id: string; facts: string }>('SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds])).rows);
       const alerts: (RiskAlert & { issuedAt: string })[] = [];
       for (const event of events as HandledEvent[]) {
         // Risk alerts have their own streams (risk-alert-<id>), which hold nothing else.
@@ -64,31 +74,39 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
           [[...json.keys()], [...json.values()]],
         );
       }
+      // Alerts new to the table: the rows were computed without them.
+      const added = new Set<string>();
       for (const alert of alerts) {
-        await client.query(
+        const inserted = await client.query(
           `INSERT INTO read_models.touchpoint_risk_alerts (alert_id, issued_at, country, city, from_date, to_date, severity, message)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
           [alert.alertId, alert.issuedAt, alert.country, alert.city ?? null, alert.from, alert.to, alert.severity, alert.message],
         );
+        if (inserted.rowCount) added.add(alert.alertId);
         // The customers with a booking to that country whose trip, as booked or as amended, may overlap the period:
         // the schedule decides exactly. Trips long over or far ahead are not recomputed.
-        const concerned = await client.query<{ customer_id: string; facts: Facts }>(
-          `SELECT customer_id, facts FROM read_models.touchpoint_facts
+        const concerned = await client.query<{ customer_id: string; facts: string }>(
+          `SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts
             WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c && ((@.departureDate <= $to && @.returnDate >= $from) || exists(@.amendments[*])))',
                                     jsonb_build_object('c', $1::text, 'from', $2::text, 'to', $3::text))`,
           [alert.country, alert.from, alert.to],
         );
-        for (const row of concerned.rows) if (!facts.has(row.customer_id)) facts.set(row.customer_id, row.facts);
+        keep(concerned.rows);
       }
       const customers = [...facts.values()];
       if (!customers.length) return;
       const alertsByCustomer = await alertsFor(client, customers);
-      const text = await schedules.run(
-        customers.map((f) => ({ facts: json.get(f.customerId) ?? JSON.stringify(f), riskAlerts: alertsByCustomer.get(f.customerId) ?? [] })),
+      const changes = await schedules.run(
+        customers.map(({ customerId }): CustomerToSchedule => {
+          const riskAlerts = alertsByCustomer.get(customerId) ?? [];
+          const stored = before.get(customerId);
+          const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
+          return { facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
+        }),
         config,
       );
-      await client.query('DELETE FROM read_models.touchpoints WHERE customer_id = ANY($1)', [customers.map((f) => f.customerId)]);
-      await copyInto(client, TOUCHPOINT_COPY, [text]);
+      if (changes.deleted.length) await client.query('DELETE FROM read_models.touchpoints WHERE touchpoint_id = ANY($1)', [changes.deleted]);
+      if (changes.copy) await copyInto(client, TOUCHPOINT_COPY, [changes.copy]);
     },
   };
 }

@@ -217,6 +217,25 @@ describe('determinism', () => {
     expect(only(rows, 'welcome-home-call', 'b-1')).toMatchObject({ status: 'done', outcome: 'no-answer', note: 'voicemail', dueAt: '2026-03-13T14:00:00.000Z' });
   });
 
+  it('gives the same rows whatever the order of the keys in the facts (a jsonb column gives them back in its own)', () => {
+    // Two profile changes at one instant: which is in force is decided by their content, never by how it is spelled.
+    const facts = rich();
+    const at = '2026-03-01T00:00:00.000Z';
+    facts.profile.push(
+      { at, timeZone: 'America/New_York', language: 'fr', preferredChannel: 'email', tags: [] },
+      { at, timeZone: 'Europe/Paris', language: 'de', preferredChannel: 'email', tags: [] },
+    );
+    const reversedKeys = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reversedKeys)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reversedKeys(inner)]))
+          : value;
+    const rows = schedule(facts);
+    expect(schedule(reversedKeys(facts) as TouchpointFacts)).toEqual(rows);
+    expect(new Set(rows.map((row) => row.language))).toEqual(new Set([rows[0].language]));
+  });
+
   it('derives ids from the customer, kind and reference only', () => {
     expect(touchpointId('c-1', 'destination-guide', 'b-1')).toBe('tp_340108a92bbae912bf45');
     expect(touchpointId('c-1', 'birthday-greeting', '2026')).toBe('tp_a3244c6005e4d60bd843');

@@ -4,6 +4,7 @@ import { KIND_PHASE, URGENT_KINDS, type Touchpoint, type TouchpointBooking, type
 import type { TouchpointConfig } from './touchpoint-config';
 import { riskNotices, tripTouchpoints } from './trip-touchpoints';
 import { dateOfEpochDay, epochDay } from './zoned-time';
+import { canonicalJson } from '../../event-store/src/idempotency';
 
 /**
  * Every touchpoint of the customer, computed from the facts alone (no clock): the same facts, in any order of their
@@ -269,9 +270,12 @@ export function knownAt(facts: TouchpointFacts, atMs: number): TouchpointFacts {
   };
 }
 
-/** By instant; equal instants by their content, so the order the arrays came in never matters. */
+/**
+ * By instant; equal instants by their content, so neither the order the arrays came in nor the order of the keys
+ * (a jsonb column gives them back in its own) ever matters: the projection diffs two schedules of one customer.
+ */
 const byInstant = <T extends { at: string }>(items: T[]): T[] =>
-  [...items].sort((a, b) => ms(a.at) - ms(b.at) || (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
+  [...items].sort((a, b) => ms(a.at) - ms(b.at) || (canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0));
 const byId = <T>(items: T[], id: (item: T) => string): T[] => [...items].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
 
 /**
