@@ -12,6 +12,7 @@ export interface ScheduleInput {
  * computed from (absent for a customer with no rows yet).
  */
 export interface CustomerToSchedule extends ScheduleInput {
+  customerId: string;
   before?: ScheduleInput;
 }
 
@@ -49,8 +50,53 @@ const line = (t: Touchpoint): string =>
     t.note ?? null,
   ]);
 
-const linesOf = ({ facts, riskAlerts }: ScheduleInput, config: TouchpointConfig): Map<string, string> =>
-  new Map(scheduleCustomer(JSON.parse(facts), riskAlerts, config).map((t) => [t.touchpointId, line(t)]));
+const rowsOf = ({ facts, riskAlerts }: ScheduleInput, config: TouchpointConfig): Map<string, Touchpoint> =>
+  new Map(scheduleCustomer(JSON.parse(facts), riskAlerts, config).map((t) => [t.touchpointId, t]));
+
+/** A 53-bit hash of a text (cyrb53): tells a changed row or input from an unchanged one; fast on short lines. */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+const inputKey = (input: ScheduleInput): string => `${hash53(input.facts)}:${hash53(JSON.stringify(input.riskAlerts))}`;
+
+/**
+ * The schedules this thread computed last, by customer: the key of what each was computed from, and its rows' hashes
+ * as text ("id hash" lines). A customer's `before` is mostly the schedule of the batch before, found here instead of
+ * computed again, which doubled the thread's work. Keyed by content, so a batch rolled back or a rebuild finds nothing
+ * stale. Bounded like BoundedMemo (the thread's heap, not the engine's, and the thread stops when idle).
+ */
+const recent = new Map<string, { key: string; rows: string }>();
+let recentChars = 0;
+const RECENT_CHARS = 24_000_000;
+
+function remember(customerId: string, key: string, rows: Map<string, number>): void {
+  const text = [...rows].map(([id, hash]) => `${id} ${hash}`).join('\n');
+  recentChars += text.length - (recent.get(customerId)?.rows.length ?? 0);
+  if (recentChars > RECENT_CHARS) {
+    recent.clear();
+    recentChars = text.length;
+  }
+  recent.set(customerId, { key, rows: text });
+}
+
+function recalled(customerId: string, key: string): Map<string, number> | undefined {
+  const found = recent.get(customerId);
+  if (found?.key !== key) return undefined;
+  return new Map(found.rows.split('\n').map((pair) => [pair.slice(0, pair.indexOf(' ')), Number(pair.slice(pair.indexOf(' ') + 1))]));
+}
+
+/** Each row's hash, over its JSON (one function builds every row, so equal rows give equal text). */
+const hashes = (rows: Map<string, Touchpoint>): Map<string, number> => new Map([...rows].map(([id, row]) => [id, hash53(JSON.stringify(row))]));
 
 /**
  * The row writes for the customers, as the difference between the schedule their rows were computed from and the
@@ -66,14 +112,18 @@ export function touchpointRowChanges(customers: CustomerToSchedule[], config: To
   const deleted: string[] = [];
   let copy = '';
   for (const customer of customers) {
-    if (customer.before && customer.before.facts === customer.facts && JSON.stringify(customer.before.riskAlerts) === JSON.stringify(customer.riskAlerts)) continue;
-    const now = linesOf(customer, config);
-    const before = customer.before ? linesOf(customer.before, config) : new Map<string, string>();
+    const key = inputKey(customer);
+    const beforeKey = customer.before && inputKey(customer.before);
+    if (beforeKey === key) continue;
+    const now = rowsOf(customer, config);
+    const nowHashes = hashes(now);
+    const before = customer.before ? (recalled(customer.customerId, beforeKey as string) ?? hashes(rowsOf(customer.before, config))) : new Map<string, number>();
+    remember(customer.customerId, key, nowHashes);
     for (const id of before.keys()) if (!now.has(id)) deleted.push(id);
-    for (const [id, text] of now) {
-      if (before.get(id) === text) continue;
+    for (const [id, row] of now) {
+      if (before.get(id) === nowHashes.get(id)) continue;
       if (customer.before) deleted.push(id);
-      copy += text;
+      copy += line(row);
     }
   }
   return { deleted, copy };

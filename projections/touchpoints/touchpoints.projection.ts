@@ -101,7 +101,7 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
           const riskAlerts = alertsByCustomer.get(customerId) ?? [];
           const stored = before.get(customerId);
           const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
-          return { facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
+          return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
         }),
         config,
       );
