@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,11 +71,26 @@ describe('npm start', () => {
     expect((await cli('revoke', 'first-admin')).stdout).toContain('revoked first-admin');
     expect((await fetch(`${url}/customers`, auth)).status).toBe(401);
 
+    // An idle connection is kept past Node's default 5 s, so a client's pause does not cost it its connections.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const reused = (): Promise<boolean> =>
+      new Promise((done, fail) => {
+        const req = request(`${url}/health`, { agent }, (res) => res.resume().on('end', () => done(req.reusedSocket)));
+        req.on('error', fail).end();
+      });
+    expect(await reused()).toBe(false);
+    await new Promise((done) => setTimeout(done, 6_000));
+    expect(await reused()).toBe(true);
+
     const postgresPid = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(alive(postgresPid)).toBe(true);
     const exited = new Promise<number | null>((done) => engine!.once('exit', (code) => done(code)));
+    // The idle connection still open does not hold the stop.
+    const stopping = Date.now();
     engine.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    agent.destroy();
     for (let i = 0; i < 50 && alive(postgresPid); i++) await new Promise((done) => setTimeout(done, 100));
     expect(alive(postgresPid)).toBe(false);
     expect(output).not.toMatch(/Error:|at .*\.js:\d+/);
