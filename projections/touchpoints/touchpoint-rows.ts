@@ -1,5 +1,6 @@
 import { copyLine } from '../../libs/postgres/src/copy-rows';
-import { scheduleCustomer, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
+import { canonicalJson } from '../../libs/event-store/src/idempotency';
+import { scheduleCustomer, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 
 /** What one customer's schedule is computed from: the folded facts as JSON, the alerts that may concern them. */
 export interface ScheduleInput {
@@ -50,8 +51,14 @@ const line = (t: Touchpoint): string =>
     t.note ?? null,
   ]);
 
-const rowsOf = ({ facts, riskAlerts }: ScheduleInput, config: TouchpointConfig): Map<string, Touchpoint> =>
-  new Map(scheduleCustomer(JSON.parse(facts), riskAlerts, config).map((t) => [t.touchpointId, t]));
+/** An input parsed, with the key of its content: the stored facts come back from jsonb with their keys reordered. */
+const parsed = ({ facts, riskAlerts }: ScheduleInput): { facts: CustomerTouchpointFacts; riskAlerts: ScheduleInput['riskAlerts']; key: string } => {
+  const value = JSON.parse(facts) as CustomerTouchpointFacts;
+  return { facts: value, riskAlerts, key: `${hash53(canonicalJson(value))}:${hash53(canonicalJson(riskAlerts))}` };
+};
+
+const rowsOf = ({ facts, riskAlerts }: ReturnType<typeof parsed>, config: TouchpointConfig): Map<string, Touchpoint> =>
+  new Map(scheduleCustomer(facts, riskAlerts, config).map((t) => [t.touchpointId, t]));
 
 /** A 53-bit hash of a text (cyrb53): tells a changed row or input from an unchanged one; fast on short lines. */
 function hash53(text: string): number {
@@ -66,8 +73,6 @@ function hash53(text: string): number {
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
-
-const inputKey = (input: ScheduleInput): string => `${hash53(input.facts)}:${hash53(JSON.stringify(input.riskAlerts))}`;
 
 /**
  * The schedules this thread computed last, by customer: the key of what each was computed from, and its rows' hashes
@@ -112,13 +117,13 @@ export function touchpointRowChanges(customers: CustomerToSchedule[], config: To
   const deleted: string[] = [];
   let copy = '';
   for (const customer of customers) {
-    const key = inputKey(customer);
-    const beforeKey = customer.before && inputKey(customer.before);
-    if (beforeKey === key) continue;
-    const now = rowsOf(customer, config);
+    const input = parsed(customer);
+    const was = customer.before && parsed(customer.before);
+    if (was?.key === input.key) continue;
+    const now = rowsOf(input, config);
     const nowHashes = hashes(now);
-    const before = customer.before ? (recalled(customer.customerId, beforeKey as string) ?? hashes(rowsOf(customer.before, config))) : new Map<string, number>();
-    remember(customer.customerId, key, nowHashes);
+    const before = was ? (recalled(customer.customerId, was.key) ?? hashes(rowsOf(was, config))) : new Map<string, number>();
+    remember(customer.customerId, input.key, nowHashes);
     for (const id of before.keys()) if (!now.has(id)) deleted.push(id);
     for (const [id, row] of now) {
       if (before.get(id) === nowHashes.get(id)) continue;
