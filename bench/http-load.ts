@@ -64,6 +64,8 @@ export interface LoadResult {
   seconds: number;
   /** Latencies of the answered commands, ms, sorted. */
   latencies: number[];
+  /** The accepted commands as [ms from the start to the answer, latency ms], in the order they were answered. */
+  timeline: [number, number][];
   /**
    * Open loop: how late after its due instant each command was handed to the client, ms, sorted. The load
    * generator's own lateness (it shares the cores with the engine and PostgreSQL), counted in the latencies too.
@@ -78,8 +80,9 @@ export const percentile = (sorted: number[], p: number): number =>
 /** Sends one command (for the i-th client, or the i-th arrival) and resolves with the whole answer. */
 export type Command = (clientIndex: number) => Promise<Answer>;
 
-const tally = () => {
+const tally = (started: number) => {
   const latencies: number[] = [];
+  const timeline: [number, number][] = [];
   const errorSamples: string[] = [];
   let errors = 0;
   let unsent = 0;
@@ -96,6 +99,7 @@ const tally = () => {
     record: (answer: Answer | Error, expected: number, ms: number): void => {
       if (!(answer instanceof Error) && answer.status === expected) {
         latencies.push(ms);
+        timeline.push([performance.now() - started, ms]);
         return;
       }
       errors++;
@@ -112,6 +116,7 @@ const tally = () => {
       errorSamples,
       seconds,
       latencies: latencies.sort((a, b) => a - b),
+      timeline,
       sendLateness: sendLateness.sort((a, b) => a - b),
     }),
   };
@@ -119,8 +124,8 @@ const tally = () => {
 
 /** `clients` loops, each sending its next command when the previous one is answered, for `durationMs`. */
 export async function closedLoop(clients: number, durationMs: number, command: Command, expected: number): Promise<LoadResult> {
-  const counts = tally();
   const started = performance.now();
+  const counts = tally(started);
   const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
@@ -140,11 +145,11 @@ export async function closedLoop(clients: number, durationMs: number, command: C
  * (a soak) only the commands due while it is so behind are not sent, and arrivals go on.
  */
 export async function openLoop(rate: number, durationMs: number, command: Command, expected: number, maxInFlight: number, keepGoing = false): Promise<LoadResult> {
-  const counts = tally();
+  const started = performance.now();
+  const counts = tally(started);
   const total = Math.round((rate * durationMs) / 1000);
   const interval = 1000 / rate;
   const inFlight = new Set<Promise<void>>();
-  const started = performance.now();
   let sent = 0;
   let dropped = 0;
   while (sent < total) {
