@@ -127,7 +127,7 @@ export function touchpointRowChanges(customers: CustomerToSchedule[], config: To
     for (const id of before.keys()) if (!now.has(id)) deleted.push(id);
     for (const [id, row] of now) {
       if (before.get(id) === nowHashes.get(id)) continue;
-      if (customer.before) deleted.push(id);
+      if (was) deleted.push(id);
       copy += line(row);
     }
   }

@@ -39,10 +39,10 @@ async function main(): Promise<void> {
   // Counted before listening, so the hint follows the "listening on" line at once (a client that reads the line and
   // asks /health, answered from memory, must find the hint already printed).
   const noAdminKey = (await countActiveAdminKeys(runtime.readModels)) === 0;
-  // Idle connections are kept a minute, not Node's 5 s: a client that pauses between bursts finds them open, instead of
-  // opening hundreds at once. Under load the engine accepted such a storm of new connections slowly, and the first
-  // commands of a burst after 10 s of quiet waited 1.5-4.4 s before they were read (issue 15; bench/RESULTS.md).
-  // Above the idle timeouts of common load balancers (60 s), so they close first; SIGTERM closes idle ones at once.
+  // Idle connections are kept a minute, not Node's 5 s: a client that pauses between bursts finds them open instead of
+  // opening them again. While the API's thread is near full, new connections wait in the accept queue before they are
+  // read (1.5-4.4 s at the start of the overload bench's 2x step; issue 15, bench/RESULTS.md). Above the idle
+  // timeouts of common load balancers (60 s), so they close first; SIGTERM closes idle ones at once.
   const server = app.getHttpServer() as Server;
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;

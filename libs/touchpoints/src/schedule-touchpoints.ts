@@ -275,7 +275,11 @@ export function knownAt(facts: TouchpointFacts, atMs: number): TouchpointFacts {
  * (a jsonb column gives them back in its own) ever matters: the projection diffs two schedules of one customer.
  */
 const byInstant = <T extends { at: string }>(items: T[]): T[] =>
-  [...items].sort((a, b) => ms(a.at) - ms(b.at) || (canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0));
+  [...items].sort((a, b) => {
+    if (ms(a.at) !== ms(b.at)) return ms(a.at) - ms(b.at);
+    const [x, y] = [canonicalJson(a), canonicalJson(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 const byId = <T>(items: T[], id: (item: T) => string): T[] => [...items].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
 
 /**
