@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { Logger, Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -17,9 +18,9 @@ import { ForgetController } from './customers/forget.controller';
 import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
 import { ImportsController } from './imports/imports.controller';
 import { TouchpointSchedules } from './customers/touchpoint-schedule';
-import { ErrorsFilter, expressErrorHandler, failFastWhileDown, limitDepth, requireJson, validationException } from './http/errors';
+import { ErrorsFilter, toErrorBody, expressErrorHandler, failFastWhileDown, limitDepth, requireJson, validationException } from './http/errors';
 import { jsonBody } from './http/json-body';
-import { shedOverload } from './http/overload';
+import { Overloaded, shedOverload } from './http/overload';
 import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
@@ -73,8 +74,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   const logger = new Logger('ApiKeys');
   const keys = new ApiKeyCache(pool, { log: (line) => logger.warn(line) });
   const app = await NestFactory.create(ApiModule.register(runtime, keys), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
-  // First, so a shed command costs no authentication, rate-limit count or body parsing.
-  app.use(shedOverload(config.maxInFlightCommands));
+  // In front of everything, so a shed command costs no routing, authentication, rate-limit count or body parsing.
+  shedOverload(app.getHttpServer() as Server, config.maxInFlightCommands, toErrorBody(new Overloaded(config.maxInFlightCommands)));
   // Swagger UI needs its inline script; every other answer gets helmet's strict defaults.
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
