@@ -11,6 +11,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export interface Answer {
   status: number;
   body: string;
+  /** The Retry-After header, in seconds, when there is one. */
+  retryAfterSeconds?: number;
 }
 
 export interface HttpClient {
@@ -39,7 +41,8 @@ export function httpClient(baseUrl: string, token: string, maxSockets: number): 
             let text = '';
             res.setEncoding('utf8');
             res.on('data', (chunk: string) => (text += chunk));
-            res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+            const retryAfter = Number(res.headers['retry-after']);
+            res.on('end', () => done({ status: res.statusCode ?? 0, body: text, ...(retryAfter >= 0 && { retryAfterSeconds: retryAfter }) }));
             res.on('error', fail);
           },
         );
@@ -122,7 +125,11 @@ const tally = (started: number) => {
   };
 };
 
-/** `clients` loops, each sending its next command when the previous one is answered, for `durationMs`. */
+/**
+ * `clients` loops, each sending its next command when the previous one is answered, for `durationMs`. A client told
+ * to retry after a while (503 with Retry-After) waits that long first, as a well-behaved client does: sent again at
+ * once, the refusals alone kept the engine busy (290,000 in 60 s from 32 clients).
+ */
 export async function closedLoop(clients: number, durationMs: number, command: Command, expected: number): Promise<LoadResult> {
   const started = performance.now();
   const counts = tally(started);
@@ -133,6 +140,8 @@ export async function closedLoop(clients: number, durationMs: number, command: C
         const sent = performance.now();
         const answer = await command(client).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
         counts.record(answer, expected, performance.now() - sent);
+        const pause = answer instanceof Error || answer.status === expected ? undefined : answer.retryAfterSeconds;
+        if (pause !== undefined) await new Promise((done) => setTimeout(done, Math.min(pause * 1000, Math.max(0, deadline - performance.now()))));
       }
     }),
   );

@@ -20,7 +20,8 @@
  *
  * Knobs (environment): BENCH_OVERLOAD_SECONDS (BENCH_RUN_SECONDS or 60), BENCH_OVERLOAD_SETTLE_SECONDS (10),
  * BENCH_OVERLOAD_WARMUP_SECONDS (BENCH_WARMUP_SECONDS or 3), BENCH_OVERLOAD_CUSTOMERS (1000),
- * BENCH_OVERLOAD_MULTIPLES ("1,2": the open-loop rates as multiples of the sustainable one).
+ * BENCH_OVERLOAD_MULTIPLES ("1,2": the open-loop rates as multiples of the sustainable one), BENCH_OVERLOAD_RATE (the 1x
+ * rate, commands a second, instead of the measured one: to compare builds at the same offered rate).
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -35,6 +36,8 @@ const SETTLE_SECONDS = envNumber('BENCH_OVERLOAD_SETTLE_SECONDS', 10);
 const WARMUP_SECONDS = envNumber('BENCH_OVERLOAD_WARMUP_SECONDS', envNumber('BENCH_WARMUP_SECONDS', 3));
 const CUSTOMERS = envNumber('BENCH_OVERLOAD_CUSTOMERS', 1000);
 const MULTIPLES = (process.env.BENCH_OVERLOAD_MULTIPLES ?? '1,2').split(',').map(Number);
+/** A 1x rate to use instead of the one measured (to compare builds at the same offered rate); the closed loop still runs. */
+const PINNED_RATE = process.env.BENCH_OVERLOAD_RATE === undefined ? undefined : envNumber('BENCH_OVERLOAD_RATE', 0);
 const CLIENTS = 32;
 /**
  * The client's own bound on unanswered commands: far above what the engine lets in (its 503s come back at once), so
@@ -163,7 +166,7 @@ runEngineBench({}, async (running, database, connections) => {
   await sleep(SETTLE_SECONDS * 1000);
   const rssBeforeLoad = running.rssMiB();
   for (const multiple of MULTIPLES) {
-    const offered = Math.max(1, Math.round(sustainable * multiple));
+    const offered = Math.max(1, Math.round((PINNED_RATE ?? sustainable) * multiple));
     const before = running.rssMiB();
     const cpuBefore = running.cpuSeconds();
     let next = 0;
@@ -191,9 +194,10 @@ runEngineBench({}, async (running, database, connections) => {
   lines.push(
     `## Overload benchmark: open loop at 1x and 2x the sustainable rate, ${startedAt.toISOString()}`,
     '',
-    `- engine: node dist/apps/api/src/main.js (API and, in a worker thread, the projector in one process); MAX_IN_FLIGHT_COMMANDS ${process.env.MAX_IN_FLIGHT_COMMANDS ?? 'default'}; ${database.description}`,
+    `- engine: node dist/apps/api/src/main.js (API and, in a worker thread, the projector in one process); MAX_IN_FLIGHT_COMMANDS ${process.env.MAX_IN_FLIGHT_COMMANDS ?? 'default'}, MAX_API_BUSY_PERCENT ${process.env.MAX_API_BUSY_PERCENT ?? 'default'}; ${database.description}`,
     `- command: POST /customers/:id/bookings over ${fmt(CUSTOMERS)} customers; sustainable rate: ${CLIENTS} clients in a closed loop for ${SECONDS} s ` +
-      `(${fmt(sustained.ok / sustained.seconds)}/s accepted), the projections caught up ${catchUp.toFixed(1)} s after: ${fmt(sustainable)} commands/s over both`,
+      `(${fmt(sustained.ok / sustained.seconds)}/s accepted), the projections caught up ${catchUp.toFixed(1)} s after: ${fmt(sustainable)} commands/s over both` +
+      (PINNED_RATE === undefined ? '' : `; the open loop's 1x pinned at ${fmt(PINNED_RATE)}/s instead (BENCH_OVERLOAD_RATE)`),
     `- open loop: ${SECONDS} s per step, latency from each command's due instant; RSS once the projections caught up and ${SETTLE_SECONDS} s of quiet; load average at end: ${load()}`,
     '',
     `**At ${last.label}: p99 of accepted commands ${ms(p99)} (target < ${P99_TARGET_MS} ms: ${met(p99 < P99_TARGET_MS)}); ` +

@@ -55,5 +55,47 @@ describe('overload', () => {
     expect((await t.runtime.readModels.query(`SELECT 1 FROM event_store.events WHERE stream_id = 'customer-shed-1'`)).rowCount).toBe(0);
     // The slots are free again.
     await command(t, 'post', '/customers', registration('shed-1'), 201);
+  });});
+
+describe('overload while the API thread is saturated', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ MAX_IN_FLIGHT_COMMANDS: String(MAX), MAX_API_BUSY_PERCENT: '85' });
+    await t.app.listen(0, '127.0.0.1');
+  }, SETUP_MS);
+  afterAll(() => t.close(), SETUP_MS);
+
+  it('takes fewer commands in flight than MAX_IN_FLIGHT_COMMANDS while the thread is busier than MAX_API_BUSY_PERCENT, and the maximum again once it is not', async () => {
+    const lock = await t.runtime.readModels.connect();
+    // Busy about 95 % of every 250 ms window, yet answering in between.
+    const spin = setInterval(() => {
+      const end = performance.now() + 200;
+      while (performance.now() < end);
+    }, 210);
+    let held: Promise<{ status: number }> | undefined;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE event_store.events IN EXCLUSIVE MODE');
+      held = t.http().post('/customers').send(registration('busy-held')).then((res) => res);
+      await until('the command waiting for the lock', async () => {
+        const { rows } = await t.runtime.readModels.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return Number(rows[0].n) >= 1;
+      }, 20_000);
+      // From 3 to 1 takes two saturated windows: one command in flight is then the limit.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const shed = await t.http().post('/customers').send(registration('busy-shed')).timeout(10_000);
+      expect({ status: shed.status, retryAfter: shed.headers['retry-after'], rule: shed.body.rule }).toEqual({ status: 503, retryAfter: '1', rule: 'engine.overloaded' });
+      expect(shed.body.message).toMatch(/MAX_API_BUSY_PERCENT.*nothing was written/);
+    } finally {
+      clearInterval(spin);
+      await lock.query('COMMIT');
+      lock.release();
+    }
+    expect((await held)?.status).toBe(201);
+    expect((await t.runtime.readModels.query(`SELECT 1 FROM event_store.events WHERE stream_id = 'customer-busy-shed'`)).rowCount).toBe(0);
+    // Idle again, the limit climbs back (by one a window, up to 3): three commands at once are all taken.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const again = await Promise.all([1, 2, 3].map((i) => t.http().post('/customers').send(registration(`busy-again-${i}`))));
+    expect(again.map((res) => res.status)).toEqual([201, 201, 201]);
   });
 });

@@ -75,7 +75,11 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   const keys = new ApiKeyCache(pool, { log: (line) => logger.warn(line) });
   const app = await NestFactory.create(ApiModule.register(runtime, keys), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   // In front of everything, so a shed command costs no routing, authentication, rate-limit count or body parsing.
-  shedOverload(app.getHttpServer() as Server, config.maxInFlightCommands, toErrorBody(new Overloaded(config.maxInFlightCommands)));
+  shedOverload(
+    app.getHttpServer() as Server,
+    { maxInFlight: config.maxInFlightCommands, maxBusyPercent: config.maxApiBusyPercent },
+    toErrorBody(new Overloaded(config.maxInFlightCommands)),
+  );
   // Swagger UI needs its inline script; every other answer gets helmet's strict defaults.
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });

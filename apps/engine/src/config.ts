@@ -30,6 +30,8 @@ export interface Config {
   commandQueueTimeoutMs: number;
   /** Commands (POST, PUT, PATCH, DELETE) running at once in this process; one more answers 503 at once (engine.overloaded). */
   maxInFlightCommands: number;
+  /** Past this share of a 250 ms window busy, the API's thread takes fewer commands in flight (apps/api/src/http/overload.ts). */
+  maxApiBusyPercent: number;
   /** Where the event log lives; read models and projection checkpoints stay in PostgreSQL either way. */
   eventStore: 'postgres' | 'eventstoredb';
   /** Set (and checked) when eventStore is eventstoredb. */
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     commandQueueMaxWaiting: integer(env, 'COMMAND_QUEUE_MAX_WAITING', 100, 0, 100_000, problems),
     commandQueueTimeoutMs: integer(env, 'COMMAND_QUEUE_TIMEOUT_MS', 10_000, 1, 600_000, problems),
     maxInFlightCommands: integer(env, 'MAX_IN_FLIGHT_COMMANDS', 64, 1, 100_000, problems),
+    maxApiBusyPercent: integer(env, 'MAX_API_BUSY_PERCENT', 85, 1, 100, problems),
     eventStore: eventStore(env, problems),
     segmentsConfigFile: env.SEGMENTS_CONFIG || undefined,
     segmentEvaluationIntervalMs: integer(env, 'SEGMENT_EVALUATION_INTERVAL_MINUTES', 24 * 60, 1, 7 * 24 * 60, problems) * 60_000,

@@ -1,25 +1,12 @@
 import { Worker } from 'node:worker_threads';
 
-/** The nice value of every thread started here (0 normal, 19 lowest): the API's thread goes first when cores are full. */
-export const BACKGROUND_NICE = 10;
-
 /*
- * Every thread's boot: lowers its own scheduling priority, loads a module, then either runs one of its functions with
- * the thread's argument (inThread) or answers each call of it, in turn (OffThread). Run from the TypeScript sources
- * (the tests, under @swc/jest), the thread compiles them with the same compiler: a worker does not inherit Jest's
- * transform.
- *
- * The priority: these threads do background work (projections, schedules) that may fall behind and catch up, while
- * the main thread answers HTTP. With the cores full (twice the sustainable load on 2 cores, issue 15), the API's
- * thread spent as long waiting for a core as running, and commands waited seconds for it to accept their
- * connections. On Linux the nice value is per thread, so os.setPriority in a worker lowers that thread only; with
- * idle cores it changes nothing. Where it cannot be set, the thread runs at the process's priority.
+ * Every thread's boot: loads a module, then either runs one of its functions with the thread's argument (inThread) or
+ * answers each call of it, in turn (OffThread). Run from the TypeScript sources (the tests, under @swc/jest), the
+ * thread compiles them with the same compiler: a worker does not inherit Jest's transform.
  */
 const BOOT = `
 const { parentPort, workerData } = require('node:worker_threads');
-try {
-  require('node:os').setPriority(Math.max(require('node:os').getPriority(), ${BACKGROUND_NICE}));
-} catch {}
 if (workerData.file.endsWith('.ts')) {
   const { transformSync } = require(require.resolve('@swc/core', { paths: [workerData.file] }));
   const { readFileSync } = require('node:fs');
