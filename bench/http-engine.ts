@@ -33,6 +33,8 @@ export interface RunningEngine {
 
 export async function startEngine(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<RunningEngine> {
   const env: NodeJS.ProcessEnv = {
+    // As `npm start` runs it (package.json): two malloc arenas, unless the environment says otherwise.
+    MALLOC_ARENA_MAX: '2',
     ...process.env,
     DATABASE_URL: databaseUrl,
     PORT: '0',
