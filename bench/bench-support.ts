@@ -195,3 +195,5 @@ export async function machine(client: Pool): Promise<Record<string, string>> {
       .join(' '),
   };
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));

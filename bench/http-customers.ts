@@ -1,5 +1,6 @@
 /** The customers and bookings the HTTP benchmarks send (bench/http.bench.ts, bench/overload.bench.ts). */
 import type { HttpClient } from './http-load';
+import { sleep } from './bench-support';
 
 export const registration = (customerId: string) => ({
   customerId,
@@ -39,7 +40,7 @@ export async function registerCustomers(http: HttpClient, customers: string[]): 
           const answer = await http.post('/customers', registration(id));
           if (answer.status === 201) return;
           if (answer.status !== 503 || answer.retryAfterSeconds === undefined) throw new Error(`POST /customers answered ${answer.status}: ${answer.body}`);
-          await new Promise((done) => setTimeout(done, answer.retryAfterSeconds! * 1000));
+          await sleep(answer.retryAfterSeconds * 1000);
         }
       }),
     );

@@ -5,6 +5,7 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { sleep } from './bench-support';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -141,7 +142,7 @@ export async function closedLoop(clients: number, durationMs: number, command: C
         const answer = await command(client).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
         counts.record(answer, expected, performance.now() - sent);
         const pause = answer instanceof Error || answer.status === expected ? undefined : answer.retryAfterSeconds;
-        if (pause !== undefined) await new Promise((done) => setTimeout(done, Math.min(pause * 1000, Math.max(0, deadline - performance.now()))));
+        if (pause !== undefined) await sleep(Math.min(pause * 1000, Math.max(0, deadline - performance.now())));
       }
     }),
   );

@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
-import { envNumber, fmt, log } from './bench-support';
+import { envNumber, fmt, log, sleep } from './bench-support';
 import { booking, registerCustomers } from './http-customers';
 import { runEngineBench, type RunningEngine } from './http-engine';
 import { closedLoop, httpClient, openLoop, percentile, type HttpClient, type LoadResult } from './http-load';
@@ -53,7 +53,6 @@ const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 interface Step {
   label: string;
