@@ -153,3 +153,40 @@ it('separate API and projector processes live through 10 s outages (fast and imm
   const { live, rebuilt } = await readModelsAndRebuild(server.url);
   expect(live).toEqual(rebuilt);
 }, 150_000);
+
+it('processes started while the database is down, or whose connections are cut as they start, wait for it and start; SIGTERM while waiting ends one at once', async () => {
+  // A projector's connections cut while it opens its runtime (migrations, checks), until it says so: it starts all the same.
+  const cutting = start('projector-cut-while-starting', 'projector');
+  let cuts = 0;
+  await until(
+    'the projector says its start lost the database',
+    async () => {
+      const cut = await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name <> 'test'`);
+      cuts += cut.rowCount ?? 0;
+      return /the database cannot be reached yet/.test(cutting.output()) || !cutting.running();
+    },
+    30_000,
+  );
+  const cutsEnded = Date.now();
+  await until('the projector follows the log', () => /following the log into/.test(cutting.output()) || !cutting.running(), 30_000);
+  expectAlive([cutting]);
+  console.log(`a projector whose connections were cut ${cuts} times as it started: following the log ${((Date.now() - cutsEnded) / 1000).toFixed(1)} s after the cuts`);
+
+  await server.stop('fast');
+  const api = start('api-before-database', 'api');
+  const projector = start('projector-before-database', 'projector');
+  const stopped = start('projector-stopped-while-waiting', 'projector');
+  await until('each waits for the database', () => [api, projector, stopped].every((engine) => /the database cannot be reached yet/.test(engine.output())), 30_000);
+  console.log(`SIGTERM while waiting for the database: exited after ${((await sigtermWithin(stopped, 2_000)) / 1000).toFixed(1)} s`);
+  expect(await stopped.exited).toEqual({ code: 0, signal: null });
+  expect(stopped.output()).toMatch(/stopped before the database could be reached/);
+
+  await server.start();
+  const back = Date.now();
+  const url = await api.url(30_000);
+  expect((await fetch(`${url}/health`)).status).toBe(200);
+  await until('the projector follows the log', () => /following the log into/.test(projector.output()), 30_000);
+  console.log(`processes started while the database was down: listening ${((Date.now() - back) / 1000).toFixed(1)} s after it came back`);
+  expectAlive([cutting, api, projector]);
+  for (const engine of [cutting, api, projector]) await sigtermWithin(engine, 10_000);
+}, 120_000);

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
 import { EventStoreDecorator, KeyedQueue, PostgresEventStore, SchemaAwareEventStore, Sealer, type EventStore } from '../../../libs/event-store/src';
-import { DatabaseAvailability, openDatabase, type Database } from '../../../libs/postgres/src';
+import { DatabaseAvailability, isConnectionFault, messageOf, openDatabase, type Database } from '../../../libs/postgres/src';
 import { Projector, poll } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
@@ -132,6 +133,39 @@ export async function openRuntime(config: Config, log: (line: string) => void): 
     await stop(store).catch(() => undefined);
     throw error;
   }
+}
+
+/** The pauses of a start that cannot reach its database: doubling from the first to the last, then the last. */
+export const START_RETRY_MS = { first: 1_000, max: 10_000 };
+
+/**
+ * openRuntime and the report of config conflicts, tried again for as long as the database cannot be reached: not up
+ * yet, restarting, or a connection cut while the engine migrated (issue 15: a projector whose connection
+ * pg_terminate_backend cut during its start exited). The running loops wait out an outage the same way. Any other
+ * error (the configuration, a statement refused) ends the start. Resolves null once the signal aborts instead.
+ */
+export async function openRuntimeWhenReachable(
+  config: Config,
+  log: (line: string) => void,
+  signal: AbortSignal,
+  retryMs: typeof START_RETRY_MS = START_RETRY_MS,
+): Promise<Runtime | null> {
+  for (let pauseMs = retryMs.first; !signal.aborted; pauseMs = Math.min(pauseMs * 2, retryMs.max)) {
+    let runtime: Runtime | undefined;
+    try {
+      runtime = await openRuntime(config, log);
+      await reportConfigConflicts(runtime, log);
+      if (!signal.aborted) return runtime;
+      await runtime.close();
+      return null;
+    } catch (error) {
+      await runtime?.close().catch(() => undefined);
+      if (!isConnectionFault(error)) throw error;
+      log(`the database cannot be reached yet (${messageOf(error)}): starting again in ${pauseMs / 1000} s`);
+      await sleep(pauseMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+  return null;
 }
 
 /**

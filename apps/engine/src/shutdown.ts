@@ -60,3 +60,22 @@ export function stopOnSignal(say: (line: string) => void, steps: ShutdownStep[],
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
+
+/**
+ * Until `release`, the first SIGINT or SIGTERM aborts the returned signal instead of ending the process: a start that
+ * waits for its database stops waiting and exits cleanly. Released once the start is done, before stopOnSignal
+ * takes over.
+ */
+export function abortOnSignal(): { signal: AbortSignal; release(): void } {
+  const starting = new AbortController();
+  const abort = (): void => starting.abort();
+  process.on('SIGINT', abort);
+  process.on('SIGTERM', abort);
+  return {
+    signal: starting.signal,
+    release: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, limitHeapGrowth, loadConfig, openRuntime, reportConfigConflicts, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
+import { abortOnSignal, ConfigError, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -9,8 +9,13 @@ async function main(): Promise<void> {
   const say = (line: string): void => console.log(`[projector] ${line}`);
   const config = loadConfig();
   limitHeapGrowth(config);
-  const runtime = await openRuntime(config, say);
-  await reportConfigConflicts(runtime, say);
+  const starting = abortOnSignal();
+  const runtime = await openRuntimeWhenReachable(config, say, starting.signal);
+  starting.release();
+  if (!runtime) {
+    say('stopped before the database could be reached');
+    process.exit(0);
+  }
   const running = new AbortController();
   const done = Promise.all([runProjectorLoops(runtime, say, running.signal), runSealer(runtime, say, running.signal)]);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);

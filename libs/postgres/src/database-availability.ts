@@ -21,7 +21,8 @@ export function isConnectionFault(error: unknown): boolean {
   return inner !== undefined && inner !== error && isConnectionFault(inner);
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error));
+/** An error's message, or its code where it has none (pg's AggregateError of a refused connection). */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error));
 
 export type AvailabilityStatus = { state: 'ok' } | { state: 'database-unavailable'; since: string; lastError: string };
 
