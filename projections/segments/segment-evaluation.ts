@@ -188,7 +188,7 @@ export function reevaluateAll(pool: Pool, config: SegmentConfig, progress: (done
 
 async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, now: () => Date): Promise<EvaluationSummary> {
   const startedAt = now();
-  const position = await client.query<{ position: string }>(`SELECT position FROM read_models.projection_checkpoints WHERE name = 'segment_facts'`);
+  const position = await client.query<{ position: string }>(`SELECT max(position) AS position FROM read_models.projection_checkpoints WHERE name = 'segment_facts'`);
   const factsPosition = Number(position.rows[0]?.position ?? 0);
   const evaluation = evaluateSegments(await loadFacts(client), asOf, config);
   const latest = await client.query<{ as_of: Date | null }>('SELECT max(as_of) AS as_of FROM read_models.segment_evaluations');

@@ -25,7 +25,7 @@ export async function runSegmentSchedule(pool: Pool, config: SegmentConfig, opti
   let seen = -1;
   const step = async (): Promise<void> => {
     const { rows } = await pool.query<{ position: string | null; facts_position: string | null; as_of: Date | null; finished_at: Date | null }>(
-      `SELECT (SELECT position FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.as_of, e.finished_at
+      `SELECT (SELECT max(position) FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.as_of, e.finished_at
          FROM (SELECT 1) one LEFT JOIN LATERAL (
            SELECT facts_position, as_of, finished_at FROM read_models.segment_evaluations ORDER BY evaluation_id DESC LIMIT 1) e ON true`,
     );

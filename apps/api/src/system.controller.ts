@@ -10,6 +10,7 @@ import { CONFIG, PROJECTOR, READ_MODELS, SEALER } from './tokens';
 import { RecentValue } from './http/recent-value';
 
 type Seal = SealStatus & { state: 'ok' | 'alarm' };
+type StoppedReadModel = { name: string; position: number; type: string; error: string };
 
 @ApiTags('system')
 @Controller()
@@ -22,10 +23,9 @@ export class SystemController implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   /** What /health shows, at most a second old (up to 10 s while the database is slow to answer). */
-  private readonly live = new RecentValue(async (): Promise<Seal | null> => {
-    const seal = await this.seal();
-    if (!seal) await this.pool.query('SELECT 1');
-    return seal;
+  private readonly live = new RecentValue(async (): Promise<{ seal: Seal | null; stopped: StoppedReadModel[] }> => {
+    const [seal, stopped] = await Promise.all([this.seal(), this.stoppedReadModels()]);
+    return { seal, stopped };
   });
   /**
    * Kept fresh every second from start-up, so no probe is the one that waits for the read (in the 2,000-booking
@@ -43,6 +43,15 @@ export class SystemController implements OnApplicationBootstrap, OnApplicationSh
     clearInterval(this.refresher);
   }
 
+  /** The read models stopped at an event (in one partition or more), each with the first event it stopped at. */
+  private async stoppedReadModels(): Promise<StoppedReadModel[]> {
+    const { rows } = await this.pool.query<StoppedReadModel>(
+      `SELECT DISTINCT ON (name) name, stopped->>'position' AS position, stopped->>'type' AS type, stopped->>'error' AS error
+         FROM read_models.projection_checkpoints WHERE stopped IS NOT NULL ORDER BY name, (stopped->>'position')::bigint`,
+    );
+    return rows.map((row) => ({ ...row, position: Number(row.position) }));
+  }
+
   /** The sealed global chain's lag; alarm once an event has waited longer than SEAL_ALARM_SECONDS. */
   private async seal(): Promise<Seal | null> {
     if (!this.sealer) return null;
@@ -52,15 +61,24 @@ export class SystemController implements OnApplicationBootstrap, OnApplicationSh
 
   @Public()
   @Get('health')
-  @ApiOperation({ summary: "Liveness, database reachability and the global chain's seal lag (read at most a second before)" })
-  async health(): Promise<{ status: 'ok'; database: 'ok'; seal: { state: 'ok' | 'alarm'; unsealed: number; lagSeconds: number } | null }> {
-    const seal = await this.live.get();
-    return { status: 'ok', database: 'ok', seal: seal && { state: seal.state, unsealed: seal.unsealed, lagSeconds: seal.lagSeconds } };
+  @ApiOperation({
+    summary: "Liveness, database reachability, read models stopped at an event and the global chain's seal lag (read at most a second before)",
+    description: 'status is degraded (still 200) while a read model is stopped at an event it cannot apply: GET /projections names the event.',
+  })
+  async health(): Promise<{
+    status: 'ok' | 'degraded';
+    database: 'ok';
+    stoppedReadModels?: StoppedReadModel[];
+    seal: { state: 'ok' | 'alarm'; unsealed: number; lagSeconds: number } | null;
+  }> {
+    const { seal, stopped } = await this.live.get();
+    const sealLag = seal && { state: seal.state, unsealed: seal.unsealed, lagSeconds: seal.lagSeconds };
+    return stopped.length ? { status: 'degraded', database: 'ok', stoppedReadModels: stopped, seal: sealLag } : { status: 'ok', database: 'ok', seal: sealLag };
   }
 
   @Access(ACCESS.anyone)
   @Get('projections')
-  @ApiOperation({ summary: 'Each projection: position, lag (events and seconds) and rate; and the seal lag of the global chain' })
+  @ApiOperation({ summary: 'Each projection: state (running, or stopped at an event it names), position, lag (events and seconds) and rate; and the seal lag of the global chain' })
   async projections(): Promise<{ projections: ProjectionStatus[]; seal: Seal | null }> {
     const [projections, seal] = await Promise.all([this.projector.status(), this.seal()]);
     return { projections, seal };

@@ -1,29 +1,78 @@
 import 'reflect-metadata';
+import { userInfo } from 'node:os';
 import { exitWith, withRuntime } from '../../engine/src';
+import type { ProjectionStatus } from '../../../libs/projection-engine/src';
 
 const USAGE = `usage: npm run projections -- <command>
-  status              each projection's position, lag and rate
-  rebuild <name>      empty the projection's tables and replay the whole log into them
-  catch-up <name>     apply everything committed since its checkpoint, then exit`;
+  status                                   each read model's state, version, position, lag and rate; where a stopped
+                                           one stopped (position, event, type, error)
+  rebuild <name>                           empty the read model's tables and replay the whole log into them
+  catch-up <name>                          apply everything committed since its checkpoints, then exit
+  retry <name>                             try a stopped read model again at the event it stopped at (after a fix)
+  skip <name> <position> --reason "<why>"  leave out the event a read model stopped at, for good: recorded with the
+                                           reason and who skipped it (--by, default the OS user) in
+                                           projector.skipped_events, which rebuilds honour`;
+
+type Command =
+  | { command: 'status' }
+  | { command: 'rebuild' | 'catch-up' | 'retry'; name: string }
+  | { command: 'skip'; name: string; position: number; reason: string; by: string };
+
+/** The command line, or what is wrong with it. */
+function parse(argv: string[]): Command | string {
+  const [command, name, ...rest] = argv;
+  if (command === 'status') return name === undefined ? { command } : `status takes no arguments, got ${argv.slice(1).join(' ')}`;
+  if (command === 'rebuild' || command === 'catch-up' || command === 'retry') {
+    if (!name) return `${command} needs the name of a read model`;
+    return rest.length ? `${command} takes one name, got ${argv.slice(1).join(' ')}` : { command, name };
+  }
+  if (command !== 'skip') return command ? `unknown command "${command}"` : 'give a command';
+  const [position, ...options] = rest;
+  if (!name || !/^[1-9]\d{0,15}$/.test(position ?? '')) return 'skip needs the name of a read model and the position it stopped at (a positive integer)';
+  const flags: Record<string, string> = { '--by': userInfo().username };
+  for (let i = 0; i < options.length; i += 2) {
+    if (options[i] !== '--reason' && options[i] !== '--by') return `unknown option ${options[i]}`;
+    flags[options[i]] = options[i + 1] ?? '';
+  }
+  const reason = (flags['--reason'] ?? '').trim();
+  if (!reason) return 'skip needs --reason "<why>": the reason is recorded with the skip';
+  if (reason.length > 1000 || !flags['--by'].trim() || flags['--by'].length > 200) return '--reason takes at most 1,000 characters, --by 1 to 200';
+  return { command, name, position: Number(position), reason, by: flags['--by'].trim() };
+}
+
+const describe = (status: ProjectionStatus): string[] => [
+  `${status.name} v${status.version}: ${status.state}, position ${status.position}, ${status.lagEvents} events (${status.lagSeconds.toFixed(1)} s) behind, ` +
+    `${status.rate} events/s, ${status.eventsProcessed} events passed`,
+  ...status.stopped.map((at) => `  stopped in partition ${at.partition} at position ${at.position} (${at.type} ${at.eventId}) since ${at.since}: ${at.error}`),
+  ...(status.lastError ? [`  last error: ${status.lastError}`] : []),
+];
 
 /** `npm run projections -- rebuild customer_overview`: operations on the read models, with progress output. */
 async function main(argv: string[]): Promise<number> {
-  const [command, name] = argv;
-  if (!command || (command !== 'status' && !name)) {
-    console.error(USAGE);
+  const command = parse(argv);
+  if (typeof command === 'string') {
+    console.error(`${command}\n${USAGE}`);
     return 2;
   }
   // Ctrl-C during a rebuild rolls its transaction back.
   return withRuntime(async (runtime) => {
-    if (command === 'status') {
-      console.table(await runtime.projector.status());
+    const { projector } = runtime;
+    if (command.command === 'status') {
+      for (const status of await projector.status()) console.log(describe(status).join('\n'));
       return 0;
     }
-    if (command !== 'rebuild' && command !== 'catch-up') {
-      console.error(`unknown command "${command}"\n${USAGE}`);
-      return 2;
+    const { name } = command;
+    projector.projection(name);
+    if (command.command === 'retry') {
+      const stopped = await projector.retry(name);
+      console.log(stopped ? `${name}: ${stopped} stopped partition(s) will be tried again by the running projector` : `${name} is not stopped: nothing to retry`);
+      return 0;
     }
-    runtime.projector.projection(name);
+    if (command.command === 'skip') {
+      const at = await projector.skip(name, command.position, command.reason, command.by);
+      console.log(`${name}: skipped position ${at.position} (${at.type} ${at.eventId}), recorded for ${command.by}; the running projector goes on after it`);
+      return 0;
+    }
     const started = Date.now();
     let lastReport = 0;
     const progress = (processed: number): void => {
@@ -31,8 +80,8 @@ async function main(argv: string[]): Promise<number> {
       lastReport = Date.now();
       console.log(`${name}: ${processed} events, ${Math.round(processed / ((Date.now() - started) / 1000))} events/s`);
     };
-    const processed = command === 'rebuild' ? await runtime.projector.rebuild(name, progress) : await runtime.projector.catchUp(name, progress);
-    console.log(`${name}: ${command} done, ${processed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const processed = command.command === 'rebuild' ? await projector.rebuild(name, progress) : await projector.catchUp(name, progress);
+    console.log(`${name}: ${command.command} done, ${processed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   });
 }

@@ -4,3 +4,5 @@ export * from './page-cursor';
 export * from './polling';
 export * from './sql';
 export * from './off-thread';
+export * from './partitions';
+export * from './shared-log';

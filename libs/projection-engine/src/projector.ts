@@ -1,14 +1,29 @@
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
-import { inTransaction, migrate, type DatabaseAvailability } from '../../postgres/src';
+import { inTransaction, isConnectionFault, migrate, type DatabaseAvailability } from '../../postgres/src';
+import { ALL_PARTITIONS, PARTITIONS, partitionOf } from './partitions';
 import type { Projection } from './projection';
+import { SharedLog, type LogBatch } from './shared-log';
+
+/** Where one partition of a read model stopped: the event its apply refused, and why. */
+export interface StoppedAt {
+  partition: number;
+  position: number;
+  eventId: string;
+  type: string;
+  error: string;
+  since: string;
+}
 
 export interface ProjectionStatus {
   name: string;
   version: number;
+  /** running, or stopped at an event in one or more partitions (the others go on). */
+  state: 'running' | 'stopped';
+  /** The least advanced partition's checkpoint. */
   checkpoint: Checkpoint;
-  /** Global position of the last event this projection has passed. */
+  /** Global position of the last event the least advanced partition has passed. */
   position: number;
   lagEvents: number;
   lagSeconds: number;
@@ -17,6 +32,8 @@ export interface ProjectionStatus {
   eventsProcessed: number;
   updatedAt: string | null;
   lastError: string | null;
+  stopped: StoppedAt[];
+  partitions: number;
 }
 
 export interface ProjectorOptions {
@@ -27,10 +44,11 @@ export interface ProjectorOptions {
   availability?: Pick<DatabaseAvailability, 'failed' | 'up'>;
 }
 
-const CHECKPOINTS_MIGRATION = {
-  version: 1,
-  name: 'projection checkpoints',
-  sql: `
+const CHECKPOINT_MIGRATIONS = [
+  {
+    version: 1,
+    name: 'projection checkpoints',
+    sql: `
 CREATE SCHEMA IF NOT EXISTS read_models;
 CREATE TABLE read_models.projection_checkpoints (
   name             text PRIMARY KEY,
@@ -42,15 +60,74 @@ CREATE TABLE read_models.projection_checkpoints (
   updated_at       timestamptz,
   last_error       text
 );`,
-};
+  },
+  {
+    version: 2,
+    name: 'one checkpoint per partition, and where a partition stopped',
+    sql: `
+ALTER TABLE read_models.projection_checkpoints ADD COLUMN partition int NOT NULL DEFAULT 0, ADD COLUMN stopped jsonb;
+ALTER TABLE read_models.projection_checkpoints DROP CONSTRAINT projection_checkpoints_pkey;
+ALTER TABLE read_models.projection_checkpoints ADD PRIMARY KEY (name, partition);`,
+  },
+];
 
-class CheckpointMoved extends Error {}
+/** Outside read_models: a rebuild, or dropping the schema, keeps the record of what was skipped, by whom and why. */
+const SKIPS_MIGRATIONS = [
+  {
+    version: 1,
+    name: 'skipped events',
+    sql: `
+CREATE SCHEMA IF NOT EXISTS projector;
+CREATE TABLE IF NOT EXISTS projector.skipped_events (
+  projection  text NOT NULL,
+  event_id    text NOT NULL,
+  position    bigint NOT NULL,
+  event_type  text NOT NULL,
+  error       text NOT NULL,
+  reason      text NOT NULL,
+  skipped_by  text NOT NULL,
+  skipped_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (projection, event_id)
+);`,
+  },
+];
 
 /**
- * Runs projections from the global log into PostgreSQL read models. Each batch is applied in one
- * transaction that also advances the projection's checkpoint, so every event takes effect exactly once,
- * whatever crashes in between; the checkpoint row is locked and compared, so two projectors never apply
- * the same batch twice.
+ * Errors that say something about the event rather than the database or the code around it: an error thrown by a
+ * projection's TypeScript (no SQLSTATE), a value its SQL cannot hold (class 22, data exception), a constraint it
+ * breaks (23), an exception its SQL routine raised (P0). Such an event stops its partition of the read model. Any
+ * other error (a lost connection, a deadlock, a table or column missing, a permission refused) is retried with
+ * backoff, as every batch would fail on it alike.
+ */
+const EVENT_CODES = /^(22|23|P0)/;
+const isRefusal = (error: unknown): boolean => {
+  if (isConnectionFault(error)) return false;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? EVENT_CODES.test(code) : true;
+};
+
+/** How long a projection waiting at the head, or with every partition stopped, goes before it looks at its rows again (a retry). */
+const RECHECK_MS = 2_000;
+
+interface CheckpointRow {
+  partition: number;
+  checkpoint: Checkpoint;
+  stopped: StoppedAt | null;
+}
+
+/** The least advanced checkpoint of the partitions that run; null when every one is stopped. */
+const readingFrom = (rows: readonly CheckpointRow[]): Checkpoint | null =>
+  rows.filter((row) => !row.stopped).reduce<Checkpoint | null>((least, row) => (least === null || compareCheckpoints(row.checkpoint, least) < 0 ? row.checkpoint : least), null);
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Runs projections from the global log into PostgreSQL read models (DESIGN section 5, issue 16). The log is read
+ * once per batch for every projection (SharedLog); each projection keeps one checkpoint per partition of customers
+ * and applies a batch in its own transaction, which locks its checkpoint rows and takes only the events past each
+ * one, so every event takes effect exactly once whatever crashes or which process applied it first, and a slow or
+ * failing projection never holds the others. An event a projection's apply refuses stops that partition of that
+ * read model, named in its status, until `retry` or `skip`; the others go on.
  */
 export class Projector {
   private readonly batchSize: number;
@@ -71,12 +148,18 @@ export class Projector {
   }
 
   async migrate(): Promise<void> {
-    await migrate(this.pool, 'projection_checkpoints', [CHECKPOINTS_MIGRATION]);
+    await migrate(this.pool, 'projection_checkpoints', CHECKPOINT_MIGRATIONS);
+    await migrate(this.pool, 'projector', SKIPS_MIGRATIONS);
     for (const projection of this.projections) {
       await migrate(this.pool, `projection:${projection.name}`, projection.migrations, projection.routines);
+      // A checkpoint per partition; a read model kept before partitions goes on from where its one checkpoint was.
       await this.pool.query(
-        `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
-        [projection.name, projection.version, START],
+        `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint, position, partition)
+         SELECT $1, $2, coalesce(kept.checkpoint, $3), coalesce(kept.position, 0), p
+           FROM generate_series(0, $4::int - 1) p
+           LEFT JOIN read_models.projection_checkpoints kept ON kept.name = $1 AND kept.partition = 0
+         ON CONFLICT (name, partition) DO NOTHING`,
+        [projection.name, projection.version, START, PARTITIONS],
       );
     }
   }
@@ -89,59 +172,89 @@ export class Projector {
 
   /** Follows the log live until the signal aborts; a failed batch is rolled back, logged and retried (a lost database is waited out). */
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all(this.projections.map((projection) => this.follow(projection, signal)));
+    const log = new SharedLog(this.store, signal, { batchSize: this.batchSize, pollIntervalMs: this.pollIntervalMs });
+    try {
+      await Promise.all(this.projections.map((projection) => this.follow(projection, log, signal)));
+    } finally {
+      log.close();
+    }
   }
 
   /** Applies everything committed so far; returns the number of events passed. */
   async catchUp(name: string, onProgress?: (processed: number, checkpoint: Checkpoint) => void): Promise<number> {
     const projection = this.projection(name);
-    let checkpoint = await this.checkpointOf(name);
+    let from = readingFrom(await this.rowsOf(this.pool, name, ALL_PARTITIONS));
     let processed = 0;
-    for (;;) {
-      const batch = await this.store.readAll(checkpoint, this.batchSize);
-      if (batch.events.length === 0) return processed;
-      try {
-        await this.applyBatch(projection, checkpoint, batch.events);
-      } catch (error) {
-        // Another projector applied this batch first: continue from where it got to.
-        if (!(error instanceof CheckpointMoved)) throw error;
-        checkpoint = await this.checkpointOf(name);
-        continue;
-      }
-      checkpoint = batch.checkpoint;
-      processed += batch.events.length;
-      onProgress?.(processed, checkpoint);
+    while (from !== null) {
+      const batch = { from, ...(await this.store.readAll(from, this.batchSize)) };
+      if (batch.events.length === 0) break;
+      const read = { to: batch.checkpoint, ...batch };
+      from = await inTransaction(this.pool, (client) => this.applyGuarded(client, projection, ALL_PARTITIONS, read));
+      processed += read.events.length;
+      onProgress?.(processed, read.to);
     }
+    return processed;
   }
 
   /**
    * Replays the whole log into the projection's tables in one transaction: queries keep reading the old rows
-   * until it commits (no empty or half-built model), and a live projector waits on the checkpoint row, then goes
-   * on from the rebuilt checkpoint. Events committed while it ran are applied right after, by a catch-up.
+   * until it commits (no empty or half-built model), and a live projector waits on the checkpoint rows, then goes
+   * on from the rebuilt checkpoints. Events committed while it ran are applied right after, by a catch-up. Skipped
+   * events stay skipped; a stopped partition is tried again.
    */
   async rebuild(name: string, onProgress?: (processed: number, checkpoint: Checkpoint) => void): Promise<number> {
     const projection = this.projection(name);
     const replayed = await inTransaction(this.pool, async (client) => {
-      await client.query('SELECT 1 FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE', [name]);
+      await this.rowsOf(client, name, ALL_PARTITIONS);
       for (const table of projection.tables) await client.query(`DELETE FROM ${table}`);
       await client.query(
         `UPDATE read_models.projection_checkpoints
-            SET checkpoint = $2, position = 0, events_processed = 0, rate = 0, updated_at = now(), last_error = NULL, version = $3
+            SET checkpoint = $2, position = 0, events_processed = 0, rate = 0, updated_at = now(), last_error = NULL, stopped = NULL, version = $3
           WHERE name = $1`,
         [name, START, projection.version],
       );
-      let checkpoint = START;
+      let checkpoint: Checkpoint = START;
       let processed = 0;
       for (;;) {
-        const batch = await this.store.readAll(checkpoint, this.batchSize);
-        if (batch.events.length === 0) return processed;
-        await this.applyWithin(client, projection, checkpoint, batch.events);
-        checkpoint = batch.checkpoint;
-        processed += batch.events.length;
+        const read = await this.store.readAll(checkpoint, this.batchSize);
+        if (read.events.length === 0) return processed;
+        await this.applyGuarded(client, projection, ALL_PARTITIONS, { from: checkpoint, to: read.checkpoint, events: read.events });
+        checkpoint = read.checkpoint;
+        processed += read.events.length;
         onProgress?.(processed, checkpoint);
       }
     });
     return replayed + (await this.catchUp(name, onProgress && ((processed, checkpoint) => onProgress(replayed + processed, checkpoint))));
+  }
+
+  /** Tries the stopped partitions of a read model again (after a fix); returns how many were stopped. */
+  async retry(name: string): Promise<number> {
+    this.projection(name);
+    const { rowCount } = await this.pool.query('UPDATE read_models.projection_checkpoints SET stopped = NULL WHERE name = $1 AND stopped IS NOT NULL', [name]);
+    return rowCount ?? 0;
+  }
+
+  /**
+   * Skips the event a read model stopped at, for good: recorded with the reason and who skipped it in
+   * projector.skipped_events, which no rebuild removes, and which every apply and rebuild of that read model leaves out.
+   */
+  async skip(name: string, position: number, reason: string, skippedBy: string): Promise<StoppedAt> {
+    this.projection(name);
+    return inTransaction(this.pool, async (client) => {
+      const rows = await this.rowsOf(client, name, ALL_PARTITIONS);
+      const stopped = rows.map((row) => row.stopped).filter((at): at is StoppedAt => at !== null);
+      const at = stopped.find((s) => s.position === position);
+      if (!at) {
+        const where = stopped.length ? `it is stopped at ${stopped.map((s) => `position ${s.position}`).join(', ')}` : 'it is not stopped';
+        throw new RangeError(`${name} is not stopped at position ${position}: ${where}`);
+      }
+      await client.query(
+        `INSERT INTO projector.skipped_events (projection, event_id, position, event_type, error, reason, skipped_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [name, at.eventId, at.position, at.type, at.error, reason, skippedBy],
+      );
+      await client.query('UPDATE read_models.projection_checkpoints SET stopped = NULL WHERE name = $1 AND partition = $2', [name, at.partition]);
+      return at;
+    });
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -154,71 +267,96 @@ export class Projector {
       rate: number;
       updated_at: Date | null;
       last_error: string | null;
-    }>('SELECT * FROM read_models.projection_checkpoints ORDER BY name');
+      stopped: StoppedAt | null;
+    }>('SELECT * FROM read_models.projection_checkpoints ORDER BY name, partition');
+    const byName = new Map<string, typeof rows>();
+    for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
     return Promise.all(
-      rows.map(async (row) => {
-        const lag = await this.store.lag(row.checkpoint);
+      [...byName.values()].map(async (partitions) => {
+        const least = partitions.reduce((a, b) => (compareCheckpoints(b.checkpoint, a.checkpoint) < 0 ? b : a));
+        const lag = await this.store.lag(least.checkpoint);
+        const stopped = partitions.map((row) => row.stopped).filter((at): at is StoppedAt => at !== null);
+        const updated = partitions.map((row) => row.updated_at).filter((at): at is Date => at !== null);
         return {
-          name: row.name,
-          version: row.version,
-          checkpoint: row.checkpoint,
-          position: Number(row.position),
+          name: least.name,
+          version: least.version,
+          state: stopped.length ? 'stopped' : 'running',
+          checkpoint: least.checkpoint,
+          position: Number(least.position),
           lagEvents: lag.events,
           lagSeconds: lag.oldestRecordedAt ? Math.max(0, (Date.now() - Date.parse(lag.oldestRecordedAt)) / 1000) : 0,
-          rate: Math.round(row.rate),
-          eventsProcessed: Number(row.events_processed),
-          updatedAt: row.updated_at?.toISOString() ?? null,
-          lastError: row.last_error,
-        };
+          rate: Math.round(Math.max(...partitions.map((row) => row.rate))),
+          eventsProcessed: partitions.reduce((sum, row) => sum + Number(row.events_processed), 0),
+          updatedAt: updated.length ? new Date(Math.max(...updated.map(Number))).toISOString() : null,
+          lastError: partitions.find((row) => row.last_error)?.last_error ?? null,
+          stopped,
+          partitions: partitions.length,
+        } satisfies ProjectionStatus;
       }),
     );
   }
 
   /**
-   * Read-your-writes: resolves true once every projection has passed the event at `position`,
-   * false when `timeoutMs` runs out first.
+   * Read-your-writes: resolves true once the read models named (every one when none are) have passed the event at
+   * `position` in every partition, false when `timeoutMs` runs out first, or at once when a stopped partition
+   * holds one of them before it.
    */
-  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+  async waitFor(position: number, timeoutMs: number, readModels?: readonly string[]): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     const target = await this.store.checkpointOf(position);
     if (!target) return false;
     for (;;) {
-      const { rows } = await this.pool.query<{ checkpoint: string }>('SELECT checkpoint FROM read_models.projection_checkpoints');
-      if (rows.every((row) => compareCheckpoints(row.checkpoint, target) >= 0)) return true;
-      if (Date.now() >= deadline) return false;
+      const { rows } = await this.pool.query<{ checkpoint: string; stopped: StoppedAt | null }>(
+        'SELECT checkpoint, stopped FROM read_models.projection_checkpoints WHERE $1::text[] IS NULL OR name = ANY($1)',
+        [readModels ?? null],
+      );
+      const behind = rows.filter((row) => compareCheckpoints(row.checkpoint, target) < 0);
+      if (behind.length === 0) return true;
+      if (behind.some((row) => row.stopped) || Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
 
-  private async checkpointOf(name: string): Promise<Checkpoint> {
-    const { rows } = await this.pool.query<{ checkpoint: string }>('SELECT checkpoint FROM read_models.projection_checkpoints WHERE name = $1', [
-      name,
-    ]);
-    if (!rows.length) throw new Error(`projection "${name}" has no checkpoint: run migrate first`);
-    return rows[0].checkpoint;
+  /** The checkpoint rows of one read model's partitions, locked for the caller's transaction when it is one. */
+  private async rowsOf(client: Pool | PoolClient, name: string, partitions: readonly number[]): Promise<CheckpointRow[]> {
+    const { rows } = await client.query<CheckpointRow>(
+      `SELECT partition, checkpoint, stopped FROM read_models.projection_checkpoints WHERE name = $1 AND partition = ANY($2) ORDER BY partition${client instanceof Pool ? '' : ' FOR UPDATE'}`,
+      [name, partitions],
+    );
+    if (rows.length === 0) throw new Error(`projection "${name}" has no checkpoint: run migrate first`);
+    return rows;
   }
 
-  private async follow(projection: Projection, signal: AbortSignal): Promise<void> {
+  private async follow(projection: Projection, log: SharedLog, signal: AbortSignal): Promise<void> {
     let failures = 0;
+    let from: Checkpoint | null = null;
     while (!signal.aborted) {
-      let checkpoint: Checkpoint = START;
       try {
-        checkpoint = await this.checkpointOf(projection.name);
-        for await (const events of this.store.subscribe(checkpoint, { batchSize: this.batchSize, pollIntervalMs: this.pollIntervalMs, signal })) {
-          await this.applyBatch(projection, checkpoint, events);
-          checkpoint = events[events.length - 1].checkpoint;
-          failures = 0;
+        from ??= readingFrom(await this.rowsOf(this.pool, projection.name, ALL_PARTITIONS));
+        if (from === null) {
+          // Every partition is stopped: look again for a retry or a skip.
+          await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
+          continue;
         }
+        const batch = await log.after(from, AbortSignal.any([signal, AbortSignal.timeout(RECHECK_MS)]));
+        if (batch === null) {
+          from = null;
+          continue;
+        }
+        const reading = from;
+        from = await inTransaction(this.pool, (client) => this.applyGuarded(client, projection, ALL_PARTITIONS, batch));
+        failures = 0;
+        if (from !== null && compareCheckpoints(from, reading) < 0) this.log(`projection ${projection.name}: a partition was tried again, reading from ${from}`);
       } catch (error) {
+        from = null;
         if (signal.aborted) return;
-        if (error instanceof CheckpointMoved) continue;
         if (this.availability?.failed(error)) {
           await this.availability.up(signal);
           continue;
         }
         failures++;
-        const message = error instanceof Error ? error.message : String(error);
-        this.log(`projection ${projection.name}: batch after ${checkpoint} failed (${message}); retrying`);
+        const message = messageOf(error);
+        this.log(`projection ${projection.name}: a batch failed (${message}); retrying`);
         await this.pool
           .query('UPDATE read_models.projection_checkpoints SET last_error = $2 WHERE name = $1', [projection.name, message])
           .catch(() => undefined);
@@ -227,26 +365,103 @@ export class Projector {
     }
   }
 
-  private applyBatch(projection: Projection, from: Checkpoint, events: RecordedEvent[]): Promise<void> {
-    return inTransaction(this.pool, (client) => this.applyWithin(client, projection, from, events));
+  /**
+   * One batch into one projection inside the caller's transaction, behind a savepoint: when the projection refuses
+   * it, the batch is applied again event by event to find the events it refuses; each stops its own partition.
+   * Returns where the projection reads next.
+   */
+  private async applyGuarded(client: PoolClient, projection: Projection, partitions: readonly number[], batch: LogBatch): Promise<Checkpoint | null> {
+    await client.query('SAVEPOINT batch');
+    try {
+      const next = await this.applyWithin(client, projection, partitions, batch, false);
+      await client.query('RELEASE SAVEPOINT batch');
+      return next;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT batch');
+      return this.applyWithin(client, projection, partitions, batch, true);
+    }
   }
 
-  /** Applies one batch and advances the checkpoint, inside the caller's transaction. */
-  private async applyWithin(client: PoolClient, projection: Projection, from: Checkpoint, events: RecordedEvent[]): Promise<void> {
+  /** Applies the events of the batch past each partition's checkpoint and advances the checkpoints; returns where to read next. */
+  private async applyWithin(client: PoolClient, projection: Projection, partitions: readonly number[], batch: LogBatch, oneByOne: boolean): Promise<Checkpoint | null> {
     const started = process.hrtime.bigint();
-    const last = events[events.length - 1];
-    const { rows } = await client.query<{ checkpoint: string }>('SELECT checkpoint FROM read_models.projection_checkpoints WHERE name = $1 FOR UPDATE', [
-      projection.name,
-    ]);
-    if (rows[0]?.checkpoint !== from) throw new CheckpointMoved(`projection ${projection.name} moved on elsewhere`);
-    const handled = events.filter((event) => projection.handles.includes(event.type));
-    if (handled.length) await projection.apply(client, handled);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await client.query(
-      `UPDATE read_models.projection_checkpoints
-          SET checkpoint = $2, position = $3, events_processed = events_processed + $4, rate = $5, updated_at = now(), last_error = NULL
-        WHERE name = $1`,
-      [projection.name, last.checkpoint, last.globalPosition, events.length, events.length / Math.max(seconds, 1e-6)],
+    const rows = await this.rowsOf(client, projection.name, partitions);
+    // A partition behind the batch (tried again after a stop) reads from its own checkpoint next; one past it has nothing here.
+    const serving = new Map(
+      rows
+        .filter((row) => !row.stopped && compareCheckpoints(row.checkpoint, batch.from) >= 0 && compareCheckpoints(row.checkpoint, batch.to) < 0)
+        .map((row) => [row.partition, row]),
     );
+    if (serving.size === 0) return readingFrom(rows);
+    const passing = batch.events.filter((event) => {
+      const row = serving.get(partitionOf(event.streamId));
+      return row !== undefined && compareCheckpoints(event.checkpoint, row.checkpoint) > 0;
+    });
+    const skipped = await this.skipped(client, projection.name, passing);
+    const applying = (event: RecordedEvent): boolean => projection.handles.includes(event.type) && !skipped.has(event.eventId);
+    const stops = new Map<number, { event: RecordedEvent; after: RecordedEvent | null; at: StoppedAt }>();
+    if (!oneByOne) {
+      const handled = passing.filter(applying);
+      if (handled.length) await projection.apply(client, handled);
+    } else {
+      let previous: RecordedEvent | null = null;
+      for (const event of passing) {
+        const partition = partitionOf(event.streamId);
+        if (!stops.has(partition) && applying(event)) {
+          await client.query('SAVEPOINT event');
+          try {
+            await projection.apply(client, [event]);
+            await client.query('RELEASE SAVEPOINT event');
+          } catch (error) {
+            if (!isRefusal(error)) throw error;
+            await client.query('ROLLBACK TO SAVEPOINT event');
+            const at = { partition, position: event.globalPosition, eventId: event.eventId, type: event.type, error: messageOf(error), since: new Date().toISOString() };
+            stops.set(partition, { event, after: previous, at });
+            this.log(`projection ${projection.name}: stopped partition ${partition} at position ${at.position} (${at.type} ${at.eventId}): ${at.error}`);
+          }
+        }
+        previous = event;
+      }
+    }
+    const last = batch.events[batch.events.length - 1];
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const advanced = [...serving.values()].map((row) => {
+      const stop = stops.get(row.partition);
+      // A stopped partition keeps the events before the one refused: it reads that one next, when tried again.
+      const after = stop ? (stop.after && compareCheckpoints(stop.after.checkpoint, row.checkpoint) > 0 ? stop.after : null) : last;
+      const passed = passing.filter(
+        (event) => partitionOf(event.streamId) === row.partition && (!stop || compareCheckpoints(event.checkpoint, stop.event.checkpoint) < 0),
+      ).length;
+      return { partition: row.partition, checkpoint: after?.checkpoint ?? row.checkpoint, position: after?.globalPosition ?? null, passed, stopped: stop ? JSON.stringify(stop.at) : null };
+    });
+    await client.query(
+      `UPDATE read_models.projection_checkpoints c
+          SET checkpoint = a.checkpoint, position = coalesce(a.position, c.position), events_processed = c.events_processed + a.passed,
+              rate = $3, updated_at = now(), last_error = NULL, stopped = a.stopped::jsonb
+         FROM unnest($2::int[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS a(partition, checkpoint, position, passed, stopped)
+        WHERE c.name = $1 AND c.partition = a.partition`,
+      [
+        projection.name,
+        advanced.map((a) => a.partition),
+        passing.length / Math.max(seconds, 1e-6),
+        advanced.map((a) => a.checkpoint),
+        advanced.map((a) => a.position),
+        advanced.map((a) => a.passed),
+        advanced.map((a) => a.stopped),
+      ],
+    );
+    const after = new Map(advanced.map((a) => [a.partition, a]));
+    return readingFrom(rows.map((row) => ({ ...row, ...(after.has(row.partition) ? { checkpoint: after.get(row.partition)!.checkpoint, stopped: stops.get(row.partition)?.at ?? null } : {}) })));
+  }
+
+  /** The ids among `events` that were skipped for this read model. */
+  private async skipped(client: PoolClient, name: string, events: RecordedEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const { rows } = await client.query<{ event_id: string }>('SELECT event_id FROM projector.skipped_events WHERE projection = $1 AND event_id = ANY($2)', [
+      name,
+      events.map((event) => event.eventId),
+    ]);
+    return new Set(rows.map((row) => row.event_id));
   }
 }

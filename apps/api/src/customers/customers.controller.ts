@@ -10,6 +10,7 @@ import type { Config } from '../../../engine/src';
 import type { Pool } from 'pg';
 import { listCustomerOverviews } from '../../../../projections/customer-overview/customer-overview.queries';
 import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
+import { readYourWrites } from '../http/read-your-writes';
 import { ExecuteCustomerCommand, type CommandAnswer } from './customer-command.handler';
 import {
   AcknowledgeComplaintDto,
@@ -65,12 +66,10 @@ export class CustomersController {
     return this.commands.execute(new ExecuteCustomerCommand(parsed.command, metadata, parseIfMatch(header(req, 'if-match'))));
   }
 
-  /** ?minPosition: wait (bounded) until the read models include the caller's own write. */
+  /** ?minPosition: wait (bounded) until the customer overview, which these reads answer from, includes the caller's own write. */
   private async readYourWrites(res: Response, { minPosition, asOf }: ReadModelQuery): Promise<void> {
     if (asOf !== undefined) checkIsoInstant('asOf', asOf);
-    if (minPosition === undefined) return;
-    const reached = await this.projector.waitFor(minPosition, this.config.readYourWritesTimeoutMs);
-    if (!reached) res.setHeader('X-Read-Model-Stale', 'true');
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['customer_overview']);
   }
 
   @Access(ACCESS.writeCustomers)

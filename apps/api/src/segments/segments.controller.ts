@@ -24,6 +24,7 @@ import {
 import { ReadModelQuery } from '../customers/customer.dtos';
 import { streamCsv } from '../http/csv';
 import { CONFIG, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
+import { readYourWrites } from '../http/read-your-writes';
 
 export class MembersParams {
   @ApiPropertyOptional({ description: 'Membership at this past instant, from the history; default the current membership.' })
@@ -115,9 +116,7 @@ export class SegmentsController {
       // A recorded future instant would turn every evaluation until then into an unrecorded preview.
       if (Date.parse(query.asOf) > Date.now()) throw new InvalidInput('asOf', 'must not be in the future (history only moves forward)');
     }
-    if (query.minPosition !== undefined && !(await this.projector.waitFor(query.minPosition, this.config.readYourWritesTimeoutMs))) {
-      res.setHeader('X-Read-Model-Stale', 'true');
-    }
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, query.minPosition, ['segment_facts']);
     return evaluateAndRecord(this.pool, this.segments, { asOf: query.asOf ?? new Date().toISOString(), trigger: 'on-demand' });
   }
 

@@ -19,10 +19,13 @@ import {
   type QueueStatus,
 } from '../../../../projections/touchpoints/touchpoints.queries';
 import { ExecuteCustomerCommand, type CommandAnswer } from '../customers/customer-command.handler';
-import { CompleteTouchpointDto } from '../customers/customer.dtos';
+import { CompleteTouchpointDto, ReadModelQuery } from '../customers/customer.dtos';
 import { streamCsv } from '../http/csv';
 import { IdempotentCommand, requestMetadata } from '../http/request-metadata';
-import { READ_MODELS } from '../tokens';
+import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
+import { readYourWrites } from '../http/read-your-writes';
+import type { Projector } from '../../../../libs/projection-engine/src';
+import type { Config } from '../../../engine/src';
 
 export class QueueParams {
   @ApiPropertyOptional({ enum: QUEUE_STATUSES, description: 'overdue = open and due before asOf' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: QueueStatus;
@@ -54,6 +57,8 @@ export class TouchpointsController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(READ_MODELS) private readonly pool: Pool,
+    @Inject(PROJECTOR) private readonly projector: Projector,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Access(ACCESS.readWorkQueue)
@@ -98,10 +103,11 @@ export class TouchpointsController {
 
   @Access(ACCESS.readCustomer)
   @Get('customers/:id/touchpoints')
-  @ApiOperation({ summary: "A customer's whole schedule by due time, with who completed what" })
-  async customer(@Param('id') id: string, @Query('asOf') asOfParam?: string): Promise<unknown> {
+  @ApiOperation({ summary: "A customer's whole schedule by due time, with who completed what; ?minPosition= waits (bounded) until it includes a write at that position" })
+  async customer(@Param('id') id: string, @Query() { asOf: asOfParam, minPosition }: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     checkId('customerId', id);
     const asOf = new Date(instant('asOf', asOfParam, Date.now())).toISOString();
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['customer_overview', 'touchpoints']);
     const known = await this.pool.query('SELECT 1 FROM read_models.customer_overview WHERE customer_id = $1', [id]);
     if (!known.rowCount) throw new NotFoundException(`customer ${id} not found`);
     return { customerId: id, asOf, touchpoints: await customerTouchpoints(this.pool, id, asOf) };

@@ -1,0 +1,103 @@
+import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+
+/** Events read after `from`, up to and including `to`. */
+export interface LogBatch {
+  from: Checkpoint;
+  to: Checkpoint;
+  events: RecordedEvent[];
+}
+
+interface Reader {
+  at: Checkpoint;
+  batches: AsyncIterator<RecordedEvent[]>;
+  stop: AbortController;
+  detach: () => void;
+  next?: Promise<LogBatch | null>;
+}
+
+/**
+ * One read of the log for every projection of a process (issue 16): a single subscription reads and decrypts each
+ * batch once, and the last few batches are kept for the projections that ask for them. A projection at the head
+ * waits for the subscription's next batch with the others; one that fell behind the kept batches (slow, stopped and
+ * retried, new) reads on its own until it is back among them, so it never holds the others back, and one ahead of the
+ * subscription (another process moved its checkpoint) moves the subscription to itself.
+ */
+export class SharedLog {
+  private kept: LogBatch[] = [];
+  private reader?: Reader;
+
+  /** The subscription runs until `signal` (the projector's) aborts; a caller's own signal only ends its wait. */
+  constructor(
+    private readonly store: EventStore,
+    private readonly signal: AbortSignal,
+    private readonly options: { batchSize: number; pollIntervalMs: number; keep?: number },
+  ) {}
+
+  /**
+   * The next events after `checkpoint`: a kept batch that covers it (the caller filters what it has passed), the
+   * subscription's next batch, or a read of its own. Null when the subscription moved meanwhile: ask again.
+   */
+  async after(checkpoint: Checkpoint, signal: AbortSignal): Promise<LogBatch | null> {
+    const kept = this.kept.find((batch) => compareCheckpoints(batch.from, checkpoint) <= 0 && compareCheckpoints(checkpoint, batch.to) < 0);
+    if (kept) return kept;
+    const head = this.reader?.at;
+    if (head === undefined || compareCheckpoints(checkpoint, head) > 0) this.restart(checkpoint);
+    else if (compareCheckpoints(checkpoint, head) < 0) {
+      const read = await this.store.readAll(checkpoint, this.options.batchSize);
+      return { from: checkpoint, to: read.checkpoint, events: read.events };
+    }
+    return this.next(signal);
+  }
+
+  /** Ends the subscription (the projector stopped, or a read failed). */
+  close(): void {
+    this.reader?.stop.abort();
+    this.reader?.detach();
+    this.reader = undefined;
+    this.kept = [];
+  }
+
+  private restart(at: Checkpoint): void {
+    this.close();
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    const batches = this.store.subscribe(at, { batchSize: this.options.batchSize, pollIntervalMs: this.options.pollIntervalMs, signal: stop.signal });
+    this.reader = { at, batches: batches[Symbol.asyncIterator](), stop, detach: () => this.signal.removeEventListener('abort', onAbort) };
+  }
+
+  /** The subscription's next batch, one read shared by every caller; null when it ended or moved. */
+  private next(signal: AbortSignal): Promise<LogBatch | null> {
+    const reader = this.reader!;
+    reader.next ??= reader.batches.next().then(
+      (result): LogBatch | null => {
+        reader.next = undefined;
+        if (this.reader !== reader) return null;
+        if (result.done) {
+          this.close();
+          return null;
+        }
+        const batch = { from: reader.at, to: result.value[result.value.length - 1].checkpoint, events: result.value };
+        reader.at = batch.to;
+        this.kept.push(batch);
+        if (this.kept.length > (this.options.keep ?? 8)) this.kept.shift();
+        return batch;
+      },
+      (error: unknown) => {
+        if (this.reader === reader) this.close();
+        throw error;
+      },
+    );
+    return abortable(reader.next, signal);
+  }
+}
+
+/** Settles with the promise, or with null once the signal aborts. */
+const abortable = <T>(promise: Promise<T>, signal: AbortSignal): Promise<T | null> =>
+  signal.aborted
+    ? Promise.resolve(null)
+    : new Promise<T | null>((resolve, reject) => {
+        const onAbort = (): void => resolve(null);
+        signal.addEventListener('abort', onAbort, { once: true });
+        promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
