@@ -10,6 +10,8 @@ export interface ChurnScheduleOptions {
   log: (line: string) => void;
   availability?: PollOptions['availability'];
   now?: () => Date;
+  /** With several projector processes, it runs only while this says so: in the one holding the leader's lease. */
+  leading?: () => boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, opti
   /** When the data last could not identify the model: not tried again within the interval. */
   let unidentifiableAt = -Infinity;
   const step = async (): Promise<void> => {
+    if (options.leading?.() === false) return;
     const fit = await currentFit(pool);
     const at = now().getTime();
     const cutoff = new Date(at).toISOString();

@@ -3,7 +3,7 @@ import { Access, Public } from './auth/access';
 import { Controller, Get, Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
-import type { Projector, ProjectionStatus } from '../../../libs/projection-engine/src';
+import { leaseOwners, type LeaseOwner, type Projector, type ProjectionStatus } from '../../../libs/projection-engine/src';
 import type { Sealer, SealStatus } from '../../../libs/event-store/src';
 import type { Config } from '../../engine/src';
 import { CONFIG, PROJECTOR, READ_MODELS, SEALER } from './tokens';
@@ -78,9 +78,9 @@ export class SystemController implements OnApplicationBootstrap, OnApplicationSh
 
   @Access(ACCESS.anyone)
   @Get('projections')
-  @ApiOperation({ summary: 'Each projection: state (running, or stopped at an event it names), position, lag (events and seconds) and rate; and the seal lag of the global chain' })
-  async projections(): Promise<{ projections: ProjectionStatus[]; seal: Seal | null }> {
-    const [projections, seal] = await Promise.all([this.projector.status(), this.seal()]);
-    return { projections, seal };
+  @ApiOperation({ summary: 'Each projection: state (running, or stopped at an event it names), position, lag (events and seconds) and rate; which projector process holds each partition (-1: the leader); and the seal lag of the global chain' })
+  async projections(): Promise<{ projections: ProjectionStatus[]; partitions: LeaseOwner[]; seal: Seal | null }> {
+    const [projections, partitions, seal] = await Promise.all([this.projector.status(), leaseOwners(this.pool), this.seal()]);
+    return { projections, partitions, seal };
   }
 }

@@ -183,21 +183,33 @@ export async function reportConfigConflicts(runtime: Runtime, log: (line: string
   }
 }
 
-/** Segment evaluations after fact changes and on the configured interval, until the signal aborts. */
+/** Segment evaluations after fact changes and on the configured interval, in the leading projector process, until the signal aborts. */
 export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
   schedule(
     runtime.readModels,
     runtime.segments,
-    { intervalMs: runtime.config.segmentEvaluationIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log, availability: runtime.availability },
+    {
+      intervalMs: runtime.config.segmentEvaluationIntervalMs,
+      pollMs: runtime.config.segmentEvaluationPollMs,
+      log,
+      availability: runtime.availability,
+      leading: () => runtime.projector.leases.isLeader(),
+    },
     signal,
   );
 
-/** Churn model fits and scorings on the configured interval, until the signal aborts. */
+/** Churn model fits and scorings on the configured interval, in the leading projector process, until the signal aborts. */
 export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
   churnSchedule(
     runtime.readModels,
     { churn: runtime.churn, currency: runtime.segments.currency },
-    { intervalMs: runtime.config.churnFitIntervalMs, pollMs: runtime.config.segmentEvaluationPollMs, log, availability: runtime.availability },
+    {
+      intervalMs: runtime.config.churnFitIntervalMs,
+      pollMs: runtime.config.segmentEvaluationPollMs,
+      log,
+      availability: runtime.availability,
+      leading: () => runtime.projector.leases.isLeader(),
+    },
     signal,
   );
 

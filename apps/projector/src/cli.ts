@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import { exitWith, withRuntime } from '../../engine/src';
-import type { ProjectionStatus } from '../../../libs/projection-engine/src';
+import { leaseOwners, type ProjectionStatus } from '../../../libs/projection-engine/src';
 
 const USAGE = `usage: npm run projections -- <command>
   status                                   each read model's state, version, position, lag and rate; where a stopped
-                                           one stopped (position, event, type, error)
+                                           one stopped (position, event, type, error); which projector process holds
+                                           which partitions, and which one leads
   rebuild <name>                           empty the read model's tables and replay the whole log into them
   catch-up <name>                          apply everything committed since its checkpoints, then exit
   retry <name>                             try a stopped read model again at the event it stopped at (after a fix)
@@ -59,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
     const { projector } = runtime;
     if (command.command === 'status') {
       for (const status of await projector.status()) console.log(describe(status).join('\n'));
+      const owners = new Map<string, number[]>();
+      for (const lease of await leaseOwners(runtime.readModels)) owners.set(lease.owner ?? 'nobody', [...(owners.get(lease.owner ?? 'nobody') ?? []), lease.partition]);
+      for (const [owner, partitions] of owners) {
+        const leads = partitions.includes(-1) ? ' (leader)' : '';
+        console.log(`partitions ${partitions.filter((p) => p >= 0).join(', ') || 'none'}: ${owner}${owner === 'nobody' ? '' : leads}`);
+      }
       return 0;
     }
     const { name } = command;

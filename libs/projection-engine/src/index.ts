@@ -6,3 +6,4 @@ export * from './sql';
 export * from './off-thread';
 export * from './partitions';
 export * from './shared-log';
+export * from './partition-leases';

@@ -2,6 +2,7 @@ import { Pool, type PoolClient } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, isConnectionFault, migrate, type DatabaseAvailability } from '../../postgres/src';
+import { LEASE_MIGRATIONS, PartitionLeases, type LeaseOptions } from './partition-leases';
 import { ALL_PARTITIONS, PARTITIONS, partitionOf } from './partitions';
 import type { Projection } from './projection';
 import { SharedLog, type LogBatch } from './shared-log';
@@ -42,6 +43,7 @@ export interface ProjectorOptions {
   log?: (line: string) => void;
   /** With it, a lost database is waited out (logged there once) instead of logged and retried per projection. */
   availability?: Pick<DatabaseAvailability, 'failed' | 'up'>;
+  leases?: Omit<LeaseOptions, 'log'>;
 }
 
 const CHECKPOINT_MIGRATIONS = [
@@ -71,8 +73,11 @@ ALTER TABLE read_models.projection_checkpoints ADD PRIMARY KEY (name, partition)
   },
 ];
 
-/** Outside read_models: a rebuild, or dropping the schema, keeps the record of what was skipped, by whom and why. */
-const SKIPS_MIGRATIONS = [
+/**
+ * Outside read_models: a rebuild, or dropping the schema, keeps the record of what was skipped, by whom and why; and
+ * the partition leases of the projector processes.
+ */
+const PROJECTOR_MIGRATIONS = [
   {
     version: 1,
     name: 'skipped events',
@@ -90,6 +95,7 @@ CREATE TABLE IF NOT EXISTS projector.skipped_events (
   PRIMARY KEY (projection, event_id)
 );`,
   },
+  ...LEASE_MIGRATIONS,
 ];
 
 /**
@@ -134,6 +140,8 @@ export class Projector {
   private readonly pollIntervalMs: number;
   private readonly log: (line: string) => void;
   private readonly availability?: ProjectorOptions['availability'];
+  /** This process's share of the partitions while `run` runs (issue 16). */
+  readonly leases: PartitionLeases;
 
   constructor(
     private readonly pool: Pool,
@@ -145,11 +153,12 @@ export class Projector {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.log = options.log ?? (() => undefined);
     this.availability = options.availability;
+    this.leases = new PartitionLeases(pool, { log: this.log, ...options.leases });
   }
 
   async migrate(): Promise<void> {
     await migrate(this.pool, 'projection_checkpoints', CHECKPOINT_MIGRATIONS);
-    await migrate(this.pool, 'projector', SKIPS_MIGRATIONS);
+    await migrate(this.pool, 'projector', PROJECTOR_MIGRATIONS);
     for (const projection of this.projections) {
       await migrate(this.pool, `projection:${projection.name}`, projection.migrations, projection.routines);
       // A checkpoint per partition; a read model kept before partitions goes on from where its one checkpoint was.
@@ -170,13 +179,25 @@ export class Projector {
     return projection;
   }
 
-  /** Follows the log live until the signal aborts; a failed batch is rolled back, logged and retried (a lost database is waited out). */
+  /**
+   * Follows the log live, in the partitions this process holds leases on, until the signal aborts, then gives the
+   * leases back; a failed batch is rolled back, logged and retried (a lost database is waited out).
+   */
   async run(signal: AbortSignal): Promise<void> {
     const log = new SharedLog(this.store, signal, { batchSize: this.batchSize, pollIntervalMs: this.pollIntervalMs });
+    const following = new AbortController();
+    const stop = (): void => following.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    // The first heartbeat before the read models start, so they start on this process's share at once.
+    await this.leases.heartbeat().catch(() => undefined);
+    const leasing = this.leases.run(following.signal, this.availability);
     try {
-      await Promise.all(this.projections.map((projection) => this.follow(projection, log, signal)));
+      await Promise.all(this.projections.map((projection) => this.follow(projection, log, following.signal)));
     } finally {
+      signal.removeEventListener('abort', stop);
+      following.abort();
       log.close();
+      await leasing;
     }
   }
 
@@ -332,9 +353,10 @@ export class Projector {
     let from: Checkpoint | null = null;
     while (!signal.aborted) {
       try {
-        from ??= readingFrom(await this.rowsOf(this.pool, projection.name, ALL_PARTITIONS));
-        if (from === null) {
-          // Every partition is stopped: look again for a retry or a skip.
+        const partitions = this.leases.owned();
+        if (partitions.length) from ??= readingFrom(await this.rowsOf(this.pool, projection.name, partitions));
+        if (!partitions.length || from === null) {
+          // No partition leased yet, or every one stopped: look again (a heartbeat, a retry, a skip).
           await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
           continue;
         }
@@ -344,7 +366,7 @@ export class Projector {
           continue;
         }
         const reading = from;
-        from = await inTransaction(this.pool, (client) => this.applyGuarded(client, projection, ALL_PARTITIONS, batch));
+        from = await inTransaction(this.pool, (client) => this.applyGuarded(client, projection, partitions, batch));
         failures = 0;
         if (from !== null && compareCheckpoints(from, reading) < 0) this.log(`projection ${projection.name}: a partition was tried again, reading from ${from}`);
       } catch (error) {

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Pool } from 'pg';
+import { inTransaction, type Migration } from '../../postgres/src';
+import { PARTITIONS } from './partitions';
+import { poll, type PollOptions } from './polling';
+
+export const LEASE_MIGRATIONS: Migration[] = [
+  {
+    version: 2,
+    name: 'partition leases and the leader lease',
+    sql: `
+CREATE TABLE IF NOT EXISTS projector.members (
+  id           text PRIMARY KEY,
+  started_at   timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at timestamptz NOT NULL
+);
+-- partition -1 is the leader's lease: what cannot be partitioned (whole-population evaluations) runs there.
+CREATE TABLE IF NOT EXISTS projector.leases (
+  partition  int PRIMARY KEY,
+  owner      text,
+  expires_at timestamptz NOT NULL DEFAULT '-infinity'
+);`,
+  },
+];
+
+const LEADER = -1;
+
+export interface LeaseOptions {
+  /** How often a process renews its leases and rebalances (default 2 s). */
+  heartbeatMs?: number;
+  /** How long a lease outlives its owner's last heartbeat (default 10 s): a dead process's partitions are taken over after it. */
+  ttlMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LeaseOwner {
+  /** -1 is the leader's lease. */
+  partition: number;
+  /** Null while nobody holds it (given back, or its owner's lease expired). */
+  owner: string | null;
+  expiresAt: string | null;
+}
+
+/**
+ * The partitions this projector process works on, through leases in PostgreSQL (issue 16). Every heartbeat it
+ * renews its leases and takes its fair share, ceil(partitions / live processes): it gives back what is over, and
+ * takes free or expired leases while it has fewer, so a joining process gets work within a heartbeat or two and a
+ * killed one's partitions are taken over once its leases expire. One process also holds the leader's lease. Leases
+ * only share the work: what makes each event take effect once is the locked checkpoint each batch compares.
+ */
+export class PartitionLeases {
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private mine: readonly number[] = [];
+  private leading = false;
+  private readonly heartbeatMs: number;
+  private readonly ttlMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly pool: Pool,
+    options: LeaseOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 2_000;
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** The partitions this process holds leases on, as of the last heartbeat. */
+  owned(): readonly number[] {
+    return this.mine;
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Renews, gives back and takes leases once; returns the partitions held after it. */
+  async heartbeat(): Promise<readonly number[]> {
+    const ttl = `${this.ttlMs} milliseconds`;
+    const { partitions, leading } = await inTransaction(this.pool, async (client) => {
+      await client.query(
+        `INSERT INTO projector.leases (partition) SELECT p FROM generate_series(-1, $1::int - 1) p ON CONFLICT (partition) DO NOTHING`,
+        [PARTITIONS],
+      );
+      await client.query(`INSERT INTO projector.members (id, heartbeat_at) VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`, [this.id]);
+      await client.query(`DELETE FROM projector.members WHERE heartbeat_at < now() - $1::interval`, [ttl]);
+      const live = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM projector.members')).rows[0].n;
+      const share = Math.ceil(PARTITIONS / Math.max(1, live));
+      const held = (
+        await client.query<{ partition: number }>(
+          `UPDATE projector.leases SET expires_at = now() + $2::interval WHERE owner = $1 AND partition >= 0 RETURNING partition`,
+          [this.id, ttl],
+        )
+      ).rows.map((row) => row.partition);
+      held.sort((a, b) => a - b);
+      if (held.length > share) {
+        const over = held.splice(share);
+        await client.query(`UPDATE projector.leases SET owner = NULL, expires_at = '-infinity' WHERE owner = $1 AND partition = ANY($2)`, [this.id, over]);
+      } else if (held.length < share) {
+        const taken = await client.query<{ partition: number }>(
+          `UPDATE projector.leases SET owner = $1, expires_at = now() + $3::interval
+            WHERE partition IN (SELECT partition FROM projector.leases WHERE partition >= 0 AND (owner IS NULL OR expires_at < now())
+                                 ORDER BY partition LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING partition`,
+          [this.id, share - held.length, ttl],
+        );
+        held.push(...taken.rows.map((row) => row.partition));
+      }
+      const leader = await client.query(
+        `UPDATE projector.leases SET owner = $1, expires_at = now() + $2::interval
+          WHERE partition = ${LEADER} AND (owner = $1 OR owner IS NULL OR expires_at < now()) RETURNING partition`,
+        [this.id, ttl],
+      );
+      return { partitions: held.sort((a, b) => a - b), leading: (leader.rowCount ?? 0) > 0 };
+    });
+    if (partitions.join() !== this.mine.join()) this.log(`projector ${this.id}: partitions ${partitions.join(', ') || 'none'} (of ${PARTITIONS})`);
+    if (leading !== this.leading) this.log(`projector ${this.id}: ${leading ? 'leads' : 'no longer leads'} (whole-population evaluations)`);
+    this.mine = partitions;
+    this.leading = leading;
+    return partitions;
+  }
+
+  /** Gives back every lease and leaves, so the others take over at their next heartbeat instead of after the TTL. */
+  async release(): Promise<void> {
+    this.mine = [];
+    this.leading = false;
+    await this.pool.query(`UPDATE projector.leases SET owner = NULL, expires_at = '-infinity' WHERE owner = $1`, [this.id]);
+    await this.pool.query('DELETE FROM projector.members WHERE id = $1', [this.id]);
+  }
+
+  /** Heartbeats until the signal aborts, then gives the leases back. */
+  async run(signal: AbortSignal, availability?: PollOptions['availability']): Promise<void> {
+    await poll(async () => void (await this.heartbeat()), { pollMs: this.heartbeatMs, maxBackoffMs: this.heartbeatMs, what: 'renewing partition leases', log: this.log, availability }, signal);
+    await this.release().catch((error: unknown) => this.log(`giving back partition leases: ${error instanceof Error ? error.message : String(error)} (they expire in ${this.ttlMs / 1000} s)`));
+  }
+}
+
+/** Every lease with its owner, for status. */
+export async function leaseOwners(pool: Pool): Promise<LeaseOwner[]> {
+  const { rows } = await pool.query<{ partition: number; owner: string | null; expires_at: Date | null }>(
+    `SELECT partition, owner, expires_at FROM (SELECT partition, CASE WHEN expires_at > now() THEN owner END AS owner,
+            CASE WHEN expires_at > now() THEN expires_at END AS expires_at FROM projector.leases) l ORDER BY partition`,
+  );
+  return rows.map((row) => ({ partition: row.partition, owner: row.owner, expiresAt: row.expires_at?.toISOString() ?? null }));
+}
