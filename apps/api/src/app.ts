@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { Reflector } from '@nestjs/core';
-import { ApiKeyCache, migrateApiKeys, type Principal } from '../../../libs/auth/src';
+import { ApiKeyCache, migrateApiKeys, SharedRateLimitStore, type Principal } from '../../../libs/auth/src';
 import { migrateAuditLog } from '../../../libs/audit/src';
 import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
 import { PersonalDataInterceptor } from './auth/personal-data';
@@ -97,6 +97,8 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   app.use(
     rateLimit({
       windowMs: 60_000,
+      // Counted across every API process on this database (synced about once a second), not per process.
+      store: new SharedRateLimitStore(pool, (line) => new Logger('RateLimit').warn(line)),
       // An API key's own limit, set at its creation; RATE_LIMIT_PER_MINUTE for token subjects and unauthenticated callers.
       limit: (req) => limitOf((req as AuthenticatedRequest).principal, config.rateLimitPerMinute).perMinute,
       standardHeaders: 'draft-8',

@@ -39,6 +39,19 @@ ALTER TABLE auth.api_keys ADD COLUMN rate_limit_per_minute integer NOT NULL DEFA
   CONSTRAINT api_keys_rate_limit_per_minute CHECK (rate_limit_per_minute BETWEEN 1 AND 1000000);
 COMMENT ON COLUMN auth.api_keys.rate_limit_per_minute IS 'Requests a minute this key may send to each engine process; more answer 429.';`,
   },
+  {
+    version: 4,
+    name: 'rate limits counted across engine processes',
+    sql: `
+CREATE TABLE auth.rate_limit_hits (
+  key          text NOT NULL,
+  window_start bigint NOT NULL,
+  hits         bigint NOT NULL,
+  PRIMARY KEY (key, window_start)
+);
+COMMENT ON TABLE auth.rate_limit_hits IS 'Requests per rate-limit key (API key, token subject, address) and minute, added up by every API process about once a second.';
+COMMENT ON COLUMN auth.api_keys.rate_limit_per_minute IS 'Requests a minute this key may send to all engine processes together; more answer 429.';`,
+  },
 ];
 
 /** The channel api-keys-changed.sql notifies on, with the changed key's id. */

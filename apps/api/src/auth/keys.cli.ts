@@ -5,7 +5,7 @@ import { exitWith, withRuntime } from '../../../engine/src';
 const USAGE = `usage: npm run keys -- <command>
   create --name <name> --role <${ROLES.join('|')}> [--rate-limit <n>]
                                                     make an API key and print it (shown this once only; only its hash is kept);
-                                                    it may send n requests a minute to each engine process
+                                                    it may send n requests a minute to all engine processes together
                                                     (${API_KEY_RATE_LIMIT.min} to ${API_KEY_RATE_LIMIT.max}, default ${API_KEY_RATE_LIMIT.default})
   list                                              every key: id, name, role, prefix, rate limit, created, revoked
   revoke <id or name>                               revoke the key (every engine process refuses it within a second)`;
