@@ -107,6 +107,19 @@ it('2 API and 3 projector processes take ~20,000 commands, a projector killed mi
   expect(passed.map((row) => ({ name: row.name, passed: Number(row.passed), stopped: row.stopped }))).toEqual(passed.map((row) => ({ name: row.name, passed: events, stopped: 0 })));
   console.log(`multi-process: ${events} events (last position ${end[0].position}), each passed once by each of ${passed.length} read models over ${PARTITIONS} partitions`);
 
+  // One key's rate limit holds for both API processes together: 30 a minute, 20 to each (a second apart, so the
+  // counts are shared in between) get 429 on the second.
+  const limited = (await createApiKey(sql, 'multi-process-limited', 'analyst', 30)).key;
+  const statuses = async (url: string): Promise<number[]> => {
+    const answers: number[] = [];
+    for (let i = 0; i < 20; i++) answers.push((await fetch(`${url}/projections`, { headers: { Authorization: `Bearer ${limited}` } })).status);
+    return answers;
+  };
+  expect(await statuses(urls[0])).toEqual(Array(20).fill(200));
+  await sleep(2_500);
+  const second = await statuses(urls[1]);
+  expect({ ok: second.filter((status) => status === 200).length, limited: second.filter((status) => status === 429).length }).toEqual({ ok: 10, limited: 10 });
+
   for (const engine of engines) if (engine.running()) engine.child.kill('SIGTERM');
   await Promise.all(engines.map((engine) => engine.exitsWithin(10_000)));
   const { live, rebuilt } = await readModelsAndRebuild(server.url);

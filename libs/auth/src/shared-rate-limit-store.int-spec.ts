@@ -24,25 +24,27 @@ const store = (): SharedRateLimitStore => {
 
 it('two API processes count one key together: each sees the other\'s hits after a sync', async () => {
   const [a, b] = [store(), store()];
-  for (let i = 0; i < 30; i++) a.increment('api-key:k1');
-  for (let i = 0; i < 20; i++) b.increment('api-key:k1');
-  expect(b.increment('api-key:other').totalHits).toBe(1);
+  for (let i = 0; i < 30; i++) await a.increment('api-key:k1');
+  for (let i = 0; i < 20; i++) await b.increment('api-key:k1');
+  expect((await b.increment('api-key:other')).totalHits).toBe(1);
   // Before a sync each knows only its own.
-  expect(a.increment('api-key:k1').totalHits).toBe(31);
+  expect((await a.increment('api-key:k1')).totalHits).toBe(31);
   await a.sync();
   await b.sync();
   await a.sync();
   // 31 from a, 20 from b: both see 51 and count their own on from there until the next sync.
-  expect(a.increment('api-key:k1').totalHits).toBe(52);
-  expect(b.increment('api-key:k1').totalHits).toBe(52);
-  expect(b.increment('api-key:other').totalHits).toBe(2);
+  expect((await a.increment('api-key:k1')).totalHits).toBe(52);
+  expect((await b.increment('api-key:k1')).totalHits).toBe(52);
+  expect((await b.increment('api-key:other')).totalHits).toBe(2);
+  // A third process that first sees the key after a sync starts from every process's count.
+  const c = store();
+  expect((await c.increment('api-key:k1')).totalHits).toBe(52);
   const { rows } = await pool.query('SELECT key, hits::int AS hits FROM auth.rate_limit_hits ORDER BY key');
   expect(rows).toEqual([
     { key: 'api-key:k1', hits: 51 },
     { key: 'api-key:other', hits: 1 },
   ]);
-  await a.shutdown();
-  await b.shutdown();
+  await Promise.all([a, b, c].map((made) => made.shutdown()));
 });
 
 it('counts on alone while the database cannot be reached', async () => {
@@ -50,9 +52,9 @@ it('counts on alone while the database cannot be reached', async () => {
   const lines: string[] = [];
   const alone = new SharedRateLimitStore(broken, (line) => lines.push(line), 60_000);
   alone.init({ windowMs: 60_000 } as Options);
-  for (let i = 0; i < 5; i++) alone.increment('address:1.2.3.4');
+  for (let i = 0; i < 5; i++) await alone.increment('address:1.2.3.4');
   await alone.sync();
-  expect(alone.increment('address:1.2.3.4').totalHits).toBe(6);
+  expect((await alone.increment('address:1.2.3.4')).totalHits).toBe(6);
   expect(lines).toEqual([expect.stringContaining('counting in this process alone')]);
   await alone.shutdown();
   await broken.end();

@@ -8,11 +8,14 @@ interface Count {
   shared: number;
   /** This process's hits since the last sync. */
   pending: number;
+  /** The read of every process's total when this process first sees the key in the window. */
+  read: Promise<void>;
 }
 
 /**
  * express-rate-limit's counts, shared by every API process on one database (issue 16): each process counts its
- * requests in memory, with no database round trip on a request, and about once a second adds what it counted to
+ * requests in memory (a key's first request in a minute reads the shared count, the others make no round trip),
+ * and about once a second adds what it counted to
  * auth.rate_limit_hits and reads every process's totals back. A key's limit is then a limit for all processes
  * together, exceeded at most by what the other processes let through within the last second. While the database
  * cannot be reached each process goes on with what it counted itself.
@@ -41,15 +44,23 @@ export class SharedRateLimitStore implements Store {
     const window = Math.floor(Date.now() / this.windowMs);
     let count = this.counts.get(key);
     if (count?.window !== window) {
-      count = { window, shared: 0, pending: 0 };
+      const created: Count = { window, shared: 0, pending: 0, read: Promise.resolve() };
+      // A key first seen here in this window starts from every process's count so far (one query a key a minute),
+      // so a client that moves to another process does not start from nothing there.
+      created.read = this.pool
+        .query<{ hits: string }>('SELECT hits FROM auth.rate_limit_hits WHERE key = $1 AND window_start = $2', [key, window])
+        .then(({ rows }) => void (created.shared = Math.max(created.shared, Number(rows[0]?.hits ?? 0))))
+        .catch(() => undefined);
+      count = created;
       this.counts.set(key, count);
     }
     return count;
   }
 
-  increment(key: string): ClientRateLimitInfo {
+  async increment(key: string): Promise<ClientRateLimitInfo> {
     const count = this.current(key);
     count.pending++;
+    await count.read;
     return { totalHits: count.shared + count.pending, resetTime: new Date((count.window + 1) * this.windowMs) };
   }
 
