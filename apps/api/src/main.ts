@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApi } from './app';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { abortOnSignal, ConfigError, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
+import { abortOnSignal, ConfigError, surviveConnectionFaults, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
 
 const KEEP_ALIVE_MS = 65_000;
 
@@ -13,6 +13,7 @@ const KEEP_ALIVE_MS = 65_000;
  */
 async function main(): Promise<void> {
   const say = (line: string): void => console.log(`[engine] ${line}`);
+  surviveConnectionFaults(say);
   const config = loadConfig();
   limitHeapGrowth(config);
   if (process.argv.includes('--no-projector')) config.projector = false;

@@ -7,7 +7,8 @@ const USAGE = `usage: npm run projections -- <command>
   status                                   each read model's state, version, position, lag and rate; where a stopped
                                            one stopped (position, event, type, error); which projector process holds
                                            which partitions, and which one leads
-  rebuild <name>                           empty the read model's tables and replay the whole log into them
+  rebuild <name>                           build the read model again from the whole log into new tables, beside the
+                                           ones that serve, with progress, rate and ETA; then switch them in at once
   catch-up <name>                          apply everything committed since its checkpoints, then exit
   retry <name>                             try a stopped read model again at the event it stopped at (after a fix)
   skip <name> <position> --reason "<why>"  leave out the event a read model stopped at, for good: recorded with the
@@ -44,6 +45,9 @@ function parse(argv: string[]): Command | string {
 const describe = (status: ProjectionStatus): string[] => [
   `${status.name} v${status.version}: ${status.state}, position ${status.position}, ${status.lagEvents} events (${status.lagSeconds.toFixed(1)} s) behind, ` +
     `${status.rate} events/s, ${status.eventsProcessed} events passed`,
+  ...(status.rebuilding
+    ? [`  rebuilding version ${status.rebuilding.version}: ${status.rebuilding.percent} %, ${status.rebuilding.lagEvents} events to go at ${status.rebuilding.rate} events/s`]
+    : []),
   ...status.stopped.map((at) => `  stopped in partition ${at.partition} at position ${at.position} (${at.type} ${at.eventId}) since ${at.since}: ${at.error}`),
   ...(status.lastError ? [`  last error: ${status.lastError}`] : []),
 ];
@@ -55,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${command}\n${USAGE}`);
     return 2;
   }
-  // Ctrl-C during a rebuild rolls its transaction back.
+  // Ctrl-C during a rebuild leaves the read model as it was (the build starts again from the start next time).
   return withRuntime(async (runtime) => {
     const { projector } = runtime;
     if (command.command === 'status') {
@@ -82,12 +86,23 @@ async function main(argv: string[]): Promise<number> {
     }
     const started = Date.now();
     let lastReport = 0;
-    const progress = (processed: number): void => {
-      if (Date.now() - lastReport < 1000) return;
-      lastReport = Date.now();
-      console.log(`${name}: ${processed} events, ${Math.round(processed / ((Date.now() - started) / 1000))} events/s`);
-    };
-    const processed = command.command === 'rebuild' ? await projector.rebuild(name, progress) : await projector.catchUp(name, progress);
+    let processed: number;
+    if (command.command === 'rebuild') {
+      console.log(`${name}: building version ${projector.projection(name).version} beside the one that serves (it keeps serving until the switch)`);
+      processed = await projector.rebuild(name, (progress) => {
+        if (Date.now() - lastReport < 1000) return;
+        lastReport = Date.now();
+        const percent = (100 * progress.processed) / Math.max(1, progress.processed + progress.lagEvents);
+        const eta = progress.rate > 0 ? `, about ${Math.ceil(progress.lagEvents / progress.rate)} s to go` : '';
+        console.log(`${name}: ${progress.processed} events (${percent.toFixed(1)} %), ${progress.rate} events/s${eta}`);
+      });
+    } else {
+      processed = await projector.catchUp(name, (done) => {
+        if (Date.now() - lastReport < 1000) return;
+        lastReport = Date.now();
+        console.log(`${name}: ${done} events, ${Math.round(done / ((Date.now() - started) / 1000))} events/s`);
+      });
+    }
     console.log(`${name}: ${command.command} done, ${processed} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   });

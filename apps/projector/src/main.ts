@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { abortOnSignal, ConfigError, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
+import { abortOnSignal, ConfigError, surviveConnectionFaults, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -7,6 +7,7 @@ import { abortOnSignal, ConfigError, limitHeapGrowth, loadConfig, openRuntimeWhe
  */
 async function main(): Promise<void> {
   const say = (line: string): void => console.log(`[projector] ${line}`);
+  surviveConnectionFaults(say);
   const config = loadConfig();
   limitHeapGrowth(config);
   const starting = abortOnSignal();

@@ -207,3 +207,47 @@ it('goes on after a quiet spell longer than its 2 s recheck (a wait that ends mu
   running.abort();
   await following;
 }, 60_000);
+
+it('a new version of a read model is built in the background while the old one serves, then switched in', async () => {
+  const v1 = counting('versioned', { total: 'int' });
+  const first = new Projector(pool, log, [v1], { batchSize: 50, pollIntervalMs: 20 });
+  await first.migrate();
+  const last = await write(log, 10, 30);
+  await allEventsVisible(pool);
+  await first.catchUp('versioned');
+  const served = await rows('versioned');
+
+  // Version 2 adds a column and fills it; its batches are slowed so the test can look at it half-built.
+  let batches = 0;
+  const v2: Projection = {
+    ...v1,
+    version: 2,
+    migrations: [...v1.migrations, { version: 2, name: 'doubled', sql: 'ALTER TABLE read_models.versioned ADD COLUMN doubled int NOT NULL DEFAULT 0' }],
+    async apply(client, events) {
+      if (++batches === 2) await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await v1.apply(client, events);
+      await client.query('UPDATE read_models.versioned SET doubled = 2 * n WHERE stream_id = ANY($1)', [events.map((e) => e.streamId)]);
+    },
+  };
+  const lines: string[] = [];
+  const second = new Projector(pool, log, [v2], { batchSize: 50, pollIntervalMs: 20, log: (line) => lines.push(line) });
+  await second.migrate();
+  expect(lines).toEqual([expect.stringContaining('version 2 replaces 1')]);
+  const running = new AbortController();
+  const following = second.run(running.signal);
+  await until('the build is under way', async () => (await second.status())[0].state === 'rebuilding', 10_000);
+  // The old version serves, whole, without the new column; the status shows the build's progress.
+  expect(await rows('versioned')).toEqual(served);
+  expect((await pool.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'read_models' AND table_name = 'versioned' AND column_name = 'doubled'`)).rows[0].n).toBe(0);
+  expect((await second.status())[0]).toMatchObject({ version: 1, rebuilding: { version: 2, percent: expect.any(Number) } });
+
+  await until('version 2 is switched in', async () => (await second.status())[0].version === 2, 30_000);
+  expect(await second.waitFor(last, 10_000, ['versioned'])).toBe(true);
+  const { rows: switched } = await pool.query('SELECT n, doubled FROM read_models.versioned ORDER BY stream_id');
+  expect(switched).toEqual(Array.from({ length: 10 }, () => ({ n: 30, doubled: 60 })));
+  expect((await pool.query(`SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name LIKE 'read_models_build_%'`)).rows[0].n).toBe(0);
+  expect((await pool.query(`SELECT version FROM migrations.applied WHERE component = 'projection:versioned' ORDER BY version`)).rows).toEqual([{ version: 1 }, { version: 2 }]);
+  expect((await second.status())[0]).toMatchObject({ state: 'running', version: 2, rebuilding: null, eventsProcessed: 300 });
+  running.abort();
+  await following;
+}, 60_000);

@@ -1,11 +1,25 @@
 import { Pool, type PoolClient } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
-import { inTransaction, isConnectionFault, migrate, type DatabaseAvailability } from '../../postgres/src';
+import { inTransaction, installRoutines, isConnectionFault, migrate, readRoutines, withClient, type DatabaseAvailability } from '../../postgres/src';
 import { LEASE_MIGRATIONS, PartitionLeases, type LeaseOptions } from './partition-leases';
 import { ALL_PARTITIONS, PARTITIONS, partitionOf } from './partitions';
 import type { Projection } from './projection';
+import { retargeted } from './retargeted';
 import { SharedLog, type LogBatch } from './shared-log';
+
+/** The checkpoint rows of a read model's blue/green build are named after it with this suffix. */
+export const BUILDING = '@build';
+
+/** How far a rebuild is: events applied, still to apply, and its rate. */
+export interface BuildProgress {
+  processed: number;
+  lagEvents: number;
+  rate: number;
+}
+
+/** Another rebuild of the same read model holds its lock. */
+export class RebuildRunning extends Error {}
 
 /** Where one partition of a read model stopped: the event its apply refused, and why. */
 export interface StoppedAt {
@@ -20,8 +34,8 @@ export interface StoppedAt {
 export interface ProjectionStatus {
   name: string;
   version: number;
-  /** running, or stopped at an event in one or more partitions (the others go on). */
-  state: 'running' | 'stopped';
+  /** running; stopped at an event in one or more partitions (the others go on); or rebuilding beside the tables that serve. */
+  state: 'running' | 'stopped' | 'rebuilding';
   /** The least advanced partition's checkpoint. */
   checkpoint: Checkpoint;
   /** Global position of the last event the least advanced partition has passed. */
@@ -35,6 +49,8 @@ export interface ProjectionStatus {
   lastError: string | null;
   stopped: StoppedAt[];
   partitions: number;
+  /** The blue/green build in progress (npm run projections -- rebuild, or a new version), or null. */
+  rebuilding: { version: number; eventsProcessed: number; lagEvents: number; percent: number; rate: number; stopped: StoppedAt[] } | null;
 }
 
 export interface ProjectorOptions {
@@ -142,6 +158,8 @@ export class Projector {
   private readonly availability?: ProjectorOptions['availability'];
   /** This process's share of the partitions while `run` runs (issue 16). */
   readonly leases: PartitionLeases;
+  /** Read models whose stored version is older than the code's: not applied to until their rebuild switches in. */
+  private readonly outdated = new Set<string>();
 
   constructor(
     private readonly pool: Pool,
@@ -160,6 +178,16 @@ export class Projector {
     await migrate(this.pool, 'projection_checkpoints', CHECKPOINT_MIGRATIONS);
     await migrate(this.pool, 'projector', PROJECTOR_MIGRATIONS);
     for (const projection of this.projections) {
+      const { rows } = await this.pool.query<{ version: number | null }>('SELECT min(version) AS version FROM read_models.projection_checkpoints WHERE name = $1', [
+        projection.name,
+      ]);
+      const stored = rows[0].version;
+      if (stored !== null && stored < projection.version) {
+        // A new version: built from the log beside the old tables, which keep serving as they are until the switch.
+        this.outdated.add(projection.name);
+        this.log(`projection ${projection.name}: version ${projection.version} replaces ${stored}: it is rebuilt in the background, and version ${stored} serves until then`);
+        continue;
+      }
       await migrate(this.pool, `projection:${projection.name}`, projection.migrations, projection.routines);
       // A checkpoint per partition; a read model kept before partitions goes on from where its one checkpoint was.
       await this.pool.query(
@@ -192,7 +220,7 @@ export class Projector {
     await this.leases.heartbeat().catch(() => undefined);
     const leasing = this.leases.run(following.signal, this.availability);
     try {
-      await Promise.all(this.projections.map((projection) => this.follow(projection, log, following.signal)));
+      await Promise.all([...this.projections.map((projection) => this.follow(projection, log, following.signal)), this.upgrade(following.signal)]);
     } finally {
       signal.removeEventListener('abort', stop);
       following.abort();
@@ -218,34 +246,134 @@ export class Projector {
   }
 
   /**
-   * Replays the whole log into the projection's tables in one transaction: queries keep reading the old rows
-   * until it commits (no empty or half-built model), and a live projector waits on the checkpoint rows, then goes
-   * on from the rebuilt checkpoints. Events committed while it ran are applied right after, by a catch-up. Skipped
-   * events stay skipped; a stopped partition is tried again.
+   * Blue/green (issue 16): builds the projection's current version from the whole log into tables of its own, in a
+   * schema beside read_models (`read_models_build_<name>`), in batches of their own short transactions, so no long
+   * transaction holds the log's read fence. The tables that serve stay as they are (and a live projector keeps
+   * them up to date) until the build has caught up; then one transaction applies the last events, drops the old
+   * tables, moves the new ones into read_models and takes over the checkpoints: a query sees the old read model or
+   * the new one, never a half-built one. Skipped events stay skipped. One rebuild of a read model at a time (an
+   * advisory lock); a build interrupted (Ctrl-C, a crash) starts again from the start next time.
    */
-  async rebuild(name: string, onProgress?: (processed: number, checkpoint: Checkpoint) => void): Promise<number> {
+  async rebuild(name: string, onProgress?: (progress: BuildProgress) => void, signal?: AbortSignal): Promise<number> {
     const projection = this.projection(name);
-    const replayed = await inTransaction(this.pool, async (client) => {
-      await this.rowsOf(client, name, ALL_PARTITIONS);
-      for (const table of projection.tables) await client.query(`DELETE FROM ${table}`);
-      await client.query(
-        `UPDATE read_models.projection_checkpoints
-            SET checkpoint = $2, position = 0, events_processed = 0, rate = 0, updated_at = now(), last_error = NULL, stopped = NULL, version = $3
-          WHERE name = $1`,
-        [name, START, projection.version],
-      );
-      let checkpoint: Checkpoint = START;
-      let processed = 0;
-      for (;;) {
-        const read = await this.store.readAll(checkpoint, this.batchSize);
-        if (read.events.length === 0) return processed;
-        await this.applyGuarded(client, projection, ALL_PARTITIONS, { from: checkpoint, to: read.checkpoint, events: read.events });
-        checkpoint = read.checkpoint;
-        processed += read.events.length;
-        onProgress?.(processed, checkpoint);
+    const schema = `read_models_build_${name}`;
+    const build: Projection = { ...projection, name: `${name}${BUILDING}`, apply: (client, events) => projection.apply(retargeted(client, schema), events) };
+    return withClient(this.pool, async (lock) => {
+      const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 16)) AS locked', [`rebuild:${name}`]);
+      if (!rows[0].locked) throw new RebuildRunning(`a rebuild of ${name} is already running (another CLI, or the leading projector after a version change)`);
+      try {
+        await this.prepareBuild(projection, build.name, schema);
+        const started = Date.now();
+        let processed = 0;
+        for (;;) {
+          if (signal?.aborted) return processed;
+          const from = readingFrom(await this.rowsOf(this.pool, build.name, ALL_PARTITIONS));
+          if (from === null) break;
+          const read = await this.store.readAll(from, this.batchSize);
+          if (read.events.length === 0) break;
+          await inTransaction(this.pool, (client) => this.applyGuarded(client, build, ALL_PARTITIONS, { from, to: read.checkpoint, events: read.events }));
+          processed += read.events.length;
+          if (onProgress) {
+            const lag = await this.store.lag(read.checkpoint);
+            onProgress({ processed, lagEvents: lag.events, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
+          }
+        }
+        return processed + (await this.switchTo(projection, build.name, schema));
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 16))', [`rebuild:${name}`]);
       }
     });
-    return replayed + (await this.catchUp(name, onProgress && ((processed, checkpoint) => onProgress(replayed + processed, checkpoint))));
+  }
+
+  /** In the leading process: rebuilds each read model of an older version, until none is left or the signal aborts. */
+  private async upgrade(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && this.outdated.size) {
+      const name = [...this.outdated][0];
+      if (this.leases.isLeader() && !(await this.upgraded(this.projection(name)))) {
+        let reported = 0;
+        await this.rebuild(
+          name,
+          (progress) => {
+            if (Date.now() - reported < 10_000) return;
+            reported = Date.now();
+            this.log(`projection ${name}: rebuilding version ${this.projection(name).version}: ${progress.processed} events, ${progress.lagEvents} to go at ${progress.rate} events/s`);
+          },
+          signal,
+        ).catch((error: unknown) => {
+          if (!(error instanceof RebuildRunning)) this.log(`projection ${name}: rebuild failed (${messageOf(error)}); trying again`);
+        });
+      }
+      await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  /** True once the read model's rows are of the code's version (a rebuild switched it in, here or elsewhere). */
+  private async upgraded(projection: Projection): Promise<boolean> {
+    const { rows } = await this.pool.query<{ version: number }>('SELECT min(version) AS version FROM read_models.projection_checkpoints WHERE name = $1', [
+      projection.name,
+    ]);
+    if (rows[0].version < projection.version) return false;
+    this.outdated.delete(projection.name);
+    return true;
+  }
+
+  /** An empty schema with the projection's tables and routines, and checkpoints at the start of the log. */
+  private async prepareBuild(projection: Projection, buildName: string, schema: string): Promise<void> {
+    const routines = await readRoutines(projection.routines ?? []);
+    await inTransaction(this.pool, async (client) => {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.query(`CREATE SCHEMA ${schema}`);
+      const target = retargeted(client, schema);
+      const migrations = [...projection.migrations].sort((a, b) => a.version - b.version);
+      for (const migration of migrations) await target.query(migration.sql);
+      await installRoutines(target, routines);
+      for (const migration of migrations) if (migration.afterRoutines) await target.query(migration.afterRoutines);
+      await client.query('DELETE FROM read_models.projection_checkpoints WHERE name = $1', [buildName]);
+      await client.query(
+        `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint, partition) SELECT $1, $2, $3, p FROM generate_series(0, $4::int - 1) p`,
+        [buildName, projection.version, START, PARTITIONS],
+      );
+    });
+  }
+
+  /** The switch, in one transaction: the last events, then the new tables in place of the old, and the checkpoints. */
+  private async switchTo(projection: Projection, buildName: string, schema: string): Promise<number> {
+    const routines = await readRoutines(projection.routines ?? []);
+    const build: Projection = { ...projection, name: buildName, apply: (client, events) => projection.apply(retargeted(client, schema), events) };
+    return inTransaction(this.pool, async (client) => {
+      // The live projector of this read model waits here until the switch commits, then goes on from the new checkpoints.
+      await this.rowsOf(client, projection.name, ALL_PARTITIONS);
+      let processed = 0;
+      for (;;) {
+        const from = readingFrom(await this.rowsOf(client, buildName, ALL_PARTITIONS));
+        if (from === null) break;
+        const read = await this.store.readAll(from, this.batchSize);
+        if (read.events.length === 0) break;
+        await this.applyGuarded(client, build, ALL_PARTITIONS, { from, to: read.checkpoint, events: read.events });
+        processed += read.events.length;
+      }
+      // Without CASCADE: a view an analyst made on the old tables stops the switch with its name, rather than vanish.
+      await client.query(`DROP TABLE IF EXISTS ${projection.tables.join(', ')}`);
+      for (const table of projection.tables) await client.query(`ALTER TABLE ${table.replace(/^read_models\./, `${schema}.`)} SET SCHEMA read_models`);
+      await installRoutines(client, routines);
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.query(
+        `UPDATE read_models.projection_checkpoints live
+            SET checkpoint = b.checkpoint, position = b.position, events_processed = b.events_processed, rate = b.rate, updated_at = now(),
+                last_error = NULL, stopped = b.stopped, version = b.version
+           FROM read_models.projection_checkpoints b
+          WHERE live.name = $1 AND b.name = $2 AND b.partition = live.partition`,
+        [projection.name, buildName],
+      );
+      await client.query('DELETE FROM read_models.projection_checkpoints WHERE name = $1', [buildName]);
+      // The new tables came from every migration: the next start has none to apply to them.
+      await client.query(
+        `INSERT INTO migrations.applied (component, version, name) SELECT $1, v, n FROM unnest($2::int[], $3::text[]) AS t(v, n) ON CONFLICT DO NOTHING`,
+        [`projection:${projection.name}`, projection.migrations.map((m) => m.version), projection.migrations.map((m) => m.name)],
+      );
+      this.log(`projection ${projection.name}: rebuilt version ${projection.version} switched in`);
+      return processed;
+    });
   }
 
   /** Tries the stopped partitions of a read model again (after a fix); returns how many were stopped. */
@@ -292,26 +420,50 @@ export class Projector {
     }>('SELECT * FROM read_models.projection_checkpoints ORDER BY name, partition');
     const byName = new Map<string, typeof rows>();
     for (const row of rows) byName.set(row.name, [...(byName.get(row.name) ?? []), row]);
+    const summary = async (partitions: typeof rows) => {
+      const least = partitions.reduce((a, b) => (compareCheckpoints(b.checkpoint, a.checkpoint) < 0 ? b : a));
+      const lag = await this.store.lag(least.checkpoint);
+      const updated = partitions.map((row) => row.updated_at).filter((at): at is Date => at !== null);
+      return {
+        least,
+        lag,
+        stopped: partitions.map((row) => row.stopped).filter((at): at is StoppedAt => at !== null),
+        rate: Math.round(Math.max(...partitions.map((row) => row.rate))),
+        eventsProcessed: partitions.reduce((sum, row) => sum + Number(row.events_processed), 0),
+        updatedAt: updated.length ? new Date(Math.max(...updated.map(Number))).toISOString() : null,
+        lastError: partitions.find((row) => row.last_error)?.last_error ?? null,
+      };
+    };
+    const live = [...byName.keys()].filter((name) => !name.endsWith(BUILDING));
     return Promise.all(
-      [...byName.values()].map(async (partitions) => {
-        const least = partitions.reduce((a, b) => (compareCheckpoints(b.checkpoint, a.checkpoint) < 0 ? b : a));
-        const lag = await this.store.lag(least.checkpoint);
-        const stopped = partitions.map((row) => row.stopped).filter((at): at is StoppedAt => at !== null);
-        const updated = partitions.map((row) => row.updated_at).filter((at): at is Date => at !== null);
+      live.map(async (name) => {
+        const partitions = byName.get(name)!;
+        const { least, lag, stopped, rate, eventsProcessed, updatedAt, lastError } = await summary(partitions);
+        const building = byName.get(`${name}${BUILDING}`);
+        const build = building && (await summary(building));
+        const rebuilding = build && {
+          version: build.least.version,
+          eventsProcessed: build.eventsProcessed,
+          lagEvents: build.lag.events,
+          percent: Math.floor((1000 * build.eventsProcessed) / Math.max(1, build.eventsProcessed + build.lag.events)) / 10,
+          rate: build.rate,
+          stopped: build.stopped,
+        };
         return {
-          name: least.name,
+          name,
           version: least.version,
-          state: stopped.length ? 'stopped' : 'running',
+          state: stopped.length ? 'stopped' : rebuilding ? 'rebuilding' : 'running',
           checkpoint: least.checkpoint,
           position: Number(least.position),
           lagEvents: lag.events,
           lagSeconds: lag.oldestRecordedAt ? Math.max(0, (Date.now() - Date.parse(lag.oldestRecordedAt)) / 1000) : 0,
-          rate: Math.round(Math.max(...partitions.map((row) => row.rate))),
-          eventsProcessed: partitions.reduce((sum, row) => sum + Number(row.events_processed), 0),
-          updatedAt: updated.length ? new Date(Math.max(...updated.map(Number))).toISOString() : null,
-          lastError: partitions.find((row) => row.last_error)?.last_error ?? null,
+          rate,
+          eventsProcessed,
+          updatedAt,
+          lastError,
           stopped,
           partitions: partitions.length,
+          rebuilding: rebuilding ?? null,
         } satisfies ProjectionStatus;
       }),
     );
@@ -328,7 +480,7 @@ export class Projector {
     if (!target) return false;
     for (;;) {
       const { rows } = await this.pool.query<{ checkpoint: string; stopped: StoppedAt | null }>(
-        'SELECT checkpoint, stopped FROM read_models.projection_checkpoints WHERE $1::text[] IS NULL OR name = ANY($1)',
+        `SELECT checkpoint, stopped FROM read_models.projection_checkpoints WHERE ($1::text[] IS NULL AND name NOT LIKE '%${BUILDING}') OR name = ANY($1)`,
         [readModels ?? null],
       );
       const behind = rows.filter((row) => compareCheckpoints(row.checkpoint, target) < 0);
@@ -353,6 +505,10 @@ export class Projector {
     let from: Checkpoint | null = null;
     while (!signal.aborted) {
       try {
+        if (this.outdated.has(projection.name) && !(await this.upgraded(projection))) {
+          await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
         const partitions = this.leases.owned();
         if (partitions.length) from ??= readingFrom(await this.rowsOf(this.pool, projection.name, partitions));
         if (!partitions.length || from === null) {
@@ -420,7 +576,7 @@ export class Projector {
       const row = serving.get(partitionOf(event.streamId));
       return row !== undefined && compareCheckpoints(event.checkpoint, row.checkpoint) > 0;
     });
-    const skipped = await this.skipped(client, projection.name, passing);
+    const skipped = await this.skipped(client, projection.name.replace(BUILDING, ''), passing);
     const applying = (event: RecordedEvent): boolean => projection.handles.includes(event.type) && !skipped.has(event.eventId);
     const stops = new Map<number, { event: RecordedEvent; after: RecordedEvent | null; at: StoppedAt }>();
     if (!oneByOne) {
