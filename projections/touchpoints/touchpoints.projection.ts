@@ -53,6 +53,10 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
           facts.set(row.customer_id, JSON.parse(row.facts) as Facts);
         }
       };
+      // A risk alert recomputes the schedules of customers in every partition, which other projector processes apply:
+      // a batch with an alert goes alone (exclusive), the others side by side (shared), so each sees the other whole.
+      const alone = events.some((event) => event.type === 'DestinationRiskAlertIssued');
+      await client.query(`SELECT pg_advisory_xact_lock${alone ? '' : '_shared'}(hashtextextended('touchpoints:risk-alerts', 0))`);
       keep((await client.query<{ customer_id: string; facts: string }>('SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds])).rows);
       const alerts: (RiskAlert & { issuedAt: string })[] = [];
       for (const event of events as HandledEvent[]) {
