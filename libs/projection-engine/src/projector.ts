@@ -128,6 +128,9 @@ const isRefusal = (error: unknown): boolean => {
   return typeof code === 'string' ? EVENT_CODES.test(code) : true;
 };
 
+/** How often a rebuild's progress counts the events still to apply (a count reads the rest of the log). */
+const PROGRESS_LAG_MS = 5_000;
+
 /** How long a projection waiting at the head, or with every partition stopped, goes before it looks at its rows again (a retry). */
 const RECHECK_MS = 2_000;
 
@@ -265,6 +268,8 @@ export class Projector {
         await this.prepareBuild(projection, build.name, schema);
         const started = Date.now();
         let processed = 0;
+        // What is left, counted now and then: a count per batch would read the rest of the log each time.
+        let lag = { events: 0, at: 0, processed: 0 };
         for (;;) {
           if (signal?.aborted) return processed;
           const from = readingFrom(await this.rowsOf(this.pool, build.name, ALL_PARTITIONS));
@@ -274,8 +279,9 @@ export class Projector {
           await inTransaction(this.pool, (client) => this.applyGuarded(client, build, ALL_PARTITIONS, { from, to: read.checkpoint, events: read.events }));
           processed += read.events.length;
           if (onProgress) {
-            const lag = await this.store.lag(read.checkpoint);
-            onProgress({ processed, lagEvents: lag.events, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
+            if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await this.store.lag(read.checkpoint)).events, at: Date.now(), processed };
+            const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
+            onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
           }
         }
         return processed + (await this.switchTo(projection, build.name, schema));
@@ -633,13 +639,11 @@ export class Projector {
     return readingFrom(rows.map((row) => ({ ...row, ...(after.has(row.partition) ? { checkpoint: after.get(row.partition)!.checkpoint, stopped: stops.get(row.partition)?.at ?? null } : {}) })));
   }
 
-  /** The ids among `events` that were skipped for this read model. */
+  /** The ids among `events` that were skipped for this read model (the skips of one read model are few: all are read). */
   private async skipped(client: PoolClient, name: string, events: RecordedEvent[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const { rows } = await client.query<{ event_id: string }>('SELECT event_id FROM projector.skipped_events WHERE projection = $1 AND event_id = ANY($2)', [
-      name,
-      events.map((event) => event.eventId),
-    ]);
+    const { rows } = await client.query<{ event_id: string }>({ name: 'projector_skipped_events', text: 'SELECT event_id FROM projector.skipped_events WHERE projection = $1', values: [name] });
     return new Set(rows.map((row) => row.event_id));
   }
+
 }
