@@ -1,8 +1,7 @@
-import { Pool } from 'pg';
 import { createApiKey } from '../../libs/auth/src';
 import { CommandLoad, lostOrDoubled } from '../support/command-load';
-import { spawnEngine, type EngineProcess } from '../support/engine-process';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
+import type { EngineProcess } from '../support/engine-process';
+import { engineFleet } from '../support/engine-fleet';
 import { readModelsAndRebuild } from '../support/read-models';
 import { until } from '../support/until';
 
@@ -16,27 +15,7 @@ import { until } from '../support/until';
 const OUTAGE_MS = 10_000;
 const RATE = 25;
 
-let server: PostgresServer;
-let sql: Pool;
-const engines: EngineProcess[] = [];
-const loads: CommandLoad[] = [];
-
-beforeAll(async () => {
-  server = await startPostgresServer();
-  sql = new Pool({ connectionString: server.url, max: 4, application_name: 'test' }).on('error', () => undefined);
-});
-afterAll(async () => {
-  await Promise.all(loads.map((load) => load.stop()));
-  for (const engine of engines) if (engine.running()) engine.child.kill('SIGKILL');
-  await sql.end();
-  await server.remove();
-});
-
-const start = (name: string, main: 'api' | 'projector', args: string[] = []): EngineProcess => {
-  const engine = spawnEngine(name, main, { DATABASE_URL: server.url, RATE_LIMIT_PER_MINUTE: '1000000' }, args);
-  engines.push(engine);
-  return engine;
-};
+const fleet = engineFleet();
 
 /** The engine processes are all still running, and none printed a crash. */
 const expectAlive = (running: EngineProcess[]): void => {
@@ -48,7 +27,7 @@ const expectAlive = (running: EngineProcess[]): void => {
 
 /** Every projection has passed `position`. */
 const readModelsAt = async (position: number): Promise<boolean> => {
-  const { rows } = await sql.query<{ behind: number }>('SELECT count(*)::int AS behind FROM read_models.projection_checkpoints WHERE position < $1', [position]);
+  const { rows } = await fleet.sql.query<{ behind: number }>('SELECT count(*)::int AS behind FROM read_models.projection_checkpoints WHERE position < $1', [position]);
   return rows[0].behind === 0;
 };
 
@@ -74,11 +53,11 @@ function expectOutageAnswers(what: string, load: CommandLoad, from: number, to: 
 }
 
 async function outage(what: string, mode: 'fast' | 'immediate', load: CommandLoad, running: EngineProcess[]): Promise<void> {
-  await server.stop(mode);
+  await fleet.server.stop(mode);
   const down = Date.now();
   await new Promise((done) => setTimeout(done, OUTAGE_MS));
   const up = Date.now();
-  await server.start();
+  await fleet.server.start();
   const back = Date.now();
   expectAlive(running);
   await recovery(what, load, back);
@@ -88,7 +67,7 @@ async function outage(what: string, mode: 'fast' | 'immediate', load: CommandLoa
 async function expectLogHoldsEveryAcknowledged(load: CommandLoad, prefix: string): Promise<void> {
   await load.stop();
   expect(load.acknowledged.size).toBeGreaterThan(RATE);
-  expect(await lostOrDoubled(sql, load, prefix)).toEqual({ lost: [], doubled: [] });
+  expect(await lostOrDoubled(fleet.sql, load, prefix)).toEqual({ lost: [], doubled: [] });
   // No answer but 2xx and 503: no 500 for a database fault.
   expect(load.answers.filter((a) => a.status !== 503 && (a.status < 200 || a.status >= 300))).toEqual([]);
 }
@@ -101,16 +80,16 @@ async function sigtermWithin(engine: EngineProcess, ms: number): Promise<number>
 }
 
 it('the single-process engine lives through cut connections and two 10 s outages, then stops within 10 s while the database is down', async () => {
-  const engine = start('engine', 'api');
+  const engine = fleet.start('engine', 'api');
   const url = await engine.url();
-  const load = new CommandLoad(url, (await createApiKey(sql, 'faults-single', 'admin')).key, 'single');
-  loads.push(load);
+  const load = new CommandLoad(url, (await createApiKey(fleet.sql, 'faults-single', 'admin')).key, 'single');
+  fleet.loads.push(load);
   await load.register();
   load.start(RATE);
 
   for (const round of [1, 2]) {
     await new Promise((done) => setTimeout(done, 1_000));
-    const cut = await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name <> 'test'`);
+    const cut = await fleet.sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name <> 'test'`);
     expect(cut.rowCount).toBeGreaterThan(0);
     const back = Date.now();
     expectAlive([engine]);
@@ -121,7 +100,7 @@ it('the single-process engine lives through cut connections and two 10 s outages
   await expectLogHoldsEveryAcknowledged(load, 'single');
 
   // While the database is down: /health answers 503 naming it, and SIGTERM still ends the engine within 10 s.
-  await server.stop('fast');
+  await fleet.server.stop('fast');
   await until('the engine has noticed the outage', async () => (await fetch(`${url}/health`)).status === 503, 5_000);
   const health = await fetch(`${url}/health`);
   expect(health.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -129,17 +108,17 @@ it('the single-process engine lives through cut connections and two 10 s outages
   console.log(`SIGTERM with the database down: exited after ${((await sigtermWithin(engine, 10_000)) / 1000).toFixed(1)} s`);
   expect(engine.output()).toMatch(/database unavailable/);
   expect(engine.output()).toMatch(/database back after/);
-  await server.start();
+  await fleet.server.start();
 
-  const { live, rebuilt } = await readModelsAndRebuild(server.url);
+  const { live, rebuilt } = await readModelsAndRebuild(fleet.server.url);
   expect(live).toEqual(rebuilt);
 }, 150_000);
 
 it('separate API and projector processes live through 10 s outages (fast and immediate) and stop within 10 s', async () => {
-  const api = start('api', 'api', ['--no-projector']);
-  const projector = start('projector', 'projector');
-  const load = new CommandLoad(await api.url(), (await createApiKey(sql, 'faults-split', 'admin')).key, 'split');
-  loads.push(load);
+  const api = fleet.start('api', 'api', ['--no-projector']);
+  const projector = fleet.start('projector', 'projector');
+  const load = new CommandLoad(await api.url(), (await createApiKey(fleet.sql, 'faults-split', 'admin')).key, 'split');
+  fleet.loads.push(load);
   await load.register();
   load.start(RATE);
   await new Promise((done) => setTimeout(done, 1_000));
@@ -150,18 +129,18 @@ it('separate API and projector processes live through 10 s outages (fast and imm
   expect(projector.output()).toMatch(/database unavailable[^\n]*\n(?:(?!database unavailable)[\s\S])*database back after/);
 
   for (const engine of [api, projector]) console.log(`SIGTERM of the ${engine.name}: exited after ${((await sigtermWithin(engine, 10_000)) / 1000).toFixed(1)} s`);
-  const { live, rebuilt } = await readModelsAndRebuild(server.url);
+  const { live, rebuilt } = await readModelsAndRebuild(fleet.server.url);
   expect(live).toEqual(rebuilt);
 }, 150_000);
 
 it('processes started while the database is down, or whose connections are cut as they start, wait for it and start; SIGTERM while waiting ends one at once', async () => {
   // A projector's connections cut while it opens its runtime (migrations, checks), until it says so: it starts all the same.
-  const cutting = start('projector-cut-while-starting', 'projector');
+  const cutting = fleet.start('projector-cut-while-starting', 'projector');
   let cuts = 0;
   await until(
     'the projector says its start lost the database',
     async () => {
-      const cut = await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name <> 'test'`);
+      const cut = await fleet.sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name <> 'test'`);
       cuts += cut.rowCount ?? 0;
       return /the database cannot be reached yet/.test(cutting.output()) || !cutting.running();
     },
@@ -172,16 +151,16 @@ it('processes started while the database is down, or whose connections are cut a
   expectAlive([cutting]);
   console.log(`a projector whose connections were cut ${cuts} times as it started: following the log ${((Date.now() - cutsEnded) / 1000).toFixed(1)} s after the cuts`);
 
-  await server.stop('fast');
-  const api = start('api-before-database', 'api');
-  const projector = start('projector-before-database', 'projector');
-  const stopped = start('projector-stopped-while-waiting', 'projector');
+  await fleet.server.stop('fast');
+  const api = fleet.start('api-before-database', 'api');
+  const projector = fleet.start('projector-before-database', 'projector');
+  const stopped = fleet.start('projector-stopped-while-waiting', 'projector');
   await until('each waits for the database', () => [api, projector, stopped].every((engine) => /the database cannot be reached yet/.test(engine.output())), 30_000);
   console.log(`SIGTERM while waiting for the database: exited after ${((await sigtermWithin(stopped, 2_000)) / 1000).toFixed(1)} s`);
   expect(await stopped.exited).toEqual({ code: 0, signal: null });
   expect(stopped.output()).toMatch(/stopped before the database could be reached/);
 
-  await server.start();
+  await fleet.server.start();
   const back = Date.now();
   const url = await api.url(30_000);
   expect((await fetch(`${url}/health`)).status).toBe(200);

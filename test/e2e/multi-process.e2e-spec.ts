@@ -1,9 +1,8 @@
-import { Pool } from 'pg';
 import { createApiKey } from '../../libs/auth/src';
 import { leaseOwners, PARTITIONS } from '../../libs/projection-engine/src';
 import { CommandLoad, lostOrDoubled } from '../support/command-load';
-import { spawnEngine, type EngineProcess } from '../support/engine-process';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
+import type { EngineProcess } from '../support/engine-process';
+import { engineFleet } from '../support/engine-fleet';
 import { readModelsAndRebuild } from '../support/read-models';
 import { until } from '../support/until';
 
@@ -17,27 +16,7 @@ import { until } from '../support/until';
 const RATE = 120;
 const RUN_MS = 85_000;
 
-let server: PostgresServer;
-let sql: Pool;
-const engines: EngineProcess[] = [];
-const loads: CommandLoad[] = [];
-
-beforeAll(async () => {
-  server = await startPostgresServer();
-  sql = new Pool({ connectionString: server.url, max: 4, application_name: 'test' }).on('error', () => undefined);
-});
-afterAll(async () => {
-  await Promise.all(loads.map((load) => load.stop()));
-  for (const engine of engines) if (engine.running()) engine.child.kill('SIGKILL');
-  await sql.end();
-  await server.remove();
-});
-
-const start = (name: string, main: 'api' | 'projector', args: string[] = []): EngineProcess => {
-  const engine = spawnEngine(name, main, { DATABASE_URL: server.url, RATE_LIMIT_PER_MINUTE: '1000000' }, args);
-  engines.push(engine);
-  return engine;
-};
+const fleet = engineFleet();
 
 /** The lease id a projector process announced for itself. */
 const leaseId = async (projector: EngineProcess): Promise<string> => {
@@ -48,19 +27,19 @@ const leaseId = async (projector: EngineProcess): Promise<string> => {
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 it('2 API and 3 projector processes take ~20,000 commands, a projector killed mid-run is taken over, and the read models equal a rebuild', async () => {
-  const apis = [start('api-1', 'api', ['--no-projector']), start('api-2', 'api', ['--no-projector'])];
+  const apis = [fleet.start('api-1', 'api', ['--no-projector']), fleet.start('api-2', 'api', ['--no-projector'])];
   const urls = await Promise.all(apis.map((api) => api.url()));
-  const projectors = ['projector-1', 'projector-2', 'projector-3'].map((name) => start(name, 'projector'));
+  const projectors = ['projector-1', 'projector-2', 'projector-3'].map((name) => fleet.start(name, 'projector'));
   const ids = await Promise.all(projectors.map(leaseId));
-  const key = (await createApiKey(sql, 'multi-process', 'admin')).key;
-  for (const [i, url] of urls.entries()) loads.push(new CommandLoad(url, key, `mp${i}`, 50));
-  await Promise.all(loads.map((load) => load.register()));
+  const key = (await createApiKey(fleet.sql, 'multi-process', 'admin')).key;
+  for (const [i, url] of urls.entries()) fleet.loads.push(new CommandLoad(url, key, `mp${i}`, 50));
+  await Promise.all(fleet.loads.map((load) => load.register()));
   const started = Date.now();
-  for (const load of loads) load.start(RATE);
+  for (const load of fleet.loads) load.start(RATE);
 
   // Shared out: every partition held, by the three of them.
   await until('the three projectors share the partitions', async () => {
-    const owners = (await leaseOwners(sql)).filter((lease) => lease.partition >= 0);
+    const owners = (await leaseOwners(fleet.sql)).filter((lease) => lease.partition >= 0);
     return owners.every((lease) => lease.owner !== null) && new Set(owners.map((lease) => lease.owner)).size === 3;
   }, 15_000);
 
@@ -70,27 +49,27 @@ it('2 API and 3 projector processes take ~20,000 commands, a projector killed mi
   await victim.exited;
   const killed = Date.now();
   await until('the killed projector\'s partitions are taken over', async () => {
-    const owners = await leaseOwners(sql);
+    const owners = await leaseOwners(fleet.sql);
     return owners.every((lease) => lease.owner !== null && lease.owner !== ids[1]);
   }, 20_000);
   const takeover = (Date.now() - killed) / 1000;
   console.log(`partitions of the SIGKILLed projector taken over after ${takeover.toFixed(1)} s`);
   expect(takeover).toBeLessThan(15);
-  const replacement = start('projector-4', 'projector');
+  const replacement = fleet.start('projector-4', 'projector');
   await leaseId(replacement);
 
   await sleep(Math.max(0, RUN_MS - (Date.now() - started)));
-  await Promise.all(loads.map((load) => load.stop()));
-  const sent = loads.reduce((n, load) => n + load.answers.length, 0);
-  const acknowledged = loads.reduce((n, load) => n + load.acknowledged.size, 0);
+  await Promise.all(fleet.loads.map((load) => load.stop()));
+  const sent = fleet.loads.reduce((n, load) => n + load.answers.length, 0);
+  const acknowledged = fleet.loads.reduce((n, load) => n + load.acknowledged.size, 0);
   console.log(`multi-process: ${sent} commands sent over ${((Date.now() - started) / 1000).toFixed(0)} s, ${acknowledged} acknowledged`);
   expect(sent).toBeGreaterThan(18_000);
-  for (const [i, load] of loads.entries()) expect(await lostOrDoubled(sql, load, `mp${i}`)).toEqual({ lost: [], doubled: [] });
+  for (const [i, load] of fleet.loads.entries()) expect(await lostOrDoubled(fleet.sql, load, `mp${i}`)).toEqual({ lost: [], doubled: [] });
 
   // Caught up: every partition of every read model at the end of the log.
-  const { rows: end } = await sql.query<{ position: string }>('SELECT max(global_position) AS position FROM event_store.events');
+  const { rows: end } = await fleet.sql.query<{ position: string }>('SELECT max(global_position) AS position FROM event_store.events');
   await until('every read model caught up', async () => {
-    const { rows } = await sql.query<{ behind: number }>(
+    const { rows } = await fleet.sql.query<{ behind: number }>(
       `SELECT count(*)::int AS behind FROM read_models.projection_checkpoints c
         WHERE EXISTS (SELECT 1 FROM event_store.events e WHERE (e.transaction_id, e.global_position) > (split_part(c.checkpoint, ':', 1)::xid8, split_part(c.checkpoint, ':', 2)::bigint))`,
     );
@@ -100,16 +79,16 @@ it('2 API and 3 projector processes take ~20,000 commands, a projector killed mi
     if (!engine.running()) throw new Error(`${engine.name} died:\n${engine.output()}`);
   }
   // Applied once: each read model passed each event of the log exactly once, over all its partitions and processes.
-  const { rows: passed } = await sql.query<{ name: string; passed: string; stopped: number }>(
+  const { rows: passed } = await fleet.sql.query<{ name: string; passed: string; stopped: number }>(
     `SELECT name, sum(events_processed) AS passed, count(stopped)::int AS stopped FROM read_models.projection_checkpoints GROUP BY name ORDER BY name`,
   );
-  const events = Number((await sql.query('SELECT count(*) FROM event_store.events')).rows[0].count);
+  const events = Number((await fleet.sql.query('SELECT count(*) FROM event_store.events')).rows[0].count);
   expect(passed.map((row) => ({ name: row.name, passed: Number(row.passed), stopped: row.stopped }))).toEqual(passed.map((row) => ({ name: row.name, passed: events, stopped: 0 })));
   console.log(`multi-process: ${events} events (last position ${end[0].position}), each passed once by each of ${passed.length} read models over ${PARTITIONS} partitions`);
 
   // One key's rate limit holds for both API processes together: 30 a minute, 20 to each (a second apart, so the
   // counts are shared in between) get 429 on the second.
-  const limited = (await createApiKey(sql, 'multi-process-limited', 'analyst', 30)).key;
+  const limited = (await createApiKey(fleet.sql, 'multi-process-limited', 'analyst', 30)).key;
   const statuses = async (url: string): Promise<number[]> => {
     const answers: number[] = [];
     for (let i = 0; i < 20; i++) answers.push((await fetch(`${url}/projections`, { headers: { Authorization: `Bearer ${limited}` } })).status);
@@ -122,15 +101,15 @@ it('2 API and 3 projector processes take ~20,000 commands, a projector killed mi
   await sleep(2_500);
   const second = await statuses(urls[1]);
   // The shared counts, shown if it fails.
-  const counts = (await sql.query('SELECT key, window_start, hits FROM auth.rate_limit_hits ORDER BY key, window_start')).rows;
+  const counts = (await fleet.sql.query('SELECT key, window_start, hits FROM auth.rate_limit_hits ORDER BY key, window_start')).rows;
   expect({ ok: second.filter((status) => status === 200).length, limited: second.filter((status) => status === 429).length, counts }).toEqual({
     ok: 10,
     limited: 10,
     counts: expect.any(Array),
   });
 
-  for (const engine of engines) if (engine.running()) engine.child.kill('SIGTERM');
-  await Promise.all(engines.map((engine) => engine.exitsWithin(10_000)));
-  const { live, rebuilt } = await readModelsAndRebuild(server.url);
+  for (const engine of fleet.engines) if (engine.running()) engine.child.kill('SIGTERM');
+  await Promise.all(fleet.engines.map((engine) => engine.exitsWithin(10_000)));
+  const { live, rebuilt } = await readModelsAndRebuild(fleet.server.url);
   expect(live).toEqual(rebuilt);
 }, 240_000);

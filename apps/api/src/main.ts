@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApi } from './app';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { abortOnSignal, ConfigError, surviveConnectionFaults, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
+import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
 
 const KEEP_ALIVE_MS = 65_000;
 
@@ -17,13 +17,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   limitHeapGrowth(config);
   if (process.argv.includes('--no-projector')) config.projector = false;
-  const starting = abortOnSignal();
-  const runtime = await openRuntimeWhenReachable(config, say, starting.signal);
-  starting.release();
-  if (!runtime) {
-    say('stopped before the database could be reached');
-    process.exit(0);
-  }
+  const runtime = await startRuntime(config, say);
   const app = await createApi(runtime);
   const projecting = new AbortController();
   // The sealer runs in every process that writes: sealing never waits for a projector process.

@@ -1,4 +1,6 @@
 import { isConnectionFault } from '../../../libs/postgres/src';
+import type { Config } from './config';
+import { openRuntimeWhenReachable, type Runtime } from './runtime';
 export interface ShutdownStep {
   /** What the step waits for, as the deadline's log line names it when it abandons the step. */
   what: string;
@@ -63,22 +65,24 @@ export function stopOnSignal(say: (line: string) => void, steps: ShutdownStep[],
 }
 
 /**
- * Until `release`, the first SIGINT or SIGTERM aborts the returned signal instead of ending the process: a start that
- * waits for its database stops waiting and exits cleanly. Released once the start is done, before stopOnSignal
- * takes over.
+ * A server process's start (the engine, the projector): the runtime once its database can be reached, waiting for it
+ * as long as it takes (openRuntimeWhenReachable). SIGINT or SIGTERM while it waits ends the process at once with 0;
+ * once the runtime is open, stopOnSignal is the caller's to set.
  */
-export function abortOnSignal(): { signal: AbortSignal; release(): void } {
+export async function startRuntime(config: Config, say: (line: string) => void): Promise<Runtime> {
   const starting = new AbortController();
   const abort = (): void => starting.abort();
   process.on('SIGINT', abort);
   process.on('SIGTERM', abort);
-  return {
-    signal: starting.signal,
-    release: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
-  };
+  const runtime = await openRuntimeWhenReachable(config, say, starting.signal).finally(() => {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  });
+  if (!runtime) {
+    say('stopped before the database could be reached');
+    process.exit(0);
+  }
+  return runtime;
 }
 
 /**

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { abortOnSignal, ConfigError, surviveConnectionFaults, limitHeapGrowth, loadConfig, openRuntimeWhenReachable, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
+import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -10,13 +10,7 @@ async function main(): Promise<void> {
   surviveConnectionFaults(say);
   const config = loadConfig();
   limitHeapGrowth(config);
-  const starting = abortOnSignal();
-  const runtime = await openRuntimeWhenReachable(config, say, starting.signal);
-  starting.release();
-  if (!runtime) {
-    say('stopped before the database could be reached');
-    process.exit(0);
-  }
+  const runtime = await startRuntime(config, say);
   const running = new AbortController();
   const done = Promise.all([runProjectorLoops(runtime, say, running.signal), runSealer(runtime, say, running.signal)]);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);
