@@ -96,3 +96,36 @@ describe('npm start', () => {
     expect(output).not.toMatch(/Error:|at .*\.js:\d+/);
   }, 60_000);
 });
+
+describe('npm start, stopped through npm', () => {
+  let dataDir: string;
+  let npm: ChildProcess | undefined;
+  afterAll(() => {
+    if (npm?.exitCode === null) npm.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // A supervisor stops what it started: `npm start`. The script execs the engine, so npm's SIGTERM reaches it and
+  // the engine stops its embedded server; with a shell between them the engine and the server were left running.
+  it('SIGTERM to the npm process stops the engine and its embedded PostgreSQL', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'engine-npm-start-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DATA_DIR: dataDir };
+    delete env.DATABASE_URL;
+    let output = '';
+    npm = spawn('npm', ['start'], { env, cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const started = Date.now();
+    while (!/listening on/.test(output)) {
+      if (Date.now() - started > 120_000 || npm.exitCode !== null) throw new Error(`npm start did not start listening; it said:\n${output}`);
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    const enginePid = Number(readFileSync(join(dataDir, 'pg-owner'), 'utf8').trim().split(/\s+/)[0]);
+    const serverPid = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect([alive(enginePid), alive(serverPid)]).toEqual([true, true]);
+    npm.kill('SIGTERM');
+    const stopping = Date.now();
+    while ((alive(enginePid) || alive(serverPid)) && Date.now() - stopping < 10_000) await new Promise((done) => setTimeout(done, 100));
+    expect({ engine: alive(enginePid), server: alive(serverPid), output }).toEqual({ engine: false, server: false, output: expect.stringContaining('SIGTERM: stopping') });
+  }, 180_000);
+});
