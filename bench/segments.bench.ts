@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     const evaluate = async (at: number, label: string): Promise<Evaluation> => {
       const marks: Mark[] = [];
       const begun = performance.now();
-      const summary = await evaluateAndRecord(timedPool(runtime.readModels, marks), runtime.segments, { asOf: iso(at), trigger: 'schedule' });
+      const summary = await evaluateAndRecord(timedPool(runtime.readModels, marks), runtime.store, runtime.segments, { asOf: iso(at), trigger: 'schedule' });
       const seconds = (performance.now() - begun) / 1000;
       log(`${label} as of ${iso(at)}: ${seconds.toFixed(2)} s, ${fmt(summary.customers)} customers, ${fmt(summary.memberships)} memberships, ${fmt(summary.entered)} entered, ${fmt(summary.left)} left`);
       return { summary, seconds, phases: phasesOf(marks) };
@@ -142,10 +142,10 @@ async function main(): Promise<void> {
     const scorings: { seconds: number; summary: ScoringSummary }[] = [];
     for (let run = 0; run < CHURN_RUNS; run++) {
       started = performance.now();
-      const fit = await fitAndRecord(runtime.readModels, settings, { cutoff: churnAt, trigger: 'on-demand', actor: 'bench' });
+      const fit = await fitAndRecord(runtime.readModels, runtime.store, settings, { cutoff: churnAt, trigger: 'on-demand', actor: 'bench' });
       fits.push({ seconds: (performance.now() - started) / 1000, fit });
       started = performance.now();
-      const summary = await scoreAndRecord(runtime.readModels, settings, churnAt);
+      const summary = await scoreAndRecord(runtime.readModels, runtime.store, settings, churnAt);
       scorings.push({ seconds: (performance.now() - started) / 1000, summary });
       log(`churn run ${run + 1}: fit ${fits[run].seconds.toFixed(2)} s, scoring ${scorings[run].seconds.toFixed(2)} s (${fmt(summary.customers)} customers)`);
     }

@@ -1,5 +1,7 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
+import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
 import type { Projection } from '../../libs/projection-engine/src';
+import { redoChurn } from './churn-model';
 import { CHURN_MIGRATIONS, CHURN_ROUTINES } from './churn.migrations';
 
 /** The events behind a churn score: trips and their amounts, cancellations, complaints, surveys, contacts. */
@@ -14,9 +16,13 @@ const FACT_EVENTS: readonly CustomerEventType[] = [
   'InteractionLogged',
 ];
 
+/** Fits and scorings take turns on this session lock, and a rebuild's switch takes it (RecordedWork.lock). */
+export const CHURN_SCHEDULE_LOCK = 'churn_schedule';
+
 /**
  * Per-customer facts for churn scores. Scores themselves are not projected: they are computed as of an instant
- * (churn-model.ts), because P(alive) falls and deadlines pass with time, not with events.
+ * (churn-model.ts), because P(alive) falls and deadlines pass with time, not with events; the fits' and scorings'
+ * tables are this read model's too, so a rebuild brings them back with it.
  */
 export const churnFactsProjection: Projection = {
   name: 'churn_facts',
@@ -24,7 +30,23 @@ export const churnFactsProjection: Projection = {
   handles: FACT_EVENTS,
   migrations: CHURN_MIGRATIONS,
   routines: CHURN_ROUTINES,
-  tables: ['read_models.churn_facts_bookings', 'read_models.churn_facts_complaints', 'read_models.churn_facts_surveys', 'read_models.churn_facts_contacts'],
+  tables: [
+    'read_models.churn_facts_bookings',
+    'read_models.churn_facts_complaints',
+    'read_models.churn_facts_surveys',
+    'read_models.churn_facts_contacts',
+    'read_models.churn_model_fits',
+    'read_models.churn_scorings',
+    'read_models.churn_risk',
+  ],
+  // The fits (copied) and scorings (redone on the facts at their checkpoint) recorded in the log (issue 16).
+  recorded: {
+    stream: CHURN_SCHEDULE_STREAM,
+    lock: CHURN_SCHEDULE_LOCK,
+    plan: (events) => events,
+    at: (event) => (event.type === 'ChurnRiskScored' ? String(event.data.factsCheckpoint) : null),
+    redo: (client, event) => redoChurn(client, event),
+  },
   async apply(client, events) {
     const applied = events
       .filter((event) => event.streamId.startsWith(CUSTOMER_STREAM_PREFIX))

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { ChurnConfig, ChurnFacts } from '../../libs/churn/src';
 import { isoInstantSql } from '../../libs/projection-engine/src';
 
@@ -8,7 +8,7 @@ import { isoInstantSql } from '../../libs/projection-engine/src';
  * return. Scores read nothing else, so they are the same as from all facts; reading less keeps scoring fast. Without
  * `signals`, only the trips (what a fit needs).
  */
-export async function loadChurnFacts(db: Pool, asOf: number, options: { churn: ChurnConfig; signals: boolean; customerId?: string }): Promise<ChurnFacts[]> {
+export async function loadChurnFacts(db: Pool | PoolClient, asOf: number, options: { churn: ChurnConfig; signals: boolean; customerId?: string }): Promise<ChurnFacts[]> {
   const at = new Date(asOf);
   const oneCustomer = options.customerId === undefined ? [] : [options.customerId];
   /** Restricts to the one customer, as the last parameter; `column` names it where a join makes it ambiguous. */
@@ -19,7 +19,15 @@ export async function loadChurnFacts(db: Pool, asOf: number, options: { churn: C
     if (!facts) byId.set(id, (facts = { customerId: id, bookings: [], complaints: [], surveys: [], contacts: [] }));
     return facts;
   };
-  const query = <T extends unknown[]>(text: string, values: unknown[]) => db.query<T>({ text, values: [...values, ...oneCustomer], rowMode: 'array' });
+  // On a pool the queries run at once on several connections; on one client (a scoring's transaction) they take turns.
+  let turn: Promise<unknown> = Promise.resolve();
+  const query = <T extends unknown[]>(text: string, values: unknown[]) => {
+    const run = () => db.query<T>({ text, values: [...values, ...oneCustomer], rowMode: 'array' });
+    if (db instanceof Pool) return run();
+    const result = turn.then(run);
+    turn = result.catch(() => undefined);
+    return result;
+  };
   const none = Promise.resolve({ rows: [] });
   const [bookings, complaints, surveys, contacts] = await Promise.all([
     query<[string, string, string, string, string | null, string | null]>(

@@ -11,8 +11,11 @@ import {
   type GammaGammaParams,
   type Transaction,
 } from '../../libs/clv/src';
-import { copyInto, copyLines, inTransaction } from '../../libs/postgres/src';
-import { isoInstantSql } from '../../libs/projection-engine/src';
+import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
+import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
+import { copyInto, copyLines, inClientTransaction, withClient } from '../../libs/postgres/src';
+import { catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
+import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
 import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
 import { loadChurnFacts } from './churn-facts.queries';
 
@@ -135,10 +138,27 @@ export async function currentFit(pool: Pool | PoolClient): Promise<ChurnFit | nu
 }
 
 /**
- * Fits the model on the trips completed by `cutoff`, checks it on a holdout, and stores it as the current model.
+ * Fits and scorings take turns on a session lock, held from before their transaction until their event is in the
+ * engine-schedule-churn stream (a rebuild's switch of churn_facts takes it too, so it never misses one).
+ */
+const exclusively = <T>(pool: Pool, store: EventStore, work: (client: PoolClient) => Promise<T>): Promise<T> =>
+  withClient(pool, async (client) => {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]);
+    try {
+      const result = await inClientTransaction(client, work);
+      await publishChurn(client, store);
+      return result;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]).catch(() => undefined);
+    }
+  });
+
+/**
+ * Fits the model on the trips completed by `cutoff`, checks it on a holdout, and stores it as the current model;
+ * the fit, as it came out, is then appended to engine-schedule-churn, and a rebuild copies it from there.
  * Throws NotIdentifiable (nothing stored: the previous fit stays current) when the data cannot identify the model.
  */
-export async function fitAndRecord(pool: Pool, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<ChurnFit> {
+export async function fitAndRecord(pool: Pool, store: EventStore, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<ChurnFit> {
   const started = Date.now();
   const cutoff = Date.parse(options.cutoff);
   const money = new BaseCurrency(settings.currency);
@@ -159,27 +179,57 @@ export async function fitAndRecord(pool: Pool, settings: ChurnSettings, options:
     if (!(error instanceof NotIdentifiable)) throw error;
     holdout = { error: error.message };
   }
-  const { rows } = await pool.query(
-    `INSERT INTO read_models.churn_model_fits (cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
-       converged, method, holdout, config_version, trigger, actor, fitted_at, duration_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now(), $16) RETURNING ${FIT_COLUMNS}`,
-    [
-      new Date(cutoff),
-      name,
+  return exclusively(pool, store, (client) =>
+    insertFit(client, {
+      cutoff: new Date(cutoff).toISOString(),
+      model: name,
       unit,
+      params: fit.params,
+      standardErrors: fit.standardErrors,
+      logLikelihood: fit.logLikelihood,
+      gammaGamma,
+      customers: fit.customers,
+      repeatBuyers: fit.repeatBuyers,
+      converged: fit.converged,
+      method: fit.method,
+      holdout,
+      configVersion: settings.churn.version,
+      trigger: options.trigger,
+      actor: options.actor,
+      fittedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+    }),
+  );
+}
+
+/** A fit's row as recorded: live with the next id, or as its event says when a rebuild copies it. */
+type FitRecord = Omit<ChurnFit, 'fitId' | 'holdout' | 'holdoutError'> & { fitId?: number; holdout: HoldoutCheck | { error: string } | null };
+
+async function insertFit(client: PoolClient, fit: FitRecord): Promise<ChurnFit> {
+  const { rows } = await client.query(
+    `INSERT INTO read_models.churn_model_fits (fit_id, cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
+       converged, method, holdout, config_version, trigger, actor, fitted_at, duration_ms)
+     VALUES (coalesce($1, (SELECT coalesce(max(fit_id), 0) + 1 FROM read_models.churn_model_fits)), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+     RETURNING ${FIT_COLUMNS}`,
+    [
+      fit.fitId ?? null,
+      fit.cutoff,
+      fit.model,
+      fit.unit,
       fit.params,
       fit.standardErrors,
       fit.logLikelihood,
-      gammaGamma,
+      fit.gammaGamma,
       fit.customers,
       fit.repeatBuyers,
       fit.converged,
       fit.method,
-      holdout,
-      settings.churn.version,
-      options.trigger,
-      options.actor,
-      Date.now() - started,
+      fit.holdout === null ? null : JSON.stringify(fit.holdout),
+      fit.configVersion,
+      fit.trigger,
+      fit.actor,
+      fit.fittedAt,
+      fit.durationMs,
     ],
   );
   return fitOf(rows[0]);
@@ -199,49 +249,110 @@ export interface ScoringSummary {
   durationMs: number;
 }
 
+/** What a rebuild redoes a scoring with: the recorded id, fit, settings, instants and facts checkpoint. */
+interface ScoringRecord {
+  scoringId: number;
+  asOf: string;
+  fitId: number;
+  settings: ChurnSettings;
+  factsCheckpoint: string;
+  scoredAt: string;
+  durationMs: number;
+}
+
 /**
- * Scores every customer with a completed trip as of `asOf` with the current model; the rows replace the previous
- * scoring's. The facts are read first, on several connections at once; customers are then scored as the COPY
- * stream asks for them, so PostgreSQL stores one chunk while the next is scored.
+ * Scores every customer with a completed trip as of `asOf` with the current model, on the facts of every partition
+ * of churn_facts brought to one checkpoint of the log; the rows replace the previous scoring's, and the scoring is
+ * appended to engine-schedule-churn, so a rebuild redoes it on those facts. Customers are scored as the COPY stream
+ * asks for them, so PostgreSQL stores one chunk while the next is scored.
  */
-export async function scoreAndRecord(pool: Pool, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
+export async function scoreAndRecord(pool: Pool, store: EventStore, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
   const started = Date.now();
-  const fit = await currentFit(pool);
-  if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
-  const at = Date.parse(asOf);
-  const money = new BaseCurrency(settings.currency);
-  const facts = await loadChurnFacts(pool, at, { churn: settings.churn, signals: true });
-  return inTransaction(pool, async (client) => {
-    // Scorings take turns, so the latest one's rows are the ones kept; readers see the previous rows until the commit.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('churn_scoring', 42))`);
-    const { rows } = await client.query<{ scoring_id: string }>(
-      `INSERT INTO read_models.churn_scorings (as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms)
-       VALUES ($1, $2, $3, 0, '{}', $4, now(), 0) RETURNING scoring_id`,
-      [new Date(at), fit.fitId, settings.currency.base, settings.churn.version],
-    );
-    const scoringId = Number(rows[0].scoring_id);
-    await client.query('DELETE FROM read_models.churn_risk WHERE scoring_id < $1', [scoringId]);
-    const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
-    let customers = 0;
-    const model = modelOf(fit);
-    const scored = function* (): Generator<ChurnScore> {
-      for (const customer of facts) {
-        const score = scoreCustomer(customer, model, at, settings.churn, money);
-        if (!score) continue;
-        bands[score.band]++;
-        customers++;
-        yield score;
-      }
-    };
-    await copyInto(
-      client,
-      'COPY read_models.churn_risk (scoring_id, customer_id, trips, last_trip_at, p_alive, expected_trips, expected_value, clv, risk, band, reasons) FROM STDIN',
-      copyLines(scored(), (s) => [scoringId, s.customerId, s.trips, s.lastTripAt, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, s.risk, s.band, JSON.stringify(s.reasons)]),
-    );
-    const durationMs = Date.now() - started;
-    await client.query('UPDATE read_models.churn_scorings SET customers = $2, bands = $3, duration_ms = $4 WHERE scoring_id = $1', [scoringId, customers, bands, durationMs]);
-    return { scoringId, asOf: new Date(at).toISOString(), fitId: fit.fitId, customers, bands, durationMs };
+  return exclusively(pool, store, async (client) => {
+    const fit = await currentFit(client);
+    if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
+    const factsCheckpoint = await catchUpAll(client, store, churnFactsProjection, () => undefined);
+    return scoreIn(client, fit, { asOf: new Date(Date.parse(asOf)).toISOString(), settings, factsCheckpoint }, started);
   });
+}
+
+/** Redoes a recorded fit or scoring on the tables `client` works on (a rebuild's). */
+export async function redoChurn(client: PoolClient, event: RecordedEvent): Promise<void> {
+  if (event.type === 'ChurnModelFitted') {
+    const { fit } = event.data as { fit: ChurnFit };
+    const { holdoutError, ...rest } = fit;
+    await insertFit(client, { ...rest, holdout: holdoutError === undefined ? fit.holdout : { error: holdoutError } });
+    return;
+  }
+  const scoring = event.data as unknown as ScoringRecord;
+  const { rows } = await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id = $1`, [scoring.fitId]);
+  if (!rows[0]) throw new Error(`churn scoring ${scoring.scoringId} names fit ${scoring.fitId}, which is not recorded`);
+  await scoreIn(client, fitOf(rows[0]), scoring, Date.now());
+}
+
+async function scoreIn(client: PoolClient, fit: ChurnFit, scoring: Omit<ScoringRecord, 'fitId' | 'scoringId' | 'scoredAt' | 'durationMs'> & Partial<ScoringRecord>, started: number): Promise<ScoringSummary> {
+  const { settings } = scoring;
+  const at = Date.parse(scoring.asOf);
+  const money = new BaseCurrency(settings.currency);
+  const facts = await loadChurnFacts(client, at, { churn: settings.churn, signals: true });
+  const { rows } = await client.query<{ scoring_id: string }>(
+    `INSERT INTO read_models.churn_scorings (scoring_id, as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms, settings, facts_checkpoint)
+     VALUES (coalesce($1, (SELECT coalesce(max(scoring_id), 0) + 1 FROM read_models.churn_scorings)), $2, $3, $4, 0, '{}', $5, $6, 0, $7, $8) RETURNING scoring_id`,
+    [scoring.scoringId ?? null, new Date(at), fit.fitId, settings.currency.base, settings.churn.version, scoring.scoredAt ?? new Date(), settings, scoring.factsCheckpoint],
+  );
+  const scoringId = Number(rows[0].scoring_id);
+  await client.query('DELETE FROM read_models.churn_risk WHERE scoring_id < $1', [scoringId]);
+  const bands: Record<string, number> = { low: 0, medium: 0, high: 0 };
+  let customers = 0;
+  const model = modelOf(fit);
+  const scored = function* (): Generator<ChurnScore> {
+    for (const customer of facts) {
+      const score = scoreCustomer(customer, model, at, settings.churn, money);
+      if (!score) continue;
+      bands[score.band]++;
+      customers++;
+      yield score;
+    }
+  };
+  await copyInto(
+    client,
+    'COPY read_models.churn_risk (scoring_id, customer_id, trips, last_trip_at, p_alive, expected_trips, expected_value, clv, risk, band, reasons) FROM STDIN',
+    copyLines(scored(), (s) => [scoringId, s.customerId, s.trips, s.lastTripAt, s.pAlive, s.expectedTrips, s.expectedValue, s.clv, s.risk, s.band, JSON.stringify(s.reasons)]),
+  );
+  const durationMs = scoring.durationMs ?? Date.now() - started;
+  await client.query('UPDATE read_models.churn_scorings SET customers = $2, bands = $3, duration_ms = $4 WHERE scoring_id = $1', [scoringId, customers, bands, durationMs]);
+  return { scoringId, asOf: new Date(at).toISOString(), fitId: fit.fitId, customers, bands, durationMs };
+}
+
+/**
+ * Appends every fit and scoring the stream does not have yet, in the order they were recorded: after each one's
+ * commit, and so also one a crash left between its commit and its append. Each event carries the last fit and
+ * scoring ids the stream then has.
+ */
+async function publishChurn(client: PoolClient, store: EventStore): Promise<void> {
+  const [last] = await store.readStream(CHURN_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
+  let lastFitId = Number(last?.data.lastFitId ?? 0);
+  let lastScoringId = Number(last?.data.lastScoringId ?? 0);
+  const fits = (await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id > $1 ORDER BY fit_id`, [lastFitId])).rows.map(fitOf);
+  const scorings = (
+    await client.query<ScoringRecord>(
+      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoint AS "factsCheckpoint",
+              ${isoInstantSql('scored_at')} AS "scoredAt", duration_ms AS "durationMs"
+         FROM read_models.churn_scorings WHERE scoring_id > $1 ORDER BY scoring_id`,
+      [lastScoringId],
+    )
+  ).rows;
+  // A scoring before its fit's successor: in the order they were recorded, fits first at the same instant.
+  const events = [...fits.map((fit) => ({ at: fit.fittedAt, fit })), ...scorings.map((scoring) => ({ at: scoring.scoredAt, scoring }))].sort((a, b) =>
+    a.at === b.at ? ('fit' in a ? -1 : 1) : a.at < b.at ? -1 : 1,
+  );
+  for (const item of events) {
+    if ('fit' in item) lastFitId = item.fit.fitId;
+    else lastScoringId = item.scoring.scoringId;
+    const [type, key, data] =
+      'fit' in item ? ['ChurnModelFitted', `fit:${item.fit.fitId}`, { fit: item.fit }] : ['ChurnRiskScored', `scoring:${item.scoring.scoringId}`, item.scoring];
+    await store.append(CHURN_SCHEDULE_STREAM, [scheduleEvent(CHURN_SCHEDULE_STREAM, type, key, { ...data, lastFitId, lastScoringId }, item.at)]);
+  }
 }
 
 /** One customer's score as of `asOf`, computed now from the facts and the current model. */

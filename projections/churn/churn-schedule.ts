@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { EventStore } from '../../libs/event-store/src';
 import { NotIdentifiable } from '../../libs/clv/src';
 import { poll, type PollOptions } from '../../libs/projection-engine/src';
 import { currentFit, fitAndRecord, scoreAndRecord, type ChurnSettings } from './churn-model';
@@ -20,7 +21,7 @@ export interface ChurnScheduleOptions {
  * interval, not retried at every poll, and the previous fit stays current; a lost database is waited out, any other
  * failure is retried at the next polls, backing off, and a scoring that failed is run again.
  */
-export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, options: ChurnScheduleOptions, signal: AbortSignal): Promise<void> {
+export async function runChurnSchedule(pool: Pool, store: EventStore, settings: ChurnSettings, options: ChurnScheduleOptions, signal: AbortSignal): Promise<void> {
   const now = options.now ?? (() => new Date());
   /** When the data last could not identify the model: not tried again within the interval. */
   let unidentifiableAt = -Infinity;
@@ -31,7 +32,7 @@ export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, opti
     const cutoff = new Date(at).toISOString();
     if ((!fit || at - Date.parse(fit.cutoff) >= options.intervalMs) && at - unidentifiableAt >= options.intervalMs) {
       try {
-        const fitted = await fitAndRecord(pool, settings, { cutoff, trigger: 'schedule', actor: 'schedule' });
+        const fitted = await fitAndRecord(pool, store, settings, { cutoff, trigger: 'schedule', actor: 'schedule' });
         options.log(
           `churn model fitted as of ${cutoff}: ${fitted.model} on ${fitted.customers} customers (${fitted.repeatBuyers} repeat), ` +
             `log-likelihood ${fitted.logLikelihood.toFixed(1)}, ${fitted.durationMs} ms`,
@@ -47,7 +48,7 @@ export async function runChurnSchedule(pool: Pool, settings: ChurnSettings, opti
     const current = await currentFit(pool);
     const scored = current && (await pool.query('SELECT 1 FROM read_models.churn_scorings WHERE fit_id = $1 LIMIT 1', [current.fitId])).rowCount;
     if (current && !scored) {
-      const scoring = await scoreAndRecord(pool, settings, current.cutoff);
+      const scoring = await scoreAndRecord(pool, store, settings, current.cutoff);
       options.log(
         `churn risk scored as of ${scoring.asOf} with fit ${scoring.fitId}: ${scoring.customers} customers ` +
           `(high ${scoring.bands.high}, medium ${scoring.bands.medium}, low ${scoring.bands.low}), ${scoring.durationMs} ms`,

@@ -104,7 +104,7 @@ describe('the churn schedule', () => {
     let now = new Date('2026-03-01T02:00:00Z');
     const lines: string[] = [];
     const stop = new AbortController();
-    const running = runChurnSchedule(store.pool, settings, { intervalMs: 86_400_000, pollMs: 10, log: (line) => lines.push(line), now: () => now }, stop.signal);
+    const running = runChurnSchedule(store.pool, store, settings, { intervalMs: 86_400_000, pollMs: 10, log: (line) => lines.push(line), now: () => now }, stop.signal);
     try {
       await eventually(() => lines.length > 0);
       await polls();
@@ -140,10 +140,10 @@ describe('the churn schedule', () => {
 
   it('scores a fit that has no scoring yet (a scoring that failed is run again), without refitting', async () => {
     await simulatedTrips('2026-03-01');
-    await fitAndRecord(store.pool, settings, { cutoff: '2026-03-01T12:00:00.000Z', trigger: 'on-demand', actor: 'ops' });
+    await fitAndRecord(store.pool, store, settings, { cutoff: '2026-03-01T12:00:00.000Z', trigger: 'on-demand', actor: 'ops' });
     const lines: string[] = [];
     const stop = new AbortController();
-    const running = runChurnSchedule(store.pool, settings, { intervalMs: 86_400_000, pollMs: 10, log: (line) => lines.push(line), now: () => new Date('2026-03-01T13:00:00Z') }, stop.signal);
+    const running = runChurnSchedule(store.pool, store, settings, { intervalMs: 86_400_000, pollMs: 10, log: (line) => lines.push(line), now: () => new Date('2026-03-01T13:00:00Z') }, stop.signal);
     await eventually(() => lines.length > 0);
     stop.abort();
     await running;
@@ -154,11 +154,11 @@ describe('the churn schedule', () => {
   it('keeps one scoring: the latest replaces the rows of the one before', async () => {
     await simulatedTrips('2026-03-01');
     const stop = new AbortController();
-    const running = runChurnSchedule(store.pool, settings, { intervalMs: 86_400_000, pollMs: 10, log: () => undefined, now: () => new Date('2026-03-01T12:00:00Z') }, stop.signal);
+    const running = runChurnSchedule(store.pool, store, settings, { intervalMs: 86_400_000, pollMs: 10, log: () => undefined, now: () => new Date('2026-03-01T12:00:00Z') }, stop.signal);
     await eventually(async () => (await fits()) === 1);
     stop.abort();
     await running;
-    const second = await scoreAndRecord(store.pool, settings, '2026-03-01T13:00:00.000Z');
+    const second = await scoreAndRecord(store.pool, store, settings, '2026-03-01T13:00:00.000Z');
     expect(second).toMatchObject({ scoringId: 2, customers: 400 });
     expect(await rows('SELECT scoring_id::int, count(*)::int AS n FROM read_models.churn_risk GROUP BY 1')).toEqual([{ scoring_id: 2, n: 400 }]);
   });

@@ -105,4 +105,13 @@ CREATE INDEX churn_risk_by_clv ON read_models.churn_risk (scoring_id, clv, custo
 COMMENT ON TABLE read_models.churn_risk IS 'Churn risk per customer with a completed trip, from the latest scoring: P(alive), expected trips (next expectedTripsMonths), value per trip and CLV in major units of the base currency, risk 0-100, band and the reasons with their points.';
 `,
   },
+  {
+    version: 2,
+    name: 'what a rebuild redoes a scoring with',
+    sql: `
+ALTER TABLE read_models.churn_scorings ADD COLUMN settings jsonb, ADD COLUMN facts_checkpoint text;
+COMMENT ON COLUMN read_models.churn_scorings.settings IS 'The churn and currency settings scored with (null before they were kept); its event in engine-schedule-churn lets a rebuild redo the scoring.';
+COMMENT ON COLUMN read_models.churn_scorings.facts_checkpoint IS 'The log checkpoint every partition of churn_facts stood at: the facts the scoring saw.';
+`,
+  },
 ];

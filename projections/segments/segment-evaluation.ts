@@ -1,6 +1,9 @@
-import { isoInstantSql } from '../../libs/projection-engine/src';
 import type { Pool, PoolClient } from 'pg';
+import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src';
+import { START, type EventStore, type RecordedEvent } from '../../libs/event-store/src';
+import { catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
 import { copyInto, copyLines, inClientTransaction, withClient } from '../../libs/postgres/src';
+import { SEGMENT_EVALUATION_LOCK, segmentFactsProjection } from './segment-facts.projection';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
 /** Why an evaluation ran; a re-evaluation keeps each evaluation's own trigger, so its rows come back identical. */
@@ -29,7 +32,6 @@ export interface EvaluationSummary {
   durationMs: number;
 }
 
-const LOCK = `hashtextextended('segment_evaluation', 42)`;
 
 
 /** Every customer's facts in one pass over each table (the evaluation needs them all: quintiles and ABC are relative). */
@@ -119,35 +121,137 @@ function diff(current: [string, string][], next: Membership[]): { entering: Memb
   return { entering, leaving, changes };
 }
 
-/** Evaluations take turns: the lock is held from before the snapshot is taken until after the commit. */
-const exclusively = <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> =>
+/**
+ * Evaluations take turns: the session lock is held from before the facts are read until the evaluation's event is
+ * in the log (a rebuild's switch takes it too, so it never misses one).
+ */
+const exclusively = async <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> =>
   withClient(pool, async (client) => {
-    await client.query(`SELECT pg_advisory_lock(${LOCK})`);
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [SEGMENT_EVALUATION_LOCK]);
     try {
-      // One snapshot for the facts and the membership they are compared with.
-      return await inClientTransaction(client, work, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+      return await work(client);
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(${LOCK})`).catch(() => undefined);
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 42))', [SEGMENT_EVALUATION_LOCK]).catch(() => undefined);
     }
   });
 
 /**
  * Evaluates every family as of `asOf` and records the difference from the current membership: stays that end get
- * left_at, new stays a history row, and each entry and exit a change-feed row, in one transaction. Evaluations take
- * turns, so change positions commit in order and a feed reader never steps over one.
+ * left_at, new stays a history row, and each entry and exit a change-feed row, in one transaction, on the facts of
+ * every partition of segment_facts brought to one checkpoint of the log. Then the evaluation is appended to the
+ * engine-schedule-segments stream, so a rebuild redoes it at that checkpoint (issue 16). Evaluations take turns, so
+ * change positions commit in order and a feed reader never steps over one.
  */
 export async function evaluateAndRecord(
   pool: Pool,
+  store: EventStore,
   config: SegmentConfig,
   options: { asOf: string; trigger: EvaluationTrigger; now?: () => Date },
 ): Promise<EvaluationSummary> {
   const now = options.now ?? (() => new Date());
   try {
-    return await exclusively(pool, (client) => evaluateIn(client, config, options.asOf, options.trigger, now));
+    return await exclusively(pool, async (client) => {
+      const summary = await inClientTransaction(client, async (tx) => {
+        const factsCheckpoint = await catchUpAll(tx, store, segmentFactsProjection, () => undefined);
+        return evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoint });
+      });
+      if (summary.recorded) await publishEvaluations(client, store, config);
+      return summary;
+    });
   } catch (error) {
     await recordFailure(pool, config, options.asOf, options.trigger, now(), error);
     throw error;
   }
+}
+
+/**
+ * Appends every recorded evaluation the stream does not have yet, in order: after each evaluation's commit, and so
+ * also the one a crash left between its commit and its append.
+ */
+async function publishEvaluations(client: PoolClient, store: EventStore, config: SegmentConfig): Promise<void> {
+  const [last] = await store.readStream(SEGMENTS_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
+  const after = last ? Number(last.data.evaluationId ?? last.data.throughEvaluationId) : 0;
+  const { rows } = await client.query<{
+    evaluation_id: string;
+    as_of: string;
+    trigger: EvaluationTrigger;
+    config: SegmentConfig | null;
+    facts_checkpoint: string | null;
+    facts_position: string;
+    started_at: string;
+    finished_at: string;
+    first_history_id: string | null;
+    first_change_position: string | null;
+  }>(
+    `SELECT evaluation_id, ${isoInstantSql('as_of')} AS as_of, trigger, config, facts_checkpoint, facts_position, ${isoInstantSql('started_at')} AS started_at,
+            ${isoInstantSql('finished_at')} AS finished_at, first_history_id, first_change_position
+       FROM read_models.segment_evaluations WHERE evaluation_id > $1 ORDER BY evaluation_id`,
+    [after],
+  );
+  for (const row of rows) {
+    const data = {
+      evaluationId: Number(row.evaluation_id),
+      asOf: row.as_of,
+      trigger: row.trigger,
+      // An evaluation recorded before they were kept: the config of now, and its facts position, stand in.
+      config: row.config ?? config,
+      factsCheckpoint: row.facts_checkpoint ?? (await store.checkpointOf(Number(row.facts_position))) ?? START,
+      factsPosition: Number(row.facts_position),
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      firstHistoryId: row.first_history_id === null ? null : Number(row.first_history_id),
+      firstChangePosition: row.first_change_position === null ? null : Number(row.first_change_position),
+    };
+    await store.append(SEGMENTS_SCHEDULE_STREAM, [scheduleEvent(SEGMENTS_SCHEDULE_STREAM, 'SegmentsEvaluated', data.evaluationId, data, data.finishedAt)]);
+  }
+}
+
+/** What a rebuild redoes an evaluation with: the recorded ids, instants and facts position instead of new ones. */
+interface Redo {
+  evaluationId: number;
+  factsPosition: number;
+  startedAt: string;
+  finishedAt: string;
+  firstHistoryId: number | null;
+  firstChangePosition: number | null;
+}
+
+/** Where the evaluation's facts stood: the checkpoint (live), or the whole record of it (a rebuild's redo). */
+interface Recording {
+  factsCheckpoint: string;
+  redo?: Redo;
+}
+
+/** segment_facts' RecordedWork: the events to redo, each with the config of a later `reevaluate` when there is one. */
+export function planEvaluations(events: RecordedEvent[]): RecordedEvent[] {
+  const reapplied = events.filter((event) => event.type === 'SegmentRulesReapplied');
+  return events
+    .filter((event) => event.type === 'SegmentsEvaluated')
+    .map((event) => {
+      const rules = reapplied.findLast((marker) => Number(marker.data.throughEvaluationId) >= Number(event.data.evaluationId));
+      return rules ? { ...event, data: { ...event.data, config: rules.data.config } } : event;
+    });
+}
+
+/** Redoes a recorded evaluation on the tables `client` works on (a rebuild's), as of its instant with its config. */
+export async function redoEvaluation(client: PoolClient, event: RecordedEvent): Promise<void> {
+  const data = event.data as unknown as Redo & { asOf: string; trigger: EvaluationTrigger; config: SegmentConfig; factsCheckpoint: string };
+  await evaluateIn(client, data.config, data.asOf, data.trigger, () => new Date(), { factsCheckpoint: data.factsCheckpoint, redo: data });
+}
+
+/**
+ * `npm run segments -- reevaluate`: records that every evaluation so far is to be redone with `config` (a change of
+ * rules restated over the past); the caller then rebuilds segment_facts, which redoes them so.
+ */
+export function reapplyRules(pool: Pool, store: EventStore, config: SegmentConfig): Promise<number> {
+  return exclusively(pool, async (client) => {
+    const { rows } = await client.query<{ last: string | null }>('SELECT max(evaluation_id) AS last FROM read_models.segment_evaluations');
+    const through = Number(rows[0].last ?? 0);
+    await publishEvaluations(client, store, config);
+    const data = { config, configVersion: config.version, throughEvaluationId: through };
+    await store.append(SEGMENTS_SCHEDULE_STREAM, [scheduleEvent(SEGMENTS_SCHEDULE_STREAM, 'SegmentRulesReapplied', `${through}:${JSON.stringify(config)}`, data, new Date().toISOString())]);
+    return through;
+  });
 }
 
 /**
@@ -166,29 +270,12 @@ const recordFailure = (pool: Pool, config: SegmentConfig, asOf: string, trigger:
     )
     .catch(() => undefined);
 
-/**
- * After a rebuild of segment_facts (or a change of rules): empties membership, history, feed and scores and runs
- * every recorded evaluation again, at the same instants and in the same order, in one transaction. With the same
- * facts and rules the rows come back identical, positions included.
- */
-export function reevaluateAll(pool: Pool, config: SegmentConfig, progress: (done: number, total: number) => void = () => undefined): Promise<EvaluationSummary[]> {
-  return exclusively(pool, async (client) => {
-    const { rows } = await client.query<{ as_of: Date; trigger: EvaluationTrigger }>('SELECT as_of, trigger FROM read_models.segment_evaluations ORDER BY evaluation_id');
-    await client.query(
-      `TRUNCATE read_models.segment_scores, read_models.segment_changes, read_models.segment_membership_history, read_models.segment_evaluations RESTART IDENTITY`,
-    );
-    const summaries: EvaluationSummary[] = [];
-    for (const row of rows) {
-      summaries.push(await evaluateIn(client, config, row.as_of.toISOString(), row.trigger, () => new Date()));
-      progress(summaries.length, rows.length);
-    }
-    return summaries;
-  });
-}
-
-async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, now: () => Date): Promise<EvaluationSummary> {
-  const startedAt = now();
-  const position = await client.query<{ position: string }>(`SELECT max(position) AS position FROM read_models.projection_checkpoints WHERE name = 'segment_facts'`);
+async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, now: () => Date, recording: Recording): Promise<EvaluationSummary> {
+  const redo = recording.redo ?? null;
+  const startedAt = redo ? new Date(redo.startedAt) : now();
+  const position = redo
+    ? { rows: [{ position: String(redo.factsPosition) }] }
+    : await client.query<{ position: string }>(`SELECT max(position) AS position FROM read_models.projection_checkpoints WHERE name = 'segment_facts'`);
   const factsPosition = Number(position.rows[0]?.position ?? 0);
   const evaluation = evaluateSegments(await loadFacts(client), asOf, config);
   const latest = await client.query<{ as_of: Date | null }>('SELECT max(as_of) AS as_of FROM read_models.segment_evaluations');
@@ -213,26 +300,60 @@ async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: strin
     },
     durationMs: 0,
   };
-  if (recorded) await record(client, evaluation, summary, startedAt);
-  summary.durationMs = now().getTime() - startedAt.getTime();
+  if (recorded) await record(client, evaluation, summary, startedAt, config, recording);
+  const finishedAt = redo ? new Date(redo.finishedAt) : now();
+  summary.durationMs = finishedAt.getTime() - startedAt.getTime();
   if (recorded) {
     await client.query('UPDATE read_models.segment_evaluations SET entered = $2, "left" = $3, finished_at = $4 WHERE evaluation_id = $1', [
       summary.evaluationId,
       summary.entered,
       summary.left,
-      now(),
+      finishedAt,
     ]);
   }
   return summary;
 }
 
-async function record(client: PoolClient, evaluation: SegmentEvaluation, summary: EvaluationSummary, startedAt: Date): Promise<void> {
-  const { rows } = await client.query<{ evaluation_id: string }>(
-    `INSERT INTO read_models.segment_evaluations (as_of, trigger, config_version, facts_position, customers, memberships, entered, "left", started_at, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $7) RETURNING evaluation_id`,
-    [evaluation.asOf, summary.trigger, evaluation.configVersion, summary.factsPosition, summary.customers, summary.memberships, startedAt],
+/**
+ * Writes the evaluation with ids of its own: the next after the last ones (evaluations take turns), or the recorded
+ * ones when a rebuild redoes it, so the rows come back identical.
+ */
+async function record(
+  client: PoolClient,
+  evaluation: SegmentEvaluation,
+  summary: EvaluationSummary,
+  startedAt: Date,
+  config: SegmentConfig,
+  recording: Recording,
+): Promise<void> {
+  const next = await client.query<{ evaluation: string; history: string; change: string }>(
+    `SELECT (SELECT coalesce(max(evaluation_id), 0) + 1 FROM read_models.segment_evaluations) AS evaluation,
+            (SELECT coalesce(max(history_id), 0) + 1 FROM read_models.segment_membership_history) AS history,
+            (SELECT coalesce(max(position), 0) + 1 FROM read_models.segment_changes) AS change`,
   );
-  const id = Number(rows[0].evaluation_id);
+  const redo = recording.redo;
+  const id = redo?.evaluationId ?? Number(next.rows[0].evaluation);
+  const firstHistoryId = redo?.firstHistoryId ?? Number(next.rows[0].history);
+  const firstChangePosition = redo?.firstChangePosition ?? Number(next.rows[0].change);
+  await client.query(
+    `INSERT INTO read_models.segment_evaluations (evaluation_id, as_of, trigger, config_version, facts_position, customers, memberships, entered, "left", started_at, finished_at,
+       config, facts_checkpoint, first_history_id, first_change_position)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $8, $9, $10, $11, $12)`,
+    [
+      id,
+      evaluation.asOf,
+      summary.trigger,
+      evaluation.configVersion,
+      summary.factsPosition,
+      summary.customers,
+      summary.memberships,
+      startedAt,
+      config,
+      recording.factsCheckpoint,
+      firstHistoryId,
+      firstChangePosition,
+    ],
+  );
   summary.evaluationId = id;
 
   const current = await client.query<[string, string]>({
@@ -254,15 +375,15 @@ async function record(client: PoolClient, evaluation: SegmentEvaluation, summary
   if (entering.length) {
     await copyInto(
       client,
-      'COPY read_models.segment_membership_history (customer_id, segment, entered_at, entered_evaluation, reason) FROM STDIN',
-      copyLines(entering, (m) => [m.customerId, m.segment, evaluation.asOf, id, m.reason]),
+      'COPY read_models.segment_membership_history (history_id, customer_id, segment, entered_at, entered_evaluation, reason) FROM STDIN',
+      copyLines(entering, (m, i) => [firstHistoryId + i, m.customerId, m.segment, evaluation.asOf, id, m.reason]),
     );
   }
   if (changes.length) {
     await copyInto(
       client,
-      'COPY read_models.segment_changes (evaluation_id, at, customer_id, segment, change, reason) FROM STDIN',
-      copyLines(changes, (c) => [id, evaluation.asOf, c.customerId, c.segment, c.change, c.reason]),
+      'COPY read_models.segment_changes (position, evaluation_id, at, customer_id, segment, change, reason) FROM STDIN',
+      copyLines(changes, (c, i) => [firstChangePosition + i, id, evaluation.asOf, c.customerId, c.segment, c.change, c.reason]),
     );
   }
   await client.query('DELETE FROM read_models.segment_scores WHERE evaluation_id < $1', [id]);

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { poll, type PollOptions } from '../../libs/projection-engine/src';
+import type { EventStore } from '../../libs/event-store/src';
+import { FactsNotReady, poll, type PollOptions } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
 import { evaluateAndRecord, type EvaluationSummary } from './segment-evaluation';
 
@@ -22,9 +23,11 @@ const MAX_DELAY_MS = 60_000;
  * Runs evaluations as of "now": after the segment facts change, and on the interval. Several processes may run
  * one: the evaluations take turns in the database, and each looks at what the last recorded one covered.
  */
-export async function runSegmentSchedule(pool: Pool, config: SegmentConfig, options: SegmentScheduleOptions, signal: AbortSignal): Promise<void> {
+export async function runSegmentSchedule(pool: Pool, store: EventStore, config: SegmentConfig, options: SegmentScheduleOptions, signal: AbortSignal): Promise<void> {
   const now = options.now ?? (() => new Date());
   let seen = -1;
+  /** Why evaluations wait (segment_facts stopped at an event, or being rebuilt), logged once. */
+  let waiting = '';
   const step = async (): Promise<void> => {
     if (options.leading?.() === false) return;
     const { rows } = await pool.query<{ position: string | null; facts_position: string | null; as_of: Date | null; finished_at: Date | null }>(
@@ -39,8 +42,15 @@ export async function runSegmentSchedule(pool: Pool, config: SegmentConfig, opti
     const due = last.as_of === null ? position > 0 : now().getTime() - last.as_of.getTime() >= options.intervalMs;
     seen = position;
     let summary: EvaluationSummary | undefined;
-    if (factsChanged && settled) summary = await evaluateAndRecord(pool, config, { asOf: now().toISOString(), trigger: 'events', now });
-    else if (due) summary = await evaluateAndRecord(pool, config, { asOf: now().toISOString(), trigger: 'schedule', now });
+    const trigger = factsChanged && settled ? 'events' : due ? 'schedule' : null;
+    try {
+      if (trigger) summary = await evaluateAndRecord(pool, store, config, { asOf: now().toISOString(), trigger, now });
+      waiting = '';
+    } catch (error) {
+      if (!(error instanceof FactsNotReady)) throw error;
+      if (waiting !== error.message) options.log(`segment evaluations wait: ${error.message}`);
+      waiting = error.message;
+    }
     if (summary) {
       options.log(
         `segments evaluated as of ${summary.asOf} (${summary.trigger}): ${summary.customers} customers, ${summary.entered} entered, ${summary.left} left, ${summary.durationMs} ms` +

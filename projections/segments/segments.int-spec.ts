@@ -5,7 +5,7 @@ import { Projector } from '../../libs/projection-engine/src';
 import { segmentConfig } from '../../libs/segments/src';
 import { writeScenario } from '../../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
-import { evaluateAndRecord, reevaluateAll } from './segment-evaluation';
+import { evaluateAndRecord, reapplyRules } from './segment-evaluation';
 import { segmentFactsProjection } from './segment-facts.projection';
 import { listSegments } from './segments.queries';
 
@@ -131,7 +131,7 @@ describe('evaluateAndRecord', () => {
   const membership = (): Promise<Record<string, unknown>[]> => rows('SELECT customer_id, segment, since, evaluation_id FROM read_models.segment_membership ORDER BY 1, 2');
 
   it('records the evaluation as current membership, one history row per stay and one feed row per entry', async () => {
-    const summary = await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
+    const summary = await evaluateAndRecord(store.pool, store, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
     expect(summary).toMatchObject({ evaluationId: 1, recorded: true, customers: 2, entered: summary.memberships, left: 0 });
     const current = await membership();
     expect(current).toHaveLength(summary.memberships);
@@ -143,7 +143,7 @@ describe('evaluateAndRecord', () => {
   });
 
   it('at a later instant ends the stays that no longer match and starts new ones; the feed lists exits before entries per customer', async () => {
-    await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
+    await evaluateAndRecord(store.pool, store, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
     const before = await membership();
     // e2 books and travels; e1 books a second trip: both move on in lifecycle.
     await run('e2', [
@@ -152,7 +152,7 @@ describe('evaluateAndRecord', () => {
       ['RecordReturn', { bookingId: 'b1' }, '2025-04-01T20:00:00Z'],
     ]);
     await run('e1', [['BookTrip', book('b2', 60_000, 'EUR', '2025-06-01'), '2025-04-10T10:00:00Z']]);
-    const summary = await evaluateAndRecord(store.pool, config, { asOf: '2025-05-01T00:00:00Z', trigger: 'events' });
+    const summary = await evaluateAndRecord(store.pool, store, config, { asOf: '2025-05-01T00:00:00Z', trigger: 'events' });
     const after = await membership();
     const key = (m: Record<string, unknown>): string => `${m.customer_id as string} ${m.segment as string}`;
     const left = before.filter((m) => !after.some((a) => key(a) === key(m))).map(key);
@@ -172,45 +172,49 @@ describe('evaluateAndRecord', () => {
   });
 
   it('computes but does not record an instant before the latest evaluation, and records nothing new at the same instant', async () => {
-    await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
+    await evaluateAndRecord(store.pool, store, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
     const recorded = await snapshot();
-    const preview = await evaluateAndRecord(store.pool, config, { asOf: '2025-01-03T00:00:00Z', trigger: 'on-demand' });
+    const preview = await evaluateAndRecord(store.pool, store, config, { asOf: '2025-01-03T00:00:00Z', trigger: 'on-demand' });
     expect(preview).toMatchObject({ recorded: false, evaluationId: null, customers: 2, entered: 0, left: 0 });
     expect(preview.segments['lifecycle:prospect']).toBe(2);
     expect(await snapshot()).toEqual(recorded);
 
-    const again = await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'schedule' });
+    const again = await evaluateAndRecord(store.pool, store, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'schedule' });
     expect(again).toMatchObject({ recorded: true, evaluationId: 2, entered: 0, left: 0 });
     expect((await snapshot()).changes).toEqual(recorded.changes);
   });
 
   it('leaves every table as it was when the evaluation fails half-way', async () => {
-    await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
+    await evaluateAndRecord(store.pool, store, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
     const before = await snapshot();
     await run('e2', [['BookTrip', book('b9', 10_000, 'SEK', '2025-08-01'), '2025-04-01T10:00:00Z']]);
-    await expect(evaluateAndRecord(store.pool, config, { asOf: '2025-05-01T00:00:00Z', trigger: 'events' })).rejects.toThrow('currency.rates.SEK');
+    await expect(evaluateAndRecord(store.pool, store, config, { asOf: '2025-05-01T00:00:00Z', trigger: 'events' })).rejects.toThrow('currency.rates.SEK');
     expect(await snapshot()).toEqual(before);
   });
 
   it('records a failed evaluation with its reason, shown by the segments status until one succeeds', async () => {
-    await evaluateAndRecord(store.pool, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
+    await evaluateAndRecord(store.pool, store, config, { asOf: '2025-03-01T00:00:00Z', trigger: 'on-demand' });
     expect(await listSegments(store.pool, config)).not.toHaveProperty('failure');
     await run('e2', [['BookTrip', book('b9', 10_000, 'SEK', '2025-08-01'), '2025-04-01T10:00:00Z']]);
     for (const asOf of ['2025-05-01T00:00:00Z', '2025-05-02T00:00:00Z']) {
-      await expect(evaluateAndRecord(store.pool, config, { asOf, trigger: 'events' })).rejects.toThrow('currency.rates.SEK');
+      await expect(evaluateAndRecord(store.pool, store, config, { asOf, trigger: 'events' })).rejects.toThrow('currency.rates.SEK');
     }
     const { failure, evaluation } = await listSegments(store.pool, config);
     expect(evaluation).toMatchObject({ evaluationId: 1 });
     expect(failure).toMatchObject({ asOf: '2025-05-02T00:00:00.000Z', trigger: 'events', attempts: 2, reason: expect.stringContaining('currency.rates.SEK') });
     // Fixed (here: with the rate added), the next evaluation succeeds and the failure is no longer current.
     const withSek = segmentConfig({ version: 'sek', currency: { rates: { ...config.currency.rates, SEK: 0.087 } } });
-    await evaluateAndRecord(store.pool, withSek, { asOf: '2025-05-03T00:00:00Z', trigger: 'on-demand' });
+    await evaluateAndRecord(store.pool, store, withSek, { asOf: '2025-05-03T00:00:00Z', trigger: 'on-demand' });
     expect(await listSegments(store.pool, withSek)).not.toHaveProperty('failure');
   });
 });
 
-describe('replaying the log and re-evaluating (issue 4, acceptance 3)', () => {
-  it('reproduces every membership, history, change-feed and score row of the evaluations, also after later amendments', async () => {
+/** Every row of segment_facts' tables, every column, wall-clock ones included. */
+const everyRow = async (): Promise<Record<string, Record<string, unknown>[]>> =>
+  Object.fromEntries(await Promise.all(segmentFactsProjection.tables.map(async (table) => [table, await rows(`SELECT * FROM ${table} ORDER BY 1, 2`)])));
+
+describe('a rebuild redoes the recorded evaluations (issue 4, acceptance 3; issue 16, point 4)', () => {
+  it('brings back every fact, membership, history, change-feed and score row, each evaluation on the facts it saw', async () => {
     await writeScenario(store, 3_000, { seed: 11 });
     await run('sc-0', [
       ['GrantVipStatus', { reason: 'key account' }, '2023-08-01T10:00:00Z'],
@@ -218,27 +222,37 @@ describe('replaying the log and re-evaluating (issue 4, acceptance 3)', () => {
       ['BookTrip', book('late', 400_000, 'EUR', '2025-03-01'), '2024-08-01T10:00:00Z'],
     ]);
     const instants = ['2023-06-01T00:00:00Z', '2023-11-15T06:00:00Z', '2024-03-01T00:00:00Z', '2024-09-01T00:00:00Z'];
-    for (const asOf of instants) await evaluateAndRecord(store.pool, config, { asOf, trigger: 'schedule' });
-    const original = await snapshot();
-    expect(original.evaluations).toHaveLength(4);
-    expect(original.history.length).toBeGreaterThan(1000);
-    expect(original.history.some((h) => h.left_at !== null)).toBe(true);
-
-    // The log replayed into empty facts, then every recorded evaluation run again at its instant.
-    await projector.rebuild('segment_facts');
-    const summaries = await reevaluateAll(store.pool, config);
-    expect(summaries.map((s) => s.asOf)).toEqual(instants.map((at) => new Date(at).toISOString()));
-    expect(await snapshot()).toEqual(original);
-
-    // Amendments and tag changes made after the last instant change nothing the evaluations saw.
+    for (const [i, asOf] of instants.entries()) {
+      await evaluateAndRecord(store.pool, store, config, { asOf, trigger: 'schedule' });
+      // Facts written between evaluations: the last evaluation saw them, the earlier ones did not.
+      if (i === 1) await run('sc-2', [['UpdateCustomerProfile', { tags: ['golf'] }, '2023-10-01T10:00:00Z']]);
+    }
+    // Amendments and tag changes after the last evaluation: in the facts, not in what any evaluation saw.
     await run('sc-1', [['UpdateCustomerProfile', { tags: ['golf', 'ski'] }, '2025-01-01T10:00:00Z']]);
     await run('sc-0', [['AmendBooking', { bookingId: 'late', amount: { value: 9_999_999, currency: 'EUR' } }, '2025-01-02T10:00:00Z']]);
+    const original = await everyRow();
+    expect(original['read_models.segment_evaluations']).toHaveLength(4);
+    expect(original['read_models.segment_membership_history'].length).toBeGreaterThan(1000);
+    expect(original['read_models.segment_membership_history'].some((h) => h.left_at !== null)).toBe(true);
+    expect((await store.readStream('engine-schedule-segments')).map((e) => e.data.asOf)).toEqual(instants.map((at) => new Date(at).toISOString()));
+
     await projector.rebuild('segment_facts');
-    await reevaluateAll(store.pool, config);
-    const later = await snapshot();
-    expect({ ...later, evaluations: later.evaluations.map(({ facts_position: _, ...e }) => e) }).toEqual({
-      ...original,
-      evaluations: original.evaluations.map(({ facts_position: _, ...e }) => e),
-    });
+    expect(await everyRow()).toEqual(original);
   }, 120_000);
+
+  it('reevaluate: the recorded evaluations are redone with the rules of now by the rebuild that follows', async () => {
+    await writeScenario(store, 300, { seed: 5 });
+    await projector.catchUp('segment_facts');
+    for (const asOf of ['2023-06-01T00:00:00Z', '2024-03-01T00:00:00Z']) await evaluateAndRecord(store.pool, store, config, { asOf, trigger: 'schedule' });
+    const before = await everyRow();
+    const stricter = segmentConfig({ version: 'stricter' });
+    expect(await reapplyRules(store.pool, store, stricter)).toBe(2);
+    await projector.rebuild('segment_facts');
+    const after = await everyRow();
+    expect(after['read_models.segment_evaluations'].map((e) => e.config_version)).toEqual(['stricter', 'stricter']);
+    // The same rules under another version name: every other row as before.
+    const withoutConfig = (all: typeof before) => all['read_models.segment_evaluations'].map(({ config_version: _, config: __, ...e }) => e);
+    expect(withoutConfig(after)).toEqual(withoutConfig(before));
+    expect(after['read_models.segment_membership_history']).toEqual(before['read_models.segment_membership_history']);
+  }, 60_000);
 });

@@ -130,4 +130,17 @@ CREATE TABLE read_models.segment_evaluation_failures (
 COMMENT ON TABLE read_models.segment_evaluation_failures IS 'Evaluations that failed (e.g. a booking currency without a rate), one row per reason: the last attempt''s instant, trigger and config; current while last_failed_at is after the latest evaluation''s finished_at.';
 `,
   },
+  {
+    version: 3,
+    name: 'what a rebuild redoes an evaluation with',
+    sql: `
+ALTER TABLE read_models.segment_evaluations
+  ADD COLUMN config jsonb,
+  ADD COLUMN facts_checkpoint text,
+  ADD COLUMN first_history_id bigint,
+  ADD COLUMN first_change_position bigint;
+COMMENT ON COLUMN read_models.segment_evaluations.config IS 'The segments config evaluated with (null before it was kept); its events in engine-schedule-segments let a rebuild redo the evaluation.';
+COMMENT ON COLUMN read_models.segment_evaluations.facts_checkpoint IS 'The log checkpoint every partition of segment_facts stood at: the facts the evaluation saw.';
+`,
+  },
 ];

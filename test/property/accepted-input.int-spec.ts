@@ -77,7 +77,7 @@ it('every projection applies every accepted command, anywhere in the accepted ra
   expect(outcome.accepted).toBeGreaterThan(100);
 
   // The segment evaluation takes the generated facts too, as of the last accepted instant, and records no failure.
-  const summary = await evaluateAndRecord(runtime.readModels, runtime.segments, { asOf: '2200-12-31T23:59:59.999Z', trigger: 'on-demand' });
+  const summary = await evaluateAndRecord(runtime.readModels, runtime.store, runtime.segments, { asOf: '2200-12-31T23:59:59.999Z', trigger: 'on-demand' });
   expect(summary).toMatchObject({ recorded: true });
   expect(await listSegments(runtime.readModels, runtime.segments)).not.toHaveProperty('failure');
 

@@ -187,6 +187,7 @@ export async function reportConfigConflicts(runtime: Runtime, log: (line: string
 export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
   schedule(
     runtime.readModels,
+    runtime.store,
     runtime.segments,
     {
       intervalMs: runtime.config.segmentEvaluationIntervalMs,
@@ -202,6 +203,7 @@ export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void
 export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
   churnSchedule(
     runtime.readModels,
+    runtime.store,
     { churn: runtime.churn, currency: runtime.segments.currency },
     {
       intervalMs: runtime.config.churnFitIntervalMs,

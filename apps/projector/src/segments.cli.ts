@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import { exitWith, withRuntime } from '../../engine/src';
-import { evaluateAndRecord, reevaluateAll, type EvaluationSummary } from '../../../projections/segments/segment-evaluation';
+import { evaluateAndRecord, reapplyRules, type EvaluationSummary } from '../../../projections/segments/segment-evaluation';
 
 const USAGE = `usage: npm run segments -- <command>
   evaluate [--as-of <ISO instant>]  bring segment_facts up to date, evaluate every family as of the instant (default
                                     now) and record it; prints members per segment and customers per R, F, M score
                                     and ABC class. An instant before the latest recorded evaluation is a preview:
                                     computed and printed, not recorded.
-  reevaluate                        rebuild membership history, change feed and scores by re-running every recorded
-                                    evaluation at its instant with the current facts and config (one transaction)`;
+  reevaluate                        restate the past under the config of now: records that every evaluation so far
+                                    is to be redone with it, then rebuilds segment_facts blue/green, which redoes each
+                                    at its instant on the facts it saw (membership history, change feed and scores)`;
 
 const parseArgs = (argv: string[]): { command: 'evaluate'; asOf: string } | { command: 'reevaluate' } | string => {
   const [command, ...rest] = argv;
@@ -76,13 +77,18 @@ async function main(argv: string[]): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (args.command === 'evaluate') {
-      console.log(report(await evaluateAndRecord(runtime.readModels, runtime.segments, { asOf: args.asOf, trigger: 'on-demand' })));
+      console.log(report(await evaluateAndRecord(runtime.readModels, runtime.store, runtime.segments, { asOf: args.asOf, trigger: 'on-demand' })));
       return 0;
     }
-    const summaries = await reevaluateAll(runtime.readModels, runtime.segments, (done, total) => console.error(`reevaluate: ${done}/${total} evaluations`));
-    const last = summaries[summaries.length - 1];
-    console.log(`reevaluate done: ${summaries.length} evaluations re-run in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (last) console.log(report(last));
+    const through = await reapplyRules(runtime.readModels, runtime.store, runtime.segments);
+    console.error(`reevaluate: evaluations 1 to ${through} are redone with config ${runtime.segments.version}; rebuilding segment_facts`);
+    let reported = 0;
+    const events = await runtime.projector.rebuild('segment_facts', (progress) => {
+      if (Date.now() - reported < 2000) return;
+      reported = Date.now();
+      console.error(`reevaluate: ${progress.processed} events, ${progress.lagEvents} to go at ${progress.rate} events/s`);
+    });
+    console.log(`reevaluate done: ${through} evaluations redone over ${events} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   });
 }

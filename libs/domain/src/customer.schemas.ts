@@ -1,4 +1,5 @@
 import { CUSTOMER_EVENT_TYPES } from './customer.events';
+import { ENGINE_SCHEDULE_EVENT_TYPES } from './engine-schedule';
 import { RISK_ALERT_EVENT_TYPES } from './risk-alert';
 import { fromMajorUnits } from './money';
 
@@ -18,10 +19,10 @@ const tripBookedV1ToV2 = ({ price, currency, ...rest }: Record<string, unknown>)
 });
 
 /**
- * Every event type this build stores, customer streams and risk-alert streams alike, at its current version.
+ * Every event type this build stores, in customer, risk-alert and engine-schedule streams alike, at its current version.
  * Structurally an EventSchemas of libs/event-store (the domain imports no other lib).
  */
 export const CUSTOMER_EVENT_SCHEMAS = {
-  current: { ...Object.fromEntries([...CUSTOMER_EVENT_TYPES, ...RISK_ALERT_EVENT_TYPES].map((type) => [type, 1])), TripBooked: 2 } as Readonly<Record<string, number>>,
+  current: { ...Object.fromEntries([...CUSTOMER_EVENT_TYPES, ...RISK_ALERT_EVENT_TYPES, ...ENGINE_SCHEDULE_EVENT_TYPES].map((type) => [type, 1])), TripBooked: 2 } as Readonly<Record<string, number>>,
   upcasters: { TripBooked: { 1: tripBookedV1ToV2 } },
 };

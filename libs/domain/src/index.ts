@@ -14,3 +14,4 @@ export * from './customer.schemas';
 export * from './risk-alert';
 export * from './personal-data';
 export * from './streams';
+export * from './engine-schedule';

@@ -15,8 +15,9 @@ export const copyLine = (values: readonly (string | number | boolean | null)[]):
  * COPY lines made as the stream asks for them: Node builds the next chunk while PostgreSQL inserts the last, instead
  * of building them all first.
  */
-export function* copyLines<T>(items: Iterable<T>, values: (item: T) => readonly (string | number | boolean | null)[]): Generator<string> {
-  for (const item of items) yield copyLine(values(item));
+export function* copyLines<T>(items: Iterable<T>, values: (item: T, index: number) => readonly (string | number | boolean | null)[]): Generator<string> {
+  let index = 0;
+  for (const item of items) yield copyLine(values(item, index++));
 }
 
 /** Lines per chunk written to the COPY stream: big enough to amortise stream overhead, small enough to stream. */

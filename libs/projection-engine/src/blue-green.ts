@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
-import { START, type EventStore } from '../../event-store/src';
+import type { Pool, PoolClient } from 'pg';
+import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, installRoutines, readRoutines, withClient } from '../../postgres/src';
 import { applyGuarded, BUILDING, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
@@ -39,31 +39,29 @@ const PROGRESS_LAG_MS = 5_000;
 export async function rebuild(on: BuildSite, projection: Projection, onProgress?: (progress: BuildProgress) => void, signal?: AbortSignal): Promise<number> {
   const { name } = projection;
   const schema = `read_models_build_${name}`;
-  const build: Projection = { ...projection, name: `${name}${BUILDING}`, apply: (client, events) => projection.apply(retargeted(client, schema), events) };
   return withClient(on.pool, async (lock) => {
     const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 16)) AS locked', [`rebuild:${name}`]);
     if (!rows[0].locked) throw new RebuildRunning(`a rebuild of ${name} is already running (another CLI, or the leading projector after a version change)`);
     try {
-      await prepareBuild(on, projection, build.name, schema);
+      await prepareBuild(on, projection, `${name}${BUILDING}`, schema);
+      const cursor = new BuildCursor(on, projection, schema);
+      await cursor.loadPlan();
       const started = Date.now();
       let processed = 0;
       // What is left, counted now and then: a count per batch would read the rest of the log each time.
       let lag = { events: 0, at: 0, processed: 0 };
       for (;;) {
         if (signal?.aborted) return processed;
-        const from = readingFrom(await rowsOf(on.pool, build.name, ALL_PARTITIONS));
-        if (from === null) break;
-        const read = await on.store.readAll(from, on.batchSize);
-        if (read.events.length === 0) break;
-        await inTransaction(on.pool, (client) => applyGuarded(client, build, ALL_PARTITIONS, { from, to: read.checkpoint, events: read.events }, on.log));
-        processed += read.events.length;
-        if (onProgress) {
-          if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(read.checkpoint)).events, at: Date.now(), processed };
+        const applied = await inTransaction(on.pool, (client) => cursor.step(client));
+        if (applied === null) break;
+        processed += applied;
+        if (onProgress && applied) {
+          if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(cursor.reached)).events, at: Date.now(), processed };
           const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
           onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
         }
       }
-      return processed + (await switchTo(on, projection, build.name, schema));
+      return processed + (await switchTo(on, projection, cursor));
     } finally {
       await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 16))', [`rebuild:${name}`]);
     }
@@ -89,25 +87,81 @@ async function prepareBuild(on: BuildSite, projection: Projection, buildName: st
   });
 }
 
-/** The switch, in one transaction: the last events, then the new tables in place of the old, and the checkpoints. */
-async function switchTo(on: BuildSite, projection: Projection, buildName: string, schema: string): Promise<number> {
+/**
+ * The build's way through the log: batch after batch, each cut at the checkpoint of the next piece of recorded work
+ * (RecordedWork), which is redone on the build's tables once the build has reached it.
+ */
+class BuildCursor {
+  readonly build: Projection;
+  private plan: RecordedEvent[] = [];
+  private redone = 0;
+  /** Where the build has read to. */
+  reached: Checkpoint = START;
+
+  constructor(
+    private readonly on: BuildSite,
+    readonly projection: Projection,
+    readonly schema: string,
+  ) {
+    this.build = { ...projection, name: `${projection.name}${BUILDING}`, apply: (client, events) => projection.apply(retargeted(client, schema), events) };
+  }
+
+  /** The recorded work, read again at the switch; work redone already must not have changed meanwhile. */
+  async loadPlan(): Promise<void> {
+    const recorded = this.projection.recorded;
+    if (!recorded) return;
+    const plan = recorded.plan(await this.on.store.readStream(recorded.stream));
+    const changed = this.plan.findIndex((event, i) => JSON.stringify(event.data) !== JSON.stringify(plan[i]?.data));
+    if (changed >= 0) throw new Error(`the recorded work of ${this.projection.name} was changed during its rebuild (${this.plan[changed].type}); rebuild it again`);
+    this.plan = plan;
+  }
+
+  /**
+   * One step in the caller's transaction: the next recorded work once the build has reached its checkpoint, else
+   * the next batch of the log up to that checkpoint. Returns the events applied, null at the end with nothing left.
+   */
+  async step(client: PoolClient): Promise<number | null> {
+    const from = readingFrom(await rowsOf(client, this.build.name, ALL_PARTITIONS));
+    if (from === null) return null;
+    this.reached = from;
+    const next = this.plan[this.redone] as RecordedEvent | undefined;
+    const at = next && this.projection.recorded!.at(next);
+    const redo = async (): Promise<number> => {
+      await this.projection.recorded!.redo(retargeted(client, this.schema), next!);
+      this.redone++;
+      return 0;
+    };
+    if (next && (at === null || compareCheckpoints(at!, from) <= 0)) return redo();
+    const read = await this.on.store.readAll(from, this.on.batchSize);
+    const events = at ? read.events.filter((event) => compareCheckpoints(event.checkpoint, at) <= 0) : read.events;
+    if (events.length === 0) return next ? redo() : null;
+    const to = events.length < read.events.length ? events[events.length - 1].checkpoint : read.checkpoint;
+    await applyGuarded(client, this.build, ALL_PARTITIONS, { from, to, events }, this.on.log);
+    return events.length;
+  }
+}
+
+/**
+ * The switch, in one transaction: the recorded work's lock (no new work is recorded meanwhile), the last events and
+ * work, then the new tables in place of the old, and the checkpoints.
+ */
+async function switchTo(on: BuildSite, projection: Projection, cursor: BuildCursor): Promise<number> {
+  const { schema } = cursor;
+  const buildName = cursor.build.name;
   const routines = await readRoutines(projection.routines ?? []);
-  const build: Projection = { ...projection, name: buildName, apply: (client, events) => projection.apply(retargeted(client, schema), events) };
   return inTransaction(on.pool, async (client) => {
+    if (projection.recorded) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [projection.recorded.lock]);
     // The live projector of this read model waits here until the switch commits, then goes on from the new checkpoints.
     await rowsOf(client, projection.name, ALL_PARTITIONS);
+    await cursor.loadPlan();
     let processed = 0;
-    for (;;) {
-      const from = readingFrom(await rowsOf(client, buildName, ALL_PARTITIONS));
-      if (from === null) break;
-      const read = await on.store.readAll(from, on.batchSize);
-      if (read.events.length === 0) break;
-      await applyGuarded(client, build, ALL_PARTITIONS, { from, to: read.checkpoint, events: read.events }, on.log);
-      processed += read.events.length;
-    }
+    for (let applied = await cursor.step(client); applied !== null; applied = await cursor.step(client)) processed += applied;
     // Without CASCADE: a view an analyst made on the old tables stops the switch with its name, rather than vanish.
+    const views = projection.views ?? [];
+    if (views.length) await client.query(`DROP VIEW IF EXISTS ${views.join(', ')}`);
     await client.query(`DROP TABLE IF EXISTS ${projection.tables.join(', ')}`);
     for (const table of projection.tables) await client.query(`ALTER TABLE ${table.replace(/^read_models\./, `${schema}.`)} SET SCHEMA read_models`);
+    for (const view of views) await client.query(`ALTER VIEW ${view.replace(/^read_models\./, `${schema}.`)} SET SCHEMA read_models`);
     await installRoutines(client, routines);
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
     await client.query(

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
-import { compareCheckpoints, type Checkpoint, type RecordedEvent } from '../../event-store/src';
+import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
 import { isConnectionFault } from '../../postgres/src';
-import { partitionOf } from './partitions';
+import { ALL_PARTITIONS, partitionOf } from './partitions';
 import type { Projection } from './projection';
 import type { LogBatch } from './shared-log';
 
@@ -155,4 +155,37 @@ async function skippedIds(client: PoolClient, name: string, events: RecordedEven
   if (events.length === 0) return new Set();
   const { rows } = await client.query<{ event_id: string }>({ name: 'projector_skipped_events', text: 'SELECT event_id FROM projector.skipped_events WHERE projection = $1', values: [name] });
   return new Set(rows.map((row) => row.event_id));
+}
+
+/** Work that needs a read model's facts whole (RecordedWork) finds a partition stopped at an event, or the read model not built yet. */
+export class FactsNotReady extends Error {}
+
+/**
+ * Brings every partition of the read model to the most advanced one's checkpoint inside the caller's transaction,
+ * and keeps their rows locked until it ends: the read model then holds exactly the events of the log up to the
+ * checkpoint returned, the point at which a rebuild redoes the caller's work (RecordedWork).
+ */
+export async function catchUpAll(client: PoolClient, store: EventStore, projection: Projection, log: (line: string) => void): Promise<Checkpoint> {
+  const lock = () =>
+    client.query<CheckpointRow & { version: number }>(
+      'SELECT partition, checkpoint, stopped, version FROM read_models.projection_checkpoints WHERE name = $1 ORDER BY partition FOR UPDATE',
+      [projection.name],
+    );
+  const { rows } = await lock();
+  if (rows.length === 0 || rows.some((row) => row.version < projection.version)) {
+    throw new FactsNotReady(`${projection.name} is being rebuilt from the log; this waits until it is switched in`);
+  }
+  const target = rows.reduce((most, row) => (compareCheckpoints(row.checkpoint, most) > 0 ? row.checkpoint : most), rows[0].checkpoint);
+  let from = readingFrom(rows);
+  while (from !== null && compareCheckpoints(from, target) < 0) {
+    const read = await store.readAll(from, 1000);
+    const events = read.events.filter((event) => compareCheckpoints(event.checkpoint, target) <= 0);
+    if (events.length === 0) break;
+    from = await applyGuarded(client, projection, ALL_PARTITIONS, { from, to: events[events.length - 1].checkpoint, events }, log);
+  }
+  const stopped = (await lock()).rows.find((row) => row.stopped)?.stopped;
+  if (stopped) {
+    throw new FactsNotReady(`${projection.name} is stopped at position ${stopped.position} (${stopped.type}: ${stopped.error}); this waits until it is retried or skipped`);
+  }
+  return target;
 }

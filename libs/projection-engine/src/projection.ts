@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { RecordedEvent } from '../../event-store/src';
+import type { Checkpoint, RecordedEvent } from '../../event-store/src';
 import type { Migration } from '../../postgres/src';
 
 /** A read model (DESIGN section 5): its tables, the events it handles, and how a batch of them changes its rows. */
@@ -15,8 +15,31 @@ export interface Projection {
    * installed after the migrations at every start.
    */
   routines?: readonly string[];
-  /** Emptied, in this order, before a rebuild replays the log from the start. */
+  /** Its tables: a blue/green rebuild builds them beside these and moves them in at the switch. */
   tables: readonly string[];
+  /** Views over its tables, moved in with them. */
+  views?: readonly string[];
   /** Runs inside the transaction that also advances the checkpoint; gets only the handled events, in log order. */
   apply(client: PoolClient, events: RecordedEvent[]): Promise<void>;
+  /** Work done on its tables at instants, not by events (a segment evaluation), which a rebuild redoes. */
+  recorded?: RecordedWork;
+}
+
+/**
+ * Work on a read model's tables that a schedule or a person does at an instant (a segment evaluation, a churn
+ * scoring), on the facts as they stood at a checkpoint of the read model. Each is recorded as an event in a stream
+ * of its own, after its transaction commits and before its lock is let go; a blue/green rebuild applies the log up
+ * to each one's checkpoint, then redoes it there (issue 16, point 4).
+ */
+export interface RecordedWork {
+  /** The stream its events are in (engine-schedule-*). */
+  stream: string;
+  /** The session advisory lock (a hashtextextended key) the work holds from before its transaction until its event is appended. */
+  lock: string;
+  /** The events to redo, in order, from the stream's events (for example with a later config applied to earlier ones). */
+  plan(events: RecordedEvent[]): RecordedEvent[];
+  /** The checkpoint of this read model the work saw; null when it saw none (a fit, copied as it was). */
+  at(event: RecordedEvent): Checkpoint | null;
+  /** Redoes the work on the read model's tables through `client` (retargeted to the build's tables in a rebuild). */
+  redo(client: PoolClient, event: RecordedEvent): Promise<void>;
 }

@@ -127,6 +127,14 @@ export class Projector {
   }
 
   async migrate(): Promise<void> {
+    // read_models dropped (to have every read model rebuilt from the log): its migrations run again.
+    await this.pool.query(
+      `DO $$ BEGIN
+         IF to_regclass('migrations.applied') IS NOT NULL AND to_regnamespace('read_models') IS NULL THEN
+           DELETE FROM migrations.applied WHERE component = 'projection_checkpoints' OR component LIKE 'projection:%';
+         END IF;
+       END $$`,
+    );
     await migrate(this.pool, 'projection_checkpoints', CHECKPOINT_MIGRATIONS);
     await migrate(this.pool, 'projector', PROJECTOR_MIGRATIONS);
     for (const projection of this.projections) {
@@ -141,6 +149,9 @@ export class Projector {
         continue;
       }
       await migrate(this.pool, `projection:${projection.name}`, projection.migrations, projection.routines);
+      // Empty tables of a read model with recorded work (a first start on a log that has some, or read_models dropped):
+      // only a rebuild redoes that work where it was done, so they stand at version 0 until it is switched in.
+      const redo = stored === null && projection.recorded !== undefined && (await this.store.readStream(projection.recorded.stream, { limit: 1 })).length > 0;
       // A checkpoint per partition; a read model kept before partitions goes on from where its one checkpoint was.
       await this.pool.query(
         `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint, position, partition)
@@ -148,8 +159,12 @@ export class Projector {
            FROM generate_series(0, $4::int - 1) p
            LEFT JOIN read_models.projection_checkpoints kept ON kept.name = $1 AND kept.partition = 0
          ON CONFLICT (name, partition) DO NOTHING`,
-        [projection.name, projection.version, START, PARTITIONS],
+        [projection.name, redo ? 0 : projection.version, START, PARTITIONS],
       );
+      if (redo) {
+        this.outdated.add(projection.name);
+        this.log(`projection ${projection.name}: empty, and the log records work done on it: it is rebuilt in the background, redoing that work`);
+      }
     }
   }
 

@@ -7,13 +7,14 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
+import type { EventStore } from '../../../../libs/event-store/src';
 import type { ChurnConfig } from '../../../../libs/churn/src';
 import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
 import type { SegmentConfig } from '../../../../libs/segments/src';
 import { currentFit, customerChurnRisk, fitAndRecord, NO_CHURN_MODEL, scoreAndRecord, type ChurnSettings } from '../../../../projections/churn/churn-model';
 import { churnRiskPage, RISK_SORTS, type ChurnRiskQuery } from '../../../../projections/churn/churn-risk.queries';
 import { streamCsv } from '../http/csv';
-import { CHURN, READ_MODELS, SEGMENTS } from '../tokens';
+import { CHURN, EVENT_STORE, READ_MODELS, SEGMENTS } from '../tokens';
 
 export class AsOfQuery {
   @ApiPropertyOptional({ description: 'ISO 8601 instant; default now. Never in the future.', example: '2026-07-01T00:00:00Z' })
@@ -55,6 +56,7 @@ abstract class ChurnHandler {
     @Inject(READ_MODELS) protected readonly pool: Pool,
     @Inject(CHURN) churn: ChurnConfig,
     @Inject(SEGMENTS) segments: SegmentConfig,
+    @Inject(EVENT_STORE) protected readonly store: EventStore,
   ) {
     this.settings = { churn, currency: segments.currency };
   }
@@ -63,8 +65,8 @@ abstract class ChurnHandler {
 @CommandHandler(FitChurnModel)
 export class FitChurnModelHandler extends ChurnHandler implements ICommandHandler<FitChurnModel> {
   async execute({ cutoff, actor }: FitChurnModel): Promise<unknown> {
-    const fit = await fitAndRecord(this.pool, this.settings, { cutoff, trigger: 'on-demand', actor });
-    return { fit, scoring: await scoreAndRecord(this.pool, this.settings, cutoff) };
+    const fit = await fitAndRecord(this.pool, this.store, this.settings, { cutoff, trigger: 'on-demand', actor });
+    return { fit, scoring: await scoreAndRecord(this.pool, this.store, this.settings, cutoff) };
   }
 }
 

@@ -8,6 +8,7 @@ import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-val
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
+import type { EventStore } from '../../../../libs/event-store/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
 import { segmentCatalog, type SegmentConfig } from '../../../../libs/segments/src';
@@ -23,7 +24,7 @@ import {
 } from '../../../../projections/segments/segments.queries';
 import { ReadModelQuery } from '../customers/customer.dtos';
 import { streamCsv } from '../http/csv';
-import { CONFIG, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
+import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
 import { readYourWrites } from '../http/read-your-writes';
 
 export class MembersParams {
@@ -98,6 +99,7 @@ export class SegmentsController {
     @Inject(CONFIG) private readonly config: Config,
     @Inject(READ_MODELS) private readonly pool: Pool,
     @Inject(SEGMENTS) private readonly segments: SegmentConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   @Access(ACCESS.administer)
@@ -117,7 +119,7 @@ export class SegmentsController {
       if (Date.parse(query.asOf) > Date.now()) throw new InvalidInput('asOf', 'must not be in the future (history only moves forward)');
     }
     await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, query.minPosition, ['segment_facts']);
-    return evaluateAndRecord(this.pool, this.segments, { asOf: query.asOf ?? new Date().toISOString(), trigger: 'on-demand' });
+    return evaluateAndRecord(this.pool, this.store, this.segments, { asOf: query.asOf ?? new Date().toISOString(), trigger: 'on-demand' });
   }
 
   @Access(ACCESS.readAllCustomers)
