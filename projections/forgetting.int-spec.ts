@@ -11,7 +11,7 @@ import { segmentConfig } from '../libs/segments/src';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../test/support/test-database';
 import { projections } from './';
-import { evaluateAndRecord } from './segments/segment-evaluation';
+import { evaluateAndRecord } from './segments/segment-recording';
 
 let database: TestDatabase;
 let log: PostgresEventStore;

@@ -5,19 +5,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { engineEventStore } from '../apps/engine/src';
 import { churnConfig } from '../libs/churn/src';
 import { simulateTransactions } from '../libs/clv/src';
-import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../libs/domain/src';
-import { handleCommand, PostgresEventStore, type EventStore } from '../libs/event-store/src';
+import { CUSTOMER_EVENT_SCHEMAS, customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../libs/domain/src';
+import { handleCommand, PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../libs/event-store/src';
+import { EncryptingEventStore } from '../libs/privacy/src';
 import { Projector } from '../libs/projection-engine/src';
 import { segmentConfig } from '../libs/segments/src';
 import { loadTouchpointConfig } from '../libs/touchpoints/src';
 import { writeScenario } from '../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../test/support/test-database';
-import { fitAndRecord, scoreAndRecord, type ChurnSettings } from './churn/churn-model';
+import { fitAndRecord, scoreAndRecord } from './churn/churn-recording';
+import { type ChurnSettings } from './churn/churn-model';
 import { projections } from './index';
-import { evaluateAndRecord } from './segments/segment-evaluation';
+import { evaluateAndRecord } from './segments/segment-recording';
 
 let database: TestDatabase;
 let pool: Pool;
@@ -34,9 +35,10 @@ beforeAll(async () => {
   pool = new Pool({ connectionString: database.url, max: 12 });
   log = new PostgresEventStore(pool);
   await log.migrate();
-  const engine = engineEventStore(log, pool);
-  await engine.keys.migrate();
-  store = engine.store;
+  // The store as the engine has it (apps/engine runtime): personal data encrypted, events in their current shape.
+  const encrypting = new EncryptingEventStore(log, pool);
+  await encrypting.keys.migrate();
+  store = new SchemaAwareEventStore(encrypting, CUSTOMER_EVENT_SCHEMAS);
 });
 afterAll(async () => {
   await log.close();

@@ -11,11 +11,9 @@ import {
   type GammaGammaParams,
   type Transaction,
 } from '../../libs/clv/src';
-import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
-import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
-import { copyInto, copyLines, inClientTransaction, withClient } from '../../libs/postgres/src';
-import { catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
-import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
+import type { RecordedEvent } from '../../libs/event-store/src';
+import { copyInto, copyLines } from '../../libs/postgres/src';
+import { isoInstantSql } from '../../libs/projection-engine/src';
 import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
 import { loadChurnFacts } from './churn-facts.queries';
 
@@ -103,10 +101,10 @@ function holdoutCheck(purchases: Transaction[], settings: ChurnSettings, cutoff:
   };
 }
 
-const FIT_COLUMNS = `fit_id, ${isoInstantSql('cutoff')} AS cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
+export const FIT_COLUMNS = `fit_id, ${isoInstantSql('cutoff')} AS cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
   converged, method, holdout, config_version, trigger, actor, ${isoInstantSql('fitted_at')} AS fitted_at, duration_ms`;
 
-const fitOf = (row: Record<string, unknown>): ChurnFit => {
+export const fitOf = (row: Record<string, unknown>): ChurnFit => {
   const holdout = row.holdout as (HoldoutCheck & { error?: string }) | null;
   return {
     fitId: Number(row.fit_id),
@@ -138,27 +136,10 @@ export async function currentFit(pool: Pool | PoolClient): Promise<ChurnFit | nu
 }
 
 /**
- * Fits and scorings take turns on a session lock, held from before their transaction until their event is in the
- * engine-schedule-churn stream (a rebuild's switch of churn_facts takes it too, so it never misses one).
+ * Fits the model on the trips completed by `cutoff` and checks it on a holdout (churn-recording.ts stores it).
+ * Throws NotIdentifiable when the data cannot identify the model.
  */
-const exclusively = <T>(pool: Pool, store: EventStore, work: (client: PoolClient) => Promise<T>): Promise<T> =>
-  withClient(pool, async (client) => {
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]);
-    try {
-      const result = await inClientTransaction(client, work);
-      await publishChurn(client, store);
-      return result;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]).catch(() => undefined);
-    }
-  });
-
-/**
- * Fits the model on the trips completed by `cutoff`, checks it on a holdout, and stores it as the current model;
- * the fit, as it came out, is then appended to engine-schedule-churn, and a rebuild copies it from there.
- * Throws NotIdentifiable (nothing stored: the previous fit stays current) when the data cannot identify the model.
- */
-export async function fitAndRecord(pool: Pool, store: EventStore, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<ChurnFit> {
+export async function fitModel(pool: Pool, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<FitRecord> {
   const started = Date.now();
   const cutoff = Date.parse(options.cutoff);
   const money = new BaseCurrency(settings.currency);
@@ -179,8 +160,7 @@ export async function fitAndRecord(pool: Pool, store: EventStore, settings: Chur
     if (!(error instanceof NotIdentifiable)) throw error;
     holdout = { error: error.message };
   }
-  return exclusively(pool, store, (client) =>
-    insertFit(client, {
+  return {
       cutoff: new Date(cutoff).toISOString(),
       model: name,
       unit,
@@ -198,14 +178,13 @@ export async function fitAndRecord(pool: Pool, store: EventStore, settings: Chur
       actor: options.actor,
       fittedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
-    }),
-  );
+  };
 }
 
 /** A fit's row as recorded: live with the next id, or as its event says when a rebuild copies it. */
-type FitRecord = Omit<ChurnFit, 'fitId' | 'holdout' | 'holdoutError'> & { fitId?: number; holdout: HoldoutCheck | { error: string } | null };
+export type FitRecord = Omit<ChurnFit, 'fitId' | 'holdout' | 'holdoutError'> & { fitId?: number; holdout: HoldoutCheck | { error: string } | null };
 
-async function insertFit(client: PoolClient, fit: FitRecord): Promise<ChurnFit> {
+export async function insertFit(client: PoolClient, fit: FitRecord): Promise<ChurnFit> {
   const { rows } = await client.query(
     `INSERT INTO read_models.churn_model_fits (fit_id, cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
        converged, method, holdout, config_version, trigger, actor, fitted_at, duration_ms)
@@ -250,7 +229,7 @@ export interface ScoringSummary {
 }
 
 /** What a rebuild redoes a scoring with: the recorded id, fit, settings, instants and facts checkpoint. */
-interface ScoringRecord {
+export interface ScoringRecord {
   scoringId: number;
   asOf: string;
   fitId: number;
@@ -258,22 +237,6 @@ interface ScoringRecord {
   factsCheckpoint: string;
   scoredAt: string;
   durationMs: number;
-}
-
-/**
- * Scores every customer with a completed trip as of `asOf` with the current model, on the facts of every partition
- * of churn_facts brought to one checkpoint of the log; the rows replace the previous scoring's, and the scoring is
- * appended to engine-schedule-churn, so a rebuild redoes it on those facts. Customers are scored as the COPY stream
- * asks for them, so PostgreSQL stores one chunk while the next is scored.
- */
-export async function scoreAndRecord(pool: Pool, store: EventStore, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
-  const started = Date.now();
-  return exclusively(pool, store, async (client) => {
-    const fit = await currentFit(client);
-    if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
-    const factsCheckpoint = await catchUpAll(client, store, churnFactsProjection, () => undefined);
-    return scoreIn(client, fit, { asOf: new Date(Date.parse(asOf)).toISOString(), settings, factsCheckpoint }, started);
-  });
 }
 
 /** Redoes a recorded fit or scoring on the tables `client` works on (a rebuild's). */
@@ -290,7 +253,7 @@ export async function redoChurn(client: PoolClient, event: RecordedEvent): Promi
   await scoreIn(client, fitOf(rows[0]), scoring, Date.now());
 }
 
-async function scoreIn(client: PoolClient, fit: ChurnFit, scoring: Omit<ScoringRecord, 'fitId' | 'scoringId' | 'scoredAt' | 'durationMs'> & Partial<ScoringRecord>, started: number): Promise<ScoringSummary> {
+export async function scoreIn(client: PoolClient, fit: ChurnFit, scoring: Omit<ScoringRecord, 'fitId' | 'scoringId' | 'scoredAt' | 'durationMs'> & Partial<ScoringRecord>, started: number): Promise<ScoringSummary> {
   const { settings } = scoring;
   const at = Date.parse(scoring.asOf);
   const money = new BaseCurrency(settings.currency);
@@ -322,37 +285,6 @@ async function scoreIn(client: PoolClient, fit: ChurnFit, scoring: Omit<ScoringR
   const durationMs = scoring.durationMs ?? Date.now() - started;
   await client.query('UPDATE read_models.churn_scorings SET customers = $2, bands = $3, duration_ms = $4 WHERE scoring_id = $1', [scoringId, customers, bands, durationMs]);
   return { scoringId, asOf: new Date(at).toISOString(), fitId: fit.fitId, customers, bands, durationMs };
-}
-
-/**
- * Appends every fit and scoring the stream does not have yet, in the order they were recorded: after each one's
- * commit, and so also one a crash left between its commit and its append. Each event carries the last fit and
- * scoring ids the stream then has.
- */
-async function publishChurn(client: PoolClient, store: EventStore): Promise<void> {
-  const [last] = await store.readStream(CHURN_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
-  let lastFitId = Number(last?.data.lastFitId ?? 0);
-  let lastScoringId = Number(last?.data.lastScoringId ?? 0);
-  const fits = (await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id > $1 ORDER BY fit_id`, [lastFitId])).rows.map(fitOf);
-  const scorings = (
-    await client.query<ScoringRecord>(
-      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoint AS "factsCheckpoint",
-              ${isoInstantSql('scored_at')} AS "scoredAt", duration_ms AS "durationMs"
-         FROM read_models.churn_scorings WHERE scoring_id > $1 ORDER BY scoring_id`,
-      [lastScoringId],
-    )
-  ).rows;
-  // A scoring before its fit's successor: in the order they were recorded, fits first at the same instant.
-  const events = [...fits.map((fit) => ({ at: fit.fittedAt, fit })), ...scorings.map((scoring) => ({ at: scoring.scoredAt, scoring }))].sort((a, b) =>
-    a.at === b.at ? ('fit' in a ? -1 : 1) : a.at < b.at ? -1 : 1,
-  );
-  for (const item of events) {
-    if ('fit' in item) lastFitId = item.fit.fitId;
-    else lastScoringId = item.scoring.scoringId;
-    const [type, key, data] =
-      'fit' in item ? ['ChurnModelFitted', `fit:${item.fit.fitId}`, { fit: item.fit }] : ['ChurnRiskScored', `scoring:${item.scoring.scoringId}`, item.scoring];
-    await store.append(CHURN_SCHEDULE_STREAM, [scheduleEvent(CHURN_SCHEDULE_STREAM, type, key, { ...data, lastFitId, lastScoringId }, item.at)]);
-  }
 }
 
 /** One customer's score as of `asOf`, computed now from the facts and the current model. */

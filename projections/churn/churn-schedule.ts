@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
 import type { EventStore } from '../../libs/event-store/src';
 import { NotIdentifiable } from '../../libs/clv/src';
-import { poll, type PollOptions } from '../../libs/projection-engine/src';
-import { currentFit, fitAndRecord, scoreAndRecord, type ChurnSettings } from './churn-model';
+import { FactsNotReady, poll, type PollOptions } from '../../libs/projection-engine/src';
+import { fitAndRecord, scoreAndRecord } from './churn-recording';
+import { currentFit, type ChurnSettings } from './churn-model';
 
 export interface ChurnScheduleOptions {
   /** A new fit (and scoring as of now) this long after the current fit's cut-off. */
@@ -25,8 +26,20 @@ export async function runChurnSchedule(pool: Pool, store: EventStore, settings: 
   const now = options.now ?? (() => new Date());
   /** When the data last could not identify the model: not tried again within the interval. */
   let unidentifiableAt = -Infinity;
+  /** Why fits and scorings wait (churn_facts stopped at an event, or being rebuilt), logged once. */
+  let waiting = '';
   const step = async (): Promise<void> => {
     if (options.leading?.() === false) return;
+    try {
+      await fitAndScore();
+      waiting = '';
+    } catch (error) {
+      if (!(error instanceof FactsNotReady)) throw error;
+      if (waiting !== error.message) options.log(`churn fits and scorings wait: ${error.message}`);
+      waiting = error.message;
+    }
+  };
+  const fitAndScore = async (): Promise<void> => {
     const fit = await currentFit(pool);
     const at = now().getTime();
     const cutoff = new Date(at).toISOString();

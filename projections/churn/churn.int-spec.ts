@@ -8,7 +8,8 @@ import { Projector } from '../../libs/projection-engine/src';
 import { segmentConfig } from '../../libs/segments/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { churnFactsProjection } from './churn-facts.projection';
-import { currentFit, fitAndRecord, scoreAndRecord, type ChurnSettings } from './churn-model';
+import { fitAndRecord, scoreAndRecord } from './churn-recording';
+import { currentFit, type ChurnSettings } from './churn-model';
 import { runChurnSchedule } from './churn-schedule';
 
 let database: TestDatabase;

@@ -1,9 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
-import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src';
-import { START, type EventStore, type RecordedEvent } from '../../libs/event-store/src';
-import { catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
-import { copyInto, copyLines, inClientTransaction, withClient } from '../../libs/postgres/src';
-import { SEGMENT_EVALUATION_LOCK, segmentFactsProjection } from './segment-facts.projection';
+import type { PoolClient } from 'pg';
+import type { RecordedEvent } from '../../libs/event-store/src';
+import { isoInstantSql } from '../../libs/projection-engine/src';
+import { copyInto, copyLines } from '../../libs/postgres/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
 /** Why an evaluation ran; a re-evaluation keeps each evaluation's own trigger, so its rows come back identical. */
@@ -121,91 +119,6 @@ function diff(current: [string, string][], next: Membership[]): { entering: Memb
   return { entering, leaving, changes };
 }
 
-/**
- * Evaluations take turns: the session lock is held from before the facts are read until the evaluation's event is
- * in the log (a rebuild's switch takes it too, so it never misses one).
- */
-const exclusively = async <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> =>
-  withClient(pool, async (client) => {
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [SEGMENT_EVALUATION_LOCK]);
-    try {
-      return await work(client);
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 42))', [SEGMENT_EVALUATION_LOCK]).catch(() => undefined);
-    }
-  });
-
-/**
- * Evaluates every family as of `asOf` and records the difference from the current membership: stays that end get
- * left_at, new stays a history row, and each entry and exit a change-feed row, in one transaction, on the facts of
- * every partition of segment_facts brought to one checkpoint of the log. Then the evaluation is appended to the
- * engine-schedule-segments stream, so a rebuild redoes it at that checkpoint (issue 16). Evaluations take turns, so
- * change positions commit in order and a feed reader never steps over one.
- */
-export async function evaluateAndRecord(
-  pool: Pool,
-  store: EventStore,
-  config: SegmentConfig,
-  options: { asOf: string; trigger: EvaluationTrigger; now?: () => Date },
-): Promise<EvaluationSummary> {
-  const now = options.now ?? (() => new Date());
-  try {
-    return await exclusively(pool, async (client) => {
-      const summary = await inClientTransaction(client, async (tx) => {
-        const factsCheckpoint = await catchUpAll(tx, store, segmentFactsProjection, () => undefined);
-        return evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoint });
-      });
-      if (summary.recorded) await publishEvaluations(client, store, config);
-      return summary;
-    });
-  } catch (error) {
-    await recordFailure(pool, config, options.asOf, options.trigger, now(), error);
-    throw error;
-  }
-}
-
-/**
- * Appends every recorded evaluation the stream does not have yet, in order: after each evaluation's commit, and so
- * also the one a crash left between its commit and its append.
- */
-async function publishEvaluations(client: PoolClient, store: EventStore, config: SegmentConfig): Promise<void> {
-  const [last] = await store.readStream(SEGMENTS_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
-  const after = last ? Number(last.data.evaluationId ?? last.data.throughEvaluationId) : 0;
-  const { rows } = await client.query<{
-    evaluation_id: string;
-    as_of: string;
-    trigger: EvaluationTrigger;
-    config: SegmentConfig | null;
-    facts_checkpoint: string | null;
-    facts_position: string;
-    started_at: string;
-    finished_at: string;
-    first_history_id: string | null;
-    first_change_position: string | null;
-  }>(
-    `SELECT evaluation_id, ${isoInstantSql('as_of')} AS as_of, trigger, config, facts_checkpoint, facts_position, ${isoInstantSql('started_at')} AS started_at,
-            ${isoInstantSql('finished_at')} AS finished_at, first_history_id, first_change_position
-       FROM read_models.segment_evaluations WHERE evaluation_id > $1 ORDER BY evaluation_id`,
-    [after],
-  );
-  for (const row of rows) {
-    const data = {
-      evaluationId: Number(row.evaluation_id),
-      asOf: row.as_of,
-      trigger: row.trigger,
-      // An evaluation recorded before they were kept: the config of now, and its facts position, stand in.
-      config: row.config ?? config,
-      factsCheckpoint: row.facts_checkpoint ?? (await store.checkpointOf(Number(row.facts_position))) ?? START,
-      factsPosition: Number(row.facts_position),
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      firstHistoryId: row.first_history_id === null ? null : Number(row.first_history_id),
-      firstChangePosition: row.first_change_position === null ? null : Number(row.first_change_position),
-    };
-    await store.append(SEGMENTS_SCHEDULE_STREAM, [scheduleEvent(SEGMENTS_SCHEDULE_STREAM, 'SegmentsEvaluated', data.evaluationId, data, data.finishedAt)]);
-  }
-}
-
 /** What a rebuild redoes an evaluation with: the recorded ids, instants and facts position instead of new ones. */
 interface Redo {
   evaluationId: number;
@@ -217,7 +130,7 @@ interface Redo {
 }
 
 /** Where the evaluation's facts stood: the checkpoint (live), or the whole record of it (a rebuild's redo). */
-interface Recording {
+export interface Recording {
   factsCheckpoint: string;
   redo?: Redo;
 }
@@ -239,38 +152,7 @@ export async function redoEvaluation(client: PoolClient, event: RecordedEvent): 
   await evaluateIn(client, data.config, data.asOf, data.trigger, () => new Date(), { factsCheckpoint: data.factsCheckpoint, redo: data });
 }
 
-/**
- * `npm run segments -- reevaluate`: records that every evaluation so far is to be redone with `config` (a change of
- * rules restated over the past); the caller then rebuilds segment_facts, which redoes them so.
- */
-export function reapplyRules(pool: Pool, store: EventStore, config: SegmentConfig): Promise<number> {
-  return exclusively(pool, async (client) => {
-    const { rows } = await client.query<{ last: string | null }>('SELECT max(evaluation_id) AS last FROM read_models.segment_evaluations');
-    const through = Number(rows[0].last ?? 0);
-    await publishEvaluations(client, store, config);
-    const data = { config, configVersion: config.version, throughEvaluationId: through };
-    await store.append(SEGMENTS_SCHEDULE_STREAM, [scheduleEvent(SEGMENTS_SCHEDULE_STREAM, 'SegmentRulesReapplied', `${through}:${JSON.stringify(config)}`, data, new Date().toISOString())]);
-    return through;
-  });
-}
-
-/**
- * A failed evaluation stays visible (GET /segments) until one succeeds: one row per reason, so a schedule that retries
- * a lasting conflict (a booking currency without a rate) counts attempts instead of growing the table. Best effort:
- * when the database itself is the fault, there is nowhere to record it, and the caller's error says enough.
- */
-const recordFailure = (pool: Pool, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, at: Date, error: unknown): Promise<unknown> =>
-  pool
-    .query(
-      `INSERT INTO read_models.segment_evaluation_failures (reason, as_of, trigger, config_version, first_failed_at, last_failed_at, attempts)
-       VALUES ($1, $2, $3, $4, $5, $5, 1)
-       ON CONFLICT (reason) DO UPDATE SET as_of = $2, trigger = $3, config_version = $4, last_failed_at = $5,
-         attempts = segment_evaluation_failures.attempts + 1`,
-      [error instanceof Error ? error.message : String(error), asOf, trigger, config.version, at],
-    )
-    .catch(() => undefined);
-
-async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, now: () => Date, recording: Recording): Promise<EvaluationSummary> {
+export async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, now: () => Date, recording: Recording): Promise<EvaluationSummary> {
   const redo = recording.redo ?? null;
   const startedAt = redo ? new Date(redo.startedAt) : now();
   const position = redo

@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import type { EventStore } from '../../libs/event-store/src';
 import { FactsNotReady, poll, type PollOptions } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
-import { evaluateAndRecord, type EvaluationSummary } from './segment-evaluation';
+import { evaluateAndRecord } from './segment-recording';
+import { type EvaluationSummary } from './segment-evaluation';
 
 export interface SegmentScheduleOptions {
   /** The time-driven evaluation (recency moves every day): this long after the last one. */

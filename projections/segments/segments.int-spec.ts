@@ -5,7 +5,7 @@ import { Projector } from '../../libs/projection-engine/src';
 import { segmentConfig } from '../../libs/segments/src';
 import { writeScenario } from '../../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
-import { evaluateAndRecord, reapplyRules } from './segment-evaluation';
+import { evaluateAndRecord, reapplyRules } from './segment-recording';
 import { segmentFactsProjection } from './segment-facts.projection';
 import { listSegments } from './segments.queries';
 

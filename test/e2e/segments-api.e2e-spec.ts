@@ -179,3 +179,34 @@ describe('POST /segments/evaluate with a booking currency without a configured r
     expect(JSON.stringify(list.body)).toContain('currency.rates.SEK');
   });
 });
+
+/** Issue 16: an evaluation needs every partition of segment_facts at one checkpoint; a stopped one makes it wait. */
+describe('POST /segments/evaluate while segment_facts is stopped at an event', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+    await command(app, 'post', '/customers', registration('stop-1'), 201);
+  }, 60_000);
+  afterAll(() => app.close());
+
+  it('answers 409 read-model.ready naming where it stopped, records nothing, and evaluates once the partition is tried again', async () => {
+    const stopped = { partition: 3, position: 1, eventId: randomUUID(), type: 'CustomerRegistered', error: 'value too long', since: new Date().toISOString() };
+    await app.runtime.readModels.query(`UPDATE read_models.projection_checkpoints SET stopped = $1 WHERE name = 'segment_facts' AND partition = 3`, [stopped]);
+    const events = await app.eventCount();
+    const res = await app.http().post('/segments/evaluate');
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ rule: 'read-model.ready' });
+    expect(res.body.message).toContain('segment_facts is stopped at position 1 (CustomerRegistered: value too long)');
+    expectNoStackTrace(res);
+    expect((await app.runtime.readModels.query('SELECT count(*)::int AS n FROM read_models.segment_evaluations')).rows).toEqual([{ n: 0 }]);
+    expect(await app.eventCount()).toBe(events);
+
+    expect(await app.runtime.projector.retry('segment_facts')).toBe(1);
+    const evaluated = await app.http().post('/segments/evaluate').expect(200);
+    expect(evaluated.body).toMatchObject({ recorded: true, evaluationId: 1, customers: 1 });
+    // And it is in the log, for a rebuild to redo.
+    const [recorded] = await app.runtime.store.readStream('engine-schedule-segments');
+    expect(recorded).toMatchObject({ type: 'SegmentsEvaluated', data: { evaluationId: 1, trigger: 'on-demand' } });
+    expect(await app.eventCount()).toBe(events + 1);
+  });
+});

@@ -6,7 +6,7 @@ import { ratedCurrencies } from '../../libs/segments/src';
 import { loadConfig, openRuntime, type Runtime } from '../../apps/engine/src';
 import { customer, request } from '../support/command-arbitraries';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../support/test-database';
-import { evaluateAndRecord } from '../../projections/segments/segment-evaluation';
+import { evaluateAndRecord } from '../../projections/segments/segment-recording';
 import { listSegments } from '../../projections/segments/segments.queries';
 
 /*

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { exitWith, withRuntime } from '../../engine/src';
-import { evaluateAndRecord, reapplyRules, type EvaluationSummary } from '../../../projections/segments/segment-evaluation';
+import { evaluateAndRecord, reapplyRules } from '../../../projections/segments/segment-recording';
+import { type EvaluationSummary } from '../../../projections/segments/segment-evaluation';
 
 const USAGE = `usage: npm run segments -- <command>
   evaluate [--as-of <ISO instant>]  bring segment_facts up to date, evaluate every family as of the instant (default

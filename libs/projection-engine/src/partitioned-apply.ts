@@ -160,6 +160,14 @@ async function skippedIds(client: PoolClient, name: string, events: RecordedEven
 /** Work that needs a read model's facts whole (RecordedWork) finds a partition stopped at an event, or the read model not built yet. */
 export class FactsNotReady extends Error {}
 
+const notBuilt = (projection: Projection): FactsNotReady => new FactsNotReady(`${projection.name} is being rebuilt from the log; this waits until it is switched in`);
+
+/** Throws FactsNotReady while the read model's tables are not yet built to the code's version (empty, rebuilding from the log). */
+export async function assertBuilt(db: Pool | PoolClient, projection: Projection): Promise<void> {
+  const { rows } = await db.query<{ version: number | null }>('SELECT min(version) AS version FROM read_models.projection_checkpoints WHERE name = $1', [projection.name]);
+  if (rows[0].version === null || rows[0].version < projection.version) throw notBuilt(projection);
+}
+
 /**
  * Brings every partition of the read model to the most advanced one's checkpoint inside the caller's transaction,
  * and keeps their rows locked until it ends: the read model then holds exactly the events of the log up to the
@@ -172,9 +180,7 @@ export async function catchUpAll(client: PoolClient, store: EventStore, projecti
       [projection.name],
     );
   const { rows } = await lock();
-  if (rows.length === 0 || rows.some((row) => row.version < projection.version)) {
-    throw new FactsNotReady(`${projection.name} is being rebuilt from the log; this waits until it is switched in`);
-  }
+  if (rows.length === 0 || rows.some((row) => row.version < projection.version)) throw notBuilt(projection);
   const target = rows.reduce((most, row) => (compareCheckpoints(row.checkpoint, most) > 0 ? row.checkpoint : most), rows[0].checkpoint);
   let from = readingFrom(rows);
   while (from !== null && compareCheckpoints(from, target) < 0) {

@@ -6,6 +6,7 @@ import { MissingExchangeRate } from '../../../../libs/segments/src';
 import { BadCursor } from '../../../../libs/projection-engine/src';
 import { NotIdentifiable } from '../../../../libs/clv/src';
 import { NoChurnModel } from '../../../../projections/churn/churn-model';
+import { FactsNotReady } from '../../../../libs/projection-engine/src';
 import { DatabaseUnavailable, isConnectionFault, type DatabaseAvailability } from '../../../../libs/postgres/src';
 import { Overloaded } from './overload';
 
@@ -100,6 +101,10 @@ export function toErrorBody(error: unknown): ErrorBody {
   }
   if (error instanceof NotIdentifiable) return body(422, `cannot fit the churn model: ${error.message}; the current fit, if any, stays`, { rule: 'churn-model.identifiable' });
   if (error instanceof NoChurnModel) return body(404, error.message, { rule: 'churn-model.fitted' });
+  if (error instanceof FactsNotReady) {
+    // A read model stopped at an event (the operator retries or skips it) or being rebuilt: the work waits for it.
+    return body(409, `${error.message}. Nothing was recorded`, { rule: 'read-model.ready' });
+  }
   if (error instanceof BadCursor) return body(400, error.message, { field: 'cursor', rule: 'must be the nextCursor of a previous page' });
   if (error instanceof UnstorableEvent) return body(400, error.message, { field: 'body', rule: 'must be text the database can store' });
   if (error instanceof HttpException) {

@@ -12,7 +12,8 @@ import type { EventStore } from '../../../../libs/event-store/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
 import { segmentCatalog, type SegmentConfig } from '../../../../libs/segments/src';
-import { evaluateAndRecord, type EvaluationSummary } from '../../../../projections/segments/segment-evaluation';
+import { evaluateAndRecord } from '../../../../projections/segments/segment-recording';
+import { type EvaluationSummary } from '../../../../projections/segments/segment-evaluation';
 import {
   customerSegments,
   listSegments,

@@ -1,0 +1,100 @@
+import type { Pool, PoolClient } from 'pg';
+import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
+import type { EventStore } from '../../libs/event-store/src';
+import { inClientTransaction, withClient } from '../../libs/postgres/src';
+import { assertBuilt, catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
+import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
+import {
+  currentFit,
+  FIT_COLUMNS,
+  fitModel,
+  fitOf,
+  insertFit,
+  NO_CHURN_MODEL,
+  NoChurnModel,
+  scoreIn,
+  type ChurnFit,
+  type ChurnSettings,
+  type ScoringRecord,
+  type ScoringSummary,
+} from './churn-model';
+
+/*
+ * Fits and scorings as the schedule and the API run them (churn-model.ts computes and writes one): taking turns,
+ * scorings on the facts of one checkpoint, each appended to engine-schedule-churn for a rebuild to redo (issue 16).
+ */
+
+/**
+ * Fits and scorings take turns on a session lock, held from before their transaction until their event is in the
+ * engine-schedule-churn stream (a rebuild's switch of churn_facts takes it too, so it never misses one).
+ */
+const exclusively = <T>(pool: Pool, store: EventStore, work: (client: PoolClient) => Promise<T>): Promise<T> =>
+  withClient(pool, async (client) => {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]);
+    try {
+      const result = await inClientTransaction(client, work);
+      await publishChurn(client, store);
+      return result;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]).catch(() => undefined);
+    }
+  });
+
+/**
+ * Fits the model as of `cutoff` and stores it as the current model; the fit, as it came out, is then appended to
+ * engine-schedule-churn, and a rebuild copies it from there. Throws NotIdentifiable (nothing stored: the previous
+ * fit stays current) when the data cannot identify the model.
+ */
+export async function fitAndRecord(pool: Pool, store: EventStore, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<ChurnFit> {
+  // Not on the empty tables of a churn_facts being rebuilt from the log.
+  await assertBuilt(pool, churnFactsProjection);
+  const fit = await fitModel(pool, settings, options);
+  return exclusively(pool, store, (client) => insertFit(client, fit));
+}
+
+/**
+ * Scores every customer with a completed trip as of `asOf` with the current model, on the facts of every partition
+ * of churn_facts brought to one checkpoint of the log; the rows replace the previous scoring's, and the scoring is
+ * appended to engine-schedule-churn, so a rebuild redoes it on those facts. Customers are scored as the COPY stream
+ * asks for them, so PostgreSQL stores one chunk while the next is scored.
+ */
+export async function scoreAndRecord(pool: Pool, store: EventStore, settings: ChurnSettings, asOf: string): Promise<ScoringSummary> {
+  const started = Date.now();
+  return exclusively(pool, store, async (client) => {
+    const fit = await currentFit(client);
+    if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
+    const factsCheckpoint = await catchUpAll(client, store, churnFactsProjection, () => undefined);
+    return scoreIn(client, fit, { asOf: new Date(Date.parse(asOf)).toISOString(), settings, factsCheckpoint }, started);
+  });
+}
+
+/**
+ * Appends every fit and scoring the stream does not have yet, in the order they were recorded: after each one's
+ * commit, and so also one a crash left between its commit and its append. Each event carries the last fit and
+ * scoring ids the stream then has.
+ */
+async function publishChurn(client: PoolClient, store: EventStore): Promise<void> {
+  const [last] = await store.readStream(CHURN_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
+  let lastFitId = Number(last?.data.lastFitId ?? 0);
+  let lastScoringId = Number(last?.data.lastScoringId ?? 0);
+  const fits = (await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id > $1 ORDER BY fit_id`, [lastFitId])).rows.map(fitOf);
+  const scorings = (
+    await client.query<ScoringRecord>(
+      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoint AS "factsCheckpoint",
+              ${isoInstantSql('scored_at')} AS "scoredAt", duration_ms AS "durationMs"
+         FROM read_models.churn_scorings WHERE scoring_id > $1 ORDER BY scoring_id`,
+      [lastScoringId],
+    )
+  ).rows;
+  // A scoring before its fit's successor: in the order they were recorded, fits first at the same instant.
+  const events = [...fits.map((fit) => ({ at: fit.fittedAt, fit })), ...scorings.map((scoring) => ({ at: scoring.scoredAt, scoring }))].sort((a, b) =>
+    a.at === b.at ? ('fit' in a ? -1 : 1) : a.at < b.at ? -1 : 1,
+  );
+  for (const item of events) {
+    if ('fit' in item) lastFitId = item.fit.fitId;
+    else lastScoringId = item.scoring.scoringId;
+    const [type, key, data] =
+      'fit' in item ? ['ChurnModelFitted', `fit:${item.fit.fitId}`, { fit: item.fit }] : ['ChurnRiskScored', `scoring:${item.scoring.scoringId}`, item.scoring];
+    await store.append(CHURN_SCHEDULE_STREAM, [scheduleEvent(CHURN_SCHEDULE_STREAM, type, key, { ...data, lastFitId, lastScoringId }, item.at)]);
+  }
+}
