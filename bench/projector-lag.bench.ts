@@ -31,7 +31,7 @@ const LAG_SQL = `
            WHERE stopped IS NULL AND name NOT LIKE '%@build'
            ORDER BY name, split_part(checkpoint, ':', 1)::xid8, split_part(checkpoint, ':', 2)::bigint) c`;
 
-runEngineBench({}, async (engine, database, connections) => {
+runEngineBench(process.env.PROJECTOR_BATCH_SIZE ? { PROJECTOR_BATCH_SIZE: process.env.PROJECTOR_BATCH_SIZE } : {}, async (engine, database, connections) => {
   const token = await engine.createKey('agent');
   const http = httpClient(engine.url, token, 32);
   const arrivals = httpClient(engine.url, token, 512);
@@ -48,6 +48,7 @@ runEngineBench({}, async (engine, database, connections) => {
     while (sampling) {
       const { rows } = await pool.query<{ name: string; lag_ms: string }>(LAG_SQL);
       for (const row of rows) samples.set(row.name, [...(samples.get(row.name) ?? []), Number(row.lag_ms)]);
+      if (process.env.BENCH_LAG_TRACE) log(rows.map((row) => `${row.name} ${Number(row.lag_ms).toFixed(0)}`).join(', '));
       await sleep(200);
     }
   })();
@@ -55,8 +56,16 @@ runEngineBench({}, async (engine, database, connections) => {
   const result = await openLoop(RATE, SECONDS * 1000, () => arrivals.post(`/customers/${customers[next++ % CUSTOMERS]}/bookings`, booking()), 201, 512);
   sampling = false;
   await sampler;
+  if (process.env.BENCH_LAG_TRACE) {
+    const { rows } = await pool.query(`SELECT evaluation_id, started_at, finished_at, customers FROM read_models.segment_evaluations ORDER BY 1`);
+    log(`evaluations: ${JSON.stringify(rows)}`);
+    const fits = await pool.query(`SELECT fit_id, fitted_at, duration_ms FROM read_models.churn_model_fits`);
+    const scorings = await pool.query(`SELECT scoring_id, scored_at, duration_ms FROM read_models.churn_scorings`);
+    log(`fits: ${JSON.stringify(fits.rows)} scorings: ${JSON.stringify(scorings.rows)}`);
+  }
   await pool.end();
 
+  if (result.errorSamples.length) log(`not answered 201, for example: ${result.errorSamples.slice(0, 5).join('; ')}`);
   const lines = [
     `Live projector lag at ${RATE} commands/s offered (${fmt(result.ok / result.seconds)} accepted/s, ${result.errors} not answered 201), ${SECONDS} s, ` +
       `one engine process, sampled every 200 ms:`,

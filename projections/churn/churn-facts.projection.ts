@@ -1,6 +1,6 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
 import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
-import type { Projection } from '../../libs/projection-engine/src';
+import type { PartitionCheckpoints, Projection } from '../../libs/projection-engine/src';
 import { redoChurn } from './churn-model';
 import { CHURN_MIGRATIONS, CHURN_ROUTINES } from './churn.migrations';
 
@@ -44,7 +44,7 @@ export const churnFactsProjection: Projection = {
     stream: CHURN_SCHEDULE_STREAM,
     lock: CHURN_SCHEDULE_LOCK,
     plan: (events) => events,
-    at: (event) => (event.type === 'ChurnRiskScored' ? String(event.data.factsCheckpoint) : null),
+    at: (event) => (event.type === 'ChurnRiskScored' ? (event.data.factsCheckpoints as PartitionCheckpoints) : null),
     redo: (client, event) => redoChurn(client, event),
   },
   async apply(client, events) {

@@ -13,7 +13,7 @@ import {
 } from '../../libs/clv/src';
 import type { RecordedEvent } from '../../libs/event-store/src';
 import { copyInto, copyLines } from '../../libs/postgres/src';
-import { isoInstantSql } from '../../libs/projection-engine/src';
+import { isoInstantSql, type PartitionCheckpoints } from '../../libs/projection-engine/src';
 import { BaseCurrency, monthsBefore, type SegmentConfig } from '../../libs/segments/src';
 import { loadChurnFacts } from './churn-facts.queries';
 
@@ -234,7 +234,7 @@ export interface ScoringRecord {
   asOf: string;
   fitId: number;
   settings: ChurnSettings;
-  factsCheckpoint: string;
+  factsCheckpoints: PartitionCheckpoints;
   scoredAt: string;
   durationMs: number;
 }
@@ -259,9 +259,9 @@ export async function scoreIn(client: PoolClient, fit: ChurnFit, scoring: Omit<S
   const money = new BaseCurrency(settings.currency);
   const facts = await loadChurnFacts(client, at, { churn: settings.churn, signals: true });
   const { rows } = await client.query<{ scoring_id: string }>(
-    `INSERT INTO read_models.churn_scorings (scoring_id, as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms, settings, facts_checkpoint)
+    `INSERT INTO read_models.churn_scorings (scoring_id, as_of, fit_id, currency, customers, bands, config_version, scored_at, duration_ms, settings, facts_checkpoints)
      VALUES (coalesce($1, (SELECT coalesce(max(scoring_id), 0) + 1 FROM read_models.churn_scorings)), $2, $3, $4, 0, '{}', $5, $6, 0, $7, $8) RETURNING scoring_id`,
-    [scoring.scoringId ?? null, new Date(at), fit.fitId, settings.currency.base, settings.churn.version, scoring.scoredAt ?? new Date(), settings, scoring.factsCheckpoint],
+    [scoring.scoringId ?? null, new Date(at), fit.fitId, settings.currency.base, settings.churn.version, scoring.scoredAt ?? new Date(), settings, scoring.factsCheckpoints],
   );
   const scoringId = Number(rows[0].scoring_id);
   await client.query('DELETE FROM read_models.churn_risk WHERE scoring_id < $1', [scoringId]);

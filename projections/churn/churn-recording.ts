@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
 import type { EventStore } from '../../libs/event-store/src';
 import { inClientTransaction, withClient } from '../../libs/postgres/src';
-import { assertBuilt, catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
+import { assertBuilt, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
 import {
   currentFit,
@@ -32,7 +32,8 @@ const exclusively = <T>(pool: Pool, store: EventStore, work: (client: PoolClient
   withClient(pool, async (client) => {
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]);
     try {
-      const result = await inClientTransaction(client, work);
+      // One snapshot for a scoring's facts and where each partition of them stands.
+      const result = await inClientTransaction(client, work, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
       await publishChurn(client, store);
       return result;
     } finally {
@@ -53,8 +54,8 @@ export async function fitAndRecord(pool: Pool, store: EventStore, settings: Chur
 }
 
 /**
- * Scores every customer with a completed trip as of `asOf` with the current model, on the facts of every partition
- * of churn_facts brought to one checkpoint of the log; the rows replace the previous scoring's, and the scoring is
+ * Scores every customer with a completed trip as of `asOf` with the current model, on the facts of one snapshot,
+ * each partition of churn_facts at its checkpoint; the rows replace the previous scoring's, and the scoring is
  * appended to engine-schedule-churn, so a rebuild redoes it on those facts. Customers are scored as the COPY stream
  * asks for them, so PostgreSQL stores one chunk while the next is scored.
  */
@@ -63,8 +64,8 @@ export async function scoreAndRecord(pool: Pool, store: EventStore, settings: Ch
   return exclusively(pool, store, async (client) => {
     const fit = await currentFit(client);
     if (!fit) throw new NoChurnModel(NO_CHURN_MODEL);
-    const factsCheckpoint = await catchUpAll(client, store, churnFactsProjection, () => undefined);
-    return scoreIn(client, fit, { asOf: new Date(Date.parse(asOf)).toISOString(), settings, factsCheckpoint }, started);
+    const factsCheckpoints = await partitionCheckpoints(client, churnFactsProjection);
+    return scoreIn(client, fit, { asOf: new Date(Date.parse(asOf)).toISOString(), settings, factsCheckpoints }, started);
   });
 }
 
@@ -80,7 +81,7 @@ async function publishChurn(client: PoolClient, store: EventStore): Promise<void
   const fits = (await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id > $1 ORDER BY fit_id`, [lastFitId])).rows.map(fitOf);
   const scorings = (
     await client.query<ScoringRecord>(
-      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoint AS "factsCheckpoint",
+      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoints AS "factsCheckpoints",
               ${isoInstantSql('scored_at')} AS "scoredAt", duration_ms AS "durationMs"
          FROM read_models.churn_scorings WHERE scoring_id > $1 ORDER BY scoring_id`,
       [lastScoringId],

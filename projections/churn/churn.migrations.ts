@@ -109,9 +109,9 @@ COMMENT ON TABLE read_models.churn_risk IS 'Churn risk per customer with a compl
     version: 2,
     name: 'what a rebuild redoes a scoring with',
     sql: `
-ALTER TABLE read_models.churn_scorings ADD COLUMN settings jsonb, ADD COLUMN facts_checkpoint text;
+ALTER TABLE read_models.churn_scorings ADD COLUMN settings jsonb, ADD COLUMN facts_checkpoints jsonb;
 COMMENT ON COLUMN read_models.churn_scorings.settings IS 'The churn and currency settings scored with (null before they were kept); its event in engine-schedule-churn lets a rebuild redo the scoring.';
-COMMENT ON COLUMN read_models.churn_scorings.facts_checkpoint IS 'The log checkpoint every partition of churn_facts stood at: the facts the scoring saw.';
+COMMENT ON COLUMN read_models.churn_scorings.facts_checkpoints IS 'Where each partition of churn_facts stood in the scoring''s snapshot ({"0": checkpoint, ...}): the facts it saw.';
 `,
   },
 ];

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { RecordedEvent } from '../../libs/event-store/src';
-import { isoInstantSql } from '../../libs/projection-engine/src';
+import { isoInstantSql, type PartitionCheckpoints } from '../../libs/projection-engine/src';
 import { copyInto, copyLines } from '../../libs/postgres/src';
 import { evaluateSegments, type BookingFacts, type CustomerFacts, type Membership, type SegmentConfig, type SegmentEvaluation } from '../../libs/segments/src';
 
@@ -131,7 +131,7 @@ interface Redo {
 
 /** Where the evaluation's facts stood: the checkpoint (live), or the whole record of it (a rebuild's redo). */
 export interface Recording {
-  factsCheckpoint: string;
+  factsCheckpoints: PartitionCheckpoints;
   redo?: Redo;
 }
 
@@ -148,8 +148,8 @@ export function planEvaluations(events: RecordedEvent[]): RecordedEvent[] {
 
 /** Redoes a recorded evaluation on the tables `client` works on (a rebuild's), as of its instant with its config. */
 export async function redoEvaluation(client: PoolClient, event: RecordedEvent): Promise<void> {
-  const data = event.data as unknown as Redo & { asOf: string; trigger: EvaluationTrigger; config: SegmentConfig; factsCheckpoint: string };
-  await evaluateIn(client, data.config, data.asOf, data.trigger, () => new Date(), { factsCheckpoint: data.factsCheckpoint, redo: data });
+  const data = event.data as unknown as Redo & { asOf: string; trigger: EvaluationTrigger; config: SegmentConfig; factsCheckpoints: PartitionCheckpoints };
+  await evaluateIn(client, data.config, data.asOf, data.trigger, () => new Date(), { factsCheckpoints: data.factsCheckpoints, redo: data });
 }
 
 export async function evaluateIn(client: PoolClient, config: SegmentConfig, asOf: string, trigger: EvaluationTrigger, now: () => Date, recording: Recording): Promise<EvaluationSummary> {
@@ -219,7 +219,7 @@ async function record(
   const firstChangePosition = redo?.firstChangePosition ?? Number(next.rows[0].change);
   await client.query(
     `INSERT INTO read_models.segment_evaluations (evaluation_id, as_of, trigger, config_version, facts_position, customers, memberships, entered, "left", started_at, finished_at,
-       config, facts_checkpoint, first_history_id, first_change_position)
+       config, facts_checkpoints, first_history_id, first_change_position)
      VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $8, $9, $10, $11, $12)`,
     [
       id,
@@ -231,7 +231,7 @@ async function record(
       summary.memberships,
       startedAt,
       config,
-      recording.factsCheckpoint,
+      recording.factsCheckpoints,
       firstHistoryId,
       firstChangePosition,
     ],

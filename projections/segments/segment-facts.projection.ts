@@ -1,6 +1,6 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
 import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
-import type { Projection } from '../../libs/projection-engine/src';
+import type { PartitionCheckpoints, Projection } from '../../libs/projection-engine/src';
 import { planEvaluations, redoEvaluation } from './segment-evaluation';
 import { SEGMENTS_MIGRATIONS, SEGMENTS_ROUTINES } from './segments.migrations';
 
@@ -44,7 +44,7 @@ export const segmentFactsProjection: Projection = {
     stream: SEGMENTS_SCHEDULE_STREAM,
     lock: SEGMENT_EVALUATION_LOCK,
     plan: (events) => planEvaluations(events),
-    at: (event) => String(event.data.factsCheckpoint),
+    at: (event) => event.data.factsCheckpoints as PartitionCheckpoints,
     redo: (client, event) => redoEvaluation(client, event),
   },
   async apply(client, events) {

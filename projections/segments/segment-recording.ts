@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src';
 import { START, type EventStore } from '../../libs/event-store/src';
 import { inClientTransaction, withClient } from '../../libs/postgres/src';
-import { catchUpAll, isoInstantSql, scheduleEvent } from '../../libs/projection-engine/src';
+import { ALL_PARTITIONS, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
 import { evaluateIn, type EvaluationSummary, type EvaluationTrigger } from './segment-evaluation';
 import { SEGMENT_EVALUATION_LOCK, segmentFactsProjection } from './segment-facts.projection';
@@ -29,8 +29,8 @@ const exclusively = async <T>(pool: Pool, work: (client: PoolClient) => Promise<
 /**
  * Evaluates every family as of `asOf` and records the difference from the current membership: stays that end get
  * left_at, new stays a history row, and each entry and exit a change-feed row, in one transaction, on the facts of
- * every partition of segment_facts brought to one checkpoint of the log. Then the evaluation is appended to the
- * engine-schedule-segments stream, so a rebuild redoes it at that checkpoint (issue 16). Evaluations take turns, so
+ * one snapshot, each partition of segment_facts at its checkpoint. Then the evaluation is appended to the
+ * engine-schedule-segments stream, so a rebuild redoes it on the same facts (issue 16). Evaluations take turns, so
  * change positions commit in order and a feed reader never steps over one.
  */
 export async function evaluateAndRecord(
@@ -42,10 +42,12 @@ export async function evaluateAndRecord(
   const now = options.now ?? (() => new Date());
   try {
     return await exclusively(pool, async (client) => {
-      const summary = await inClientTransaction(client, async (tx) => {
-        const factsCheckpoint = await catchUpAll(tx, store, segmentFactsProjection, () => undefined);
-        return evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoint });
-      });
+      // One snapshot for the facts, where each partition of them stands, and the membership they are compared with.
+      const summary = await inClientTransaction(
+        client,
+        async (tx) => evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoints: await partitionCheckpoints(tx, segmentFactsProjection) }),
+        'BEGIN ISOLATION LEVEL REPEATABLE READ',
+      );
       if (summary.recorded) await publishEvaluations(client, store, config);
       return summary;
     });
@@ -54,6 +56,12 @@ export async function evaluateAndRecord(
     throw error;
   }
 }
+
+/** An evaluation recorded before partitions were kept: every partition at its facts position. */
+const legacyCheckpoints = async (store: EventStore, position: number): Promise<Record<string, string>> => {
+  const checkpoint = (await store.checkpointOf(position)) ?? START;
+  return Object.fromEntries(ALL_PARTITIONS.map((partition) => [partition, checkpoint]));
+};
 
 /**
  * Appends every recorded evaluation the stream does not have yet, in order: after each evaluation's commit, and so
@@ -67,14 +75,14 @@ async function publishEvaluations(client: PoolClient, store: EventStore, config:
     as_of: string;
     trigger: EvaluationTrigger;
     config: SegmentConfig | null;
-    facts_checkpoint: string | null;
+    facts_checkpoints: Record<string, string> | null;
     facts_position: string;
     started_at: string;
     finished_at: string;
     first_history_id: string | null;
     first_change_position: string | null;
   }>(
-    `SELECT evaluation_id, ${isoInstantSql('as_of')} AS as_of, trigger, config, facts_checkpoint, facts_position, ${isoInstantSql('started_at')} AS started_at,
+    `SELECT evaluation_id, ${isoInstantSql('as_of')} AS as_of, trigger, config, facts_checkpoints, facts_position, ${isoInstantSql('started_at')} AS started_at,
             ${isoInstantSql('finished_at')} AS finished_at, first_history_id, first_change_position
        FROM read_models.segment_evaluations WHERE evaluation_id > $1 ORDER BY evaluation_id`,
     [after],
@@ -86,7 +94,7 @@ async function publishEvaluations(client: PoolClient, store: EventStore, config:
       trigger: row.trigger,
       // An evaluation recorded before they were kept: the config of now, and its facts position, stand in.
       config: row.config ?? config,
-      factsCheckpoint: row.facts_checkpoint ?? (await store.checkpointOf(Number(row.facts_position))) ?? START,
+      factsCheckpoints: row.facts_checkpoints ?? (await legacyCheckpoints(store, Number(row.facts_position))),
       factsPosition: Number(row.facts_position),
       startedAt: row.started_at,
       finishedAt: row.finished_at,

@@ -136,11 +136,11 @@ COMMENT ON TABLE read_models.segment_evaluation_failures IS 'Evaluations that fa
     sql: `
 ALTER TABLE read_models.segment_evaluations
   ADD COLUMN config jsonb,
-  ADD COLUMN facts_checkpoint text,
+  ADD COLUMN facts_checkpoints jsonb,
   ADD COLUMN first_history_id bigint,
   ADD COLUMN first_change_position bigint;
 COMMENT ON COLUMN read_models.segment_evaluations.config IS 'The segments config evaluated with (null before it was kept); its events in engine-schedule-segments let a rebuild redo the evaluation.';
-COMMENT ON COLUMN read_models.segment_evaluations.facts_checkpoint IS 'The log checkpoint every partition of segment_facts stood at: the facts the evaluation saw.';
+COMMENT ON COLUMN read_models.segment_evaluations.facts_checkpoints IS 'Where each partition of segment_facts stood in the evaluation''s snapshot ({"0": checkpoint, ...}): the facts it saw.';
 `,
   },
 ];

@@ -117,26 +117,33 @@ class BuildCursor {
   }
 
   /**
-   * One step in the caller's transaction: the next recorded work once the build has reached its checkpoint, else
-   * the next batch of the log up to that checkpoint. Returns the events applied, null at the end with nothing left.
+   * One step in the caller's transaction: the next recorded work once every partition has reached that work's
+   * checkpoint for it; before that, the next batch of the log for the partitions short of theirs, cut at the nearest
+   * one; with no work left, the next batch for every partition. Returns the events read, null at the end.
    */
   async step(client: PoolClient): Promise<number | null> {
-    const from = readingFrom(await rowsOf(client, this.build.name, ALL_PARTITIONS));
-    if (from === null) return null;
-    this.reached = from;
+    const rows = await rowsOf(client, this.build.name, ALL_PARTITIONS);
     const next = this.plan[this.redone] as RecordedEvent | undefined;
     const at = next && this.projection.recorded!.at(next);
-    const redo = async (): Promise<number> => {
-      await this.projection.recorded!.redo(retargeted(client, this.schema), next!);
+    const short = at ? rows.filter((row) => !row.stopped && at[row.partition] !== undefined && compareCheckpoints(row.checkpoint, at[row.partition]) < 0) : [];
+    const from = readingFrom(next ? short : rows);
+    if (from !== null) this.reached = from;
+    if (next && from === null) {
+      await this.projection.recorded!.redo(retargeted(client, this.schema), next);
       this.redone++;
       return 0;
-    };
-    if (next && (at === null || compareCheckpoints(at!, from) <= 0)) return redo();
+    }
+    if (from === null) return null;
+    const cut = short.reduce<Checkpoint | null>((nearest, row) => (nearest === null || compareCheckpoints(at![row.partition], nearest) < 0 ? at![row.partition] : nearest), null);
     const read = await this.on.store.readAll(from, this.on.batchSize);
-    const events = at ? read.events.filter((event) => compareCheckpoints(event.checkpoint, at) <= 0) : read.events;
-    if (events.length === 0) return next ? redo() : null;
+    const events = cut ? read.events.filter((event) => compareCheckpoints(event.checkpoint, cut) <= 0) : read.events;
+    if (events.length === 0) {
+      if (!next) return null;
+      throw new Error(`the log ends before checkpoint ${cut}, where ${next.type} ${next.eventId} was done on ${this.projection.name}`);
+    }
     const to = events.length < read.events.length ? events[events.length - 1].checkpoint : read.checkpoint;
-    await applyGuarded(client, this.build, ALL_PARTITIONS, { from, to, events }, this.on.log);
+    const partitions = next ? short.map((row) => row.partition) : ALL_PARTITIONS;
+    await applyGuarded(client, this.build, partitions, { from, to, events }, this.on.log);
     return events.length;
   }
 }

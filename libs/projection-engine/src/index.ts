@@ -7,6 +7,6 @@ export * from './off-thread';
 export * from './partitions';
 export * from './shared-log';
 export * from './partition-leases';
-export { assertBuilt, BUILDING, catchUpAll, FactsNotReady, type StoppedAt } from './partitioned-apply';
+export { assertBuilt, BUILDING, FactsNotReady, partitionCheckpoints, type StoppedAt } from './partitioned-apply';
 export { RebuildRunning, type BuildProgress } from './blue-green';
 export * from './schedule-event';

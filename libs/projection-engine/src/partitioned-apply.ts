@@ -1,8 +1,8 @@
 import { Pool, type PoolClient } from 'pg';
-import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { compareCheckpoints, type Checkpoint, type RecordedEvent } from '../../event-store/src';
 import { isConnectionFault } from '../../postgres/src';
-import { ALL_PARTITIONS, partitionOf } from './partitions';
-import type { Projection } from './projection';
+import { partitionOf } from './partitions';
+import type { PartitionCheckpoints, Projection } from './projection';
 import type { LogBatch } from './shared-log';
 
 /*
@@ -157,7 +157,7 @@ async function skippedIds(client: PoolClient, name: string, events: RecordedEven
   return new Set(rows.map((row) => row.event_id));
 }
 
-/** Work that needs a read model's facts whole (RecordedWork) finds a partition stopped at an event, or the read model not built yet. */
+/** Work on a read model's facts (RecordedWork) finds the read model not built yet (empty, rebuilding from the log). */
 export class FactsNotReady extends Error {}
 
 const notBuilt = (projection: Projection): FactsNotReady => new FactsNotReady(`${projection.name} is being rebuilt from the log; this waits until it is switched in`);
@@ -169,29 +169,15 @@ export async function assertBuilt(db: Pool | PoolClient, projection: Projection)
 }
 
 /**
- * Brings every partition of the read model to the most advanced one's checkpoint inside the caller's transaction,
- * and keeps their rows locked until it ends: the read model then holds exactly the events of the log up to the
- * checkpoint returned, the point at which a rebuild redoes the caller's work (RecordedWork).
+ * Where each partition of the read model stands, in the caller's snapshot: with REPEATABLE READ, the facts that
+ * snapshot reads hold exactly the events of each partition up to its checkpoint, the point at which a rebuild redoes
+ * the caller's work (RecordedWork). Throws FactsNotReady while the read model is not built to the code's version.
  */
-export async function catchUpAll(client: PoolClient, store: EventStore, projection: Projection, log: (line: string) => void): Promise<Checkpoint> {
-  const lock = () =>
-    client.query<CheckpointRow & { version: number }>(
-      'SELECT partition, checkpoint, stopped, version FROM read_models.projection_checkpoints WHERE name = $1 ORDER BY partition FOR UPDATE',
-      [projection.name],
-    );
-  const { rows } = await lock();
+export async function partitionCheckpoints(client: PoolClient, projection: Projection): Promise<PartitionCheckpoints> {
+  const { rows } = await client.query<{ partition: number; checkpoint: Checkpoint; version: number }>(
+    'SELECT partition, checkpoint, version FROM read_models.projection_checkpoints WHERE name = $1 ORDER BY partition',
+    [projection.name],
+  );
   if (rows.length === 0 || rows.some((row) => row.version < projection.version)) throw notBuilt(projection);
-  const target = rows.reduce((most, row) => (compareCheckpoints(row.checkpoint, most) > 0 ? row.checkpoint : most), rows[0].checkpoint);
-  let from = readingFrom(rows);
-  while (from !== null && compareCheckpoints(from, target) < 0) {
-    const read = await store.readAll(from, 1000);
-    const events = read.events.filter((event) => compareCheckpoints(event.checkpoint, target) <= 0);
-    if (events.length === 0) break;
-    from = await applyGuarded(client, projection, ALL_PARTITIONS, { from, to: events[events.length - 1].checkpoint, events }, log);
-  }
-  const stopped = (await lock()).rows.find((row) => row.stopped)?.stopped;
-  if (stopped) {
-    throw new FactsNotReady(`${projection.name} is stopped at position ${stopped.position} (${stopped.type}: ${stopped.error}); this waits until it is retried or skipped`);
-  }
-  return target;
+  return Object.fromEntries(rows.map((row) => [row.partition, row.checkpoint]));
 }

@@ -1,5 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { Checkpoint, RecordedEvent } from '../../event-store/src';
+
+/** Where each partition of a read model stands: its checkpoint, by partition number. */
+export type PartitionCheckpoints = Readonly<Record<string, Checkpoint>>;
 import type { Migration } from '../../postgres/src';
 
 /** A read model (DESIGN section 5): its tables, the events it handles, and how a batch of them changes its rows. */
@@ -27,9 +30,9 @@ export interface Projection {
 
 /**
  * Work on a read model's tables that a schedule or a person does at an instant (a segment evaluation, a churn
- * scoring), on the facts as they stood at a checkpoint of the read model. Each is recorded as an event in a stream
- * of its own, after its transaction commits and before its lock is let go; a blue/green rebuild applies the log up
- * to each one's checkpoint, then redoes it there (issue 16, point 4).
+ * scoring), on the facts as they stood in one snapshot: each partition at its checkpoint. Each is recorded as an
+ * event in a stream of its own, after its transaction commits and before its lock is let go; a blue/green rebuild
+ * applies each partition up to that work's checkpoint, then redoes it there (issue 16, point 4).
  */
 export interface RecordedWork {
   /** The stream its events are in (engine-schedule-*). */
@@ -38,8 +41,8 @@ export interface RecordedWork {
   lock: string;
   /** The events to redo, in order, from the stream's events (for example with a later config applied to earlier ones). */
   plan(events: RecordedEvent[]): RecordedEvent[];
-  /** The checkpoint of this read model the work saw; null when it saw none (a fit, copied as it was). */
-  at(event: RecordedEvent): Checkpoint | null;
+  /** Where each partition of this read model stood in the work's snapshot; null when it read none (a fit, copied as it was). */
+  at(event: RecordedEvent): PartitionCheckpoints | null;
   /** Redoes the work on the read model's tables through `client` (retargeted to the build's tables in a rebuild). */
   redo(client: PoolClient, event: RecordedEvent): Promise<void>;
 }
