@@ -21,7 +21,7 @@ import {
 
 /*
  * Fits and scorings as the schedule and the API run them (churn-model.ts computes and writes one): taking turns,
- * scorings on the facts of one checkpoint, each appended to engine-schedule-churn for a rebuild to redo (issue 16).
+ * scorings on the facts of one snapshot, each appended to engine-schedule-churn for a rebuild to redo (issue 16).
  */
 
 /**

@@ -9,7 +9,7 @@ import { SEGMENT_EVALUATION_LOCK, segmentFactsProjection } from './segment-facts
 
 /*
  * Evaluations as the schedule, the API and the CLI run them (segment-evaluation.ts computes and writes one): on the
- * facts of one checkpoint, taking turns, each appended to engine-schedule-segments for a rebuild to redo (issue 16).
+ * facts of one snapshot, taking turns, each appended to engine-schedule-segments for a rebuild to redo (issue 16).
  */
 
 /**
