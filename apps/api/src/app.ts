@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiKeyCache, migrateApiKeys, SharedRateLimitStore, type Principal } from '../../../libs/auth/src';
 import { migrateAuditLog } from '../../../libs/audit/src';
 import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
+import { ConsoleSessionController } from './auth/console-session.controller';
 import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
@@ -36,7 +37,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
+      controllers: [ConsoleSessionController, CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },
@@ -93,7 +94,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
       maxAge: 600,
     });
   }
-  app.use(authenticate(keys, config.jwt));
+  app.use(authenticate(keys, config.jwt, pool));
   app.use(
     rateLimit({
       windowMs: 60_000,

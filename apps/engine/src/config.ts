@@ -52,6 +52,8 @@ export interface Config {
   jwt?: JwtConfig;
   /** Requests per minute per API key (per address before authentication); more answer 429 with Retry-After. */
   rateLimitPerMinute: number;
+  /** How long a console session lasts after sign-in, in minutes. */
+  consoleSessionMinutes: number;
   /** Origins allowed to call the API from a browser; none by default (server-to-server callers need no CORS). */
   corsOrigins: string[];
   /** How far V8's heap may grow past what stayed live after a full collection, in percent; 0 leaves V8's own factor. */
@@ -169,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     touchpointsConfigFile: env.TOUCHPOINTS_CONFIG || undefined,
     jwt: jwtConfig(env, problems),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000, problems),
+    consoleSessionMinutes: integer(env, 'CONSOLE_SESSION_MINUTES', 60, 1, 1440, problems),
     corsOrigins: corsOrigins(env, problems),
     heapGrowthPercent: integer(env, 'HEAP_GROWTH_PERCENT', 50, 0, 300, problems),
   };

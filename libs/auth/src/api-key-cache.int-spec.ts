@@ -18,7 +18,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   engine = new Pool({ connectionString: database.url, max: 4 });
   other = new Pool({ connectionString: database.url, max: 2 });
-  expect(await migrateApiKeys(other)).toEqual([1, 2, 3, 4]);
+  expect(await migrateApiKeys(other)).toEqual([1, 2, 3, 4, 5]);
 });
 afterEach(async () => {
   await Promise.all(caches.splice(0).map((cache) => cache.close()));

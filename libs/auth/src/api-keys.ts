@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { migrate, routineFiles, type Migration } from '../../postgres/src';
+import { CONSOLE_SESSION_MIGRATION } from './console-sessions';
 import { isRole, ROLES, type Principal, type Role } from './roles';
 
 const MIGRATIONS: readonly Migration[] = [
@@ -52,6 +53,7 @@ CREATE TABLE auth.rate_limit_hits (
 COMMENT ON TABLE auth.rate_limit_hits IS 'Requests per rate-limit key (API key, token subject, address) and minute, added up by every API process about once a second.';
 COMMENT ON COLUMN auth.api_keys.rate_limit_per_minute IS 'Requests a minute this key may send to all engine processes together; more answer 429.';`,
   },
+  CONSOLE_SESSION_MIGRATION,
 ];
 
 /** The channel api-keys-changed.sql notifies on, with the changed key's id. */

@@ -12,11 +12,24 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { Pool } from 'pg';
-import { ApiKeyCache, looksLikeApiKey, TokenRejected, verifyJwt, type JwtConfig, type Principal, type Role } from '../../../../libs/auth/src';
+import {
+  ApiKeyCache,
+  cookieValue,
+  CSRF_HEADER,
+  findSession,
+  looksLikeApiKey,
+  SESSION_COOKIE,
+  TokenRejected,
+  verifyJwt,
+  type JwtConfig,
+  type Principal,
+  type Role,
+  type Session,
+} from '../../../../libs/auth/src';
 import { recordAccess, type AccessOutcome } from '../../../../libs/audit/src';
 
-/** The request after `authenticate`: a principal, or why the credentials were refused. */
-export type AuthenticatedRequest = Request & { principal?: Principal; credentialProblem?: string };
+/** The request after `authenticate`: a principal (and its console session, when a cookie brought it), or why the credentials were refused. */
+export type AuthenticatedRequest = Request & { principal?: Principal; session?: Session; credentialProblem?: string };
 
 const ACCESS_KEY = 'access:roles';
 
@@ -53,26 +66,38 @@ export const correlationOf = (req: Request): string | null => {
   return id && id.length <= 128 ? id : null;
 };
 
+/** The principal of an API key or a bearer token; rejects with TokenRejected saying why it is refused. */
+export const credentialPrincipal = (token: string, keys: ApiKeyCache, jwt: JwtConfig | undefined): Promise<Principal> =>
+  looksLikeApiKey(token)
+    ? keys.authenticate(token).then((found) => found ?? Promise.reject(new TokenRejected('API key unknown or revoked')))
+    : Promise.resolve().then(() => (jwt ? verifyJwt(token, jwt) : Promise.reject(new TokenRejected('not an API key of this engine (they start with tlk_)'))));
+
 /**
- * Reads `Authorization: Bearer <API key or JWT>` into a principal. It answers nothing itself: public routes ignore
- * credentials, and the guard turns a missing or refused one into 401 once it knows the route.
+ * Reads `Authorization: Bearer <API key or JWT>`, or else the console's session cookie, into a principal. It answers
+ * nothing itself: public routes ignore credentials, and the guard turns a missing or refused one into 401 once it
+ * knows the route (and a session's write without its CSRF token into 403).
  */
 export const authenticate =
-  (keys: ApiKeyCache, jwt: JwtConfig | undefined) =>
+  (keys: ApiKeyCache, jwt: JwtConfig | undefined, pool: Pool) =>
   (req: Request, _res: Response, next: NextFunction): void => {
     const header = req.headers.authorization;
-    if (header === undefined) return next();
     const request = req as AuthenticatedRequest;
+    if (header === undefined) {
+      const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
+      if (token === undefined) return next();
+      findSession(pool, token).then((session) => {
+        if (!session) request.credentialProblem = 'the console session has ended (signed out, expired, or its API key revoked): sign in again';
+        else Object.assign(request, { principal: session.principal, session });
+        next();
+      }, next);
+      return;
+    }
     const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header);
     if (!match) {
       request.credentialProblem = 'Authorization must be "Bearer <API key or token>"';
       return next();
     }
-    const token = match[1];
-    const principal = looksLikeApiKey(token)
-      ? keys.authenticate(token).then((found) => found ?? Promise.reject(new TokenRejected('API key unknown or revoked')))
-      : Promise.resolve().then(() => (jwt ? verifyJwt(token, jwt) : Promise.reject(new TokenRejected('not an API key of this engine (they start with tlk_)'))));
-    principal.then(
+    credentialPrincipal(match[1], keys, jwt).then(
       (found) => {
         request.principal = found;
         next();
@@ -95,7 +120,13 @@ export class ApiKeyCacheShutdown implements OnApplicationShutdown {
   }
 }
 
-/** 401 without valid credentials, 403 for a role the route does not take; both logged. Fails closed on a route without @Access. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * 401 without valid credentials, 403 for a role the route does not take or a console write without its CSRF token;
+ * all logged. Fails closed on a route without @Access.
+ */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
@@ -113,6 +144,12 @@ export class AccessGuard implements CanActivate {
       await recordDenial(this.pool, req, 'unauthenticated', 401, reason);
       res.setHeader('WWW-Authenticate', 'Bearer realm="lifecycle-engine"');
       throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: reason, rule: 'auth.credentials' }, 401);
+    }
+    // A write with the console's cookie must carry the CSRF token the sign-in gave the page: a forged form cannot.
+    if (req.session && !SAFE_METHODS.has(req.method) && !req.session.csrfMatches(headerValue(req.headers[CSRF_HEADER]))) {
+      const reason = `a write with a console session needs its CSRF token in the ${CSRF_HEADER} header`;
+      await recordDenial(this.pool, req, 'forbidden', 403, reason);
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: reason, field: CSRF_HEADER, rule: 'auth.csrf' });
     }
     if (!roles?.includes(req.principal.role)) {
       const needed = roles?.length ? `needs the role ${roles.join(' or ')}` : 'is not open to any role';
