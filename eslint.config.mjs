@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', '*.js', '*.cjs'] },
+  { ignores: ['dist/', 'apps/console/dist/', 'node_modules/', '.data/', 'coverage/', '*.js', '*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

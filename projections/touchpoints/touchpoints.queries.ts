@@ -25,10 +25,13 @@ export interface TouchpointRow {
   completedBy: string | null;
   outcome: string | null;
   note: string | null;
+  /** The customer's own time zone (customer_overview), for showing the due time as the customer sees it. */
+  timeZone: string | null;
 }
 
 const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, ${isoInstantSql('due_at')} AS due_at, channel, language, urgent, marketing,
-  status, content_hints, reason, ${isoInstantSql('completed_at')} AS completed_at, completed_by, outcome, note`;
+  status, content_hints, reason, ${isoInstantSql('completed_at')} AS completed_at, completed_by, outcome, note,
+  (SELECT o.time_zone FROM read_models.customer_overview o WHERE o.customer_id = t.customer_id) AS time_zone`;
 
 /** Overdue is derived: open and due at or before the query instant. */
 const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { overdue: boolean } => ({
@@ -52,6 +55,7 @@ const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { ov
   completedBy: row.completed_by as string | null,
   outcome: row.outcome as string | null,
   note: row.note as string | null,
+  timeZone: row.time_zone as string | null,
 });
 
 export interface QueueQuery {
@@ -105,7 +109,7 @@ export async function customerTouchpoints(pool: Pool, customerId: string, asOf: 
 
 /** One touchpoint, for completing it. */
 export async function touchpoint(pool: Pool, touchpointId: string): Promise<TouchpointRow | null> {
-  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM read_models.touchpoints WHERE touchpoint_id = $1`, [touchpointId]);
+  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM read_models.touchpoints t WHERE touchpoint_id = $1`, [touchpointId]);
   return rows[0] ? rowOf(rows[0], Date.now()) : null;
 }
 

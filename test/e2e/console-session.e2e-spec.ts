@@ -17,14 +17,14 @@ const server = () => request(t.app.getHttpServer());
 
 /** Signs in with `credential`; the session cookie (name=value) and the CSRF token. */
 async function signIn(credential: string): Promise<{ cookie: string; csrfToken: string; setCookie: string }> {
-  const res = await server().post('/console/session').send({ credential }).expect(201);
+  const res = await server().post('/auth/session').send({ credential }).expect(201);
   const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0];
   return { cookie: setCookie.split(';')[0], csrfToken: res.body.csrfToken as string, setCookie };
 }
 
 describe('console sessions', () => {
   it('exchanges a key for an HttpOnly, SameSite=Strict cookie and a CSRF token, keeping neither in clear', async () => {
-    const res = await server().post('/console/session').send({ credential: t.keys.agent }).expect(201);
+    const res = await server().post('/auth/session').send({ credential: t.keys.agent }).expect(201);
     expect(res.body).toEqual({ id: 'test-agent', role: 'agent', csrfToken: expect.stringMatching(/^[\w-]{43}$/), expiresAt: expect.any(String) });
     expect(JSON.stringify(res.body)).not.toContain(t.keys.agent);
     const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])[0];
@@ -36,20 +36,20 @@ describe('console sessions', () => {
     expect(JSON.stringify(stored.rows)).not.toContain(token);
     expect(JSON.stringify(stored.rows)).not.toContain(res.body.csrfToken);
 
-    const me = await server().get('/console/session').set('Cookie', setCookie.split(';')[0]).expect(200);
+    const me = await server().get('/auth/session').set('Cookie', setCookie.split(';')[0]).expect(200);
     expect(me.body).toEqual({ id: 'test-agent', role: 'agent', expiresAt: res.body.expiresAt });
   });
 
   it('refuses a wrong credential with 401 naming the field, and a malformed body with 400; no cookie either way', async () => {
-    const wrong = await server().post('/console/session').send({ credential: 'tlk_not-a-key' });
+    const wrong = await server().post('/auth/session').send({ credential: 'tlk_not-a-key' });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ field: 'credential', rule: 'auth.credentials', message: 'API key unknown or revoked' });
     expect(wrong.headers['set-cookie']).toBeUndefined();
     expectNoStackTrace(wrong);
-    const missing = await server().post('/console/session').send({});
+    const missing = await server().post('/auth/session').send({});
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ field: 'credential' });
-    const extra = await server().post('/console/session').send({ credential: t.keys.agent, remember: true });
+    const extra = await server().post('/auth/session').send({ credential: t.keys.agent, remember: true });
     expect(extra.status).toBe(400);
     expect(extra.headers['set-cookie']).toBeUndefined();
   });
@@ -82,25 +82,25 @@ describe('console sessions', () => {
 
   it('ends at sign-out, at the key revocation, and at expiry, each at once', async () => {
     const out = await signIn(t.keys.manager);
-    await server().delete('/console/session').set('Cookie', out.cookie).set('X-CSRF-Token', out.csrfToken).expect(204);
-    const after = await server().get('/console/session').set('Cookie', out.cookie);
+    await server().delete('/auth/session').set('Cookie', out.cookie).set('X-CSRF-Token', out.csrfToken).expect(204);
+    const after = await server().get('/auth/session').set('Cookie', out.cookie);
     expect(after.status).toBe(401);
     expect(after.body.message).toContain('the console session has ended');
 
     const { key } = await createApiKey(t.runtime.readModels, 'revoked-soon', 'agent');
     const revoked = await signIn(key);
-    await server().get('/console/session').set('Cookie', revoked.cookie).expect(200);
+    await server().get('/auth/session').set('Cookie', revoked.cookie).expect(200);
     await revokeApiKey(t.runtime.readModels, 'revoked-soon');
-    expect((await server().get('/console/session').set('Cookie', revoked.cookie)).status).toBe(401);
+    expect((await server().get('/auth/session').set('Cookie', revoked.cookie)).status).toBe(401);
 
     const expiring = await signIn(t.keys.auditor);
     await t.runtime.readModels.query(`UPDATE auth.console_sessions SET expires_at = now() - interval '1 second' WHERE principal->>'id' = 'test-auditor'`);
-    expect((await server().get('/console/session').set('Cookie', expiring.cookie)).status).toBe(401);
+    expect((await server().get('/auth/session').set('Cookie', expiring.cookie)).status).toBe(401);
   });
 
   it('ignores a cookie when a bearer credential is sent, and a cookie that is not a session token', async () => {
-    const bearer = await t.http('auditor').get('/console/session').set('Cookie', 'tle_session=whatever').expect(200);
+    const bearer = await t.http('auditor').get('/auth/session').set('Cookie', 'tle_session=whatever').expect(200);
     expect(bearer.body).toEqual({ id: 'test-auditor', role: 'auditor', expiresAt: null });
-    expect((await server().get('/console/session').set('Cookie', 'tle_session=../../etc')).status).toBe(401);
+    expect((await server().get('/auth/session').set('Cookie', 'tle_session=../../etc')).status).toBe(401);
   });
 });

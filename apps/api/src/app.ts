@@ -11,6 +11,7 @@ import { ApiKeyCache, migrateApiKeys, SharedRateLimitStore, type Principal } fro
 import { migrateAuditLog } from '../../../libs/audit/src';
 import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
 import { ConsoleSessionController } from './auth/console-session.controller';
+import { serveConsole } from './console';
 import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
@@ -85,6 +86,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
   app.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/docs') ? docs : strict)(req, res, next));
+  serveConsole(app);
   app.use(failFastWhileDown(runtime.availability));
   if (config.corsOrigins.length) {
     app.enableCors({

@@ -20,7 +20,7 @@ export class SignIn {
  * cookie that page scripts cannot read; the answer carries the CSRF token every write with the session must send.
  */
 @ApiTags('console')
-@Controller('console/session')
+@Controller('auth/session')
 export class ConsoleSessionController {
   constructor(
     @Inject(READ_MODELS) private readonly pool: Pool,

@@ -36,6 +36,13 @@ export class QueueParams {
   @ApiPropertyOptional({ description: 'The instant overdue is judged at; default now.' }) @IsOptional() @IsISO8601({ strict: true }) asOf?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be the nextCursor of a previous page' }) cursor?: string;
+  @ApiPropertyOptional({ description: 'Wait (bounded) until the queue includes a write at this log position (read-your-writes).' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  minPosition?: number;
 }
 
 export class CalendarParams {
@@ -65,7 +72,8 @@ export class TouchpointsController {
   @Get('touchpoints')
   @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; Accept: text/csv streams them all' })
-  async queue(@Query() params: QueueParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async queue(@Query() { minPosition, ...params }: QueueParams, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['touchpoints']);
     const asOf = new Date(instant('asOf', params.asOf, Date.now())).toISOString();
     if (params.dueBefore !== undefined) checkIsoInstant('dueBefore', params.dueBefore);
     if (params.dueAfter !== undefined) checkIsoInstant('dueAfter', params.dueAfter);

@@ -1,0 +1,106 @@
+/*
+ * Issue 17: the console in a real browser (Debian's Chromium through playwright-core) against the real engine on a
+ * real database. Screenshots go to docs/console/.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { until } from '../support/until';
+import { registration, trip } from './customer-api.fixtures';
+
+const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'console');
+const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+let t: TestApp;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.app.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  // Customers whose trips end about now: their post-trip touchpoints are due today or overdue.
+  for (const [customerId, timeZone] of [['cq-lisbon', 'Europe/Lisbon'], ['cq-tokyo', 'Asia/Tokyo']]) {
+    await t.http().post('/customers').send(registration(customerId, { timeZone, occurredAt: new Date(Date.now() - 40 * 86_400_000).toISOString() })).expect(201);
+    const booked = await t.http().post(`/customers/${customerId}/bookings`).send(trip('trip-1', { departureDate: day(-9), returnDate: day(-2), occurredAt: new Date(Date.now() - 30 * 86_400_000).toISOString() })).expect(201);
+    expect(await t.runtime.projector.waitFor(booked.body.position, 10_000)).toBe(true);
+  }
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+}, 90_000);
+afterAll(async () => {
+  await browser?.close();
+  await t.close();
+});
+
+async function signedIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${base}/console/`);
+  await page.getByLabel('API key or token').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Work queue' }).waitFor();
+}
+
+describe('the console', () => {
+  it('an agent signs in with a key, works the queue and completes a post-trip touchpoint with an outcome and a note', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 }, timezoneId: 'Europe/Berlin' });
+    await page.goto(`${base}/console/`);
+    await page.getByRole('heading', { name: 'Lifecycle console' }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'sign-in.png') });
+
+    // A wrong key: the engine's words, no session.
+    await page.getByLabel('API key or token').fill('tlk_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'API key unknown or revoked' }).waitFor();
+
+    await page.getByLabel('API key or token').fill(t.keys.agent);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Work queue' }).waitFor();
+    // The key went into the session exchange only: the page holds no cookie it can read, and the field is empty.
+    expect(await page.evaluate('document.cookie')).toBe('');
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    const lisbon = rows.filter({ hasText: 'cq-lisbon' });
+    expect(await lisbon.count()).toBeGreaterThan(0);
+    // Due in the agent's zone and the customer's.
+    await expect(lisbon.first().textContent()).resolves.toContain('(Europe/Lisbon)');
+    await page.screenshot({ path: join(SCREENSHOTS, 'work-queue.png'), fullPage: true });
+
+    // Filter by kind: only that kind stays.
+    const kind = (await lisbon.first().locator('td').nth(3).textContent())!;
+    await page.getByLabel('kind').selectOption(kind);
+    expect(await rows.count()).toBe(await rows.filter({ hasText: kind }).count());
+
+    const before = await lisbon.count();
+    await lisbon.first().getByRole('button', { name: /^Complete/ }).click();
+    await page.getByLabel('Outcome').selectOption('no-answer');
+    await page.getByLabel('Note').fill('tried twice, will call back');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await until('the completed touchpoint leaves the queue', async () => (await lisbon.count()) === before - 1, 10_000);
+
+    // Recorded on the customer's stream as the agent, with the note.
+    const events = await t.http().get('/customers/cq-lisbon/events').expect(200);
+    const completed = (events.body.events as { type: string; data: { outcome: string; note?: string }; metadata: { actor: { id: string } } }[]).find((e) => e.type === 'TouchpointCompleted');
+    expect(completed).toMatchObject({ data: { outcome: 'no-answer', note: 'tried twice, will call back' }, metadata: { actor: { id: 'test-agent' } } });
+
+    // A reload keeps the session; signing out ends it, and the old cookie no longer works.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Work queue' }).waitFor();
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'tle_session', httpOnly: true, sameSite: 'Strict' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key or token').waitFor();
+    expect((await request(t.app.getHttpServer()).get('/auth/session').set('Cookie', `tle_session=${cookie.value}`)).status).toBe(401);
+    await page.close();
+  }, 60_000);
+
+  it('an analyst sees the queue but no way to complete, as the API decides', async () => {
+    const page = await browser.newPage();
+    await signedIn(page, t.keys.analyst);
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.getByRole('button', { name: /^Complete/ }).count()).toBe(0);
+    await page.close();
+  }, 30_000);
+});
