@@ -183,9 +183,10 @@ describe('POST /segments/evaluate with a booking currency without a configured r
 /** Issue 16: evaluations wait while segment_facts is rebuilt from empty (read_models dropped), and are recorded in the log. */
 describe('POST /segments/evaluate while segment_facts is being rebuilt from the log', () => {
   let app: TestApp;
+  let registered: number;
   beforeAll(async () => {
     app = await startTestApp();
-    await command(app, 'post', '/customers', registration('rebuilt-1'), 201);
+    registered = (await command(app, 'post', '/customers', registration('rebuilt-1'), 201)).position!;
   }, 60_000);
   afterAll(() => app.close());
 
@@ -202,7 +203,7 @@ describe('POST /segments/evaluate while segment_facts is being rebuilt from the 
     expect(await app.eventCount()).toBe(events);
 
     await app.runtime.readModels.query(`UPDATE read_models.projection_checkpoints SET version = 1 WHERE name = 'segment_facts'`);
-    const evaluated = await app.http().post('/segments/evaluate').expect(200);
+    const evaluated = await app.http().post(`/segments/evaluate?minPosition=${registered}`).expect(200);
     expect(evaluated.body).toMatchObject({ recorded: true, evaluationId: 1, customers: 1 });
     const [recorded] = await app.runtime.store.readStream('engine-schedule-segments');
     expect(recorded).toMatchObject({ type: 'SegmentsEvaluated', data: { evaluationId: 1, trigger: 'on-demand' } });

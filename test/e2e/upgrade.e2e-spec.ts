@@ -404,6 +404,16 @@ function comparable(label: string, answer: Answer): Answer {
     });
     return { ...answer, body: { ...body, projections, partitions: undefined, seal: undefined } };
   }
+  if (/ GET \/(customers\/[^/?]+\/)?touchpoints\?/.test(label) && answer.status === 200 && body && typeof body === 'object') {
+    // What issue 17 added to every touchpoint (the customer's time zone, for the console's work queue); the rest as it was.
+    const withoutZone = (rows: unknown) =>
+      (rows as Record<string, unknown>[]).map(({ timeZone, ...rest }) => {
+        if (timeZone !== undefined) expect(typeof timeZone).toBe('string');
+        return rest;
+      });
+    if (Array.isArray(body.items)) return { ...answer, body: { ...body, items: withoutZone(body.items) } };
+    if (Array.isArray(body.touchpoints)) return { ...answer, body: { ...body, touchpoints: withoutZone(body.touchpoints) } };
+  }
   if (/ GET \/health$/.test(label)) return { ...answer, body: { ...body, seal: undefined } };
   if (/ GET \/audit\/verify$/.test(label) && answer.status === 200) return { ...answer, body: { ok: body.ok, events: body.events, streams: body.streams } };
   return answer;
