@@ -27,22 +27,16 @@ import { readYourWrites } from '../http/read-your-writes';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
 
-export class QueueParams {
+/** With ReadModelQuery's minPosition: the queue after a completion includes it (read-your-writes). */
+export class QueueParams extends ReadModelQuery {
   @ApiPropertyOptional({ enum: QUEUE_STATUSES, description: 'overdue = open and due before asOf' }) @IsOptional() @IsIn(QUEUE_STATUSES) status?: QueueStatus;
   @ApiPropertyOptional({ description: 'Only touchpoints due before this instant.' }) @IsOptional() @IsISO8601({ strict: true }) dueBefore?: string;
   @ApiPropertyOptional({ description: 'Only touchpoints due at or after this instant.' }) @IsOptional() @IsISO8601({ strict: true }) dueAfter?: string;
   @ApiPropertyOptional({ example: 'phone' }) @IsOptional() @IsString() @IsNotEmpty() channel?: string;
   @ApiPropertyOptional({ example: 'welcome-home-call' }) @IsOptional() @IsString() @IsNotEmpty() kind?: string;
-  @ApiPropertyOptional({ description: 'The instant overdue is judged at; default now.' }) @IsOptional() @IsISO8601({ strict: true }) asOf?: string;
+  @ApiPropertyOptional({ description: 'The instant overdue is judged at; default now.' }) @IsOptional() @IsISO8601({ strict: true }) declare asOf?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page.' }) @IsOptional() @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'cursor must be the nextCursor of a previous page' }) cursor?: string;
-  @ApiPropertyOptional({ description: 'Wait (bounded) until the queue includes a write at this log position (read-your-writes).' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  minPosition?: number;
 }
 
 export class CalendarParams {
