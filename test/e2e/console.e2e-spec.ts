@@ -2,7 +2,7 @@
  * Issue 17: the console in a real browser (Debian's Chromium through playwright-core) against the real engine on a
  * real database. Screenshots go to docs/console/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -36,6 +36,18 @@ afterAll(async () => {
   await t.close();
 });
 
+/** axe-core's serious and critical findings on the page as it is now (WCAG 2 A and AA rules). */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the console's CSP (script-src 'self') rightly refuses an injected script tag.
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const found = (await page.evaluate(`axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })`)) as {
+    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+  };
+  return found.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
 async function signedIn(page: Page, key: string): Promise<void> {
   await page.goto(`${base}/console/`);
   await page.getByLabel('API key or token').fill(key);
@@ -49,6 +61,7 @@ describe('the console', () => {
     await page.goto(`${base}/console/`);
     await page.getByRole('heading', { name: 'Lifecycle console' }).waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'sign-in.png') });
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // A wrong key: the engine's words, no session.
     await page.getByLabel('API key or token').fill('tlk_wrong');
@@ -67,6 +80,7 @@ describe('the console', () => {
     // Due in the agent's zone and the customer's.
     await expect(lisbon.first().textContent()).resolves.toContain('(Europe/Lisbon)');
     await page.screenshot({ path: join(SCREENSHOTS, 'work-queue.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // Filter by kind: only that kind stays.
     const kind = (await lisbon.first().locator('td').nth(3).textContent())!;
