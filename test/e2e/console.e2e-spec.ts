@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { until } from '../support/until';
-import { registration, trip } from './customer-api.fixtures';
+import { complaint, registration, trip } from './customer-api.fixtures';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'console');
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -28,6 +28,9 @@ beforeAll(async () => {
     const booked = await t.http().post(`/customers/${customerId}/bookings`).send(trip('trip-1', { departureDate: day(-9), returnDate: day(-2), occurredAt: new Date(Date.now() - 30 * 86_400_000).toISOString() })).expect(201);
     expect(await t.runtime.projector.waitFor(booked.body.position, 10_000)).toBe(true);
   }
+  // A complaint filed two hours ago: its 1-hour acknowledgement is breached, its 24-hour resolution is not.
+  const filed = await t.http().post('/customers/cq-lisbon/complaints').send(complaint('cp-late', { bookingId: 'trip-1', occurredAt: new Date(Date.now() - 2 * 3_600_000).toISOString() })).expect(201);
+  expect(await t.runtime.projector.waitFor(filed.body.position, 10_000)).toBe(true);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 90_000);
@@ -77,6 +80,11 @@ describe('the console', () => {
     await rows.first().waitFor();
     const lisbon = rows.filter({ hasText: 'cq-lisbon' });
     expect(await lisbon.count()).toBeGreaterThan(0);
+    // Complaint clocks: the acknowledgement breached (red), the resolution counting down.
+    const clocks = page.getByRole('region', { name: 'Complaint clocks' });
+    await expect(clocks.getByRole('listitem').filter({ hasText: 'Acknowledge cp-late' }).textContent()).resolves.toMatch(/breached 1 h \d+ min ago/);
+    await expect(clocks.getByRole('listitem').filter({ hasText: 'Resolve cp-late' }).textContent()).resolves.toMatch(/2[12] h \d+ min left/);
+    expect(await clocks.locator('li.breached').count()).toBe(1);
     // Due in the agent's zone and the customer's.
     await expect(lisbon.first().textContent()).resolves.toContain('(Europe/Lisbon)');
     await page.screenshot({ path: join(SCREENSHOTS, 'work-queue.png'), fullPage: true });

@@ -4,6 +4,7 @@ import { api, ApiError } from './api';
 interface Touchpoint {
   touchpointId: string;
   customerId: string;
+  complaintId: string | null;
   alertId: string | null;
   kind: string;
   phase: string;
@@ -33,6 +34,48 @@ const endOfToday = (): string => {
 
 /** Risk notices first (an alert's touchpoints, urgent ones), then by due time. */
 const order = (a: Touchpoint, b: Touchpoint) => Number(b.alertId !== null || b.urgent) - Number(a.alertId !== null || a.urgent) || a.dueAt.localeCompare(b.dueAt);
+
+/** "42 min left", "3 h 5 min left", or "breached 2 h ago". */
+const countdown = (dueAt: string, now: number): string => {
+  const minutes = Math.round(Math.abs(Date.parse(dueAt) - now) / 60_000);
+  const span = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  return Date.parse(dueAt) < now ? `breached ${span} ago` : `${span} left`;
+};
+
+const CLOCK_KINDS = ['complaint-acknowledgement', 'complaint-resolution'];
+
+/**
+ * The complaints' clocks: the 1-hour acknowledgement and the 24-hour resolution of every open complaint, whenever
+ * due, counting down, red once breached. Read again with the queue (`loaded` changes).
+ */
+function ComplaintClocks({ loaded }: { loaded: Touchpoint[] }) {
+  const [now, setNow] = useState(Date.now());
+  const [clocks, setClocks] = useState<Touchpoint[]>([]);
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(tick);
+  }, []);
+  useEffect(() => {
+    Promise.all(CLOCK_KINDS.map((kind) => api.get<{ items: Touchpoint[] }>(`/touchpoints?${new URLSearchParams({ status: 'open', kind, limit: '200' })}`))).then(
+      (pages) => setClocks(pages.flatMap((page) => page.items).sort((a, b) => a.dueAt.localeCompare(b.dueAt))),
+      () => setClocks([]),
+    );
+  }, [loaded]);
+  if (clocks.length === 0) return null;
+  return (
+    <section aria-labelledby="clocks-title" className="clocks">
+      <h2 id="clocks-title">Complaint clocks</h2>
+      <ul>
+        {clocks.map((t) => (
+          <li key={t.touchpointId} className={Date.parse(t.dueAt) < now ? 'breached' : undefined}>
+            <strong>{t.kind === 'complaint-acknowledgement' ? 'Acknowledge' : 'Resolve'}</strong> {t.complaintId} ({t.customerId}):{' '}
+            <span role="timer">{countdown(t.dueAt, now)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 export function WorkQueue({ role }: { role: string }) {
   const [items, setItems] = useState<Touchpoint[] | null>(null);
@@ -74,6 +117,7 @@ export function WorkQueue({ role }: { role: string }) {
           </label>
         ))}
       </div>
+      {items && <ComplaintClocks loaded={items} />}
       {error && <p role="alert" className="error">{error}</p>}
       {!error && items === null && <p aria-busy="true">Loading…</p>}
       {items !== null && shown.length === 0 && <p>Nothing due today: the queue is empty.</p>}
