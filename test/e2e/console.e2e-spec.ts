@@ -107,6 +107,19 @@ describe('the console', () => {
     const completed = (events.body.events as { type: string; data: { outcome: string; note?: string }; metadata: { actor: { id: string } } }[]).find((e) => e.type === 'TouchpointCompleted');
     expect(completed).toMatchObject({ data: { outcome: 'no-answer', note: 'tried twice, will call back' }, metadata: { actor: { id: 'test-agent' } } });
 
+    // The customer's page: the completion on the timeline, newest first, as the agent; and in the schedule.
+    await page.getByLabel('kind').selectOption('');
+    await lisbon.first().getByRole('link', { name: 'cq-lisbon' }).click();
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    const newest = page.getByRole('table', { name: 'Every event of the customer, newest first' }).locator('tbody tr').first();
+    await expect(newest.textContent()).resolves.toMatch(/TouchpointCompleted\s*test-agent\s*agent/);
+    const schedule = page.getByRole('table', { name: "The customer's touchpoints by due time" });
+    await expect(schedule.locator('tbody tr').filter({ hasText: 'test-agent, no-answer' }).count()).resolves.toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, 'customer.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Work queue' }).click();
+    await page.getByRole('heading', { name: 'Work queue' }).waitFor();
+
     // A reload keeps the session; signing out ends it, and the old cookie no longer works.
     await page.reload();
     await page.getByRole('heading', { name: 'Work queue' }).waitFor();

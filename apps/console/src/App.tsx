@@ -1,12 +1,26 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, type Who } from './api';
+import { Customer } from './Customer';
 import { SignIn } from './SignIn';
 import { WorkQueue } from './WorkQueue';
+
+/** The page the address names: #queue (the default) or #customer/<id>. */
+const pageOf = (hash: string): { page: 'queue' | 'customer'; customerId: string | null } => {
+  const [page, id] = hash.replace(/^#/, '').split('/');
+  return page === 'customer' ? { page, customerId: id ? decodeURIComponent(id) : null } : { page: 'queue', customerId: null };
+};
 
 /** The shell: sign-in until there is a session, then the pages the role may see. */
 export function App() {
   const [who, setWho] = useState<Who | null | undefined>(undefined);
   const [problem, setProblem] = useState<string | null>(null);
+  const [route, setRoute] = useState(pageOf(location.hash));
+  useEffect(() => {
+    const follow = () => setRoute(pageOf(location.hash));
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
+  const openCustomer = (id: string) => (location.hash = `customer/${encodeURIComponent(id)}`);
   useEffect(() => {
     api.whoAmI().then(
       (found) => setWho(found),
@@ -21,8 +35,11 @@ export function App() {
       <header>
         <strong>Lifecycle console</strong>
         <nav aria-label="Pages">
-          <a href="#queue" aria-current="page">
+          <a href="#queue" aria-current={route.page === 'queue' ? 'page' : undefined}>
             Work queue
+          </a>
+          <a href="#customer" aria-current={route.page === 'customer' ? 'page' : undefined}>
+            Customer
           </a>
         </nav>
         <span className="who">
@@ -33,7 +50,7 @@ export function App() {
         </button>
       </header>
       <main>
-        <WorkQueue role={who.role} />
+        {route.page === 'customer' ? <Customer key={route.customerId} customerId={route.customerId} onOpen={openCustomer} /> : <WorkQueue role={who.role} />}
       </main>
     </div>
   );

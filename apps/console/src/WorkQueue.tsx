@@ -107,7 +107,7 @@ export function WorkQueue({ role }: { role: string }) {
       <div className="filters">
         {FILTERS.map((f) => (
           <label key={f}>
-            {f}
+            {f[0].toUpperCase() + f.slice(1)}
             <select value={filters[f]} onChange={(e) => setFilters({ ...filters, [f]: e.target.value })}>
               <option value="">any</option>
               {choices[f].map((value) => (
@@ -145,7 +145,9 @@ export function WorkQueue({ role }: { role: string }) {
                   {t.overdue && <span className="badge">overdue</span>}
                 </td>
                 <td>{t.timeZone ? `${when(t.dueAt, t.timeZone)} (${t.timeZone})` : '—'}</td>
-                <td>{t.customerId}</td>
+                <td>
+                  <a href={`#customer/${encodeURIComponent(t.customerId)}`}>{t.customerId}</a>
+                </td>
                 <td>{t.kind}</td>
                 <td>{t.phase}</td>
                 <td>{t.channel}</td>

@@ -1,0 +1,216 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from './api';
+
+interface Overview {
+  customerId: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  timeZone: string;
+  language: string;
+  preferredChannel: string;
+  marketingConsent: boolean;
+  tags: string[];
+  registeredAt: string;
+  bookings: number;
+  trips: number;
+  cancellations: number;
+  complaints: { open: number; total: number };
+  revenue: Record<string, number>;
+  lastNps: number | null;
+  vip: boolean;
+  erased: boolean;
+  version: number;
+}
+
+interface LoggedEvent {
+  eventId: string;
+  streamPosition: number;
+  type: string;
+  occurredAt: string;
+  metadata: { actor: { id: string; role: string }; correlationId: string };
+}
+
+interface ScheduledTouchpoint {
+  touchpointId: string;
+  kind: string;
+  phase: string;
+  dueAt: string;
+  status: string;
+  completedBy: string | null;
+  outcome: string | null;
+}
+
+const PAGE = 20;
+const words = (error: unknown) => (error instanceof ApiError ? error.message : String(error));
+const at = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+const money = (revenue: Record<string, number>) =>
+  Object.entries(revenue)
+    .map(([currency, minor]) => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100))
+    .join(', ') || '—';
+
+/** One customer's story: the profile (as of any past instant), the timeline of every event, newest first, and the touchpoint schedule. */
+export function Customer({ customerId, onOpen }: { customerId: string | null; onOpen: (id: string) => void }) {
+  const [wanted, setWanted] = useState(customerId ?? '');
+  const [asOf, setAsOf] = useState('');
+  const [overview, setOverview] = useState<Overview | null>(null);
+  const [events, setEvents] = useState<LoggedEvent[]>([]);
+  const [olderFrom, setOlderFrom] = useState<number | null>(null);
+  const [touchpoints, setTouchpoints] = useState<ScheduledTouchpoint[]>([]);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+
+  const timelineBefore = useCallback(
+    async (version: number, replace: boolean) => {
+      const from = Math.max(1, version - PAGE + 1);
+      const page = await api.get<{ events: LoggedEvent[] }>(`/customers/${encodeURIComponent(customerId!)}/events?fromVersion=${from}&limit=${version - from + 1}`);
+      setEvents((shown) => [...(replace ? [] : shown), ...[...page.events].reverse()]);
+      setOlderFrom(from > 1 ? from - 1 : null);
+    },
+    [customerId],
+  );
+
+  useEffect(() => {
+    if (!customerId) return;
+    setProblems({});
+    setOverview(null);
+    const id = encodeURIComponent(customerId);
+    const instant = asOf ? `?asOf=${encodeURIComponent(new Date(asOf).toISOString())}` : '';
+    api.get<Overview>(`/customers/${id}${instant}`).then(
+      (found) => {
+        setOverview(found);
+        timelineBefore(found.version, true).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: words(error) })));
+      },
+      (error: unknown) => setProblems((p) => ({ ...p, overview: words(error) })),
+    );
+    api.get<{ touchpoints: ScheduledTouchpoint[] }>(`/customers/${id}/touchpoints${instant}`).then(
+      (schedule) => setTouchpoints(schedule.touchpoints),
+      (error: unknown) => setProblems((p) => ({ ...p, touchpoints: words(error) })),
+    );
+  }, [customerId, asOf, timelineBefore]);
+
+  const open = (event: FormEvent) => {
+    event.preventDefault();
+    if (wanted.trim()) onOpen(wanted.trim());
+  };
+
+  return (
+    <section aria-labelledby="customer-title">
+      <h1 id="customer-title">Customer</h1>
+      <form className="filters" onSubmit={open} role="search">
+        <label>
+          Customer id
+          <input value={wanted} onChange={(e) => setWanted(e.target.value)} maxLength={100} />
+        </label>
+        <button type="submit">Open</button>
+        <label>
+          As of
+          <input type="datetime-local" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
+        </label>
+      </form>
+      {!customerId && <p>Enter a customer id.</p>}
+      {problems.overview && <p role="alert" className="error">{problems.overview}</p>}
+      {customerId && !overview && !problems.overview && <p aria-busy="true">Loading…</p>}
+      {overview && (
+        <>
+          <h2>
+            {overview.name} {overview.vip && <span className="badge vip">VIP</span>} {overview.erased && <span className="badge">erased</span>}
+          </h2>
+          <dl className="profile">
+            <dt>Id</dt>
+            <dd>{overview.customerId}</dd>
+            <dt>E-mail</dt>
+            <dd>{overview.email ?? '—'}</dd>
+            <dt>Phone</dt>
+            <dd>{overview.phone ?? '—'}</dd>
+            <dt>Time zone, language</dt>
+            <dd>
+              {overview.timeZone}, {overview.language}
+            </dd>
+            <dt>Channel, consent</dt>
+            <dd>
+              {overview.preferredChannel}, {overview.marketingConsent ? 'marketing allowed' : 'no marketing'}
+            </dd>
+            <dt>Tags</dt>
+            <dd>{overview.tags.join(', ') || '—'}</dd>
+            <dt>Registered</dt>
+            <dd>{at(overview.registeredAt)}</dd>
+            <dt>Bookings, trips, cancellations</dt>
+            <dd>
+              {overview.bookings}, {overview.trips}, {overview.cancellations}
+            </dd>
+            <dt>Complaints</dt>
+            <dd>
+              {overview.complaints.open} open of {overview.complaints.total}
+            </dd>
+            <dt>Revenue</dt>
+            <dd>{money(overview.revenue)}</dd>
+            <dt>Last NPS</dt>
+            <dd>{overview.lastNps ?? '—'}</dd>
+          </dl>
+          <h2>Timeline</h2>
+          {problems.timeline && <p role="alert" className="error">{problems.timeline}</p>}
+          {events.length > 0 && (
+            <table>
+              <caption className="visually-hidden">Every event of the customer, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  <th scope="col">When</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Correlation</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((e) => (
+                  <tr key={e.eventId}>
+                    <td>{e.streamPosition}</td>
+                    <td>{at(e.occurredAt)}</td>
+                    <td>{e.type}</td>
+                    <td>
+                      {e.metadata.actor.id} <span className="role">{e.metadata.actor.role}</span>
+                    </td>
+                    <td className="mono">{e.metadata.correlationId}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {olderFrom !== null && (
+            <button type="button" onClick={() => timelineBefore(olderFrom, false).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: words(error) })))}>
+              Older events
+            </button>
+          )}
+          <h2>Touchpoint schedule</h2>
+          {problems.touchpoints && <p role="alert" className="error">{problems.touchpoints}</p>}
+          {touchpoints.length === 0 && !problems.touchpoints && <p>No touchpoints.</p>}
+          {touchpoints.length > 0 && (
+            <table>
+              <caption className="visually-hidden">The customer&apos;s touchpoints by due time</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Due</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Phase</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">By, outcome</th>
+                </tr>
+              </thead>
+              <tbody>
+                {touchpoints.map((t) => (
+                  <tr key={t.touchpointId}>
+                    <td>{at(t.dueAt)}</td>
+                    <td>{t.kind}</td>
+                    <td>{t.phase}</td>
+                    <td>{t.status}</td>
+                    <td>{t.completedBy ? `${t.completedBy}, ${t.outcome}` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
