@@ -131,6 +131,29 @@ describe('the console', () => {
     await page.close();
   }, 60_000);
 
+  it('a manager grants VIP on the customer page and sees the segments change after an evaluation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signedIn(page, t.keys.manager);
+    await page.goto(`${base}/console/#customer/cq-tokyo`);
+    await page.getByRole('heading', { name: 'Segments' }).waitFor();
+    expect(await page.locator('.badge.vip').count()).toBe(0);
+    await page.getByLabel('Reason').fill('key account, three long-hauls a year');
+    await page.getByRole('button', { name: 'Grant VIP' }).click();
+    await page.locator('.badge.vip').waitFor();
+    await page.getByRole('button', { name: 'Revoke VIP' }).waitFor();
+
+    // The next evaluation (here on demand) places the customer in vip:vip; the page shows it once reloaded.
+    const events = (await t.http().get('/customers/cq-tokyo/events').expect(200)).body.events as { type: string; globalPosition: number; metadata: { actor: { id: string } } }[];
+    const granted = events.find((e) => e.type === 'VipStatusGranted')!;
+    expect(granted.metadata.actor.id).toBe('test-manager');
+    await t.http().post(`/segments/evaluate?minPosition=${granted.globalPosition}`).expect(200);
+    await page.reload();
+    await page.getByRole('list', { name: 'Current segments' }).getByText('vip:vip', { exact: true }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'customer-manager.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('an analyst sees the queue but no way to complete, as the API decides', async () => {
     const page = await browser.newPage();
     await signedIn(page, t.keys.analyst);

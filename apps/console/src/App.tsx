@@ -50,7 +50,7 @@ export function App() {
         </button>
       </header>
       <main>
-        {route.page === 'customer' ? <Customer key={route.customerId} customerId={route.customerId} onOpen={openCustomer} /> : <WorkQueue role={who.role} />}
+        {route.page === 'customer' ? <Customer key={route.customerId} customerId={route.customerId} role={who.role} onOpen={openCustomer} /> : <WorkQueue role={who.role} />}
       </main>
     </div>
   );

@@ -41,6 +41,11 @@ interface ScheduledTouchpoint {
   outcome: string | null;
 }
 
+interface Segments {
+  current: { segment: string; since: string; reason: string }[];
+  discount: { percent: number; nextPercent: number | null; spendToNext: number | null; currency: string } | null;
+}
+
 const PAGE = 20;
 const words = (error: unknown) => (error instanceof ApiError ? error.message : String(error));
 const at = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
@@ -50,7 +55,7 @@ const money = (revenue: Record<string, number>) =>
     .join(', ') || '—';
 
 /** One customer's story: the profile (as of any past instant), the timeline of every event, newest first, and the touchpoint schedule. */
-export function Customer({ customerId, onOpen }: { customerId: string | null; onOpen: (id: string) => void }) {
+export function Customer({ customerId, role, onOpen }: { customerId: string | null; role: string; onOpen: (id: string) => void }) {
   const [wanted, setWanted] = useState(customerId ?? '');
   const [asOf, setAsOf] = useState('');
   const [overview, setOverview] = useState<Overview | null>(null);
@@ -58,6 +63,9 @@ export function Customer({ customerId, onOpen }: { customerId: string | null; on
   const [olderFrom, setOlderFrom] = useState<number | null>(null);
   const [touchpoints, setTouchpoints] = useState<ScheduledTouchpoint[]>([]);
   const [problems, setProblems] = useState<Record<string, string>>({});
+  const [segments, setSegments] = useState<Segments | null>(null);
+  /** After a write: the position the reads wait for (read-your-writes). */
+  const [written, setWritten] = useState<number | null>(null);
 
   const timelineBefore = useCallback(
     async (version: number, replace: boolean) => {
@@ -75,7 +83,9 @@ export function Customer({ customerId, onOpen }: { customerId: string | null; on
     setOverview(null);
     const id = encodeURIComponent(customerId);
     const instant = asOf ? `?asOf=${encodeURIComponent(new Date(asOf).toISOString())}` : '';
-    api.get<Overview>(`/customers/${id}${instant}`).then(
+    const waitFor = written ? `${instant ? '&' : '?'}minPosition=${written}` : '';
+    api.get<Segments>(`/customers/${id}/segments`).then(setSegments, (error: unknown) => setProblems((p) => ({ ...p, segments: words(error) })));
+    api.get<Overview>(`/customers/${id}${instant}${waitFor}`).then(
       (found) => {
         setOverview(found);
         timelineBefore(found.version, true).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: words(error) })));
@@ -86,7 +96,7 @@ export function Customer({ customerId, onOpen }: { customerId: string | null; on
       (schedule) => setTouchpoints(schedule.touchpoints),
       (error: unknown) => setProblems((p) => ({ ...p, touchpoints: words(error) })),
     );
-  }, [customerId, asOf, timelineBefore]);
+  }, [customerId, asOf, timelineBefore, written]);
 
   const open = (event: FormEvent) => {
     event.preventDefault();
@@ -147,6 +157,29 @@ export function Customer({ customerId, onOpen }: { customerId: string | null; on
             <dt>Last NPS</dt>
             <dd>{overview.lastNps ?? '—'}</dd>
           </dl>
+          {['manager', 'admin'].includes(role) && !overview.erased && <Vip customerId={overview.customerId} vip={overview.vip} onWritten={setWritten} />}
+          <h2>Segments</h2>
+          {problems.segments && <p role="alert" className="error">{problems.segments}</p>}
+          {segments && (
+            <>
+              <ul className="segments" aria-label="Current segments">
+                {segments.current.map((m) => (
+                  <li key={m.segment} title={`since ${at(m.since)}: ${m.reason}`}>
+                    {m.segment}
+                  </li>
+                ))}
+                {segments.current.length === 0 && <li>none yet (no evaluation has placed the customer)</li>}
+              </ul>
+              {segments.discount && (
+                <p>
+                  Loyalty discount {segments.discount.percent} %
+                  {segments.discount.nextPercent !== null &&
+                    segments.discount.spendToNext !== null &&
+                    `; ${new Intl.NumberFormat(undefined, { style: 'currency', currency: segments.discount.currency }).format(segments.discount.spendToNext / 100)} more to ${segments.discount.nextPercent} %`}
+                </p>
+              )}
+            </>
+          )}
           <h2>Timeline</h2>
           {problems.timeline && <p role="alert" className="error">{problems.timeline}</p>}
           {events.length > 0 && (
@@ -212,5 +245,33 @@ export function Customer({ customerId, onOpen }: { customerId: string | null; on
         </>
       )}
     </section>
+  );
+}
+
+/** A manager's decision: VIP status granted or taken back, with the reason kept in the event. */
+function Vip({ customerId, vip, onWritten }: { customerId: string; vip: boolean; onWritten: (position: number) => void }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const path = `/customers/${encodeURIComponent(customerId)}/vip`;
+      const answer = vip ? await api.delete<{ position: number }>(path, { reason }) : await api.post<{ position: number }>(path, { reason });
+      setReason('');
+      onWritten(answer.position);
+    } catch (caught) {
+      setError(words(caught));
+    }
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="VIP status">
+      <label>
+        Reason
+        <input value={reason} required maxLength={500} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <button type="submit">{vip ? 'Revoke VIP' : 'Grant VIP'}</button>
+      {error && <p role="alert" className="error">{error}</p>}
+    </form>
   );
 }

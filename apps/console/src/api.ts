@@ -50,6 +50,7 @@ export const api = {
   /** Who the session cookie signs in, or null when there is none (or it ended). */
   whoAmI: () => call<Omit<SignedIn, 'csrfToken'>>('GET', '/auth/session').catch((error: unknown) => (error instanceof ApiError && error.status === 401 ? null : Promise.reject(error))),
   post: <T>(path: string, body: unknown) => call<T>('POST', path, body),
+  delete: <T>(path: string, body?: unknown) => call<T>('DELETE', path, body),
   async signIn(credential: string): Promise<SignedIn> {
     const session = await call<SignedIn>('POST', '/auth/session', { credential });
     csrfToken = session.csrfToken;
