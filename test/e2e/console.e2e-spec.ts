@@ -161,4 +161,34 @@ describe('the console', () => {
     expect(await page.getByRole('button', { name: /^Complete/ }).count()).toBe(0);
     await page.close();
   }, 30_000);
+
+  it('a role that may not see a page is refused: an agent has no audit link, and the page itself says why', async () => {
+    const page = await browser.newPage();
+    await signedIn(page, t.keys.agent);
+    expect(await page.getByRole('link', { name: 'Audit' }).count()).toBe(0);
+    await page.goto(`${base}/console/#audit`);
+    await page.getByRole('alert').filter({ hasText: 'The audit page is for auditors and admins; test-agent signs in as agent.' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Verify the log' }).count()).toBe(0);
+    await page.close();
+  }, 30_000);
+
+  // Last in the file: it alters the log.
+  it('an auditor verifies the log, then sees the break after a row is altered with SQL', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 600 } });
+    await signedIn(page, t.keys.auditor);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Verify the log' }).click();
+    await expect(page.getByRole('status').textContent()).resolves.toMatch(/^Intact: \d+ events in \d+ streams/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit.png') });
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    const { rows } = await t.runtime.readModels.query<{ event_id: string; global_position: string }>(
+      `UPDATE event_store.events SET data = jsonb_set(data, '{travellers}', '9') WHERE stream_id = 'customer-cq-tokyo' AND stream_position = 2 RETURNING event_id, global_position`,
+    );
+    await page.getByRole('button', { name: 'Verify the log' }).click();
+    const broken = page.getByRole('alert').filter({ hasText: 'Broken' });
+    await expect(broken.textContent()).resolves.toContain(`(stream customer-cq-tokyo, position 2, event ${rows[0].event_id})`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-broken.png') });
+    await page.close();
+  }, 30_000);
 });

@@ -1,14 +1,21 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, type Who } from './api';
+import { Audit } from './Audit';
 import { Customer } from './Customer';
 import { SignIn } from './SignIn';
 import { WorkQueue } from './WorkQueue';
 
-/** The page the address names: #queue (the default) or #customer/<id>. */
-const pageOf = (hash: string): { page: 'queue' | 'customer'; customerId: string | null } => {
+type Page = 'queue' | 'customer' | 'audit';
+
+/** The page the address names: #queue (the default), #customer/<id> or #audit. */
+const pageOf = (hash: string): { page: Page; customerId: string | null } => {
   const [page, id] = hash.replace(/^#/, '').split('/');
-  return page === 'customer' ? { page, customerId: id ? decodeURIComponent(id) : null } : { page: 'queue', customerId: null };
+  if (page === 'customer') return { page, customerId: id ? decodeURIComponent(id) : null };
+  return { page: page === 'audit' ? 'audit' : 'queue', customerId: null };
 };
+
+/** Who may open the audit page (as the API decides: ACCESS.audit). */
+const AUDITORS = ['auditor', 'admin'];
 
 /** The shell: sign-in until there is a session, then the pages the role may see. */
 export function App() {
@@ -41,6 +48,11 @@ export function App() {
           <a href="#customer" aria-current={route.page === 'customer' ? 'page' : undefined}>
             Customer
           </a>
+          {AUDITORS.includes(who.role) && (
+            <a href="#audit" aria-current={route.page === 'audit' ? 'page' : undefined}>
+              Audit
+            </a>
+          )}
         </nav>
         <span className="who">
           {who.id} <span className="role">{who.role}</span>
@@ -50,7 +62,16 @@ export function App() {
         </button>
       </header>
       <main>
-        {route.page === 'customer' ? <Customer key={route.customerId} customerId={route.customerId} role={who.role} onOpen={openCustomer} /> : <WorkQueue role={who.role} />}
+        {route.page === 'customer' && <Customer key={route.customerId} customerId={route.customerId} role={who.role} onOpen={openCustomer} />}
+        {route.page === 'audit' &&
+          (AUDITORS.includes(who.role) ? (
+            <Audit />
+          ) : (
+            <p role="alert" className="error">
+              The audit page is for auditors and admins; {who.id} signs in as {who.role}.
+            </p>
+          ))}
+        {route.page === 'queue' && <WorkQueue role={who.role} />}
       </main>
     </div>
   );
