@@ -88,4 +88,23 @@ ALTER TABLE read_models.customer_overview ADD COLUMN erased boolean NOT NULL DEF
 COMMENT ON COLUMN read_models.customer_overview.erased IS 'The customer was forgotten (CustomerForgotten): name reads ${ERASED}, e-mail, phone and birth date are null; counts and revenue still hold.';
 `,
   },
+  {
+    version: 6,
+    name: 'customers found by name, e-mail or phone through a blind index',
+    // The key lives in the privacy schema, beside the customers' data keys: whoever may read read_models (analysts,
+    // a replica) sees only HMACs, and cannot test a guessed e-mail against them.
+    sql: `
+CREATE SCHEMA IF NOT EXISTS privacy;
+CREATE TABLE IF NOT EXISTS privacy.search_key (id int PRIMARY KEY CHECK (id = 1), key bytea NOT NULL);
+COMMENT ON TABLE privacy.search_key IS 'The key of the customer search blind index (read_models.customer_search): keep it out of analysts'' reach.';
+INSERT INTO privacy.search_key VALUES (1, decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex')) ON CONFLICT DO NOTHING;
+CREATE TABLE read_models.customer_search (
+  term        bytea NOT NULL,
+  customer_id text NOT NULL,
+  PRIMARY KEY (term, customer_id)
+);
+CREATE INDEX customer_search_by_customer ON read_models.customer_search (customer_id);
+COMMENT ON TABLE read_models.customer_search IS 'Blind index: HMAC-SHA-256 (16 bytes, key privacy.search_key) of each customer''s e-mail, phone digits and name words; none for a forgotten customer.';
+`,
+  },
 ];

@@ -1,5 +1,7 @@
 import { CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX } from '../../libs/domain/src/customer.events';
+import type { PoolClient } from 'pg';
 import type { Projection } from '../../libs/projection-engine/src';
+import { blindTerm, profileTerms } from '../../libs/privacy/src/blind-index';
 import { CUSTOMER_OVERVIEW_MIGRATIONS, CUSTOMER_OVERVIEW_ROUTINES } from './customer-overview.migrations';
 
 /** Recomputes the counters of the customers a batch touched from the side tables, in one statement. */
@@ -20,13 +22,31 @@ UPDATE read_models.customer_overview o SET
 FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS t(customer_id, last_event_at, version)) t
 WHERE o.customer_id = t.customer_id`;
 
+/** The events that change what a customer is found by. */
+const PROFILE_EVENTS = new Set(['CustomerRegistered', 'CustomerProfileUpdated', 'CustomerForgotten']);
+
+/** The blind-index terms of these customers, from their overview rows as the batch left them; none once forgotten. */
+async function indexForSearch(client: PoolClient, customerIds: string[]): Promise<void> {
+  const key = (await client.query<{ key: Buffer }>('SELECT key FROM privacy.search_key WHERE id = 1')).rows[0].key;
+  const { rows } = await client.query<{ customer_id: string; name: string; email: string | null; phone: string | null; erased: boolean }>(
+    'SELECT customer_id, name, email, phone, erased FROM read_models.customer_overview WHERE customer_id = ANY($1)',
+    [customerIds],
+  );
+  const entries = rows.flatMap((row) => (row.erased ? [] : profileTerms(row).map((term) => [blindTerm(key, term), row.customer_id] as const)));
+  await client.query('DELETE FROM read_models.customer_search WHERE customer_id = ANY($1)', [customerIds]);
+  await client.query('INSERT INTO read_models.customer_search (term, customer_id) SELECT * FROM unnest($1::bytea[], $2::text[]) ON CONFLICT DO NOTHING', [
+    entries.map(([term]) => term),
+    entries.map(([, customerId]) => customerId),
+  ]);
+}
+
 export const customerOverviewProjection: Projection = {
   name: 'customer_overview',
   version: 1,
   handles: CUSTOMER_EVENT_TYPES,
   migrations: CUSTOMER_OVERVIEW_MIGRATIONS,
   routines: CUSTOMER_OVERVIEW_ROUTINES,
-  tables: ['read_models.customer_overview', 'read_models.customer_overview_bookings', 'read_models.customer_overview_complaints'],
+  tables: ['read_models.customer_overview', 'read_models.customer_overview_bookings', 'read_models.customer_overview_complaints', 'read_models.customer_search'],
   async apply(client, events) {
     const touched = new Map<string, { at: string; version: number }>();
     const applied: { customerId: string; type: string; data: unknown; occurredAt: string }[] = [];
@@ -45,5 +65,7 @@ export const customerOverviewProjection: Projection = {
     await client.query('SELECT read_models.customer_overview_apply($1)', [JSON.stringify(applied)]);
     const ids = [...touched.keys()];
     await client.query(REFRESH_TOTALS, [ids, ids.map((id) => touched.get(id)!.at), ids.map((id) => touched.get(id)!.version)]);
+    const profiled = [...new Set(applied.filter((event) => PROFILE_EVENTS.has(event.type)).map((event) => event.customerId))];
+    if (profiled.length) await indexForSearch(client, profiled);
   },
 };

@@ -24,7 +24,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   // Customers whose trips end about now: their post-trip touchpoints are due today or overdue.
   for (const [customerId, timeZone] of [['cq-lisbon', 'Europe/Lisbon'], ['cq-tokyo', 'Asia/Tokyo']]) {
-    await t.http().post('/customers').send(registration(customerId, { timeZone, occurredAt: new Date(Date.now() - 40 * 86_400_000).toISOString() })).expect(201);
+    await t.http().post('/customers').send(registration(customerId, { timeZone, email: `${customerId}@example.com`, occurredAt: new Date(Date.now() - 40 * 86_400_000).toISOString() })).expect(201);
     const booked = await t.http().post(`/customers/${customerId}/bookings`).send(trip('trip-1', { departureDate: day(-9), returnDate: day(-2), occurredAt: new Date(Date.now() - 30 * 86_400_000).toISOString() })).expect(201);
     expect(await t.runtime.projector.waitFor(booked.body.position, 10_000)).toBe(true);
   }
@@ -107,9 +107,11 @@ describe('the console', () => {
     const completed = (events.body.events as { type: string; data: { outcome: string; note?: string }; metadata: { actor: { id: string } } }[]).find((e) => e.type === 'TouchpointCompleted');
     expect(completed).toMatchObject({ data: { outcome: 'no-answer', note: 'tried twice, will call back' }, metadata: { actor: { id: 'test-agent' } } });
 
-    // The customer's page: the completion on the timeline, newest first, as the agent; and in the schedule.
-    await page.getByLabel('kind').selectOption('');
-    await lisbon.first().getByRole('link', { name: 'cq-lisbon' }).click();
+    // The customer found by e-mail: the completion on the timeline, newest first, as the agent; and in the schedule.
+    await page.getByRole('link', { name: 'Customer', exact: true }).click();
+    await page.getByLabel('Name, e-mail or phone').fill('CQ-Lisbon@example.com');
+    await page.getByRole('button', { name: 'Find' }).click();
+    await page.getByRole('list', { name: 'Customers found' }).getByRole('link', { name: 'cq-lisbon' }).click();
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();
     const newest = page.getByRole('table', { name: 'Every event of the customer, newest first' }).locator('tbody tr').first();
     await expect(newest.textContent()).resolves.toMatch(/TouchpointCompleted\s*test-agent\s*agent/);

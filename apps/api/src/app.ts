@@ -12,6 +12,7 @@ import { migrateAuditLog } from '../../../libs/audit/src';
 import { AccessGuard, ApiKeyCacheShutdown, authenticate, recordDenial, type AuthenticatedRequest } from './auth/access';
 import { ConsoleSessionController } from './auth/console-session.controller';
 import { serveConsole } from './console';
+import { CustomerSearchController } from './customers/customer-search.controller';
 import { PersonalDataInterceptor } from './auth/personal-data';
 import { ExecuteCustomerCommandHandler } from './customers/customer-command.handler';
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
@@ -38,7 +39,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ConsoleSessionController, CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
+      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },

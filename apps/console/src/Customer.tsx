@@ -102,11 +102,23 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
     event.preventDefault();
     if (wanted.trim()) onOpen(wanted.trim());
   };
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<string[] | null>(null);
+  const find = async (event: FormEvent) => {
+    event.preventDefault();
+    setProblems((p) => ({ ...p, search: '' }));
+    try {
+      setFound((await api.get<{ customers: string[] }>(`/search/customers?${new URLSearchParams({ q: query })}`)).customers);
+    } catch (error) {
+      setFound(null);
+      setProblems((p) => ({ ...p, search: words(error) }));
+    }
+  };
 
   return (
     <section aria-labelledby="customer-title">
       <h1 id="customer-title">Customer</h1>
-      <form className="filters" onSubmit={open} role="search">
+      <form className="filters" onSubmit={open} aria-label="Open a customer by id">
         <label>
           Customer id
           <input value={wanted} onChange={(e) => setWanted(e.target.value)} maxLength={100} />
@@ -117,7 +129,25 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
           <input type="datetime-local" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
         </label>
       </form>
-      {!customerId && <p>Enter a customer id.</p>}
+      <form className="filters" onSubmit={find} role="search" aria-label="Find a customer">
+        <label>
+          Name, e-mail or phone
+          <input value={query} onChange={(e) => setQuery(e.target.value)} maxLength={200} />
+        </label>
+        <button type="submit">Find</button>
+      </form>
+      {problems.search && <p role="alert" className="error">{problems.search}</p>}
+      {found && (
+        <ul aria-label="Customers found" className="found">
+          {found.map((id) => (
+            <li key={id}>
+              <a href={`#customer/${encodeURIComponent(id)}`}>{id}</a>
+            </li>
+          ))}
+          {found.length === 0 && <li>No customer found (a forgotten customer cannot be found).</li>}
+        </ul>
+      )}
+      {!customerId && <p>Enter a customer id, or find one by name, e-mail or phone.</p>}
       {problems.overview && <p role="alert" className="error">{problems.overview}</p>}
       {customerId && !overview && !problems.overview && <p aria-busy="true">Loading…</p>}
       {overview && (
