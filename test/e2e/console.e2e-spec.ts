@@ -174,6 +174,34 @@ describe('the console', () => {
     await page.close();
   }, 30_000);
 
+  it('a forgotten customer shows as erased on the customer page and can no longer be found by name or e-mail', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await signedIn(page, t.keys.agent);
+    await page.getByRole('link', { name: 'Customer', exact: true }).click();
+    const find = async (q: string) => {
+      await page.getByLabel('Name, e-mail or phone').fill(q);
+      await page.getByRole('button', { name: 'Find' }).click();
+      return page.getByRole('list', { name: 'Customers found' });
+    };
+    await (await find('cq-tokyo@example.com')).getByRole('link', { name: 'cq-tokyo' }).click();
+    await page.getByRole('heading', { name: 'Segments' }).waitFor();
+
+    const forgotten = await t.http('admin').post('/customers/cq-tokyo/forget').send({ reason: 'erasure request 2026-17' }).expect(200);
+    expect(await t.runtime.projector.waitFor(forgotten.body.position, 10_000)).toBe(true);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Segments' }).waitFor();
+    await page.locator('h2 .badge').filter({ hasText: 'erased' }).waitFor();
+    await expect(page.locator('h2').first().textContent()).resolves.toContain('[erased]');
+    expect(await page.locator('.profile').textContent()).not.toContain('cq-tokyo@example.com');
+    for (const q of ['cq-tokyo@example.com', 'Maria Papadopoulou']) {
+      const results = await find(q);
+      await results.getByRole('listitem').first().waitFor();
+      expect(await results.getByRole('link', { name: 'cq-tokyo' }).count()).toBe(0);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'customer-forgotten.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+
   // Last in the file: it alters the log.
   it('an auditor verifies the log, then sees the break after a row is altered with SQL', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 600 } });
