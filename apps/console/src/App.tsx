@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type Who } from './api';
+import { api, errorText, type Who } from './api';
 import { Audit } from './Audit';
 import { Customer } from './Customer';
 import { SignIn } from './SignIn';
@@ -31,7 +31,7 @@ export function App() {
   useEffect(() => {
     api.whoAmI().then(
       (found) => setWho(found),
-      (error: unknown) => setProblem(error instanceof ApiError ? error.message : String(error)),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, []);
   if (problem) return <p role="alert">{problem}</p>;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError } from './api';
+import { api, errorText } from './api';
 
 type Report =
   | { ok: true; events: number; streams: number; head: { seq: number; position: number }; pending: { events: number } }
@@ -17,7 +17,7 @@ export function Audit() {
     try {
       setReport(await api.get<Report>('/audit/verify'));
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(errorText(caught));
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from './api';
+import { api, errorText } from './api';
+import { FindCustomer } from './FindCustomer';
+import { Vip } from './Vip';
 
 interface Overview {
   customerId: string;
@@ -47,7 +49,6 @@ interface Segments {
 }
 
 const PAGE = 20;
-const words = (error: unknown) => (error instanceof ApiError ? error.message : String(error));
 const at = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 const money = (revenue: Record<string, number>) =>
   Object.entries(revenue)
@@ -84,35 +85,23 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
     const id = encodeURIComponent(customerId);
     const instant = asOf ? `?asOf=${encodeURIComponent(new Date(asOf).toISOString())}` : '';
     const waitFor = written ? `${instant ? '&' : '?'}minPosition=${written}` : '';
-    api.get<Segments>(`/customers/${id}/segments`).then(setSegments, (error: unknown) => setProblems((p) => ({ ...p, segments: words(error) })));
+    api.get<Segments>(`/customers/${id}/segments`).then(setSegments, (error: unknown) => setProblems((p) => ({ ...p, segments: errorText(error) })));
     api.get<Overview>(`/customers/${id}${instant}${waitFor}`).then(
       (found) => {
         setOverview(found);
-        timelineBefore(found.version, true).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: words(error) })));
+        timelineBefore(found.version, true).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: errorText(error) })));
       },
-      (error: unknown) => setProblems((p) => ({ ...p, overview: words(error) })),
+      (error: unknown) => setProblems((p) => ({ ...p, overview: errorText(error) })),
     );
     api.get<{ touchpoints: ScheduledTouchpoint[] }>(`/customers/${id}/touchpoints${instant}`).then(
       (schedule) => setTouchpoints(schedule.touchpoints),
-      (error: unknown) => setProblems((p) => ({ ...p, touchpoints: words(error) })),
+      (error: unknown) => setProblems((p) => ({ ...p, touchpoints: errorText(error) })),
     );
   }, [customerId, asOf, timelineBefore, written]);
 
   const open = (event: FormEvent) => {
     event.preventDefault();
     if (wanted.trim()) onOpen(wanted.trim());
-  };
-  const [query, setQuery] = useState('');
-  const [found, setFound] = useState<string[] | null>(null);
-  const find = async (event: FormEvent) => {
-    event.preventDefault();
-    setProblems((p) => ({ ...p, search: '' }));
-    try {
-      setFound((await api.get<{ customers: string[] }>(`/search/customers?${new URLSearchParams({ q: query })}`)).customers);
-    } catch (error) {
-      setFound(null);
-      setProblems((p) => ({ ...p, search: words(error) }));
-    }
   };
 
   return (
@@ -129,24 +118,7 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
           <input type="datetime-local" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
         </label>
       </form>
-      <form className="filters" onSubmit={find} role="search" aria-label="Find a customer">
-        <label>
-          Name, e-mail or phone
-          <input value={query} onChange={(e) => setQuery(e.target.value)} maxLength={200} />
-        </label>
-        <button type="submit">Find</button>
-      </form>
-      {problems.search && <p role="alert" className="error">{problems.search}</p>}
-      {found && (
-        <ul aria-label="Customers found" className="found">
-          {found.map((id) => (
-            <li key={id}>
-              <a href={`#customer/${encodeURIComponent(id)}`}>{id}</a>
-            </li>
-          ))}
-          {found.length === 0 && <li>No customer found (a forgotten customer cannot be found).</li>}
-        </ul>
-      )}
+      <FindCustomer />
       {!customerId && <p>Enter a customer id, or find one by name, e-mail or phone.</p>}
       {problems.overview && <p role="alert" className="error">{problems.overview}</p>}
       {customerId && !overview && !problems.overview && <p aria-busy="true">Loading…</p>}
@@ -240,7 +212,7 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
             </table>
           )}
           {olderFrom !== null && (
-            <button type="button" onClick={() => timelineBefore(olderFrom, false).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: words(error) })))}>
+            <button type="button" onClick={() => timelineBefore(olderFrom, false).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: errorText(error) })))}>
               Older events
             </button>
           )}
@@ -278,30 +250,3 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
   );
 }
 
-/** A manager's decision: VIP status granted or taken back, with the reason kept in the event. */
-function Vip({ customerId, vip, onWritten }: { customerId: string; vip: boolean; onWritten: (position: number) => void }) {
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      const path = `/customers/${encodeURIComponent(customerId)}/vip`;
-      const answer = vip ? await api.delete<{ position: number }>(path, { reason }) : await api.post<{ position: number }>(path, { reason });
-      setReason('');
-      onWritten(answer.position);
-    } catch (caught) {
-      setError(words(caught));
-    }
-  };
-  return (
-    <form className="filters" onSubmit={submit} aria-label="VIP status">
-      <label>
-        Reason
-        <input value={reason} required maxLength={500} onChange={(e) => setReason(e.target.value)} />
-      </label>
-      <button type="submit">{vip ? 'Revoke VIP' : 'Grant VIP'}</button>
-      {error && <p role="alert" className="error">{error}</p>}
-    </form>
-  );
-}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, type Who } from './api';
+import { api, errorText, type Who } from './api';
 
 /** An API key (or a token where JWT is configured), exchanged once for a session; the field is cleared at once. */
 export function SignIn({ onSignedIn }: { onSignedIn: (who: Who) => void }) {
@@ -15,7 +15,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (who: Who) => void }) {
       setCredential('');
       onSignedIn({ id: session.id, role: session.role });
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(errorText(caught));
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError } from './api';
+import { api, errorText } from './api';
 
 interface Touchpoint {
   touchpointId: string;
@@ -90,7 +90,7 @@ export function WorkQueue({ role }: { role: string }) {
     const query = new URLSearchParams({ status: 'open', dueBefore: endOfToday(), limit: '500', ...(minPosition ? { minPosition: String(minPosition) } : {}) });
     api.get<{ items: Touchpoint[] }>(`/touchpoints?${query}`).then(
       (page) => setItems([...page.items].sort(order)),
-      (caught: unknown) => setError(caught instanceof ApiError ? caught.message : String(caught)),
+      (caught: unknown) => setError(errorText(caught)),
     );
   }, []);
   useEffect(() => load(), [load]);
@@ -186,7 +186,7 @@ function Complete({ touchpoint, onDone, onCancel }: { touchpoint: Touchpoint; on
       const answer = await api.post<{ position?: number }>(`/touchpoints/${encodeURIComponent(touchpoint.touchpointId)}/complete`, note.trim() ? { outcome, note: note.trim() } : { outcome });
       onDone(answer.position);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : String(caught));
+      setError(errorText(caught));
     }
   };
   return (

@@ -25,6 +25,9 @@ export class ApiError extends Error {
   }
 }
 
+/** An error in words, for the page: the engine's message when it answered. */
+export const errorText = (error: unknown): string => (error instanceof ApiError ? error.message : String(error));
+
 /** Kept for the tab's life (a reload keeps it; the cookie it goes with is out of the page's reach). */
 const CSRF_KEY = 'tle-csrf';
 let csrfToken: string | null = sessionStorage.getItem(CSRF_KEY);

@@ -1,5 +1,6 @@
 export * from './projection';
 export * from './projector';
+export type { ProjectionStatus } from './projection-status';
 export * from './page-cursor';
 export * from './polling';
 export * from './sql';
