@@ -60,7 +60,11 @@ it('a batch seals at most its limit, with its seal rows and the checkpoint toget
     rounds.push(sealed);
     if (sealed === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  expect(rounds.filter((n) => n > 0)).toEqual([2, 2, 1]);
+  // Another file's transaction may let part of a batch through (2, 1, 2): what holds is the limit and the total.
+  const sealing = rounds.filter((n) => n > 0);
+  expect(Math.max(...sealing)).toBe(2);
+  expect(sealing.length).toBeGreaterThanOrEqual(3);
+  expect(sealing.reduce((a, b) => a + b, 0)).toBe(5);
   expect(await sealer.status()).toMatchObject({ sealed: 5, unsealed: 0, lagSeconds: 0 });
   expect(await sealOrder(sql)).toHaveLength(5);
 });
