@@ -39,7 +39,16 @@ export interface HoldoutCheck {
   rootMeanSquareError: number;
   predictedTrips: number;
   actualTrips: number;
+  /**
+   * The calibration-versus-holdout picture: customers grouped by their repeat trips before `calibrationEnd` (the last
+   * group holds HOLDOUT_GROUPS - 1 or more), with the mean predicted and actual repeat trips in the holdout. Fits
+   * recorded before this field existed have none.
+   */
+  byRepeatTrips?: { repeatTrips: number; customers: number; predicted: number; actual: number }[];
 }
+
+/** Groups of the holdout picture: 0, 1, ... and the last one open-ended. */
+const HOLDOUT_GROUPS = 8;
 
 export interface ChurnFit {
   fitId: number;
@@ -82,6 +91,7 @@ function holdoutCheck(purchases: Transaction[], settings: ChurnSettings, cutoff:
   let squared = 0;
   let predictedTrips = 0;
   let actualTrips = 0;
+  const groups = Array.from({ length: HOLDOUT_GROUPS }, () => ({ customers: 0, predicted: 0, actual: 0 }));
   for (const customer of calibration) {
     const predicted = expectedPurchases(name, fit.params, customer, horizon);
     const real = actual.get(customer.customerId)?.size ?? 0;
@@ -89,6 +99,10 @@ function holdoutCheck(purchases: Transaction[], settings: ChurnSettings, cutoff:
     squared += (predicted - real) ** 2;
     predictedTrips += predicted;
     actualTrips += real;
+    const group = groups[Math.min(customer.x, HOLDOUT_GROUPS - 1)];
+    group.customers++;
+    group.predicted += predicted;
+    group.actual += real;
   }
   const n = calibration.length;
   return {
@@ -98,6 +112,14 @@ function holdoutCheck(purchases: Transaction[], settings: ChurnSettings, cutoff:
     rootMeanSquareError: Number(Math.sqrt(squared / n).toFixed(4)),
     predictedTrips: Number(predictedTrips.toFixed(1)),
     actualTrips,
+    byRepeatTrips: groups
+      .map((group, repeatTrips) => ({
+        repeatTrips,
+        customers: group.customers,
+        predicted: group.customers ? Number((group.predicted / group.customers).toFixed(3)) : 0,
+        actual: group.customers ? Number((group.actual / group.customers).toFixed(3)) : 0,
+      }))
+      .filter((group) => group.customers > 0),
   };
 }
 

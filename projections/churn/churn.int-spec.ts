@@ -125,6 +125,12 @@ describe('the churn schedule', () => {
       const fit = await currentFit(store.pool);
       expect(fit).toMatchObject({ fitId: 1, cutoff: '2026-03-02T02:00:00.000Z', trigger: 'schedule', actor: 'schedule', customers: 400 });
       expect(fit!.holdout).toMatchObject({ calibrationEnd: '2025-03-02T02:00:00.000Z' });
+      // The holdout picture splits the same customers and trips by their repeat trips before the calibration end.
+      const { customers, actualTrips, predictedTrips, byRepeatTrips = [] } = fit!.holdout!;
+      expect(byRepeatTrips.map((group) => group.repeatTrips)).toEqual([...byRepeatTrips.map((group) => group.repeatTrips)].sort((a, b) => a - b));
+      expect(byRepeatTrips.reduce((sum, group) => sum + group.customers, 0)).toBe(customers);
+      expect(byRepeatTrips.reduce((sum, group) => sum + group.actual * group.customers, 0)).toBeCloseTo(actualTrips, 1);
+      expect(byRepeatTrips.reduce((sum, group) => sum + group.predicted * group.customers, 0)).toBeCloseTo(predictedTrips, -1);
 
       // The next fit comes a day after the cut-off, not before.
       now = new Date('2026-03-03T01:59:00Z');

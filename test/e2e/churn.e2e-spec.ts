@@ -144,6 +144,37 @@ describe('the churn model and risk scores', () => {
     expect(csv.text).toContain('no contact within 7 days after the return on 1997-04-25 (+10)');
   });
 
+  it('sums the latest scoring by band and spreads its CLV over a histogram; the holdout comes with its picture', async () => {
+    const summary = (await t.http('analyst').get('/churn-risk/summary').expect(200)).body;
+    expect(summary.scoring).toMatchObject({ fitId: 1, asOf: '1998-07-01T00:00:00.000Z', currency: 'EUR' });
+    const all: Score[] = [];
+    for (let cursor: string | null | undefined = undefined; cursor !== null; ) {
+      const page: { body: { items: Score[]; nextCursor: string | null } } = await t.http().get('/churn-risk').query({ limit: 1000, ...(cursor ? { cursor } : {}) }).expect(200);
+      all.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    }
+    expect(summary.bands.map((b: { band: string }) => b.band)).toEqual(['high', 'medium', 'low']);
+    for (const { band, customers, clv } of summary.bands) {
+      const inBand = all.filter((s) => s.band === band);
+      expect(customers).toBe(inBand.length);
+      expect(clv).toBeCloseTo(inBand.reduce((sum, s) => sum + s.clv, 0), 0);
+    }
+    expect(summary.clvHistogram).toHaveLength(20);
+    expect(summary.clvHistogram.reduce((sum: number, b: { customers: number }) => sum + b.customers, 0)).toBe(all.length);
+    // Equal widths from 0; the first bucket holds every CLV below its upper bound.
+    const { to } = summary.clvHistogram[0];
+    expect(summary.clvHistogram[19].to).toBeCloseTo(20 * to, 1);
+    // (Bounds are rounded to cents: a CLV within a cent of the bound may fall either side.)
+    expect(summary.clvHistogram[0].customers).toBeGreaterThanOrEqual(all.filter((s) => s.clv < to - 0.01).length);
+    expect(summary.clvHistogram[0].customers).toBeLessThanOrEqual(all.filter((s) => s.clv < to + 0.01).length);
+
+    const fit = (await t.http().get('/analytics/churn-model').expect(200)).body;
+    const groups = fit.holdout.byRepeatTrips as { repeatTrips: number; customers: number; predicted: number; actual: number }[];
+    expect(groups[0]).toMatchObject({ repeatTrips: 0 });
+    expect(groups.reduce((sum, g) => sum + g.customers, 0)).toBe(fit.holdout.customers);
+    await t.http('agent').get('/churn-risk/summary').expect(403);
+  });
+
   it('answers a fit the data cannot identify with a clear error, and keeps the current fit', async () => {
     // On 1997-01-02 every customer had made exactly one purchase: nobody has come back yet.
     const res = await t.http().post('/analytics/churn-model/fit').query({ asOf: '1997-01-02T00:00:00Z' }).expect(422);

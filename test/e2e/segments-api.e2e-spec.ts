@@ -118,6 +118,31 @@ describe('the segments API', () => {
     expect(history.body.history).toContainEqual(expect.objectContaining({ segment: 'lifecycle:prospect', enteredAt: '2025-04-01T00:00:00.000Z', leftAt: '2025-06-01T00:00:00.000Z' }));
   });
 
+  it("draws a family's sizes after each evaluation from the change feed, for the console's chart", async () => {
+    const sizes = await t.http().get('/segments/sizes').query({ family: 'lifecycle' }).expect(200);
+    expect(sizes.body.evaluations).toEqual([
+      { evaluationId: 1, asOf: '2025-04-01T00:00:00.000Z' },
+      { evaluationId: 2, asOf: '2025-06-01T00:00:00.000Z' },
+    ]);
+    // The prospect travelled between the two: prospect 1 -> 0, first-time 5 -> 6. Only the family asked for.
+    expect(sizes.body.series).toEqual([
+      { segment: 'lifecycle:first-time', sizes: [5, 6] },
+      { segment: 'lifecycle:prospect', sizes: [1, 0] },
+    ]);
+    const feed = await t.http().get('/segments/changes').query({ limit: 10_000 }).expect(200);
+    expect(sizes.body.lastChangePosition).toBe(feed.body.nextCursor);
+    // Each size equals the membership the history gives at that evaluation's instant.
+    for (const [i, asOf] of ['2025-04-01T00:00:00Z', '2025-06-01T00:00:00Z'].entries()) {
+      const members = await t.http().get('/segments/lifecycle:first-time/members').query({ asOf }).expect(200);
+      expect(members.body.items).toHaveLength(sizes.body.series[0].sizes[i]);
+    }
+    const latest = await t.http().get('/segments/sizes').query({ family: 'lifecycle', evaluations: 1 }).expect(200);
+    expect(latest.body.series).toContainEqual({ segment: 'lifecycle:first-time', sizes: [6] });
+    const bad = await t.http().get('/segments/sizes').query({ family: 'Life Cycle' }).expect(400);
+    expect(bad.body).toMatchObject({ field: 'family' });
+    await t.http('agent').get('/segments/sizes').query({ family: 'rfm' }).expect(403);
+  });
+
   it('reports an evaluation before the latest one without recording it', async () => {
     const changes = (await t.http().get('/segments/changes').query({ limit: 10_000 }).expect(200)).body.changes.length;
     const preview = await evaluate('2025-03-01T00:00:00Z');

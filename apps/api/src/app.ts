@@ -31,6 +31,7 @@ import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
+import { AnalyticsController } from './analytics/analytics.controller';
 import { CHURN, COMMAND_QUEUE, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEALER, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
 
 @Module({})
@@ -39,7 +40,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, SystemController],
+      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },
