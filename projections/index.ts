@@ -3,6 +3,7 @@ import type { TouchpointConfig } from '../libs/touchpoints/src';
 import { auditTrailProjection } from './audit-trail/audit-trail.projection';
 import { churnFactsProjection } from './churn/churn-facts.projection';
 import { customerOverviewProjection } from './customer-overview/customer-overview.projection';
+import { feedbackProjection } from './feedback/feedback.projection';
 import { segmentFactsProjection } from './segments/segment-facts.projection';
 import { touchpointsProjection } from './touchpoints/touchpoints.projection';
 
@@ -13,4 +14,5 @@ export const projections = (config: { touchpoints: TouchpointConfig }): readonly
   churnFactsProjection,
   touchpointsProjection(config.touchpoints),
   auditTrailProjection,
+  feedbackProjection,
 ];
