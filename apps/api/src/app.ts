@@ -18,6 +18,7 @@ import { ExecuteCustomerCommandHandler } from './customers/customer-command.hand
 import { CUSTOMER_QUERY_HANDLERS } from './customers/customer.queries';
 import { CustomersController } from './customers/customers.controller';
 import { ForgetController } from './customers/forget.controller';
+import { FeedbackController } from './feedback/feedback.controller';
 import { ExportEventsHandler, ExportsController } from './exports/exports.controller';
 import { ImportsController } from './imports/imports.controller';
 import { TouchpointSchedules } from './customers/touchpoint-schedule';
@@ -40,7 +41,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, ChurnController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, SystemController],
+      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },
