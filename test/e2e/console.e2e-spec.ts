@@ -2,11 +2,12 @@
  * Issue 17: the console in a real browser (Debian's Chromium through playwright-core) against the real engine on a
  * real database. Screenshots go to docs/console/.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
+import { accessibilityProblems, signedIn as signedInAt } from '../support/console-browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { until } from '../support/until';
 import { complaint, registration, trip } from './customer-api.fixtures';
@@ -39,24 +40,7 @@ afterAll(async () => {
   await t.close();
 });
 
-/** axe-core's serious and critical findings on the page as it is now (WCAG 2 A and AA rules). */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the console's CSP (script-src 'self') rightly refuses an injected script tag.
-  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  const found = (await page.evaluate(`axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })`)) as {
-    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
-  };
-  return found.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-async function signedIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${base}/console/`);
-  await page.getByLabel('API key or token').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Work queue' }).waitFor();
-}
+const signedIn = (page: Page, key: string) => signedInAt(page, base, key);
 
 describe('the console', () => {
   it('an agent signs in with a key, works the queue and completes a post-trip touchpoint with an outcome and a note', async () => {

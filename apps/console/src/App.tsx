@@ -1,21 +1,45 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { api, errorText, type Who } from './api';
 import { Audit } from './Audit';
+import { ChurnValue } from './ChurnValue';
 import { Customer } from './Customer';
+import { Segments } from './Segments';
 import { SignIn } from './SignIn';
 import { WorkQueue } from './WorkQueue';
 
-type Page = 'queue' | 'customer' | 'audit';
+const EVERYONE = ['agent', 'manager', 'analyst', 'auditor', 'admin'];
+/** As the API decides: ACCESS.readAllCustomers, ACCESS.audit. */
+const WHOLE_BASE = ['manager', 'analyst', 'auditor', 'admin'];
+const AUDITORS = ['auditor', 'admin'];
 
-/** The page the address names: #queue (the default), #customer/<id> or #audit. */
-const pageOf = (hash: string): { page: Page; customerId: string | null } => {
-  const [page, id] = hash.replace(/^#/, '').split('/');
-  if (page === 'customer') return { page, customerId: id ? decodeURIComponent(id) : null };
-  return { page: page === 'audit' ? 'audit' : 'queue', customerId: null };
+interface PageOf {
+  title: string;
+  roles: string[];
+  show: (who: Who, customerId: string | null) => ReactNode;
+}
+
+const openCustomer = (id: string) => (location.hash = `customer/${encodeURIComponent(id)}`);
+
+/** Every page, in the order of the navigation: who may see it (the API refuses everyone else anyway), and what it shows. */
+const PAGES: Record<string, PageOf> = {
+  queue: { title: 'Work queue', roles: EVERYONE, show: (who) => <WorkQueue role={who.role} /> },
+  customer: { title: 'Customer', roles: EVERYONE, show: (who, id) => <Customer key={id} customerId={id} role={who.role} onOpen={openCustomer} /> },
+  segments: { title: 'Segments', roles: WHOLE_BASE, show: () => <Segments /> },
+  churn: { title: 'Churn and value', roles: WHOLE_BASE, show: () => <ChurnValue /> },
+  audit: { title: 'Audit', roles: AUDITORS, show: () => <Audit /> },
 };
 
-/** Who may open the audit page (as the API decides: ACCESS.audit). */
-const AUDITORS = ['auditor', 'admin'];
+/** The page the address names: #queue (the default), #customer/<id>, #segments, ... */
+const pageOf = (hash: string): { page: string; customerId: string | null } => {
+  const [page, id] = hash.replace(/^#/, '').split('/');
+  return { page: page in PAGES ? page : 'queue', customerId: page === 'customer' && id ? decodeURIComponent(id) : null };
+};
+
+/** "managers, analysts and admins" */
+const rolesText = (roles: string[]) => {
+  const plural = roles.map((role) => `${role}s`);
+  return plural.length > 1 ? `${plural.slice(0, -1).join(', ')} and ${plural.at(-1)}` : plural[0];
+};
 
 /** The shell: sign-in until there is a session, then the pages the role may see. */
 export function App() {
@@ -27,7 +51,6 @@ export function App() {
     addEventListener('hashchange', follow);
     return () => removeEventListener('hashchange', follow);
   }, []);
-  const openCustomer = (id: string) => (location.hash = `customer/${encodeURIComponent(id)}`);
   useEffect(() => {
     api.whoAmI().then(
       (found) => setWho(found),
@@ -37,22 +60,19 @@ export function App() {
   if (problem) return <p role="alert">{problem}</p>;
   if (who === undefined) return <p aria-busy="true">Loading…</p>;
   if (who === null) return <SignIn onSignedIn={setWho} />;
+  const page = PAGES[route.page];
   return (
     <div className="shell">
       <header>
         <strong>Lifecycle console</strong>
         <nav aria-label="Pages">
-          <a href="#queue" aria-current={route.page === 'queue' ? 'page' : undefined}>
-            Work queue
-          </a>
-          <a href="#customer" aria-current={route.page === 'customer' ? 'page' : undefined}>
-            Customer
-          </a>
-          {AUDITORS.includes(who.role) && (
-            <a href="#audit" aria-current={route.page === 'audit' ? 'page' : undefined}>
-              Audit
-            </a>
-          )}
+          {Object.entries(PAGES)
+            .filter(([, { roles }]) => roles.includes(who.role))
+            .map(([key, { title }]) => (
+              <a key={key} href={`#${key}`} aria-current={route.page === key ? 'page' : undefined}>
+                {title}
+              </a>
+            ))}
         </nav>
         <span className="who">
           {who.id} <span className="role">{who.role}</span>
@@ -62,16 +82,13 @@ export function App() {
         </button>
       </header>
       <main>
-        {route.page === 'customer' && <Customer key={route.customerId} customerId={route.customerId} role={who.role} onOpen={openCustomer} />}
-        {route.page === 'audit' &&
-          (AUDITORS.includes(who.role) ? (
-            <Audit />
-          ) : (
-            <p role="alert" className="error">
-              The audit page is for auditors and admins; {who.id} signs in as {who.role}.
-            </p>
-          ))}
-        {route.page === 'queue' && <WorkQueue role={who.role} />}
+        {page.roles.includes(who.role) ? (
+          page.show(who, route.customerId)
+        ) : (
+          <p role="alert" className="error">
+            The {page.title.toLowerCase()} page is for {rolesText(page.roles)}; {who.id} signs in as {who.role}.
+          </p>
+        )}
       </main>
     </div>
   );

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { api, errorText } from './api';
+import { AuditTrails } from './AuditTrails';
 
 type Report =
   | { ok: true; events: number; streams: number; head: { seq: number; position: number }; pending: { events: number } }
   | { ok: false; chain: string; streamId: string | null; streamPosition: number | null; globalPosition: number; eventId: string | null; reason: string };
 
-/** Auditors and admins: verify the log's hash chains, and name the first broken link when there is one. */
+/** Auditors and admins: verify the log's hash chains (naming the first broken link), and read the trails and the access log. */
 export function Audit() {
   const [report, setReport] = useState<Report | null>(null);
   const [busy, setBusy] = useState(false);
@@ -42,6 +43,7 @@ export function Audit() {
           {report.streamId && ` (stream ${report.streamId}, position ${report.streamPosition}, event ${report.eventId})`}: {report.reason}
         </div>
       )}
+      <AuditTrails />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, errorText } from './api';
+import { CustomerStory } from './CustomerStory';
 import { FindCustomer } from './FindCustomer';
 import { Vip } from './Vip';
 
@@ -89,7 +90,8 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
     api.get<Overview>(`/customers/${id}${instant}${waitFor}`).then(
       (found) => {
         setOverview(found);
-        timelineBefore(found.version, true).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: errorText(error) })));
+        // The log itself is not for analysts (ACCESS.readCustomerLog): they see the read models, masked.
+        if (role !== 'analyst') timelineBefore(found.version, true).catch((error: unknown) => setProblems((p) => ({ ...p, timeline: errorText(error) })));
       },
       (error: unknown) => setProblems((p) => ({ ...p, overview: errorText(error) })),
     );
@@ -97,7 +99,7 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
       (schedule) => setTouchpoints(schedule.touchpoints),
       (error: unknown) => setProblems((p) => ({ ...p, touchpoints: errorText(error) })),
     );
-  }, [customerId, asOf, timelineBefore, written]);
+  }, [customerId, asOf, timelineBefore, written, role]);
 
   const open = (event: FormEvent) => {
     event.preventDefault();
@@ -182,7 +184,8 @@ export function Customer({ customerId, role, onOpen }: { customerId: string | nu
               )}
             </>
           )}
-          <h2>Timeline</h2>
+          <CustomerStory customerId={overview.customerId} role={role} />
+          {role !== 'analyst' && <h2>Timeline</h2>}
           {problems.timeline && <p role="alert" className="error">{problems.timeline}</p>}
           {events.length > 0 && (
             <table>

@@ -43,12 +43,31 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiError(0, 'the engine cannot be reached: is it running?');
   }
   if (res.status === 204) return undefined as T;
+  if (!res.ok) throw await failure(res);
+  return (await res.json().catch(() => ({}))) as T;
+}
+
+/** The engine's error answer (status, message, field, rule) as an ApiError. */
+async function failure(res: Response): Promise<ApiError> {
   const answer = (await res.json().catch(() => ({}))) as { message?: string; field?: string; rule?: string };
-  if (!res.ok) throw new ApiError(res.status, answer.message ?? `${res.status} ${res.statusText}`, answer.field, answer.rule);
-  return answer as T;
+  return new ApiError(res.status, answer.message ?? `${res.status} ${res.statusText}`, answer.field, answer.rule);
+}
+
+/** Saves what `path` answers as text/csv under `name`, through the browser's own download. */
+async function download(path: string, name: string): Promise<void> {
+  const res = await fetch(path, { headers: { Accept: 'text/csv' }, credentials: 'same-origin' }).catch(() => {
+    throw new ApiError(0, 'the engine cannot be reached: is it running?');
+  });
+  if (!res.ok) throw await failure(res);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await res.blob());
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
 export const api = {
+  download,
   get: <T>(path: string) => call<T>('GET', path),
   /** Who the session cookie signs in, or null when there is none (or it ended). */
   whoAmI: () => call<Omit<SignedIn, 'csrfToken'>>('GET', '/auth/session').catch((error: unknown) => (error instanceof ApiError && error.status === 401 ? null : Promise.reject(error))),
