@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Logger, Module, ValidationPipe, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -24,6 +24,7 @@ import { ImportsController } from './imports/imports.controller';
 import { TouchpointSchedules } from './customers/touchpoint-schedule';
 import { ErrorsFilter, toErrorBody, expressErrorHandler, failFastWhileDown, limitDepth, requireJson, validationException } from './http/errors';
 import { jsonBody } from './http/json-body';
+import { apiDocument } from './http/openapi';
 import { Overloaded, shedOverload } from './http/overload';
 import type { Runtime } from '../../engine/src';
 import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
@@ -136,17 +137,7 @@ export async function createApi(runtime: Runtime, options: { logger?: false | ('
   app.useGlobalGuards(new AccessGuard(app.get(Reflector), pool));
   app.useGlobalInterceptors(new PersonalDataInterceptor(pool));
   app.useGlobalFilters(new ErrorsFilter(runtime.availability));
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Travel customer-lifecycle engine')
-      .setDescription('Commands write events to the customer stream; queries read the projections and the log.')
-      .setVersion('0.1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (npm run keys -- create) or a JWT from the configured issuer' })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, apiDocument(app));
   await app.init();
   return app;
 }

@@ -1,16 +1,14 @@
 import { ACCESS } from '../../../libs/auth/src';
 import { Access, Public } from './auth/access';
 import { Controller, Get, Inject, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { leaseOwners, type LeaseOwner, type Projector, type ProjectionStatus } from '../../../libs/projection-engine/src';
-import type { Sealer, SealStatus } from '../../../libs/event-store/src';
+import type { Sealer } from '../../../libs/event-store/src';
 import type { Config } from '../../engine/src';
 import { CONFIG, PROJECTOR, READ_MODELS, SEALER } from './tokens';
 import { RecentValue } from './http/recent-value';
-
-type Seal = SealStatus & { state: 'ok' | 'alarm' };
-type StoppedReadModel = { name: string; position: number; type: string; error: string };
+import { HealthResponse, ProjectionsResponse, type Health, type Seal, type StoppedReadModel } from './system.responses';
 
 @ApiTags('system')
 @Controller()
@@ -65,12 +63,8 @@ export class SystemController implements OnApplicationBootstrap, OnApplicationSh
     summary: "Liveness, database reachability, read models stopped at an event and the global chain's seal lag (read at most a second before)",
     description: 'status is degraded (still 200) while a read model is stopped at an event it cannot apply: GET /projections names the event.',
   })
-  async health(): Promise<{
-    status: 'ok' | 'degraded';
-    database: 'ok';
-    stoppedReadModels?: StoppedReadModel[];
-    seal: { state: 'ok' | 'alarm'; unsealed: number; lagSeconds: number } | null;
-  }> {
+  @ApiOkResponse({ type: HealthResponse })
+  async health(): Promise<Health> {
     const { seal, stopped } = await this.live.get();
     const sealLag = seal && { state: seal.state, unsealed: seal.unsealed, lagSeconds: seal.lagSeconds };
     return stopped.length ? { status: 'degraded', database: 'ok', stoppedReadModels: stopped, seal: sealLag } : { status: 'ok', database: 'ok', seal: sealLag };
@@ -79,6 +73,7 @@ export class SystemController implements OnApplicationBootstrap, OnApplicationSh
   @Access(ACCESS.anyone)
   @Get('projections')
   @ApiOperation({ summary: 'Each projection: state (running, or stopped at an event it names), position, lag (events and seconds) and rate; which projector process holds each partition (-1: the leader); and the seal lag of the global chain' })
+  @ApiOkResponse({ type: ProjectionsResponse })
   async projections(): Promise<{ projections: ProjectionStatus[]; partitions: LeaseOwner[]; seal: Seal | null }> {
     const [projections, partitions, seal] = await Promise.all([this.projector.status(), leaseOwners(this.pool), this.seal()]);
     return { projections, partitions, seal };

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpException, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
@@ -7,6 +7,7 @@ import { ALL_ROLES, ApiKeyCache, cookieValue, endSession, openSession, SESSION_C
 import type { Config } from '../../../engine/src';
 import { CONFIG, READ_MODELS } from '../tokens';
 import { Access, credentialPrincipal, principalOf, Public, recordDenial, type AuthenticatedRequest } from './access';
+import { ConsoleSessionResponse, WhoAmIResponse } from './console-session.responses';
 
 export class SignIn {
   @ApiProperty({ description: 'An API key (tlk_...) or, where JWT is configured, a bearer token. Exchanged once; it is not kept.' })
@@ -32,6 +33,7 @@ export class ConsoleSessionController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Sign in: exchange an API key or token for a console session (cookie) and its CSRF token; 401 auth.credentials when refused' })
+  @ApiCreatedResponse({ type: ConsoleSessionResponse, description: 'Signed in: the session cookie is set (HttpOnly, SameSite=Strict).' })
   async signIn(@Body() body: SignIn, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ id: string; role: string; csrfToken: string; expiresAt: string }> {
     const principal = await credentialPrincipal(body.credential, this.keys, this.config.jwt).catch(async (error: unknown) => {
       if (!(error instanceof TokenRejected)) throw error;
@@ -47,6 +49,7 @@ export class ConsoleSessionController {
   @Access(ALL_ROLES)
   @Get()
   @ApiOperation({ summary: 'Who is signed in: id, role and when the session ends (null with a bearer credential)' })
+  @ApiOkResponse({ type: WhoAmIResponse })
   whoAmI(@Req() req: Request): { id: string; role: string; expiresAt: string | null } {
     const { id, role } = principalOf(req);
     return { id, role, expiresAt: (req as AuthenticatedRequest).session?.expiresAt ?? null };
@@ -56,6 +59,7 @@ export class ConsoleSessionController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: the session ends at once, in every engine process (needs the CSRF token)' })
+  @ApiNoContentResponse({ description: 'Signed out; the cookie is cleared.' })
   async signOut(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (token !== undefined) await endSession(this.pool, token);

@@ -2,19 +2,22 @@ import { ACCESS } from '../../../../libs/auth/src';
 import { Access, principalOf } from '../auth/access';
 import { Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, CommandHandler, QueryBus, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import type { EventStore } from '../../../../libs/event-store/src';
-import type { ChurnConfig } from '../../../../libs/churn/src';
+import type { ChurnConfig, ChurnScore } from '../../../../libs/churn/src';
 import { checkId, checkIsoInstant, InvalidInput } from '../../../../libs/domain/src';
 import type { SegmentConfig } from '../../../../libs/segments/src';
 import { fitAndRecord, scoreAndRecord } from '../../../../projections/churn/churn-recording';
-import { currentFit, customerChurnRisk, NO_CHURN_MODEL, type ChurnSettings } from '../../../../projections/churn/churn-model';
+import { currentFit, customerChurnRisk, NO_CHURN_MODEL, type ChurnFit, type ChurnSettings, type ScoringSummary } from '../../../../projections/churn/churn-model';
 import { churnRiskPage, RISK_SORTS, type ChurnRiskQuery } from '../../../../projections/churn/churn-risk.queries';
-import { streamCsv } from '../http/csv';
+import { ApiPageOrCsvResponse, streamCsv } from '../http/csv';
+import { ErrorResponse } from '../http/error.responses';
+import { ApiOkResponseOneOf } from '../http/openapi';
+import { ChurnFitAnswerResponse, ChurnFitResponse, ChurnRiskPageResponse, CustomerChurnScoreResponse, CustomerNotScoredResponse } from './churn.responses';
 import { CHURN, EVENT_STORE, READ_MODELS, SEGMENTS } from '../tokens';
 
 export class AsOfQuery {
@@ -51,6 +54,11 @@ export class GetCustomerChurnRisk {
   ) {}
 }
 
+/** A customer's risk beside the fit and currency it is in; a customer with no completed trip is not scored. */
+export type CustomerChurnRisk = { customerId: string; asOf: string; fitId: number; currency: string } & (Omit<ChurnScore, 'customerId'> | { score: null; note: string });
+
+const CHURN_RISK_CSV = ['customer_id', 'risk', 'band', 'p_alive', 'expected_trips', 'expected_value', 'clv', 'currency', 'trips', 'last_trip_at', 'reasons'] as const;
+
 abstract class ChurnHandler {
   protected readonly settings: ChurnSettings;
   constructor(
@@ -64,16 +72,16 @@ abstract class ChurnHandler {
 }
 
 @CommandHandler(FitChurnModel)
-export class FitChurnModelHandler extends ChurnHandler implements ICommandHandler<FitChurnModel> {
-  async execute({ cutoff, actor }: FitChurnModel): Promise<unknown> {
+export class FitChurnModelHandler extends ChurnHandler implements ICommandHandler<FitChurnModel, { fit: ChurnFit; scoring: ScoringSummary }> {
+  async execute({ cutoff, actor }: FitChurnModel): Promise<{ fit: ChurnFit; scoring: ScoringSummary }> {
     const fit = await fitAndRecord(this.pool, this.store, this.settings, { cutoff, trigger: 'on-demand', actor });
     return { fit, scoring: await scoreAndRecord(this.pool, this.store, this.settings, cutoff) };
   }
 }
 
 @QueryHandler(GetChurnModel)
-export class GetChurnModelHandler extends ChurnHandler implements IQueryHandler<GetChurnModel> {
-  async execute(): Promise<unknown> {
+export class GetChurnModelHandler extends ChurnHandler implements IQueryHandler<GetChurnModel, ChurnFit> {
+  async execute(): Promise<ChurnFit> {
     const fit = await currentFit(this.pool);
     if (!fit) throw new NotFoundException(NO_CHURN_MODEL);
     return fit;
@@ -81,8 +89,8 @@ export class GetChurnModelHandler extends ChurnHandler implements IQueryHandler<
 }
 
 @QueryHandler(GetCustomerChurnRisk)
-export class GetCustomerChurnRiskHandler extends ChurnHandler implements IQueryHandler<GetCustomerChurnRisk> {
-  async execute({ customerId, asOf }: GetCustomerChurnRisk): Promise<unknown> {
+export class GetCustomerChurnRiskHandler extends ChurnHandler implements IQueryHandler<GetCustomerChurnRisk, CustomerChurnRisk> {
+  async execute({ customerId, asOf }: GetCustomerChurnRisk): Promise<CustomerChurnRisk> {
     const known = await this.pool.query('SELECT 1 FROM read_models.customer_overview WHERE customer_id = $1', [customerId]);
     if (!known.rowCount) throw new NotFoundException(`customer ${customerId} not found`);
     const { fit, score } = await customerChurnRisk(this.pool, this.settings, customerId, asOf);
@@ -122,21 +130,24 @@ export class ChurnController {
     summary: 'Refit the churn model on the trips completed by ?asOf= (default now) and score every customer as of then (admin)',
     description: 'Data that cannot identify the model answers 422 and keeps the current fit.',
   })
-  fit(@Query() query: AsOfQuery, @Req() req: Request): Promise<unknown> {
+  @ApiCreatedResponse({ type: ChurnFitAnswerResponse, description: 'The new fit, now the current model, and the scoring made with it.' })
+  @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The data cannot identify the model (rule churn-model.identifiable); the current fit stays.' })
+  fit(@Query() query: AsOfQuery, @Req() req: Request): Promise<{ fit: ChurnFit; scoring: ScoringSummary }> {
     return this.commands.execute(new FitChurnModel(pastInstant(query.asOf), principalOf(req).id));
   }
 
   @Access(ACCESS.readAllCustomers)
   @Get('analytics/churn-model')
   @ApiOperation({ summary: 'The current churn model: cut-off, parameters, standard errors, log-likelihood, holdout check' })
-  model(): Promise<unknown> {
+  @ApiOkResponse({ type: ChurnFitResponse })
+  model(): Promise<ChurnFit> {
     return this.queries.execute(new GetChurnModel());
   }
 
   @Access(ACCESS.readAllCustomers)
   @Get('churn-risk')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'Churn risk of every scored customer from the latest scoring, paged, by band and minimum CLV; Accept: text/csv streams them all' })
+  @ApiPageOrCsvResponse(ChurnRiskPageResponse, CHURN_RISK_CSV)
   async list(@Query() params: ChurnRiskParams, @Req() req: Request, @Res() res: Response): Promise<void> {
     const query: ChurnRiskQuery = {
       band: params.band,
@@ -153,7 +164,7 @@ export class ChurnController {
     let currency = '';
     await streamCsv(
       res,
-      { name: 'churn-risk.csv', header: ['customer_id', 'risk', 'band', 'p_alive', 'expected_trips', 'expected_value', 'clv', 'currency', 'trips', 'last_trip_at', 'reasons'] },
+      { name: 'churn-risk.csv', header: CHURN_RISK_CSV },
       async (cursor) => {
         const page = await churnRiskPage(this.pool, { ...query, limit: 5000, cursor });
         currency = page.scoring?.currency ?? '';
@@ -166,7 +177,8 @@ export class ChurnController {
   @Access(ACCESS.readCustomer)
   @Get('customers/:id/churn-risk')
   @ApiOperation({ summary: "A customer's churn risk as of ?asOf= (default now), computed from the facts with the current model, with its reasons" })
-  customer(@Param('id') id: string, @Query() query: AsOfQuery): Promise<unknown> {
+  @ApiOkResponseOneOf('The score with its reasons; for a customer with no completed trip by asOf, score null and a note.', CustomerChurnScoreResponse, CustomerNotScoredResponse)
+  customer(@Param('id') id: string, @Query() query: AsOfQuery): Promise<CustomerChurnRisk> {
     checkId('customerId', id);
     return this.queries.execute(new GetCustomerChurnRisk(id, pastInstant(query.asOf)));
   }

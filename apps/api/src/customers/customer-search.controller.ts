@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { Pool } from 'pg';
@@ -8,6 +8,7 @@ import { InvalidInput } from '../../../../libs/domain/src';
 import { blindTerm, queryTerms } from '../../../../libs/privacy/src';
 import { Access } from '../auth/access';
 import { READ_MODELS } from '../tokens';
+import { CustomerSearchResponse } from './customer.responses';
 
 export class SearchQuery {
   @ApiProperty({ description: 'An e-mail, a phone number (its digits count), or words of a name (all must match).', example: 'maria@example.com' })
@@ -27,6 +28,7 @@ export class CustomerSearchController {
   @Access(ACCESS.readCustomer)
   @Get('customers')
   @ApiOperation({ summary: 'Customer ids by e-mail, phone or name, through a keyed blind index; a forgotten customer is not found' })
+  @ApiOkResponse({ type: CustomerSearchResponse })
   async search(@Query() { q, limit }: SearchQuery): Promise<{ customers: string[] }> {
     const terms = queryTerms(q);
     if (terms.length === 0) throw new InvalidInput('q', 'must hold a name, an e-mail or a phone number');

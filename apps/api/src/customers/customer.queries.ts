@@ -31,6 +31,20 @@ export class GetCustomerState {
   ) {}
 }
 
+export interface CustomerEvents {
+  customerId: string;
+  events: RecordedEvent[];
+  /** The next page's fromVersion; null on the last page. */
+  nextFromVersion: number | null;
+}
+
+export interface CustomerStateAsOf {
+  customerId: string;
+  asOf: string;
+  version: number;
+  state: CustomerState;
+}
+
 const missing = (customerId: string): NotFoundException => new NotFoundException(`customer ${customerId} not found`);
 
 @QueryHandler(GetCustomerOverview)
@@ -44,9 +58,9 @@ export class GetCustomerOverviewHandler implements IQueryHandler<GetCustomerOver
 }
 
 @QueryHandler(GetCustomerEvents)
-export class GetCustomerEventsHandler implements IQueryHandler<GetCustomerEvents> {
+export class GetCustomerEventsHandler implements IQueryHandler<GetCustomerEvents, CustomerEvents> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute({ customerId, fromVersion, limit }: GetCustomerEvents): Promise<{ customerId: string; events: RecordedEvent[]; nextFromVersion: number | null }> {
+  async execute({ customerId, fromVersion, limit }: GetCustomerEvents): Promise<CustomerEvents> {
     const streamId = customerStreamId(customerId);
     const events = await this.store.readStream(streamId, { fromPosition: fromVersion, limit: limit + 1 });
     if (!events.length && !(await this.store.readStream(streamId, { limit: 1 })).length) throw missing(customerId);
@@ -56,9 +70,9 @@ export class GetCustomerEventsHandler implements IQueryHandler<GetCustomerEvents
 }
 
 @QueryHandler(GetCustomerState)
-export class GetCustomerStateHandler implements IQueryHandler<GetCustomerState> {
+export class GetCustomerStateHandler implements IQueryHandler<GetCustomerState, CustomerStateAsOf> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute({ customerId, asOf }: GetCustomerState): Promise<{ customerId: string; asOf: string; version: number; state: CustomerState }> {
+  async execute({ customerId, asOf }: GetCustomerState): Promise<CustomerStateAsOf> {
     const streamId = customerStreamId(customerId);
     const events = await this.store.readStream(streamId, { occurredUntil: asOf });
     if (!events.length && !(await this.store.readStream(streamId, { limit: 1 })).length) throw missing(customerId);

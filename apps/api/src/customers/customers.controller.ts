@@ -2,13 +2,13 @@ import { ACCESS } from '../../../../libs/auth/src';
 import { Access } from '../auth/access';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidInput, checkId, checkIsoInstant, parseCustomerCommand, type CustomerCommandType } from '../../../../libs/domain/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
 import type { Pool } from 'pg';
-import { listCustomerOverviews } from '../../../../projections/customer-overview/customer-overview.queries';
+import { listCustomerOverviews, type CustomerOverview } from '../../../../projections/customer-overview/customer-overview.queries';
 import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
 import { readYourWrites } from '../http/read-your-writes';
 import { ExecuteCustomerCommand, type CommandAnswer } from './customer-command.handler';
@@ -31,7 +31,9 @@ import {
   VipReasonDto,
 } from './customer.dtos';
 import { header, IdempotentCommand, newIdFor, requestMetadata } from '../http/request-metadata';
-import { GetCustomerEvents, GetCustomerOverview, GetCustomerState } from './customer.queries';
+import { GetCustomerEvents, GetCustomerOverview, GetCustomerState, type CustomerEvents, type CustomerStateAsOf } from './customer.queries';
+import { COMMAND_ANSWERED, CustomerOverviewPageResponse, CustomerOverviewResponse } from './customer.responses';
+import { CUSTOMER_STATE_MODELS, CustomerEventsResponse, CustomerStateResponse } from './customer-history.responses';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -76,6 +78,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post()
   @ApiOperation({ summary: 'Register a customer' })
+  @ApiCreatedResponse(COMMAND_ANSWERED)
   @ApiBody({ type: RegisterCustomerDto })
   register(@Req() req: Request, @Body() body: unknown): Promise<CommandAnswer> {
     const { customerId, ...profile } = isRecord(body) ? body : {};
@@ -86,6 +89,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Patch(':id')
   @ApiOperation({ summary: 'Update profile fields and marketing consent' })
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: UpdateCustomerDto })
   update(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'UpdateCustomerProfile', id, body);
@@ -95,6 +99,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/bookings')
   @ApiOperation({ summary: 'Book a trip' })
+  @ApiCreatedResponse(COMMAND_ANSWERED)
   @ApiBody({ type: BookTripDto })
   book(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'BookTrip', id, body);
@@ -104,6 +109,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/bookings/:bookingId/amend')
   @HttpCode(200)
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: AmendBookingDto })
   amend(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'AmendBooking', id, body, { bookingId });
@@ -113,6 +119,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/bookings/:bookingId/cancel')
   @HttpCode(200)
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: CancelBookingDto })
   cancel(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'CancelBooking', id, body, { bookingId });
@@ -122,6 +129,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/bookings/:bookingId/departure')
   @HttpCode(200)
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: OccurredAtDto, required: false })
   depart(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'RecordDeparture', id, body, { bookingId });
@@ -131,6 +139,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/bookings/:bookingId/return')
   @HttpCode(200)
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: OccurredAtDto, required: false })
   return(@Req() req: Request, @Param('id') id: string, @Param('bookingId') bookingId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'RecordReturn', id, body, { bookingId });
@@ -139,6 +148,7 @@ export class CustomersController {
   @Access(ACCESS.writeCustomers)
   @IdempotentCommand()
   @Post(':id/complaints')
+  @ApiCreatedResponse(COMMAND_ANSWERED)
   @ApiBody({ type: FileComplaintDto })
   fileComplaint(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'FileComplaint', id, body);
@@ -148,6 +158,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/complaints/:complaintId/acknowledge')
   @HttpCode(200)
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: AcknowledgeComplaintDto, required: false })
   acknowledge(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'AcknowledgeComplaint', id, body, { complaintId });
@@ -157,6 +168,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/complaints/:complaintId/resolve')
   @HttpCode(200)
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: ResolveComplaintDto })
   resolve(@Req() req: Request, @Param('id') id: string, @Param('complaintId') complaintId: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'ResolveComplaint', id, body, { complaintId });
@@ -165,6 +177,7 @@ export class CustomersController {
   @Access(ACCESS.writeCustomers)
   @IdempotentCommand()
   @Post(':id/surveys')
+  @ApiCreatedResponse(COMMAND_ANSWERED)
   @ApiBody({ type: AnswerSurveyDto })
   answerSurvey(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'AnswerSurvey', id, body);
@@ -173,6 +186,7 @@ export class CustomersController {
   @Access(ACCESS.writeCustomers)
   @IdempotentCommand()
   @Post(':id/interactions')
+  @ApiCreatedResponse(COMMAND_ANSWERED)
   @ApiBody({ type: LogInteractionDto })
   logInteraction(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     if (!isRecord(body)) return this.execute(req, 'LogInteraction', id, body);
@@ -184,6 +198,7 @@ export class CustomersController {
   @IdempotentCommand()
   @Post(':id/vip')
   @ApiOperation({ summary: 'Make the customer a VIP (a person decides; the reason is kept)' })
+  @ApiCreatedResponse(COMMAND_ANSWERED)
   @ApiBody({ type: VipReasonDto })
   grantVip(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'GrantVipStatus', id, body);
@@ -194,6 +209,7 @@ export class CustomersController {
   @Delete(':id/vip')
   @HttpCode(200)
   @ApiOperation({ summary: 'Take VIP status back, with a reason in the body' })
+  @ApiOkResponse(COMMAND_ANSWERED)
   @ApiBody({ type: VipReasonDto })
   revokeVip(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     return this.execute(req, 'RevokeVipStatus', id, body);
@@ -202,7 +218,8 @@ export class CustomersController {
   @Access(ACCESS.readAllCustomers)
   @Get()
   @ApiOperation({ summary: 'Customer overviews, paged by customer id' })
-  async list(@Query() query: ListCustomersQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiOkResponse({ type: CustomerOverviewPageResponse })
+  async list(@Query() query: ListCustomersQuery, @Res({ passthrough: true }) res: Response): Promise<{ items: CustomerOverview[]; nextCursor: string | null }> {
     await this.readYourWrites(res, query);
     return listCustomerOverviews(this.pool, query.limit ?? 50, query.cursor, query.asOf);
   }
@@ -210,7 +227,8 @@ export class CustomersController {
   @Access(ACCESS.readCustomer)
   @Get(':id')
   @ApiOperation({ summary: 'The customer overview read model' })
-  async overview(@Param('id') id: string, @Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiOkResponse({ type: CustomerOverviewResponse })
+  async overview(@Param('id') id: string, @Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<CustomerOverview> {
     checkId('customerId', id);
     await this.readYourWrites(res, query);
     return this.queries.execute(new GetCustomerOverview(id, query.asOf));
@@ -219,7 +237,8 @@ export class CustomersController {
   @Access(ACCESS.readCustomerLog)
   @Get(':id/events')
   @ApiOperation({ summary: "The customer's history with full metadata" })
-  events(@Param('id') id: string, @Query() query: EventsQuery): Promise<unknown> {
+  @ApiOkResponse({ type: CustomerEventsResponse })
+  events(@Param('id') id: string, @Query() query: EventsQuery): Promise<CustomerEvents> {
     checkId('customerId', id);
     return this.queries.execute(new GetCustomerEvents(id, query.fromVersion ?? 1, query.limit ?? 100));
   }
@@ -227,7 +246,9 @@ export class CustomersController {
   @Access(ACCESS.readCustomerLog)
   @Get(':id/state')
   @ApiOperation({ summary: 'The state folded from the stream up to an instant (by occurredAt)' })
-  state(@Param('id') id: string, @Query() query: StateQuery): Promise<unknown> {
+  @ApiExtraModels(...CUSTOMER_STATE_MODELS)
+  @ApiOkResponse({ type: CustomerStateResponse })
+  state(@Param('id') id: string, @Query() query: StateQuery): Promise<CustomerStateAsOf> {
     checkId('customerId', id);
     if (query.asOf !== undefined) checkIsoInstant('asOf', query.asOf);
     return this.queries.execute(new GetCustomerState(id, query.asOf ?? new Date().toISOString()));

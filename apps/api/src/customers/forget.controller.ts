@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Pool } from 'pg';
 import { ACCESS } from '../../../../libs/auth/src';
@@ -11,6 +11,7 @@ import { Access } from '../auth/access';
 import { IdempotentCommand, requestMetadata } from '../http/request-metadata';
 import { COMMAND_QUEUE, EVENT_STORE, READ_MODELS } from '../tokens';
 import type { CommandAnswer } from './customer-command.handler';
+import { COMMAND_ANSWERED } from './customer.responses';
 
 export class ForgetCustomerDto {
   @ApiProperty({
@@ -50,6 +51,7 @@ export class ForgetController {
       '404 for an unknown customer, 409 (rule customer.forgotten) for one already forgotten; neither destroys anything.',
   })
   @ApiBody({ type: ForgetCustomerDto })
+  @ApiOkResponse(COMMAND_ANSWERED)
   async forget(@Req() req: Request, @Param('id') id: string, @Body() body: unknown): Promise<CommandAnswer> {
     // Parsed before the store is read with the id (decide parses it again for the use case's other callers).
     const parsed = parseForgetCustomer({ customerId: id, occurredAt: new Date().toISOString(), body: body ?? {} });

@@ -2,15 +2,17 @@ import { ACCESS } from '../../../../libs/auth/src';
 import { Access, principalOf } from '../auth/access';
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { START, type EventStore, type RecordedEvent } from '../../../../libs/event-store/src';
 import { EVENT_STORE, READ_MODELS } from '../tokens';
 import { screenResponse } from '../auth/personal-data';
+import { RecordedEventResponse } from '../customers/customer-history.responses';
 
 export class ExportQuery {
+  @ApiPropertyOptional({ description: 'The checkpoint of the last line received: the export continues after it; default from the start.', example: '7351:1042' })
   @IsOptional()
   @IsString()
   @Matches(/^\d{1,20}:\d{1,20}$/, { message: 'after must be a checkpoint from an earlier export line ("<number>:<number>")' })
@@ -51,10 +53,14 @@ export class ExportsController {
 
   @Access(ACCESS.readAllCustomers)
   @Get('events')
-  @ApiProduces('application/x-ndjson')
   @ApiOperation({
     summary: 'The whole log as newline-delimited JSON, in commit order, every event in its current schema',
     description: 'Each line is one event with its checkpoint; pass the last one as ?after= to continue from there.',
+  })
+  @ApiExtraModels(RecordedEventResponse)
+  @ApiOkResponse({
+    description: 'One JSON event per line (the schema is that of a line), streamed; a stream cut short ended in an error: continue after the last whole line.',
+    content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(RecordedEventResponse) } } },
   })
   async events(@Query() query: ExportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     const principal = principalOf(req);

@@ -1,3 +1,5 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 const csvField = (value: string | number | null): string => {
@@ -30,3 +32,19 @@ export async function streamCsv<Item>(
     res.destroy(error instanceof Error ? error : new Error(String(error)));
   }
 }
+
+/**
+ * OpenAPI for a route that answers a JSON page, or with Accept: text/csv every row as CSV (streamCsv): one 200 with
+ * both media types, the CSV's columns named.
+ */
+export const ApiPageOrCsvResponse = (page: new () => object, header: readonly string[]): MethodDecorator =>
+  applyDecorators(
+    ApiExtraModels(page),
+    ApiOkResponse({
+      description: 'A page as JSON; with Accept: text/csv every row, all pages, as one CSV file.',
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(page) } },
+        'text/csv': { schema: { type: 'string', description: `Columns: ${header.join(', ')}.` }, example: `${header.join(',')}\n` },
+      },
+    }),
+  );

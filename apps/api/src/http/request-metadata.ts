@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ApiHeader } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { InvalidInput } from '../../../../libs/domain/src';
 import { canonicalJson, derivedId, type EventMetadata, type Idempotency } from '../../../../libs/event-store/src';
 import { principalOf } from '../auth/access';
+import { ErrorResponse } from './error.responses';
 
 export const header = (req: Request, name: string): string | undefined => {
   const value = req.headers[name.toLowerCase()];
@@ -57,11 +59,17 @@ export const requestMetadata = (req: Request, source: 'api' | 'import'): Omit<Ev
 
 /** OpenAPI for every command that writes events (docs/operations.md, "The idempotency contract"). */
 export const IdempotentCommand = (): MethodDecorator =>
-  ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      `Optional; ${IDEMPOTENCY_KEY_RULE}, scoped to the caller (API key or token subject). Sent again with the same method, path and body, ` +
-      'the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key ' +
-      'with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one.',
-  });
+  applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        `Optional; ${IDEMPOTENCY_KEY_RULE}, scoped to the caller (API key or token subject). Sent again with the same method, path and body, ` +
+        'the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key ' +
+        'with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one.',
+    }),
+    ApiUnprocessableEntityResponse({
+      type: ErrorResponse,
+      description: 'The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate).',
+    }),
+  );

@@ -1,7 +1,7 @@
 import { ACCESS } from '../../../../libs/auth/src';
 import { Access } from '../auth/access';
 import { Controller, HttpCode, HttpException, Inject, Post, Req } from '@nestjs/common';
-import { ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { EventStore } from '../../../../libs/event-store/src';
 import type { Config } from '../../../engine/src';
@@ -11,6 +11,8 @@ import { CONFIG, EVENT_STORE, SEGMENTS, TOUCHPOINT_SCHEDULES } from '../tokens';
 import type { TouchpointSchedules } from '../customers/touchpoint-schedule';
 import { readLines } from './import-sources';
 import { Importer, type ImportSummary } from './importer';
+import { ErrorResponse } from '../http/error.responses';
+import { ImportSummaryResponse } from './import.responses';
 
 const NDJSON = 'application/x-ndjson';
 
@@ -33,8 +35,11 @@ export class ImportsController {
     summary: 'Bulk import: one command per line (the API body plus type, customerId, occurredAt, optional eventId), streamed',
     description:
       'Good lines are imported, bad ones listed with line number and reason. Idempotent: a line imported before is skipped as a duplicate. ' +
-      'Each line may be at most BODY_LIMIT_BYTES long; the body as a whole is not limited.',
+      'Each line may be at most BODY_LIMIT_BYTES long; the body as a whole is not limited. A body with no line that could be imported answers 400, ' +
+      'with the summary’s fields in the error body.',
   })
+  @ApiOkResponse({ type: ImportSummaryResponse, description: 'At least one line imported (or imported before); the bad ones listed.' })
+  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse, description: `The body is not ${NDJSON}.` })
   async import(@Req() req: Request): Promise<ImportSummary> {
     if (!req.is(NDJSON)) {
       throw new HttpException(

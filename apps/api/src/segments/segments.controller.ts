@@ -2,7 +2,7 @@ import { ACCESS } from '../../../../libs/auth/src';
 import { Access } from '../auth/access';
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -20,13 +20,17 @@ import {
   MEMBER_SORTS,
   segmentChanges,
   segmentMembers,
+  type CustomerSegments,
   type MemberSort,
   type MembersQuery,
 } from '../../../../projections/segments/segments.queries';
 import { ReadModelQuery } from '../customers/customer.dtos';
-import { streamCsv } from '../http/csv';
+import { ApiPageOrCsvResponse, streamCsv } from '../http/csv';
 import { CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
 import { readYourWrites } from '../http/read-your-writes';
+import { CustomerSegmentsResponse, EvaluationSummaryResponse, SegmentChangesResponse, SegmentListResponse, SegmentMembersResponse } from './segment.responses';
+
+const MEMBERS_CSV = ['customer_id', 'segment', 'since', 'revenue', 'currency', 'reason'] as const;
 
 export class MembersParams {
   @ApiPropertyOptional({ description: 'Membership at this past instant, from the history; default the current membership.' })
@@ -78,8 +82,8 @@ export class GetSegmentMembersHandler extends SegmentsHandler implements IQueryH
 }
 
 @QueryHandler(GetCustomerSegments)
-export class GetCustomerSegmentsHandler extends SegmentsHandler implements IQueryHandler<GetCustomerSegments> {
-  async execute({ customerId }: GetCustomerSegments): Promise<unknown> {
+export class GetCustomerSegmentsHandler extends SegmentsHandler implements IQueryHandler<GetCustomerSegments, CustomerSegments> {
+  async execute({ customerId }: GetCustomerSegments): Promise<CustomerSegments> {
     const segments = await customerSegments(this.pool, customerId);
     if (!segments) throw new NotFoundException(`customer ${customerId} not found`);
     return segments;
@@ -113,6 +117,7 @@ export class SegmentsController {
       'asOf must not be in the future. ?minPosition= waits (bounded) until the facts include a write at that position. ' +
       '409 segments.rate-configured when bookings are in a currency without a rate in the segments config: it names the currency and the currency.rates entry to add.',
   })
+  @ApiOkResponse({ type: EvaluationSummaryResponse })
   async evaluate(@Query() query: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<EvaluationSummary> {
     if (query.asOf !== undefined) {
       checkIsoInstant('asOf', query.asOf);
@@ -126,21 +131,23 @@ export class SegmentsController {
   @Access(ACCESS.readAllCustomers)
   @Get('segments')
   @ApiOperation({ summary: 'Segment definitions with their member counts, and the latest evaluation' })
-  list(): Promise<unknown> {
+  @ApiOkResponse({ type: SegmentListResponse })
+  list(): ReturnType<typeof listSegments> {
     return listSegments(this.pool, this.segments);
   }
 
   @Access(ACCESS.readAllCustomers)
   @Get('segments/changes')
   @ApiOperation({ summary: 'Every entry into and exit from a segment, in order, after a cursor' })
-  changes(@Query() query: ChangesQuery): Promise<unknown> {
+  @ApiOkResponse({ type: SegmentChangesResponse })
+  changes(@Query() query: ChangesQuery): ReturnType<typeof segmentChanges> {
     return segmentChanges(this.pool, query.after ?? 0, query.limit ?? 1000);
   }
 
   @Access(ACCESS.readAllCustomers)
   @Get('segments/:segment/members')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'Members of a segment, now or at ?asOf=, paged and sortable; Accept: text/csv streams them all' })
+  @ApiPageOrCsvResponse(SegmentMembersResponse, MEMBERS_CSV)
   async members(@Param('segment') segment: string, @Query() params: MembersParams, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (!SEGMENT_KEY.test(segment)) throw new NotFoundException(`segment ${segment} not found (segments look like family:name, e.g. rfm:champions)`);
     if (params.asOf !== undefined) checkIsoInstant('asOf', params.asOf);
@@ -158,7 +165,7 @@ export class SegmentsController {
     }
     await streamCsv(
       res,
-      { name: `${segment.replace(/[^A-Za-z0-9-]+/g, '_')}.csv`, header: ['customer_id', 'segment', 'since', 'revenue', 'currency', 'reason'] },
+      { name: `${segment.replace(/[^A-Za-z0-9-]+/g, '_')}.csv`, header: MEMBERS_CSV },
       (cursor) => this.queries.execute<GetSegmentMembers, Awaited<ReturnType<typeof segmentMembers>>>(new GetSegmentMembers({ ...query, limit: 5000, cursor })),
       (m) => [m.customerId, segment, m.since, m.revenue, m.currency, m.reason],
     );
@@ -167,7 +174,8 @@ export class SegmentsController {
   @Access(ACCESS.readCustomer)
   @Get('customers/:id/segments')
   @ApiOperation({ summary: "A customer's current segments, history, loyalty discount level and spend to the next one" })
-  customer(@Param('id') id: string): Promise<unknown> {
+  @ApiOkResponse({ type: CustomerSegmentsResponse })
+  customer(@Param('id') id: string): Promise<CustomerSegments> {
     checkId('customerId', id);
     return this.queries.execute(new GetCustomerSegments(id));
   }

@@ -3,12 +3,13 @@ import { Access } from '../auth/access';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Inject, Post, Req } from '@nestjs/common';
 import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { LIMITS, parseIssueRiskAlert, riskAlertDecider, riskAlertStreamId, RISK_SEVERITIES, type IssueRiskAlert, type RiskSeverity } from '../../../../libs/domain/src';
 import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
 import { IdempotentCommand, newIdFor, requestMetadata } from '../http/request-metadata';
 import { COMMAND_QUEUE, EVENT_STORE } from '../tokens';
+import { RiskAlertIssuedResponse } from './touchpoint.responses';
 
 /** The body as OpenAPI documents it. It checks nothing: parseIssueRiskAlert (libs/domain) does, from the same LIMITS. */
 export class RiskAlertDto {
@@ -56,6 +57,7 @@ export class RiskAlertsController {
     description: 'Appends DestinationRiskAlertIssued to the stream risk-alert-<alertId>. 400 names the field (to before from, unknown severity, ...); a reused alertId is a 409, unless it is the same alert sent again (then the first answer).',
   })
   @ApiBody({ type: RiskAlertDto })
+  @ApiCreatedResponse({ type: RiskAlertIssuedResponse })
   issue(@Req() req: Request, @Body() body: unknown): Promise<{ alertId: string; position: number | null }> {
     const parsed = parseIssueRiskAlert(body, { alertId: newIdFor(req, 'alertId'), occurredAt: new Date().toISOString() });
     if (!parsed.ok) throw parsed.error;

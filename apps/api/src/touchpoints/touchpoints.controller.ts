@@ -3,7 +3,7 @@ import { Access, principalOf } from '../auth/access';
 import { screenResponse } from '../auth/personal-data';
 import { Body, Controller, Get, Inject, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -17,10 +17,12 @@ import {
   touchpointQueue,
   type QueueQuery,
   type QueueStatus,
+  type TouchpointRow,
 } from '../../../../projections/touchpoints/touchpoints.queries';
 import { ExecuteCustomerCommand, type CommandAnswer } from '../customers/customer-command.handler';
 import { CompleteTouchpointDto, ReadModelQuery } from '../customers/customer.dtos';
-import { streamCsv } from '../http/csv';
+import { ApiPageOrCsvResponse, streamCsv } from '../http/csv';
+import { CustomerTouchpointsResponse, TouchpointCalendarResponse, TouchpointCompletedResponse, TouchpointQueueResponse } from './touchpoint.responses';
 import { IdempotentCommand, requestMetadata } from '../http/request-metadata';
 import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
 import { readYourWrites } from '../http/read-your-writes';
@@ -44,6 +46,10 @@ export class CalendarParams {
   @ApiPropertyOptional({ description: 'End, exclusive (default: 31 days after from; at most 366 days).' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
 }
 
+const QUEUE_CSV = [
+  'touchpoint_id', 'customer_id', 'kind', 'phase', 'due_at', 'status', 'overdue', 'urgent', 'channel', 'language', 'booking_id', 'complaint_id', 'alert_id', 'content_hints', 'reason', 'completed_at', 'completed_by', 'outcome',
+] as const;
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const instant = (field: string, value: string | undefined, fallback: number): number => {
@@ -64,8 +70,8 @@ export class TouchpointsController {
 
   @Access(ACCESS.readWorkQueue)
   @Get('touchpoints')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({ summary: 'The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; Accept: text/csv streams them all' })
+  @ApiPageOrCsvResponse(TouchpointQueueResponse, QUEUE_CSV)
   async queue(@Query() { minPosition, ...params }: QueueParams, @Req() req: Request, @Res() res: Response): Promise<void> {
     await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['touchpoints']);
     const asOf = new Date(instant('asOf', params.asOf, Date.now())).toISOString();
@@ -83,7 +89,7 @@ export class TouchpointsController {
       res,
       {
         name: 'touchpoints.csv',
-        header: ['touchpoint_id', 'customer_id', 'kind', 'phase', 'due_at', 'status', 'overdue', 'urgent', 'channel', 'language', 'booking_id', 'complaint_id', 'alert_id', 'content_hints', 'reason', 'completed_at', 'completed_by', 'outcome'],
+        header: QUEUE_CSV,
       },
       (cursor) => touchpointQueue(this.pool, { ...query, limit: 5000, cursor }),
       (t) => [t.touchpointId, t.customerId, t.kind, t.phase, t.dueAt, t.status, String(t.overdue), String(t.urgent), t.channel, t.language, t.bookingId, t.complaintId, t.alertId, t.contentHints.join('; '), t.reason, t.completedAt, t.completedBy, t.outcome],
@@ -93,7 +99,8 @@ export class TouchpointsController {
   @Access(ACCESS.readWorkQueue)
   @Get('touchpoints/calendar')
   @ApiOperation({ summary: 'Touchpoints per UTC day and kind in [from, to), by status' })
-  async calendar(@Query() params: CalendarParams): Promise<unknown> {
+  @ApiOkResponse({ type: TouchpointCalendarResponse })
+  async calendar(@Query() params: CalendarParams): Promise<{ from: string; to: string; days: Awaited<ReturnType<typeof touchpointCalendar>> }> {
     const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
     const from = instant('from', params.from, today);
     const to = instant('to', params.to, from + 31 * 86_400_000);
@@ -106,7 +113,12 @@ export class TouchpointsController {
   @Access(ACCESS.readCustomer)
   @Get('customers/:id/touchpoints')
   @ApiOperation({ summary: "A customer's whole schedule by due time, with who completed what; ?minPosition= waits (bounded) until it includes a write at that position" })
-  async customer(@Param('id') id: string, @Query() { asOf: asOfParam, minPosition }: ReadModelQuery, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+  @ApiOkResponse({ type: CustomerTouchpointsResponse })
+  async customer(
+    @Param('id') id: string,
+    @Query() { asOf: asOfParam, minPosition }: ReadModelQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ customerId: string; asOf: string; touchpoints: (TouchpointRow & { overdue: boolean })[] }> {
     checkId('customerId', id);
     const asOf = new Date(instant('asOf', asOfParam, Date.now())).toISOString();
     await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['customer_overview', 'touchpoints']);
@@ -123,6 +135,7 @@ export class TouchpointsController {
     description: '404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled) or one completed before (touchpoint.already-completed).',
   })
   @ApiBody({ type: CompleteTouchpointDto })
+  @ApiCreatedResponse({ type: TouchpointCompletedResponse, description: 'Recorded: the stream version and the position to read your own write at.' })
   async complete(@Req() req: Request, @Param('touchpointId') touchpointId: string, @Body() given: unknown): Promise<CommandAnswer & { touchpointId: string }> {
     // The read model only says whose touchpoint it is (an id names no customer, and never changes customer); whether
     // it may be completed is decided on the write side, from the customer's stream, as for an imported completion.
