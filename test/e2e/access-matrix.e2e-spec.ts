@@ -83,6 +83,7 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'POST /analytics/churn-model/fit', roles: ADMIN, call: () => ({ method: 'post', path: '/analytics/churn-model/fit?asOf=1998-07-01T00:00:00Z' }) },
   { name: 'GET /analytics/churn-model', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/analytics/churn-model' }) },
   { name: 'GET /churn-risk', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/churn-risk' }) },
+  { name: 'GET /analytics/feedback', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/analytics/feedback' }) },
   { name: 'GET /customers/:id/churn-risk', roles: ONE, call: () => ({ method: 'get', path: `/customers/${scored}/churn-risk?asOf=1998-07-01T00:00:00Z` }) },
   { name: 'GET /touchpoints', roles: ONE, call: () => ({ method: 'get', path: '/touchpoints' }) },
   { name: 'GET /touchpoints/calendar', roles: ONE, call: () => ({ method: 'get', path: '/touchpoints/calendar' }) },
