@@ -1711,7 +1711,7 @@ export interface components {
              * @description Forgotten: the personal fields read as erased. (enum property replaced by openapi-typescript)
              * @enum {string}
              */
-            status: "ForgottenCustomerDto";
+            status: "forgotten";
             /** @description Survey answers, keyed by id. */
             surveys: {
                 [key: string]: components["schemas"]["SurveyStateDto"];
@@ -2039,7 +2039,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            status: "RegisteredCustomerDto";
+            status: "registered";
             /** @description Survey answers, keyed by id. */
             surveys: {
                 [key: string]: components["schemas"]["SurveyStateDto"];
@@ -2445,7 +2445,7 @@ export interface components {
              * @description No event occurred by the instant. (enum property replaced by openapi-typescript)
              * @enum {string}
              */
-            status: "UnknownCustomerDto";
+            status: "unknown";
         };
         UpdateCustomerDto: {
             /**

@@ -25,7 +25,8 @@ const COMMON_ERRORS: [status: number, name: string, description: string][] = [
   ],
 ];
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+/** The operations a path item may hold. */
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
 /** The engine's OpenAPI document, as served at /docs-json. */
 export function apiDocument(app: INestApplication): OpenAPIObject {
@@ -39,7 +40,7 @@ export function apiDocument(app: INestApplication): OpenAPIObject {
   const error = { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponse) } } };
   document.components = { ...document.components, responses: Object.fromEntries(COMMON_ERRORS.map(([, name, description]) => [name, { description, content: error }])) };
   for (const item of Object.values(document.paths)) {
-    for (const method of METHODS) {
+    for (const method of HTTP_METHODS) {
       const operation = item[method];
       if (!operation) continue;
       for (const [status, name] of COMMON_ERRORS) operation.responses[status] ??= { $ref: `#/components/responses/${name}` };
