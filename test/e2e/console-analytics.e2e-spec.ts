@@ -15,6 +15,54 @@ import { registration } from './customer-api.fixtures';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'console');
 const CDNOW = resolve(__dirname, '../fixtures/cdnow/CDNOW_sample.txt');
+const DESTINATIONS = [
+  { country: 'GR', city: 'Chania' },
+  { country: 'TR', city: 'Antalya' },
+  { country: 'ES', city: 'Palma' },
+  { country: 'PT', city: 'Lisbon' },
+  { country: 'HR', city: 'Dubrovnik' },
+];
+const PRODUCTS = ['package', 'city-break', 'cruise'];
+const CATEGORIES = ['accommodation', 'transfer', 'guide', 'food'];
+const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+
+/**
+ * Generated trips for every 8th CDNOW customer (1997-1998, five destinations, three products), each answered by a
+ * survey (NPS by destination: Chania best, Dubrovnik worst), every 4th with a complaint, half of those resolved.
+ */
+function travels(cdnow: string[]): string[] {
+  const customers = [...new Set(cdnow.map((line) => (JSON.parse(line) as { customerId: string }).customerId))].filter((_, i) => i % 8 === 0);
+  return customers.flatMap((customerId, i) => {
+    const month = String((i % 18) % 12 + 1).padStart(2, '0');
+    const year = i % 18 < 12 ? 1997 : 1998;
+    const [departure, back] = [`${year}-${month}-10`, `${year}-${month}-17`];
+    const bookingId = `trip-${i}`;
+    const destination = DESTINATIONS[i % DESTINATIONS.length];
+    const nps = Math.max(0, Math.min(10, 10 - (i % DESTINATIONS.length) * 2 + (i % 3)));
+    const command = (type: string, at: string, data: Record<string, unknown>) => JSON.stringify({ type, customerId, occurredAt: `${at}T12:00:00Z`, ...data });
+    const complaint = `c-${i}`;
+    return [
+      command('BookTrip', `${year}-${month}-01`, {
+        bookingId,
+        destination,
+        departureDate: departure,
+        returnDate: back,
+        amount: { value: 90_000 + (i % 7) * 25_000, currency: 'USD' },
+        travellers: 1 + (i % 4),
+        productType: PRODUCTS[i % PRODUCTS.length],
+        channel: 'agent',
+      }),
+      command('RecordDeparture', departure, { bookingId }),
+      command('RecordReturn', back, { bookingId }),
+      command('AnswerSurvey', `${year}-${month}-20`, { surveyId: `s-${i}`, bookingId, nps }),
+      ...(i % 4 === 0
+        ? [command('FileComplaint', `${year}-${month}-12`, { complaintId: complaint, bookingId, category: CATEGORIES[(i / 4) % 4], severity: SEVERITIES[(i / 4 + (i % 3)) % 4], channel: 'phone', description: 'generated' })]
+        : []),
+      ...(i % 8 === 0 ? [command('ResolveComplaint', `${year}-${month}-14`, { complaintId: complaint, resolution: 'refund of the excursion' })] : []),
+    ];
+  });
+}
+
 const QUARTERS = ['1997-04-01', '1997-07-01', '1997-10-01', '1998-01-01', '1998-04-01', '1998-07-01'];
 
 let t: TestApp;
@@ -27,6 +75,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   const lines: string[] = [];
   for await (const line of cdnowCommands(readLines(createReadStream(CDNOW), 1 << 20))) lines.push(line.text);
+  lines.push(...travels(lines));
   await t.http().post('/imports').set('Content-Type', 'application/x-ndjson').send(lines.join('\n')).expect(200);
   const registered = await t.http().post('/customers').send(registration('ca-anna', { email: 'anna.lind@example.com', occurredAt: '1997-01-03T09:00:00Z' })).expect(201);
   for (const quarter of QUARTERS) await t.http().post('/segments/evaluate').query({ asOf: `${quarter}T00:00:00Z`, minPosition: registered.body.position }).expect(200);
@@ -136,6 +185,29 @@ describe('the console on the CDNOW base', () => {
     await until("the manager's read in the access log", async () => (await reads.filter({ hasText: 'test-manager' }).count()) > 0, 10_000);
     expect(await reads.filter({ hasNotText: 'ca-anna' }).count()).toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'audit-trails.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('an analyst sees NPS over time and by destination and product, and complaints by category and severity over time', async () => {
+    const page = await open(t.keys.analyst, 'feedback', 1000);
+    await page.getByRole('heading', { name: 'Feedback' }).waitFor();
+    await page.getByLabel('From').fill('1997-01-01');
+    await page.getByLabel('To (exclusive)').fill('1998-07-01');
+    const report = (await t.http('analyst').get('/analytics/feedback').query({ from: '1997-01-01T00:00:00Z', to: '1998-07-01T00:00:00Z' }).expect(200)).body;
+    expect(report.nps.overall.answers).toBeGreaterThan(250);
+    await expect(page.locator('.hint').first().textContent()).resolves.toContain(`${report.nps.overall.answers.toLocaleString('en-US')} survey answers`);
+    expect(await page.getByRole('img', { name: 'NPS per month (promoters minus detractors, in points)' }).locator('circle').count()).toBe(18);
+    const destinations = page.getByRole('table', { name: 'NPS by destination' }).locator('tbody tr');
+    expect(await destinations.count()).toBe(5);
+    // Chania first in the API's order (most answers), with its NPS as the API gives it.
+    const top = report.nps.byDestination[0];
+    await expect(destinations.first().textContent()).resolves.toBe(`${top.destination.city}, ${top.destination.country}${top.answers}${top.nps.toFixed(1)}`);
+    expect(await page.getByRole('table', { name: 'NPS by product type' }).locator('tbody tr').count()).toBe(3);
+    expect(await page.getByRole('img', { name: 'Complaints filed per month, by severity' }).locator('rect').count()).toBeGreaterThan(0);
+    const categories = page.getByRole('table', { name: 'Complaints by category' }).locator('tbody tr');
+    expect(await categories.count()).toBe(4);
+    await page.screenshot({ path: join(SCREENSHOTS, 'feedback.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   }, 60_000);

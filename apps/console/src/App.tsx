@@ -3,6 +3,7 @@ import { api, errorText, type Who } from './api';
 import { Audit } from './Audit';
 import { ChurnValue } from './ChurnValue';
 import { Customer } from './Customer';
+import { Feedback } from './Feedback';
 import { Segments } from './Segments';
 import { SignIn } from './SignIn';
 import { WorkQueue } from './WorkQueue';
@@ -26,6 +27,7 @@ const PAGES: Record<string, PageOf> = {
   customer: { title: 'Customer', roles: EVERYONE, show: (who, id) => <Customer key={id} customerId={id} role={who.role} onOpen={openCustomer} /> },
   segments: { title: 'Segments', roles: WHOLE_BASE, show: () => <Segments /> },
   churn: { title: 'Churn and value', roles: WHOLE_BASE, show: () => <ChurnValue /> },
+  feedback: { title: 'Feedback', roles: WHOLE_BASE, show: () => <Feedback /> },
   audit: { title: 'Audit', roles: AUDITORS, show: () => <Audit /> },
 };
 

@@ -22,17 +22,20 @@ function niceMax(value: number): number {
 
 const format = (value: number) => new Intl.NumberFormat(undefined, { maximumFractionDigits: value < 10 ? 2 : 0 }).format(value);
 
-function Frame({ label, max, labels, children }: { label: string; max: number; labels: string[]; children: ReactNode }) {
-  const y = (value: number) => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - value / max);
+/** The y position of `value` on an axis from `min` to `max`. */
+const scale = (min: number, max: number) => (value: number) => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - (value - min) / (max - min));
+
+function Frame({ label, min = 0, max, labels, children }: { label: string; min?: number; max: number; labels: string[]; children: ReactNode }) {
+  const y = scale(min, max);
   const every = Math.max(1, Math.ceil(labels.length / 8));
   const step = (WIDTH - PAD.left - PAD.right) / Math.max(1, labels.length);
   return (
     <svg className="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={label}>
-      {[0, 0.5, 1].map((share) => (
-        <g key={share}>
-          <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(max * share)} y2={y(max * share)} stroke="#d1d5db" />
-          <text x={PAD.left - 6} y={y(max * share) + 4} textAnchor="end" fontSize="11" fill="#374151">
-            {format(max * share)}
+      {[...new Set([min, min < 0 ? 0 : (min + max) / 2, max])].map((tick) => (
+        <g key={tick}>
+          <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} stroke={tick === 0 ? '#6b7280' : '#d1d5db'} />
+          <text x={PAD.left - 6} y={y(tick) + 4} textAnchor="end" fontSize="11" fill="#374151">
+            {format(tick)}
           </text>
         </g>
       ))}
@@ -63,13 +66,16 @@ function Legend({ names }: { names: string[] }) {
 
 /** One line per series over the same points (labels), e.g. segment sizes after each evaluation. */
 export function LineChart({ label, labels, series }: { label: string; labels: string[]; series: { name: string; values: (number | null)[] }[] }) {
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null))));
+  const known = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const max = niceMax(Math.max(0, ...known));
+  // Below zero (an NPS can be), the axis goes as far down as up.
+  const min = Math.min(0, ...known) < 0 ? -Math.max(max, niceMax(-Math.min(...known))) : 0;
   const step = (WIDTH - PAD.left - PAD.right) / Math.max(1, labels.length);
   const x = (i: number) => PAD.left + step * (i + 0.5);
-  const y = (value: number) => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - value / max);
+  const y = scale(min, min < 0 ? Math.max(max, -min) : max);
   return (
     <figure className="figure">
-      <Frame label={label} max={max} labels={labels}>
+      <Frame label={label} min={min} max={min < 0 ? Math.max(max, -min) : max} labels={labels}>
         {series.map((s, i) => (
           <g key={s.name} stroke={colourOf(i)} fill={colourOf(i)}>
             <polyline
@@ -94,7 +100,7 @@ export function BarChart({ label, labels, series }: { label: string; labels: str
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
   const step = (WIDTH - PAD.left - PAD.right) / Math.max(1, labels.length);
   const width = (step * 0.8) / Math.max(1, series.length);
-  const y = (value: number) => PAD.top + (HEIGHT - PAD.top - PAD.bottom) * (1 - value / max);
+  const y = scale(0, max);
   return (
     <figure className="figure">
       <Frame label={label} max={max} labels={labels}>
