@@ -1,29 +1,9 @@
 import { useState, type FormEvent } from 'react';
+import type { Answer } from './api';
 import { PagedTable, type Column } from './PagedTable';
 
-interface TrailEntry {
-  globalPosition: number;
-  streamId: string;
-  streamPosition: number;
-  type: string;
-  actorId: string | null;
-  actorRole: string | null;
-  source: string | null;
-  correlationId: string | null;
-  occurredAt: string;
-  recordedAt: string;
-}
-interface AccessRecord {
-  id: number;
-  at: string;
-  actorId: string | null;
-  actorRole: string | null;
-  endpoint: string;
-  customerId: string | null;
-  outcome: string;
-  status: number;
-  correlationId: string | null;
-}
+type TrailEntry = Answer<'/audit/customers/{id}'>['items'][number];
+type AccessRecord = Answer<'/audit/access'>['items'][number];
 
 const at = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
 const OUTCOMES = ['read', 'unauthenticated', 'forbidden', 'rate-limited'];

@@ -1,43 +1,12 @@
 import { useState } from 'react';
+import type { Answer } from './api';
 import { BarChart } from './Charts';
 import { PagedTable } from './PagedTable';
 import { Status, useApi } from './useApi';
 
-interface Summary {
-  scoring: { scoringId: number; asOf: string; fitId: number; currency: string } | null;
-  bands: { band: string; customers: number; clv: number }[];
-  clvHistogram: { from: number; to: number; customers: number }[];
-}
-interface Score {
-  customerId: string;
-  risk: number;
-  band: string;
-  pAlive: number;
-  clv: number;
-  lastTripAt: string;
-  reasons: { signal: string; points: number; text: string }[];
-}
-interface Fit {
-  fitId: number;
-  cutoff: string;
-  model: string;
-  unit: string;
-  params: Record<string, number>;
-  standardErrors: Record<string, number>;
-  logLikelihood: number;
-  customers: number;
-  repeatBuyers: number;
-  converged: boolean;
-  holdout: {
-    calibrationEnd: string;
-    customers: number;
-    meanAbsoluteError: number;
-    predictedTrips: number;
-    actualTrips: number;
-    byRepeatTrips?: { repeatTrips: number; customers: number; predicted: number; actual: number }[];
-  } | null;
-  holdoutError?: string;
-}
+type Summary = Answer<'/churn-risk/summary'>;
+type Score = Answer<'/churn-risk'>['items'][number];
+type Fit = Answer<'/analytics/churn-model'>;
 
 const day = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(iso));
 const amount = (value: number, currency: string) => new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
@@ -63,7 +32,7 @@ function Model({ fit }: { fit: Fit }) {
           </tr>
         </thead>
         <tbody>
-          {Object.entries(fit.params).map(([name, value]) => (
+          {(Object.entries(fit.params) as [keyof Fit['params'], number][]).map(([name, value]) => (
             <tr key={name}>
               <td>{name}</td>
               <td>{number(value)}</td>

@@ -1,53 +1,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, errorText } from './api';
+import { api, errorText, type Answer } from './api';
 import { CustomerStory } from './CustomerStory';
 import { FindCustomer } from './FindCustomer';
 import { Vip } from './Vip';
 
-interface Overview {
-  customerId: string;
-  name: string;
-  email: string | null;
-  phone: string | null;
-  timeZone: string;
-  language: string;
-  preferredChannel: string;
-  marketingConsent: boolean;
-  tags: string[];
-  registeredAt: string;
-  bookings: number;
-  trips: number;
-  cancellations: number;
-  complaints: { open: number; total: number };
-  revenue: Record<string, number>;
-  lastNps: number | null;
-  vip: boolean;
-  erased: boolean;
-  version: number;
-}
-
-interface LoggedEvent {
-  eventId: string;
-  streamPosition: number;
-  type: string;
-  occurredAt: string;
-  metadata: { actor: { id: string; role: string }; correlationId: string };
-}
-
-interface ScheduledTouchpoint {
-  touchpointId: string;
-  kind: string;
-  phase: string;
-  dueAt: string;
-  status: string;
-  completedBy: string | null;
-  outcome: string | null;
-}
-
-interface Segments {
-  current: { segment: string; since: string; reason: string }[];
-  discount: { percent: number; nextPercent: number | null; spendToNext: number | null; currency: string } | null;
-}
+type Overview = Answer<'/customers/{id}'>;
+type LoggedEvent = Answer<'/customers/{id}/events'>['events'][number];
+type ScheduledTouchpoint = Answer<'/customers/{id}/touchpoints'>['touchpoints'][number];
+type Segments = Answer<'/customers/{id}/segments'>;
 
 const PAGE = 20;
 const at = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));

@@ -1,26 +1,9 @@
+import type { Answer } from './api';
 import { Status, useApi } from './useApi';
 
-interface Money {
-  value: number;
-  currency: string;
-}
-interface State {
-  bookings: Record<string, { bookingId: string; destination: { country: string; city: string }; departureDate: string; returnDate: string; amount: Money; productType: string; status: string }>;
-  complaints: Record<string, { complaintId: string; category: string; severity: string; status: string; filedAt: string; resolvedAt?: string }>;
-  surveys: Record<string, { surveyId: string; bookingId?: string; nps: number; answeredAt: string }>;
-}
-interface Risk {
-  asOf: string;
-  currency: string;
-  score: number | null;
-  risk?: number;
-  band?: string;
-  pAlive?: number;
-  clv?: number;
-  expectedTrips?: number;
-  reasons?: { points: number; text: string }[];
-  note?: string;
-}
+type Money = { value: number; currency: string };
+type State = Extract<Answer<'/customers/{id}/state'>['state'], { bookings: unknown }>;
+type Risk = Answer<'/customers/{id}/churn-risk'>;
 
 const day = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(iso));
 const money = ({ value, currency }: Money) => new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value / 100);
@@ -91,19 +74,20 @@ function Story({ customerId }: { customerId: string }) {
 /** Churn risk with its reasons and points, and CLV (every role that may read the customer). */
 function RiskAndValue({ customerId }: { customerId: string }) {
   const risk = useApi<Risk>(`/customers/${encodeURIComponent(customerId)}/churn-risk`);
+  const score = risk.data;
   return (
     <>
       <h2>Churn risk and value</h2>
       {risk.missing ? <p className="hint">{risk.error}</p> : <Status loaded={risk} empty="" />}
-      {risk.data?.note && <p className="hint">Not scored: {risk.data.note}.</p>}
-      {risk.data && risk.data.risk !== undefined && (
+      {score && 'note' in score && <p className="hint">Not scored: {score.note}.</p>}
+      {score && 'risk' in score && (
         <>
           <p>
-            Risk <strong>{risk.data.risk}</strong> ({risk.data.band}), P(alive) {Math.round((risk.data.pAlive ?? 0) * 100)} %, expected trips{' '}
-            {(risk.data.expectedTrips ?? 0).toFixed(2)}, CLV <strong>{money({ value: Math.round((risk.data.clv ?? 0) * 100), currency: risk.data.currency })}</strong>
+            Risk <strong>{score.risk}</strong> ({score.band}), P(alive) {Math.round(score.pAlive * 100)} %, expected trips {score.expectedTrips.toFixed(2)}, CLV{' '}
+            <strong>{money({ value: Math.round(score.clv * 100), currency: score.currency })}</strong>
           </p>
           <ul aria-label="Why: the reasons and their points">
-            {(risk.data.reasons ?? []).map((r) => (
+            {score.reasons.map((r) => (
               <li key={r.text}>
                 {r.text} (+{r.points})
               </li>

@@ -1,29 +1,10 @@
 import { useState } from 'react';
+import type { Answer } from './api';
 import { BarChart, LineChart } from './Charts';
 import { Status, useApi } from './useApi';
 
-interface Figures {
-  answers: number;
-  promoters: number;
-  passives: number;
-  detractors: number;
-  nps: number | null;
-}
-interface Report {
-  from: string;
-  to: string;
-  nps: {
-    overall: Figures;
-    byMonth: (Figures & { month: string })[];
-    byDestination: (Figures & { destination: { country: string; city: string } | null })[];
-    byProductType: (Figures & { productType: string | null })[];
-  };
-  complaints: {
-    byMonth: { month: string; category: string; severity: string; count: number }[];
-    byCategory: { category: string; count: number; open: number }[];
-    bySeverity: { severity: string; count: number; open: number }[];
-  };
-}
+type Report = Answer<'/analytics/feedback'>;
+type Figures = Report['nps']['overall'];
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 const nps = (value: number | null) => (value === null ? '—' : value.toFixed(1));

@@ -1,40 +1,14 @@
 import { useState } from 'react';
-import { api, errorText } from './api';
+import { api, errorText, type Answer } from './api';
 import { LineChart } from './Charts';
 import { PagedTable } from './PagedTable';
 import { Status, useApi } from './useApi';
 
-interface Definition {
-  segment: string;
-  family: string;
-  name: string;
-  description: string;
-  members: number;
-}
-interface Listing {
-  evaluation: { evaluationId: number; asOf: string } | null;
-  segments: Definition[];
-}
-interface Sizes {
-  evaluations: { evaluationId: number; asOf: string }[];
-  series: { segment: string; sizes: number[] }[];
-  lastChangePosition: number;
-}
-interface Member {
-  customerId: string;
-  since: string;
-  reason: string;
-  revenue: number;
-  currency: string | null;
-}
-interface Change {
-  position: number;
-  at: string;
-  customerId: string;
-  segment: string;
-  change: 'entered' | 'left';
-  reason: string;
-}
+type Listing = Answer<'/segments'>;
+type Definition = Listing['segments'][number];
+type Sizes = Answer<'/segments/sizes'>;
+type Member = Answer<'/segments/{segment}/members'>['items'][number];
+type Changes = Answer<'/segments/changes'>;
 
 const LATEST_CHANGES = 20;
 const day = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(iso));
@@ -86,7 +60,7 @@ export function Segments() {
   const [exportError, setExportError] = useState<string | null>(null);
   const sizes = useApi<Sizes>(`/segments/sizes?family=${encodeURIComponent(family)}`);
   const after = sizes.data ? Math.max(0, sizes.data.lastChangePosition - LATEST_CHANGES) : null;
-  const changes = useApi<{ changes: Change[] }>(after === null ? null : `/segments/changes?after=${after}&limit=${LATEST_CHANGES}`);
+  const changes = useApi<Changes>(after === null ? null : `/segments/changes?after=${after}&limit=${LATEST_CHANGES}`);
   const all = listing.data?.segments ?? [];
   const families = [...new Set(all.map((s) => s.segment.split(':')[0]))];
   const inFamily = all.filter((s) => s.segment.startsWith(`${family}:`));

@@ -1,22 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
-import { api, errorText } from './api';
+import { api, errorText, type Answer } from './api';
 
-interface Touchpoint {
-  touchpointId: string;
-  customerId: string;
-  complaintId: string | null;
-  alertId: string | null;
-  kind: string;
-  phase: string;
-  dueAt: string;
-  channel: string;
-  language: string;
-  urgent: boolean;
-  overdue: boolean;
-  contentHints: string[];
-  reason: string | null;
-  timeZone: string | null;
-}
+type Touchpoint = Answer<'/touchpoints'>['items'][number];
 
 const FILTERS = ['kind', 'phase', 'channel'] as const;
 type Filter = (typeof FILTERS)[number];

@@ -1,4 +1,8 @@
 /** The engine's own API, same origin, with the session cookie; writes carry the CSRF token the sign-in gave. */
+import type { paths } from './openapi';
+
+/** What GET `P` answers (200, JSON), as the engine's own OpenAPI document describes it (openapi.d.ts, generated). */
+export type Answer<P extends keyof paths> = paths[P] extends { get: { responses: { 200: { content: { 'application/json': infer T } } } } } ? T : never;
 
 /** Who is signed in. */
 export interface Who {

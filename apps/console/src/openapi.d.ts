@@ -884,13 +884,6 @@ export interface components {
             /** @description Pass as ?cursor= for the next page; null on the last page. */
             nextCursor: string | null;
         };
-        BandCount: {
-            /** @enum {string} */
-            band: "high" | "medium" | "low";
-            /** @description Their CLV together, in major units of the currency. */
-            clv: number;
-            customers: number;
-        };
         BgParamsDto: {
             a: number;
             alpha: number;
@@ -1045,17 +1038,32 @@ export interface components {
             /** @description Completed trips. */
             trips: number;
         };
-        ChurnSummaryResponse: {
-            bands: components["schemas"]["BandCount"][];
-            /** @description Twenty equal-width buckets up to the 99th percentile of CLV; the last also holds everything above. */
-            clvHistogram: components["schemas"]["ClvBucket"][];
-            /** @description Null before the first scoring. */
-            scoring: components["schemas"]["ScoringRef"] | null;
+        ChurnSummaryBand: {
+            /** @enum {string} */
+            band: "high" | "medium" | "low";
+            /** @description Their CLV together, in major units of the currency. */
+            clv: number;
+            customers: number;
         };
-        ClvBucket: {
+        ChurnSummaryBucket: {
             customers: number;
             from: number;
             to: number;
+        };
+        ChurnSummaryResponse: {
+            bands: components["schemas"]["ChurnSummaryBand"][];
+            /** @description Twenty equal-width buckets up to the 99th percentile of CLV; the last also holds everything above. */
+            clvHistogram: components["schemas"]["ChurnSummaryBucket"][];
+            /** @description Null before the first scoring. */
+            scoring: components["schemas"]["ChurnSummaryScoring"] | null;
+        };
+        ChurnSummaryScoring: {
+            /** Format: date-time */
+            asOf: string;
+            /** @example EUR */
+            currency: string;
+            fitId: number;
+            scoringId: number;
         };
         CommandAnswerResponse: {
             /** @example c-1001 */
@@ -1389,11 +1397,6 @@ export interface components {
             reason: string;
             /** @enum {string} */
             trigger: "events" | "schedule" | "on-demand";
-        };
-        EvaluationPoint: {
-            /** Format: date-time */
-            asOf: string;
-            evaluationId: number;
         };
         EvaluationSummaryResponse: {
             /** Format: date-time */
@@ -2196,14 +2199,6 @@ export interface components {
                 [key: string]: number;
             };
         };
-        ScoringRef: {
-            /** Format: date-time */
-            asOf: string;
-            /** @example EUR */
-            currency: string;
-            fitId: number;
-            scoringId: number;
-        };
         ScoringSummaryDto: {
             /** Format: date-time */
             asOf: string;
@@ -2304,13 +2299,24 @@ export interface components {
             /** @description Pass as ?cursor= for the next page; null on the last page. */
             nextCursor: string | null;
         };
+        SegmentSizesEvaluation: {
+            /** Format: date-time */
+            asOf: string;
+            evaluationId: number;
+        };
         SegmentSizesResponse: {
             /** @description Oldest first. */
-            evaluations: components["schemas"]["EvaluationPoint"][];
+            evaluations: components["schemas"]["SegmentSizesEvaluation"][];
             family: string;
             /** @description The last position of the change feed (GET /segments/changes). */
             lastChangePosition: number;
-            series: components["schemas"]["SizeSeries"][];
+            series: components["schemas"]["SegmentSizesSeries"][];
+        };
+        SegmentSizesSeries: {
+            /** @example rfm:champions */
+            segment: string;
+            /** @description Members after each of `evaluations`, in the same order. */
+            sizes: number[];
         };
         SegmentStayDto: {
             /** Format: date-time */
@@ -2327,12 +2333,6 @@ export interface components {
         SignIn: {
             /** @description An API key (tlk_...) or, where JWT is configured, a bearer token. Exchanged once; it is not kept. */
             credential: string;
-        };
-        SizeSeries: {
-            /** @example rfm:champions */
-            segment: string;
-            /** @description Members after each of `evaluations`, in the same order. */
-            sizes: number[];
         };
         StoppedAtDto: {
             error: string;

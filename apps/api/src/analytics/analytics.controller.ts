@@ -23,42 +23,42 @@ export class SizesQuery {
   evaluations?: number;
 }
 
-class EvaluationPoint {
+class SegmentSizesEvaluation {
   @ApiProperty() evaluationId!: number;
   @ApiProperty({ format: 'date-time' }) asOf!: string;
 }
-class SizeSeries {
+class SegmentSizesSeries {
   @ApiProperty({ example: 'rfm:champions' }) segment!: string;
   @ApiProperty({ type: [Number], description: 'Members after each of `evaluations`, in the same order.' }) sizes!: number[];
 }
 export class SegmentSizesResponse implements SegmentSizes {
   @ApiProperty() family!: string;
-  @ApiProperty({ type: [EvaluationPoint], description: 'Oldest first.' }) evaluations!: EvaluationPoint[];
-  @ApiProperty({ type: [SizeSeries] }) series!: SizeSeries[];
+  @ApiProperty({ type: [SegmentSizesEvaluation], description: 'Oldest first.' }) evaluations!: SegmentSizesEvaluation[];
+  @ApiProperty({ type: [SegmentSizesSeries] }) series!: SegmentSizesSeries[];
   @ApiProperty({ description: 'The last position of the change feed (GET /segments/changes).' }) lastChangePosition!: number;
 }
 
-class ScoringRef {
+class ChurnSummaryScoring {
   @ApiProperty() scoringId!: number;
   @ApiProperty({ format: 'date-time' }) asOf!: string;
   @ApiProperty() fitId!: number;
   @ApiProperty({ example: 'EUR' }) currency!: string;
 }
-class BandCount {
+class ChurnSummaryBand {
   @ApiProperty({ enum: ['high', 'medium', 'low'] }) band!: 'high' | 'medium' | 'low';
   @ApiProperty() customers!: number;
   @ApiProperty({ description: 'Their CLV together, in major units of the currency.' }) clv!: number;
 }
-class ClvBucket {
+class ChurnSummaryBucket {
   @ApiProperty() from!: number;
   @ApiProperty() to!: number;
   @ApiProperty() customers!: number;
 }
 export class ChurnSummaryResponse implements ChurnSummary {
-  @ApiProperty({ type: ScoringRef, nullable: true, description: 'Null before the first scoring.' }) scoring!: ScoringRef | null;
-  @ApiProperty({ type: [BandCount] }) bands!: BandCount[];
-  @ApiProperty({ type: [ClvBucket], description: 'Twenty equal-width buckets up to the 99th percentile of CLV; the last also holds everything above.' })
-  clvHistogram!: ClvBucket[];
+  @ApiProperty({ type: ChurnSummaryScoring, nullable: true, description: 'Null before the first scoring.' }) scoring!: ChurnSummaryScoring | null;
+  @ApiProperty({ type: [ChurnSummaryBand] }) bands!: ChurnSummaryBand[];
+  @ApiProperty({ type: [ChurnSummaryBucket], description: 'Twenty equal-width buckets up to the 99th percentile of CLV; the last also holds everything above.' })
+  clvHistogram!: ChurnSummaryBucket[];
 }
 
 /** Aggregates for the console's analytics pages, from the read models analysts also query with SQL. */
