@@ -126,6 +126,9 @@ beforeAll(async () => {
     await command(t, 'post', '/customers', registration(id), 201, { 'X-Correlation-Id': 'corr-mx' });
     await command(t, 'post', `/customers/${id}/bookings`, trip('b1'), 201);
   }
+  // The fit has no ?minPosition=: wait until every read model has the import, or a slow CI fits on part of it (422).
+  const { rows } = await t.runtime.readModels.query<{ last: string }>('SELECT max(global_position) AS last FROM event_store.events');
+  expect(await t.runtime.projector.waitFor(Number(rows[0].last), 60_000)).toBe(true);
   await t.http().post('/segments/evaluate').expect(200);
   await t.http().post('/analytics/churn-model/fit').query({ asOf: '1998-07-01T00:00:00Z' }).expect(201);
   scored = (await t.http().get('/churn-risk').expect(200)).body.items[0].customerId;

@@ -6,10 +6,10 @@
 import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { cdnowCommands, readLines } from '../../apps/api/src/imports/import-sources';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { accessibilityProblems, signedIn } from '../support/console-browser';
+import { accessibilityProblems, launchChromium, signedIn } from '../support/console-browser';
 import { until } from '../support/until';
 import { registration } from './customer-api.fixtures';
 
@@ -80,7 +80,7 @@ beforeAll(async () => {
   const registered = await t.http().post('/customers').send(registration('ca-anna', { email: 'anna.lind@example.com', occurredAt: '1997-01-03T09:00:00Z' })).expect(201);
   for (const quarter of QUARTERS) await t.http().post('/segments/evaluate').query({ asOf: `${quarter}T00:00:00Z`, minPosition: registered.body.position }).expect(200);
   await t.http().post('/analytics/churn-model/fit').query({ asOf: '1998-07-01T00:00:00Z' }).expect(201);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 180_000);
 afterAll(async () => {
@@ -140,6 +140,21 @@ describe('the console on the CDNOW base', () => {
     await page.getByRole('button', { name: 'Previous' }).click();
     await page.getByText('Page 1').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'churn.png'), fullPage: true });
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("a manager sees a travelled customer's whole story: bookings, complaint, survey, segments, churn risk with reasons, CLV", async () => {
+    // trip-0 is the first generated customer's: a trip, a survey and a complaint that was resolved.
+    const { customerId } = (await t.runtime.readModels.query<{ customerId: string }>(`SELECT customer_id AS "customerId" FROM read_models.feedback_surveys WHERE survey_id = 's-0'`)).rows[0];
+    const page = await open(t.keys.manager, `customer/${customerId}`, 1000);
+    await expect(page.getByRole('table', { name: 'Bookings, latest departure first' }).textContent()).resolves.toContain('trip-0');
+    const care = page.getByRole('list', { name: 'Complaints and surveys, newest first' });
+    await expect(care.textContent()).resolves.toMatch(/complaint c-0, accommodation \(\w+\), resolved/);
+    await expect(care.textContent()).resolves.toMatch(/survey s-0 on trip-0, NPS answer \d+/);
+    await page.getByRole('list', { name: 'Why: the reasons and their points' }).or(page.getByText('Not scored:')).first().waitFor();
+    await page.getByRole('list', { name: 'Current segments' }).getByRole('listitem').first().waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'customer-360.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   }, 60_000);

@@ -5,9 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { accessibilityProblems, signedIn as signedInAt } from '../support/console-browser';
+import { accessibilityProblems, launchChromium, signedIn as signedInAt } from '../support/console-browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { until } from '../support/until';
 import { complaint, registration, trip } from './customer-api.fixtures';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   // A complaint filed two hours ago: its 1-hour acknowledgement is breached, its 24-hour resolution is not.
   const filed = await t.http().post('/customers/cq-lisbon/complaints').send(complaint('cp-late', { bookingId: 'trip-1', occurredAt: new Date(Date.now() - 2 * 3_600_000).toISOString() })).expect(201);
   expect(await t.runtime.projector.waitFor(filed.body.position, 10_000)).toBe(true);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 90_000);
 afterAll(async () => {

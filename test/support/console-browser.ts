@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium, headless, as .ci/run installs it (a browser download by npm cannot work here). */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 
 /** axe-core's serious and critical findings on the page as it is now (WCAG 2 A and AA rules). */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
