@@ -272,7 +272,11 @@ async function readBack(cmd: Command, ids: Ids, body: Record<string, unknown>, f
   const views = cmd.views?.(field) ?? [];
   if (!views.length || stalled) return;
   // Read your own write: the overview waits (bounded) until the projections include it.
-  const overview = await t.http().get(customer).query({ minPosition: event.globalPosition });
+  let overview = await t.http().get(customer).query({ minPosition: event.globalPosition });
+  // The API waits a few seconds; a loaded CI can lag longer without anything stuck, so give the projector 30 s more.
+  if (overview.headers['x-read-model-stale'] && (await t.runtime.projector.waitFor(event.globalPosition, 30_000))) {
+    overview = await t.http().get(customer).query({ minPosition: event.globalPosition });
+  }
   if (overview.headers['x-read-model-stale']) {
     // Diagnosis only (not a round trip): why the projector is stuck, from its checkpoint table.
     const { rows } = await t.runtime.readModels.query('SELECT name, last_error FROM read_models.projection_checkpoints WHERE last_error IS NOT NULL');
