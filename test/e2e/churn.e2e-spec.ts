@@ -78,7 +78,9 @@ describe('the churn model and risk scores', () => {
   });
 
   it('fits on the completed trips, stores the fit with its holdout check, and scores everyone', async () => {
-    const res = await t.http().post('/analytics/churn-model/fit').query({ asOf: AS_OF }).expect(201);
+    // ?minPosition=: the fit waits until the churn facts have the last write (the four customers built here).
+    const res = await t.http().post('/analytics/churn-model/fit').query({ asOf: AS_OF, minPosition: lastPosition }).expect(201);
+    expect(res.headers['x-read-model-stale']).toBeUndefined();
     const { fit, scoring } = res.body;
     expect(fit).toMatchObject({ fitId: 1, cutoff: '1998-07-01T00:00:00.000Z', model: 'mbgnbd', unit: 'month', customers: 2361, actor: 'test-admin', trigger: 'on-demand' });
     expect(fit.repeatBuyers).toBeGreaterThan(900);
@@ -187,6 +189,7 @@ describe('the churn model and risk scores', () => {
   it.each([
     ['an asOf that is not an instant', () => t.http().get('/customers/cr-lapsed/churn-risk').query({ asOf: 'soon' }), 400, { field: 'asOf' }],
     ['an asOf in the future', () => t.http().post('/analytics/churn-model/fit').query({ asOf: '2999-01-01T00:00:00Z' }), 400, { field: 'asOf' }],
+    ['a minPosition that is no position', () => t.http().post('/analytics/churn-model/fit').query({ minPosition: 0 }), 400, { field: 'minPosition' }],
     ['an unknown band', () => t.http().get('/churn-risk').query({ band: 'severe' }), 400, { field: 'band' }],
     ['a minClv that is not a number', () => t.http().get('/churn-risk').query({ minClv: 'lots' }), 400, { field: 'minClv' }],
     ['a cursor from nowhere', () => t.http().get('/churn-risk').query({ cursor: 'bm9wZQ' }), 400, { field: 'cursor' }],

@@ -32,7 +32,7 @@ export interface paths {
         put?: never;
         /**
          * Refit the churn model on the trips completed by ?asOf= (default now) and score every customer as of then (admin)
-         * @description Data that cannot identify the model answers 422 and keeps the current fit.
+         * @description Data that cannot identify the model answers 422 and keeps the current fit. ?minPosition= waits (bounded) until the churn facts include a write at that position; X-Read-Model-Stale: true says they did not in time.
          */
         post: operations["ChurnController_fit"];
         delete?: never;
@@ -2619,6 +2619,8 @@ export interface operations {
             query?: {
                 /** @description ISO 8601 instant; default now. Never in the future. */
                 asOf?: string;
+                /** @description Wait (bounded) until the churn facts include a write at this global position, e.g. the last line of an import. */
+                minPosition?: number;
             };
             header?: never;
             path?: never;

@@ -18,13 +18,26 @@ import { ApiPageOrCsvResponse, streamCsv } from '../http/csv';
 import { ErrorResponse } from '../http/error.responses';
 import { ApiOkResponseOneOf } from '../http/openapi';
 import { ChurnFitAnswerResponse, ChurnFitResponse, ChurnRiskPageResponse, CustomerChurnScoreResponse, CustomerNotScoredResponse } from './churn.responses';
-import { CHURN, EVENT_STORE, READ_MODELS, SEGMENTS } from '../tokens';
+import { CHURN, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEGMENTS } from '../tokens';
+import { readYourWrites } from '../http/read-your-writes';
+import type { Projector } from '../../../../libs/projection-engine/src';
+import type { Config } from '../../../engine/src';
 
 export class AsOfQuery {
   @ApiPropertyOptional({ description: 'ISO 8601 instant; default now. Never in the future.', example: '2026-07-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
   asOf?: string;
+}
+
+export class FitQuery extends AsOfQuery {
+  @ApiPropertyOptional({ description: 'Wait (bounded) until the churn facts include a write at this global position, e.g. the last line of an import.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  minPosition?: number;
 }
 
 export class ChurnRiskParams {
@@ -122,18 +135,25 @@ export class ChurnController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     @Inject(READ_MODELS) private readonly pool: Pool,
+    @Inject(PROJECTOR) private readonly projector: Projector,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Access(ACCESS.administer)
   @Post('analytics/churn-model/fit')
   @ApiOperation({
     summary: 'Refit the churn model on the trips completed by ?asOf= (default now) and score every customer as of then (admin)',
-    description: 'Data that cannot identify the model answers 422 and keeps the current fit.',
+    description:
+      'Data that cannot identify the model answers 422 and keeps the current fit. ?minPosition= waits (bounded) until the churn facts include a write at that position; ' +
+      'X-Read-Model-Stale: true says they did not in time.',
   })
   @ApiCreatedResponse({ type: ChurnFitAnswerResponse, description: 'The new fit, now the current model, and the scoring made with it.' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The data cannot identify the model (rule churn-model.identifiable); the current fit stays.' })
-  fit(@Query() query: AsOfQuery, @Req() req: Request): Promise<{ fit: ChurnFit; scoring: ScoringSummary }> {
-    return this.commands.execute(new FitChurnModel(pastInstant(query.asOf), principalOf(req).id));
+  async fit(@Query() query: FitQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<{ fit: ChurnFit; scoring: ScoringSummary }> {
+    const cutoff = pastInstant(query.asOf);
+    // As POST /segments/evaluate: a fit right after an import sees the whole import when told where it ended.
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, query.minPosition, ['churn_facts']);
+    return this.commands.execute(new FitChurnModel(cutoff, principalOf(req).id));
   }
 
   @Access(ACCESS.readAllCustomers)
