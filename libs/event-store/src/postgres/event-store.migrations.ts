@@ -1,7 +1,7 @@
 import { routineFiles, type Migration } from '../../../postgres/src';
 
 /** The event store's functions, installed in this order after the migrations at every start (see migrate.ts). */
-export const EVENT_STORE_ROUTINES = routineFiles(__dirname, 'routines/hash-chain.sql', 'routines/read-fence.sql', 'routines/append.sql', 'routines/append-batch.sql', 'routines/seal.sql');
+export const EVENT_STORE_ROUTINES = routineFiles(__dirname, 'routines/hash-chain.sql', 'routines/append.sql', 'routines/append-batch.sql', 'routines/seal.sql');
 
 export const EVENT_STORE_MIGRATIONS: readonly Migration[] = [
   {

@@ -85,7 +85,7 @@ export async function verifyHashChains(pool: Pool, options: VerifyOptions = {}):
     return {
       ok: false, chain: 'global', streamId: oldest[0].stream_id, streamPosition: Number(oldest[0].stream_position), globalPosition: head.oldest.position, eventId: oldest[0].event_id,
       reason: `it has waited ${Math.round(head.oldest.ageSeconds)} s to be sealed (alarm after ${alarm} s; ${head.unsealed} events unsealed): ` +
-        'no sealer is running, or a long append transaction holds back the read fence',
+        'no sealer is running, or a long transaction holds back the commit fence',
     };
   }
   if (head.legacyBreak) return { ok: false, chain: 'global', streamId: null, streamPosition: null, eventId: null, globalPosition: head.legacyBreakPosition ?? 0, reason: head.legacyBreak };

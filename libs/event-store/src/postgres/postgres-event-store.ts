@@ -238,9 +238,12 @@ export class PostgresEventStore implements EventStore {
   async readAll(after: Checkpoint, limit: number): Promise<ReadAllResult> {
     const { transactionId, position } = parseCheckpoint(after);
     const { rows } = await this.pool.query<EventRow>({
-      name: 'event_store_read_after',
-      // Behind the appenders' fence (routines/read-fence.sql): a read model's or the sealer's long transaction holds no reader back.
-      text: `SELECT ${COLUMNS} FROM event_store.read_after($1::xid8, $2::bigint, $3)`,
+      name: 'event_store_read_all',
+      text: `SELECT ${COLUMNS} FROM event_store.events
+              WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY transaction_id, global_position
+              LIMIT $3`,
       values: [transactionId, position, limit],
     });
     const events = rows.map(toRecorded);

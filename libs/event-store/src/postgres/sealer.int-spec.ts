@@ -32,9 +32,7 @@ it('a writer that commits after a higher position is sealed in commit-safe order
   await slow.connect();
   try {
     await slow.query('BEGIN');
-    // An appender (the appender lock first, read-fence.sql) whose transaction id is older than the quick writer's.
-    await slow.query('SELECT event_store.begin_append()');
-    await slow.query('SELECT pg_current_xact_id()');
+    await slow.query('SELECT pg_current_xact_id()'); // its transaction id is older than the quick writer's
     const quick = (await store.append('quick', [newEvent('Step')])).position;
     const sealer = new Sealer(sql);
     // The quick event is committed, but the slow transaction may still commit below it: the fence holds it back.

@@ -8,8 +8,6 @@
 CREATE OR REPLACE FUNCTION event_store.open_staging() RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
-  -- First: creating the staging table or writing to it draws the transaction id (read-fence.sql).
-  PERFORM event_store.begin_append();
   IF to_regclass('pg_temp.event_store_staged') IS NULL THEN
     BEGIN
       PERFORM set_config('temp_buffers', '32MB', false);

@@ -23,7 +23,6 @@ DECLARE
   v_recorded timestamptz;
   v_digest   bytea;
 BEGIN
-  PERFORM event_store.begin_append();
   PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
 
   SELECT e.stream_id, e.type, e.data, e.occurred_at, e.stream_position, e.global_position
@@ -73,7 +72,6 @@ DECLARE
   v_current  bigint;
   v_tail     bytea;
 BEGIN
-  PERFORM event_store.begin_append();
   PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
 
   -- Same content: same stream, type, data and occurredAt (metadata such as the causation may differ on a retry).

@@ -1,6 +1,6 @@
 -- The global chain (issue 14), sealed after commit. Appends link each event into its stream's chain only
 -- (append.sql); the sealer then links committed events, in the commit-safe order every reader uses,
--- (transaction_id, global_position) behind the appenders' fence (read-fence.sql), into one chain over the whole log:
+-- (transaction_id, global_position) behind the pg_snapshot_xmin fence, into one chain over the whole log:
 --   seal hash of the n-th event = sha256(seal hash of the (n-1)-th || stream_hash of the n-th), the first from ''.
 -- The stream hash covers the event's content, its positions and recorded_at, and its stream's chain before it, so
 -- the seal commits to all of them. Seal rows (event_store.seals) are only ever inserted; event_store.seal_head is the
@@ -11,14 +11,13 @@ RETURN sha256(p_previous || coalesce(p_stream_hash, ''::bytea));
 
 -- One batch: at most p_limit events, their seal rows and the checkpoint in this one transaction, so a crash
 -- anywhere leaves either the whole batch or none of it. One sealer at a time, however many processes call this:
--- the others find the advisory lock taken and return at once (busy). Behind the fence every appender older than the
--- oldest running one has ended, so no event can commit later with a smaller (transaction_id, global_position) than
--- one sealed here.
+-- the others find the advisory lock taken and return at once (busy). Behind the fence every transaction older than
+-- the oldest running one has ended, so no event can commit later with a smaller (transaction_id, global_position)
+-- than one sealed here.
 CREATE OR REPLACE FUNCTION event_store.seal(p_limit int, OUT sealed int, OUT busy boolean, OUT seq bigint, OUT last_position bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_head event_store.seal_head%ROWTYPE;
-  v_fence xid8;
 BEGIN
   sealed := 0;
   IF NOT pg_try_advisory_xact_lock(hashtextextended('event_store.seal', 0)) THEN
@@ -26,14 +25,12 @@ BEGIN
     RETURN;
   END IF;
   busy := false;
-  -- Before the statement that reads the log (read-fence.sql): only appenders hold the seal back.
-  v_fence := event_store.read_fence();
   SELECT * INTO v_head FROM event_store.seal_head;
   WITH next AS MATERIALIZED (
     SELECT e.transaction_id, e.global_position, e.stream_hash
       FROM event_store.events e
      WHERE (e.transaction_id, e.global_position) > (v_head.transaction_id, v_head.global_position)
-       AND e.transaction_id < v_fence
+       AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
      ORDER BY e.transaction_id, e.global_position
      LIMIT p_limit
   ), linked AS MATERIALIZED (
