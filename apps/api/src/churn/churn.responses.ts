@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SIGNALS, type ChurnScore, type Reason, type RiskBand } from '../../../../libs/churn/src';
 import { MODEL_NAMES, type BgParams, type GammaGammaParams, type ModelName, type TimeUnit } from '../../../../libs/clv/src';
-import type { ChurnFit, HoldoutCheck, ScoringSummary } from '../../../../projections/churn/churn-model';
+import type { ChurnFit, ScoringSummary } from '../../../../projections/churn/churn-model';
+import type { HoldoutCheck } from '../../../../projections/churn/churn-holdout';
 import type { ChurnRiskPage } from '../../../../projections/churn/churn-risk.queries';
 
 /* What the churn routes answer. Money is in major units of the base currency of the segments config. */
