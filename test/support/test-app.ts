@@ -23,7 +23,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const database = await createTestDatabase();
   // MAX_API_BUSY_PERCENT off unless a test sets it: the app shares its thread with the test's own code and its cores
   // with other suites, so how busy the thread is says little about the app (test/e2e/overload.e2e-spec.ts sets it).
-  const config = loadConfig({ DATABASE_URL: database.url, RATE_LIMIT_PER_MINUTE: '1000000', MAX_API_BUSY_PERCENT: '100', ...env });
+  // Reads wait up to 20 s for the caller's write (5 s by default): with two test workers and six read models on 2
+  // vCPUs, a projector can fall that far behind with nothing stuck (a stopped read model still answers stale at once).
+  const config = loadConfig({ DATABASE_URL: database.url, RATE_LIMIT_PER_MINUTE: '1000000', MAX_API_BUSY_PERCENT: '100', READ_YOUR_WRITES_TIMEOUT_MS: '20000', ...env });
   const runtime = await openRuntime(config, () => undefined);
   const app = await createApi(runtime, { logger: false });
   const keys = {} as Record<Role, string>;
