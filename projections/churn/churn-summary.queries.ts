@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { inClientTransaction, withClient } from '../../libs/postgres/src';
 import { isoInstantSql } from '../../libs/projection-engine/src';
 
 export interface ChurnSummary {
@@ -10,30 +11,33 @@ export interface ChurnSummary {
 
 const BANDS = ['high', 'medium', 'low'] as const;
 
-/** The latest scoring in numbers: customers and CLV per risk band, and the spread of CLV. */
-export async function churnSummary(pool: Pool, buckets = 20): Promise<ChurnSummary> {
-  // One statement, so a scoring committing meanwhile never mixes two scorings in one answer.
-  const { rows } = await pool.query(
-    `WITH latest AS (SELECT scoring_id, ${isoInstantSql('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1),
-          scored AS (SELECT r.band, r.clv::float8 AS clv FROM read_models.churn_risk r JOIN latest l ON r.scoring_id = l.scoring_id),
-          top AS (SELECT greatest(percentile_cont(0.99) WITHIN GROUP (ORDER BY clv), 0.01) AS top FROM scored)
-     SELECT 'scoring' AS kind, l.scoring_id::text AS key, l.as_of AS label, l.fit_id AS n, 0::float8 AS clv, l.currency FROM latest l
-     UNION ALL SELECT 'band', band, NULL, count(*), sum(clv), NULL FROM scored GROUP BY band
-     UNION ALL SELECT 'bucket', least(width_bucket(greatest(clv, 0), 0, (SELECT top FROM top), $1), $1)::text, NULL, count(*), (SELECT top FROM top), NULL
-       FROM scored GROUP BY 2`,
-    [buckets],
+async function summary(client: PoolClient, buckets: number): Promise<ChurnSummary> {
+  const latest = await client.query(
+    `SELECT scoring_id, ${isoInstantSql('as_of')} AS as_of, fit_id, currency FROM read_models.churn_scorings ORDER BY scoring_id DESC LIMIT 1`,
   );
-  const scoring = rows.find((row) => row.kind === 'scoring');
+  const scoring = latest.rows[0];
   if (!scoring) return { scoring: null, bands: [], clvHistogram: [] };
-  const bandRows = new Map(rows.filter((row) => row.kind === 'band').map((row) => [row.key as string, row]));
-  const bucketRows = rows.filter((row) => row.kind === 'bucket');
-  const top = Number(bucketRows[0]?.clv ?? 0);
-  const width = top / buckets;
-  const counts = new Map(bucketRows.map((row) => [Number(row.key), Number(row.n)]));
+  const bands = await client.query<{ band: string; customers: string; clv: number }>(
+    'SELECT band, count(*) AS customers, sum(clv)::float8 AS clv FROM read_models.churn_risk WHERE scoring_id = $1 GROUP BY band',
+    [scoring.scoring_id],
+  );
+  const top = await client.query<{ top: number | null }>(
+    'SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY clv::float8) AS top FROM read_models.churn_risk WHERE scoring_id = $1',
+    [scoring.scoring_id],
+  );
+  const width = Math.max(Number(top.rows[0].top ?? 0), 0.01) / buckets;
+  // Bucket 1 to `buckets`; width_bucket gives buckets + 1 above the top, folded into the last.
+  const spread = await client.query<{ bucket: number; customers: string }>(
+    `SELECT least(width_bucket(greatest(clv::float8, 0), 0, $2::float8, $3), $3) AS bucket, count(*) AS customers
+       FROM read_models.churn_risk WHERE scoring_id = $1 GROUP BY 1`,
+    [scoring.scoring_id, width * buckets, buckets],
+  );
+  const byBand = new Map(bands.rows.map((row) => [row.band, row]));
+  const counts = new Map(spread.rows.map((row) => [Number(row.bucket), Number(row.customers)]));
   return {
-    scoring: { scoringId: Number(scoring.key), asOf: scoring.label as string, fitId: Number(scoring.n), currency: scoring.currency as string },
-    bands: BANDS.map((band) => ({ band, customers: Number(bandRows.get(band)?.n ?? 0), clv: Math.round(Number(bandRows.get(band)?.clv ?? 0) * 100) / 100 })),
-    clvHistogram: bucketRows.length
+    scoring: { scoringId: Number(scoring.scoring_id), asOf: scoring.as_of, fitId: Number(scoring.fit_id), currency: scoring.currency },
+    bands: BANDS.map((band) => ({ band, customers: Number(byBand.get(band)?.customers ?? 0), clv: Math.round(Number(byBand.get(band)?.clv ?? 0) * 100) / 100 })),
+    clvHistogram: spread.rows.length
       ? Array.from({ length: buckets }, (_, i) => ({
           from: Math.round(i * width * 100) / 100,
           to: Math.round((i + 1) * width * 100) / 100,
@@ -42,3 +46,7 @@ export async function churnSummary(pool: Pool, buckets = 20): Promise<ChurnSumma
       : [],
   };
 }
+
+/** The latest scoring in numbers: customers and CLV per risk band, and the spread of CLV; one snapshot, so a scoring committing meanwhile never mixes in. */
+export const churnSummary = (pool: Pool, buckets = 20): Promise<ChurnSummary> =>
+  withClient(pool, (client) => inClientTransaction(client, (tx) => summary(tx, buckets), 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
