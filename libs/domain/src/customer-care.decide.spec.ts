@@ -37,6 +37,32 @@ describe('FileComplaint', () => {
   });
 });
 
+describe('the cause of a complaint or survey answer (schema version 2)', () => {
+  const survey = { surveyId: 'sv-1', bookingId: 'bk-1', nps: 3 };
+
+  it.each(['pre-trip', 'during', 'post-trip'] as const)('records the responsible department and the %s phase', (phase) => {
+    given([registered, booked()])
+      .when(cmd('FileComplaint', { ...complaint, department: 'transfers', phase }))
+      .then([evt('ComplaintFiled', { ...complaint, department: 'transfers', phase })]);
+    given([registered, booked()])
+      .when(cmd('AnswerSurvey', { ...survey, department: 'd'.repeat(100), phase }))
+      .then([evt('SurveyAnswered', { ...survey, department: 'd'.repeat(100), phase })]);
+  });
+
+  it.each([
+    ['department', { department: '' }, 'department should not be empty'],
+    ['department', { department: '   ' }, RULES.nonEmpty],
+    ['department', { department: 'd'.repeat(101) }, 'department must be shorter than or equal to 100 characters'],
+    ['department', { department: 7 }, 'department must be a string'],
+    ['phase', { phase: 'after' }, 'phase must be one of the following values: pre-trip, during, post-trip'],
+    ['phase', { phase: 'PRE-TRIP' }, 'phase must be one of the following values: pre-trip, during, post-trip'],
+  ])('refuses a bad %s, naming the field and the rule', (field, override, rule) => {
+    for (const [type, body] of [['FileComplaint', complaint], ['AnswerSurvey', survey]] as const) {
+      given([registered, booked()]).when(cmd(type, raw(body, override))).thenThrows(InvalidInput, { field, rule });
+    }
+  });
+});
+
 describe('AcknowledgeComplaint', () => {
   it('acknowledges an open complaint', () => {
     given([registered, booked(), complaintFiled()])

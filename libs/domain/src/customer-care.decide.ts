@@ -1,8 +1,11 @@
 import type * as C from './customer.commands';
-import type { CustomerEvent } from './customer.events';
+import type { CustomerEvent, FeedbackCause } from './customer.events';
 import { requireBooking, requireComplaint, requireRegistered } from './customer.guards';
 import { lookup, type CustomerState } from './customer.state';
 import { RuleViolated } from './domain.errors';
+
+/** Only the cause fields given: an answer without them is stored as version 1 stored it. */
+const causeOf = ({ department, phase }: FeedbackCause): FeedbackCause => ({ ...(department !== undefined && { department }), ...(phase !== undefined && { phase }) });
 
 export const fileComplaint = (cmd: C.FileComplaint, state: CustomerState): CustomerEvent[] => {
   const customer = requireRegistered(state, cmd.customerId);
@@ -18,6 +21,7 @@ export const fileComplaint = (cmd: C.FileComplaint, state: CustomerState): Custo
     severity: d.severity,
     channel: d.channel,
     description: d.description,
+    ...causeOf(d),
   };
   return [{ type: 'ComplaintFiled', data: filed, occurredAt: cmd.occurredAt }];
 };
@@ -50,7 +54,7 @@ export const answerSurvey = (cmd: C.AnswerSurvey, state: CustomerState): Custome
   const { surveyId, bookingId, nps, comment } = cmd.data;
   if (lookup(customer.surveys, surveyId)) throw new RuleViolated('survey.id-unique', `survey ${surveyId} was already answered`);
   if (bookingId !== undefined) requireBooking(customer, bookingId);
-  const answered = { surveyId, ...(bookingId !== undefined && { bookingId }), nps, ...(comment !== undefined && { comment }) };
+  const answered = { surveyId, ...(bookingId !== undefined && { bookingId }), nps, ...(comment !== undefined && { comment }), ...causeOf(cmd.data) };
   return [{ type: 'SurveyAnswered', data: answered, occurredAt: cmd.occurredAt }];
 };
 

@@ -1,12 +1,24 @@
-import { isInt, max, min, oneOf, text, type CommandRules } from './command-shape';
+import { isInt, max, min, oneOf, text, type CommandRules, type Shape } from './command-shape';
 import { money } from './customer-booking.parse';
-import { COMPLAINT_SEVERITIES, DIRECTIONS, TOUCHPOINT_OUTCOMES } from './customer.events';
+import { COMPLAINT_SEVERITIES, DIRECTIONS, TOUCHPOINT_OUTCOMES, TRIP_PHASES } from './customer.events';
 import { InvalidInput } from './domain.errors';
 import { LIMITS } from './limits';
 import * as v from './validation';
 
 const TEXT = LIMITS.text;
 const LABEL = LIMITS.label;
+
+/**
+ * The cause a complaint or survey answer points at (schema version 2): a department label the feedback read model
+ * groups by (so a length it can hold, and no blank), and a trip phase from a fixed list.
+ */
+const cause: Shape = {
+  department: text({ optional: true, nonEmpty: true, max: LABEL }),
+  phase: { optional: true, checks: [oneOf(TRIP_PHASES)] },
+};
+const checkCause = (data: Record<string, unknown>): void => {
+  if (data.department !== undefined) v.checkNonEmptyString('department', data.department);
+};
 
 export const fileComplaint: CommandRules = {
   shape: {
@@ -16,6 +28,7 @@ export const fileComplaint: CommandRules = {
     severity: { checks: [oneOf(COMPLAINT_SEVERITIES)] },
     channel: text({ nonEmpty: true, max: LABEL }),
     description: text({ nonEmpty: true, max: TEXT }),
+    ...cause,
   },
   check(data) {
     v.checkId('complaintId', data.complaintId);
@@ -23,6 +36,7 @@ export const fileComplaint: CommandRules = {
     v.checkNonEmptyString('category', data.category);
     v.checkNonEmptyString('channel', data.channel);
     v.checkNonEmptyString('description', data.description);
+    checkCause(data);
   },
 };
 
@@ -53,11 +67,13 @@ export const answerSurvey: CommandRules = {
     bookingId: text({ optional: true }),
     nps: { checks: [isInt, min(0), max(10)] },
     comment: text({ optional: true, max: TEXT }),
+    ...cause,
   },
   check(data) {
     v.checkId('surveyId', data.surveyId);
     if (data.bookingId !== undefined) v.checkId('bookingId', data.bookingId);
     v.checkOptionalString('comment', data.comment);
+    checkCause(data);
   },
 };
 

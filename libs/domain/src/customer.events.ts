@@ -14,6 +14,18 @@ export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 export const COMPLAINT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type ComplaintSeverity = (typeof COMPLAINT_SEVERITIES)[number];
 export const DIRECTIONS = ['inbound', 'outbound'] as const;
+/** When, relative to the trip, what a complaint or survey answer is about happened (issue 19). */
+export const TRIP_PHASES = ['pre-trip', 'during', 'post-trip'] as const;
+export type TripPhase = (typeof TRIP_PHASES)[number];
+
+/**
+ * Where a complaint or survey answer points (schema version 2, issue 19): the department responsible (a short label
+ * the company chooses, e.g. transfers, hotel-contracting) and the trip phase. Both optional; absent in version 1.
+ */
+export interface FeedbackCause {
+  department?: string;
+  phase?: TripPhase;
+}
 export type Direction = (typeof DIRECTIONS)[number];
 
 export interface CustomerProfile {
@@ -59,11 +71,11 @@ export type TripDeparted = Event<'TripDeparted', { bookingId: string }>;
 export type TripReturned = Event<'TripReturned', { bookingId: string }>;
 export type ComplaintFiled = Event<
   'ComplaintFiled',
-  { complaintId: string; bookingId?: string; category: string; severity: ComplaintSeverity; channel: string; description: string }
+  { complaintId: string; bookingId?: string; category: string; severity: ComplaintSeverity; channel: string; description: string } & FeedbackCause
 >;
 export type ComplaintAcknowledged = Event<'ComplaintAcknowledged', { complaintId: string; note?: string }>;
 export type ComplaintResolved = Event<'ComplaintResolved', { complaintId: string; resolution: string; compensation?: Money }>;
-export type SurveyAnswered = Event<'SurveyAnswered', { surveyId: string; bookingId?: string; nps: number; comment?: string }>;
+export type SurveyAnswered = Event<'SurveyAnswered', { surveyId: string; bookingId?: string; nps: number; comment?: string } & FeedbackCause>;
 export type InteractionLogged = Event<
   'InteractionLogged',
   { interactionId: string; channel: string; direction: Direction; topic: string; summary: string }

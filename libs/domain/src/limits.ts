@@ -19,7 +19,7 @@ export const LIMITS = {
   maxMinorUnits: 1_000_000_000_000,
   /** A person's name. */
   name: 200,
-  /** Short labels: city, product type, channel, complaint category, interaction topic, one tag. */
+  /** Short labels: city, product type, channel, complaint category, responsible department, interaction topic, one tag. */
   label: 100,
   /** Interest tags on a customer. */
   tags: 50,

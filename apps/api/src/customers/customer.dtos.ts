@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
-import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS, LIMITS, TOUCHPOINT_OUTCOMES } from '../../../../libs/domain/src';
+import { COMPLAINT_SEVERITIES, CONTACT_CHANNELS, DIRECTIONS, LIMITS, TOUCHPOINT_OUTCOMES, TRIP_PHASES } from '../../../../libs/domain/src';
 
 /*
  * The command bodies as OpenAPI documents them. They check nothing: controllers take the body as it came and
@@ -87,7 +87,16 @@ export class CancelBookingDto extends WithOccurredAt {
 
 export class OccurredAtDto extends WithOccurredAt {}
 
-export class FileComplaintDto extends WithOccurredAt {
+/** The cause a complaint or survey answer points at (issue 19); GET /analytics/feedback/* groups by it. */
+class WithCause extends WithOccurredAt {
+  @ApiPropertyOptional({ description: 'The department responsible, as the company names it; not blank. Absent: not recorded.', example: 'transfers', maxLength: LABEL })
+  department?: string;
+
+  @ApiPropertyOptional({ enum: TRIP_PHASES, description: 'When, relative to the trip, it happened. Absent: not recorded.' })
+  phase?: (typeof TRIP_PHASES)[number];
+}
+
+export class FileComplaintDto extends WithCause {
   @ApiProperty({ example: 'cp-17' }) complaintId!: string;
   @ApiPropertyOptional({ example: 'b-2025-001' }) bookingId?: string;
   @ApiProperty({ example: 'accommodation', maxLength: LABEL }) category!: string;
@@ -105,7 +114,7 @@ export class ResolveComplaintDto extends WithOccurredAt {
   @ApiPropertyOptional({ type: MoneyDto }) compensation?: MoneyDto;
 }
 
-export class AnswerSurveyDto extends WithOccurredAt {
+export class AnswerSurveyDto extends WithCause {
   @ApiProperty({ example: 's-88' }) surveyId!: string;
   @ApiPropertyOptional() bookingId?: string;
   @ApiProperty({ minimum: 0, maximum: 10, example: 9 }) nps!: number;
