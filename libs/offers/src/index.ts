@@ -1,0 +1,3 @@
+export * from './offer-model';
+export * from './recommend-offers';
+export * from './offer-evaluation';
