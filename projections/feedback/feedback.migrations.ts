@@ -53,4 +53,35 @@ CREATE INDEX feedback_complaints_by_time ON read_models.feedback_complaints (fil
 COMMENT ON TABLE read_models.feedback_complaints IS 'One row per complaint (ComplaintFiled), without its description, note or resolution text; open while resolved_at is null (or after the instant asked about).';
 `,
   },
+  {
+    version: 2,
+    name: 'what feedback points at: sales channel and agent, departures, department and trip phase',
+    sql: `
+ALTER TABLE read_models.feedback_bookings
+  ADD COLUMN channel text,
+  ADD COLUMN agent_id text,
+  ADD COLUMN departed_at timestamptz;
+COMMENT ON COLUMN read_models.feedback_bookings.channel IS 'The sales channel of the booking (TripBooked.channel).';
+COMMENT ON COLUMN read_models.feedback_bookings.agent_id IS 'The agent who booked it: the actor id of TripBooked when its role is agent and it came through the API; null for other roles, imports and the system.';
+COMMENT ON COLUMN read_models.feedback_bookings.departed_at IS 'The first TripDeparted (occurredAt): a trip taken, the denominator of complaints per 100 trips.';
+CREATE INDEX feedback_bookings_by_departure ON read_models.feedback_bookings (departed_at) WHERE departed_at IS NOT NULL;
+
+ALTER TABLE read_models.feedback_surveys
+  ADD COLUMN channel text,
+  ADD COLUMN agent_id text,
+  ADD COLUMN department text,
+  ADD COLUMN phase text;
+COMMENT ON COLUMN read_models.feedback_surveys.channel IS 'Sales channel of the booking answered about (as destination: null when unknown).';
+COMMENT ON COLUMN read_models.feedback_surveys.agent_id IS 'Agent of the booking answered about (feedback_bookings.agent_id).';
+COMMENT ON COLUMN read_models.feedback_surveys.department IS 'Department responsible, as given with the answer (SurveyAnswered v2); null when not recorded.';
+COMMENT ON COLUMN read_models.feedback_surveys.phase IS 'Trip phase (pre-trip, during, post-trip) given with the answer; null when not recorded.';
+CREATE INDEX feedback_surveys_by_customer ON read_models.feedback_surveys (customer_id, answered_at, survey_id);
+
+ALTER TABLE read_models.feedback_complaints
+  ADD COLUMN department text,
+  ADD COLUMN phase text;
+COMMENT ON COLUMN read_models.feedback_complaints.department IS 'Department responsible, as given with the complaint (ComplaintFiled v2); null when not recorded.';
+COMMENT ON COLUMN read_models.feedback_complaints.phase IS 'Trip phase (pre-trip, during, post-trip) given with the complaint; null when not recorded.';
+`,
+  },
 ];

@@ -1,25 +1,34 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
 import { personalFieldsOf } from '../../libs/domain/src/personal-data';
+import type { RecordedEvent } from '../../libs/event-store/src';
 import type { Projection } from '../../libs/projection-engine/src';
 import { FEEDBACK_MIGRATIONS, FEEDBACK_ROUTINES } from './feedback.migrations';
 
 /**
  * The events behind the feedback figures. BookingAmended is left out: it changes dates and amounts, never the
- * destination or product. CustomerForgotten is left out too: these rows hold no personal data (the comments,
+ * destination or product. TripDeparted marks a trip taken (complaints per 100 trips). CustomerForgotten is left out too: these rows hold no personal data (the comments,
  * descriptions, notes and resolutions never reach the apply function), and a forgotten customer's answers and
  * complaints still count, as their trips still count in segment_facts and churn_facts (docs/read-models.md).
  */
-const FEEDBACK_EVENTS: readonly CustomerEventType[] = ['TripBooked', 'SurveyAnswered', 'ComplaintFiled', 'ComplaintAcknowledged', 'ComplaintResolved'];
+const FEEDBACK_EVENTS: readonly CustomerEventType[] = ['TripBooked', 'TripDeparted', 'SurveyAnswered', 'ComplaintFiled', 'ComplaintAcknowledged', 'ComplaintResolved'];
+
+/**
+ * The agent a booking is credited to: the person who booked it through the API with the agent role. Other roles, an
+ * import (last year's bookings loaded by whoever ran it) and the system sold nothing themselves: null, "no agent".
+ */
+const agentOf = (event: RecordedEvent): string | undefined =>
+  event.type === 'TripBooked' && event.metadata.actor?.role === 'agent' && event.metadata.source === 'api' ? event.metadata.actor.id : undefined;
 
 const withoutPersonalFields = (type: string, data: Record<string, unknown>): Record<string, unknown> => {
   const personal = personalFieldsOf(type);
   return personal.length ? Object.fromEntries(Object.entries(data).filter(([field]) => !personal.includes(field))) : data;
 };
 
-/** NPS answers and complaints, attributed to the destination and product type of their booking (GET /analytics/feedback). */
+/** NPS answers and complaints, attributed to the destination, product type, channel and agent of their booking (GET /analytics/feedback*). */
 export const feedbackProjection: Projection = {
   name: 'feedback',
-  version: 1,
+  // 2 (issue 19): channel, agent, departures, department and phase; a rebuild fills them in for the whole log.
+  version: 2,
   handles: FEEDBACK_EVENTS,
   migrations: FEEDBACK_MIGRATIONS,
   routines: FEEDBACK_ROUTINES,
@@ -32,6 +41,7 @@ export const feedbackProjection: Projection = {
         type: event.type,
         data: withoutPersonalFields(event.type, event.data),
         occurredAt: event.occurredAt,
+        agentId: agentOf(event),
       }));
     // The rules per event type live in read_models.feedback_apply (feedback.apply.sql).
     if (applied.length) await client.query('SELECT read_models.feedback_apply($1)', [JSON.stringify(applied)]);
