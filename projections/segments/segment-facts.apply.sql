@@ -30,9 +30,10 @@ BEGIN
          WHERE customer_id = c;
       WHEN 'TripBooked' THEN
         INSERT INTO read_models.segment_facts_bookings
-          (customer_id, booking_id, booked_at, departure_date, amount_value, currency, travellers, product_type, destination_country, channel)
+          (customer_id, booking_id, booked_at, departure_date, amount_value, currency, travellers, product_type, destination_country,
+           destination_city, channel)
         VALUES (c, d->>'bookingId', at, (d->>'departureDate')::date, (d->'amount'->>'value')::bigint, d->'amount'->>'currency',
-                (d->>'travellers')::int, d->>'productType', d->'destination'->>'country', d->>'channel')
+                (d->>'travellers')::int, d->>'productType', d->'destination'->>'country', d->'destination'->>'city', d->>'channel')
         ON CONFLICT DO NOTHING;
       WHEN 'BookingAmended' THEN
         UPDATE read_models.segment_facts_bookings SET

@@ -1,0 +1,164 @@
+import type { Pool } from 'pg';
+import { assertBuilt } from '../../libs/projection-engine/src';
+import { recommendOffers, trainOfferModel, type Offer, type OfferModel, type TripFact } from '../../libs/offers/src';
+import type { BookingCondition } from '../../libs/segments/src';
+import { segmentFactsProjection } from './segment-facts.projection';
+
+/*
+ * Next-trip offers (issue 19) are computed as of an instant from the trips segment_facts already keeps: nothing is
+ * projected for them, so they cost the write path nothing, come back with any rebuild of segment_facts, and an
+ * answer as of a past instant is the answer that was due then. The model (popularity, co-occurrence) is as of the
+ * start of the instant's UTC day; the customer's own trips and tags as of the instant itself.
+ */
+
+/** A trip counts from its departure day, as booked and not cancelled by the instant, with the amount that held then. */
+const TRIPS_SQL = `
+SELECT customer_id, booking_id, destination_country, destination_city, product_type, departure_date::text AS departure_date, travellers,
+       amount_value::text AS amount_value, currency, amount_changes
+  FROM read_models.segment_facts_bookings
+ WHERE booked_at <= $1 AND (cancelled_at IS NULL OR cancelled_at > $1) AND departure_date < ($1::timestamptz AT TIME ZONE 'UTC')::date`;
+
+interface TripRow {
+  customer_id: string;
+  booking_id: string;
+  destination_country: string;
+  destination_city: string;
+  product_type: string;
+  departure_date: string;
+  travellers: number;
+  amount_value: string;
+  currency: string;
+  amount_changes: { at: string; value: number; currency: string }[];
+}
+
+const tripOf = (row: TripRow, at: string): TripFact => {
+  // Amendments are in log order; the last one made by the instant holds.
+  const amended = row.amount_changes.filter((change) => Date.parse(change.at) <= Date.parse(at)).pop();
+  return {
+    customerId: row.customer_id,
+    bookingId: row.booking_id,
+    country: row.destination_country,
+    city: row.destination_city,
+    productType: row.product_type,
+    departureDate: row.departure_date,
+    travellers: row.travellers,
+    amount: amended ? Number(amended.value) : Number(row.amount_value),
+    currency: amended ? amended.currency : row.currency,
+  };
+};
+
+/** The UTC day of an instant, and that day's start: the model's instant. */
+const dayOf = (asOf: string): string => new Date(asOf).toISOString().slice(0, 10);
+
+/** Every trip that started before the day of `asOf`, as known then. */
+export async function tripFacts(pool: Pool, asOf: string): Promise<TripFact[]> {
+  const at = `${dayOf(asOf)}T00:00:00.000Z`;
+  const { rows } = await pool.query<TripRow>(TRIPS_SQL, [at]);
+  return rows.map((row) => tripOf(row, at));
+}
+
+/**
+ * How long a model read from the facts serves later requests for the same day: reading every trip takes about a
+ * second at 100,000 customers (bench/RESULTS.md), one customer's offers must take under 50 ms. Trips recorded in
+ * the meantime reach the model within this time; the customer's own trips are always read fresh.
+ */
+export const OFFER_MODEL_TTL_MS = 60_000;
+
+/** Models by day, each read at most once per TTL even when many requests ask at once. */
+export class OfferModels {
+  private readonly cache = new Map<string, { at: number; model: Promise<OfferModel> }>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly ttlMs = OFFER_MODEL_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  of(asOf: string): Promise<OfferModel> {
+    const day = dayOf(asOf);
+    const held = this.cache.get(day);
+    if (held && this.now() - held.at < this.ttlMs) return held.model;
+    const model = tripFacts(this.pool, asOf).then((trips) => trainOfferModel(trips, day));
+    // A failed read is not kept: the next request tries again.
+    model.catch(() => this.cache.get(day)?.model === model && this.cache.delete(day));
+    this.cache.set(day, { at: this.now(), model });
+    // A few days at most (today, and an as-of or two being looked at).
+    for (const key of [...this.cache.keys()].slice(0, Math.max(0, this.cache.size - 4))) this.cache.delete(key);
+    return model;
+  }
+}
+
+export interface CustomerOffers {
+  customerId: string;
+  asOf: string;
+  /** The model's day: co-occurrence and popularity come from the trips that started before it. */
+  modelDay: string;
+  modelTrips: number;
+  offers: Offer[];
+}
+
+/**
+ * The offers of each customer in `customerIds` as of `asOf` (customers not registered by then are left out): their
+ * trips and declared tags as of the instant, against the day's model. One query for all of them.
+ */
+export async function offersFor(
+  pool: Pool,
+  models: OfferModels,
+  customerIds: readonly string[],
+  asOf: string,
+  limit: number,
+  derived: Record<string, readonly BookingCondition[]>,
+): Promise<Map<string, CustomerOffers>> {
+  await assertBuilt(pool, segmentFactsProjection);
+  const [model, customers, trips] = await Promise.all([
+    models.of(asOf),
+    pool.query<{ customer_id: string; declared_tags: string[]; tag_changes: { at: string; tags: string[] }[] }>(
+      'SELECT customer_id, declared_tags, tag_changes FROM read_models.segment_facts_customers WHERE customer_id = ANY($1) AND registered_at <= $2',
+      [customerIds, asOf],
+    ),
+    pool.query<TripRow>(
+      `SELECT customer_id, booking_id, destination_country, destination_city, product_type, departure_date::text AS departure_date, travellers,
+              amount_value::text AS amount_value, currency, amount_changes
+         FROM read_models.segment_facts_bookings
+        WHERE customer_id = ANY($1) AND booked_at <= $2 AND (cancelled_at IS NULL OR cancelled_at > $2)`,
+      [customerIds, asOf],
+    ),
+  ]);
+  const own = new Map<string, TripFact[]>();
+  for (const row of trips.rows) own.set(row.customer_id, [...(own.get(row.customer_id) ?? []), tripOf(row, asOf)]);
+  const answers = new Map<string, CustomerOffers>();
+  for (const row of customers.rows) {
+    const tags = row.tag_changes.filter((change) => Date.parse(change.at) <= Date.parse(asOf)).pop()?.tags ?? row.declared_tags;
+    const offers = recommendOffers(model, { trips: own.get(row.customer_id) ?? [], tags }, derived, limit);
+    answers.set(row.customer_id, { customerId: row.customer_id, asOf, modelDay: model.before, modelTrips: model.trips, offers });
+  }
+  return answers;
+}
+
+/**
+ * Offers for every customer registered by `asOf`: the facts read once, the model trained once, each customer scored
+ * (bench/offers.bench.ts times it at 100,000 customers). The model's trips are the customers' trips before its day.
+ */
+export async function offersForAll(pool: Pool, asOf: string, limit: number, derived: Record<string, readonly BookingCondition[]>): Promise<Map<string, Offer[]>> {
+  await assertBuilt(pool, segmentFactsProjection);
+  const [trips, customers] = await Promise.all([
+    tripFacts(pool, asOf),
+    pool.query<{ customer_id: string; declared_tags: string[]; tag_changes: { at: string; tags: string[] }[] }>(
+      'SELECT customer_id, declared_tags, tag_changes FROM read_models.segment_facts_customers WHERE registered_at <= $1',
+      [asOf],
+    ),
+  ]);
+  const model = trainOfferModel(trips, dayOf(asOf));
+  const own = new Map<string, TripFact[]>();
+  for (const trip of trips) {
+    const list = own.get(trip.customerId);
+    if (list) list.push(trip);
+    else own.set(trip.customerId, [trip]);
+  }
+  const answers = new Map<string, Offer[]>();
+  for (const row of customers.rows) {
+    const tags = row.tag_changes.filter((change) => Date.parse(change.at) <= Date.parse(asOf)).pop()?.tags ?? row.declared_tags;
+    answers.set(row.customer_id, recommendOffers(model, { trips: own.get(row.customer_id) ?? [], tags }, derived, limit));
+  }
+  return answers;
+}
