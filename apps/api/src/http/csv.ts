@@ -35,13 +35,13 @@ export async function streamCsv<Item>(
 
 /**
  * OpenAPI for a route that answers a JSON page, or with Accept: text/csv every row as CSV (streamCsv): one 200 with
- * both media types, the CSV's columns named.
+ * both media types, the CSV's columns named. A route whose JSON is not a page says what its CSV holds instead.
  */
-export const ApiPageOrCsvResponse = (page: new () => object, header: readonly string[]): MethodDecorator =>
+export const ApiPageOrCsvResponse = (page: new () => object, header: readonly string[], description = 'A page as JSON; with Accept: text/csv every row, all pages, as one CSV file.'): MethodDecorator =>
   applyDecorators(
     ApiExtraModels(page),
     ApiOkResponse({
-      description: 'A page as JSON; with Accept: text/csv every row, all pages, as one CSV file.',
+      description,
       content: {
         'application/json': { schema: { $ref: getSchemaPath(page) } },
         'text/csv': { schema: { type: 'string', description: `Columns: ${header.join(', ')}.` }, example: `${header.join(',')}\n` },
