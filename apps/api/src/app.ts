@@ -34,7 +34,9 @@ import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
-import { CHURN, COMMAND_QUEUE, CONFIG, EVENT_STORE, PROJECTOR, READ_MODELS, SEALER, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
+import { CHURN, COMMAND_QUEUE, CONFIG, EVENT_STORE, OFFERS, PROJECTOR, READ_MODELS, SEALER, SEGMENTS, TOUCHPOINT_SCHEDULES } from './tokens';
+import { OfferReader } from './offers/offer-reader';
+import { OffersController } from './offers/offers.controller';
 
 @Module({})
 class ApiModule {
@@ -42,7 +44,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, SystemController],
+      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, OffersController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },
@@ -52,6 +54,7 @@ class ApiModule {
         { provide: CONFIG, useValue: runtime.config },
         { provide: SEGMENTS, useValue: runtime.segments },
         { provide: CHURN, useValue: runtime.churn },
+        { provide: OFFERS, useValue: new OfferReader(runtime.readModels, runtime.segments.interests.derived) },
         { provide: TOUCHPOINT_SCHEDULES, useValue: new TouchpointSchedules(runtime.readModels, runtime.touchpoints) },
         { provide: ApiKeyCache, useValue: keys },
         ApiKeyCacheShutdown,

@@ -11,3 +11,5 @@ export const SEGMENTS = Symbol('SegmentConfig');
 export const CHURN = Symbol('ChurnConfig');
 /** The write side's touchpoint schedules (completing a touchpoint), on the runtime's checked touchpoint config. */
 export const TOUCHPOINT_SCHEDULES = Symbol('TouchpointSchedules');
+/** Next-trip offers (apps/api/src/offers/offer-reader.ts): one model cache per process. */
+export const OFFERS = Symbol('OfferReader');

@@ -23,6 +23,11 @@ export class TouchpointDto implements TouchpointRow {
   @ApiProperty({ enum: TOUCHPOINT_STATUSES }) status!: string;
   @ApiProperty({ description: 'Open and due at or before asOf.' }) overdue!: boolean;
   @ApiProperty({ type: [String], description: 'What to talk about.' }) contentHints!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'Next-trip offers to talk about (pre-trip, post-trip and win-back touchpoints; empty on others and for a forgotten customer): the top 3 as of the query instant, each "city, country (product): reasons". Computed when read, not stored (docs/offers.md).',
+  })
+  offerHints!: string[];
   @ApiProperty(nullableText('Why it was skipped, moved or cancelled.')) reason!: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) completedAt!: string | null;
   @ApiProperty(nullableText('Who completed it (the API key or token subject).')) completedBy!: string | null;

@@ -24,7 +24,8 @@ import { CompleteTouchpointDto, ReadModelQuery } from '../customers/customer.dto
 import { ApiPageOrCsvResponse, streamCsv } from '../http/csv';
 import { CustomerTouchpointsResponse, TouchpointCalendarResponse, TouchpointCompletedResponse, TouchpointQueueResponse } from './touchpoint.responses';
 import { IdempotentCommand, requestMetadata } from '../http/request-metadata';
-import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
+import { CONFIG, OFFERS, PROJECTOR, READ_MODELS } from '../tokens';
+import type { OfferReader } from '../offers/offer-reader';
 import { readYourWrites } from '../http/read-your-writes';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
@@ -66,6 +67,7 @@ export class TouchpointsController {
     @Inject(READ_MODELS) private readonly pool: Pool,
     @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(OFFERS) private readonly offers: OfferReader,
   ) {}
 
   @Access(ACCESS.readWorkQueue)
@@ -79,7 +81,9 @@ export class TouchpointsController {
     if (params.dueAfter !== undefined) checkIsoInstant('dueAfter', params.dueAfter);
     const query: QueueQuery = { ...params, asOf, limit: params.limit ?? 100 };
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
-      const page = await touchpointQueue(this.pool, query);
+      const found = await touchpointQueue(this.pool, query);
+      // Offers are attached as the rows are read, never projected (offer-reader.ts); the CSV leaves them out.
+      const page = { ...found, items: await this.offers.withHints(found.items, asOf) };
       // Completion notes are personal data: masked for analysts, logged for everyone else (the interceptor skips @Res).
       await screenResponse(this.pool, req, principalOf(req), page);
       res.json(page);
@@ -118,13 +122,13 @@ export class TouchpointsController {
     @Param('id') id: string,
     @Query() { asOf: asOfParam, minPosition }: ReadModelQuery,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ customerId: string; asOf: string; touchpoints: (TouchpointRow & { overdue: boolean })[] }> {
+  ): Promise<{ customerId: string; asOf: string; touchpoints: (TouchpointRow & { overdue: boolean; offerHints: string[] })[] }> {
     checkId('customerId', id);
     const asOf = new Date(instant('asOf', asOfParam, Date.now())).toISOString();
     await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['customer_overview', 'touchpoints']);
     const known = await this.pool.query('SELECT 1 FROM read_models.customer_overview WHERE customer_id = $1', [id]);
     if (!known.rowCount) throw new NotFoundException(`customer ${id} not found`);
-    return { customerId: id, asOf, touchpoints: await customerTouchpoints(this.pool, id, asOf) };
+    return { customerId: id, asOf, touchpoints: await this.offers.withHints(await customerTouchpoints(this.pool, id, asOf), asOf) };
   }
 
   @Access(ACCESS.writeCustomers)
