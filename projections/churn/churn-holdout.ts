@@ -1,8 +1,11 @@
-import type { ChurnConfig } from '../../libs/churn/src';
-import { expectedPurchases, fitBgModel, summarise, UNIT_DAYS, type Transaction } from '../../libs/clv/src';
+import { candidatesOf, type ChurnConfig, type ModelCandidate } from '../../libs/churn/src';
+import { expectedPurchases, fitPurchaseModel, NotIdentifiable, summarise, UNIT_DAYS, type CustomerSummary, type ModelName, type Transaction } from '../../libs/clv/src';
 import { monthsBefore } from '../../libs/segments/src';
 
-/* Each churn fit's holdout check (churn-model.ts stores it with the fit): fit on less, predict the months held out. */
+/*
+ * Each churn fit's holdout check (churn-model.ts stores it with the fit): fit on less, predict the months held out;
+ * with `by-holdout` in the config, for every candidate model, to choose among them (libs/churn model-choice.ts).
+ */
 
 const DAY_MS = 86_400_000;
 
@@ -25,12 +28,17 @@ export interface HoldoutCheck {
 /** Groups of the holdout picture: 0, 1, ... and the last one open-ended. */
 const HOLDOUT_GROUPS = 8;
 
-/** Fits on the trips completed by `calibrationEnd` and compares the predicted repeat trips up to `cutoff` with the actual ones. */
-export function holdoutCheck(purchases: Transaction[], model: ChurnConfig['model'], cutoff: number): HoldoutCheck {
-  const { name, unit } = model;
+/** The calibration customers and their actual repeat trips (distinct days) in (calibrationEnd, cutoff]. */
+interface HoldoutData {
+  calibrationEnd: number;
+  calibration: CustomerSummary[];
+  actual: Map<string, Set<string>>;
+  horizon: number;
+}
+
+function holdoutData(purchases: Transaction[], model: ChurnConfig['model'], cutoff: number): HoldoutData {
   const calibrationEnd = monthsBefore(cutoff, model.holdoutMonths);
-  const calibration = summarise(purchases, new Date(calibrationEnd).toISOString(), unit);
-  const fit = fitBgModel(name, calibration);
+  const calibration = summarise(purchases, new Date(calibrationEnd).toISOString(), model.unit);
   const actual = new Map<string, Set<string>>();
   for (const p of purchases) {
     const at = Date.parse(p.at);
@@ -38,7 +46,32 @@ export function holdoutCheck(purchases: Transaction[], model: ChurnConfig['model
     const days = actual.get(p.customerId) ?? new Set<string>();
     actual.set(p.customerId, days.add(p.at.slice(0, 10)));
   }
-  const horizon = (cutoff - calibrationEnd) / DAY_MS / UNIT_DAYS[unit];
+  return { calibrationEnd, calibration, actual, horizon: (cutoff - calibrationEnd) / DAY_MS / UNIT_DAYS[model.unit] };
+}
+
+/**
+ * The holdout check of every candidate of the config (the named model alone, or the candidates of `by-holdout`), on
+ * one calibration. A candidate the calibration part cannot identify gets its reason instead of figures.
+ */
+export function checkCandidates(purchases: Transaction[], model: ChurnConfig['model'], cutoff: number): { candidates: ModelCandidate[]; checks: Map<ModelName, HoldoutCheck> } {
+  const data = holdoutData(purchases, model, cutoff);
+  const checks = new Map<ModelName, HoldoutCheck>();
+  const candidates = candidatesOf(model).map((name): ModelCandidate => {
+    try {
+      const { check, logLikelihood } = checkOn(data, name);
+      checks.set(name, check);
+      const { meanAbsoluteError, rootMeanSquareError, predictedTrips, actualTrips } = check;
+      return { model: name, meanAbsoluteError, rootMeanSquareError, predictedTrips, actualTrips, calibrationLogLikelihood: Number(logLikelihood.toFixed(2)) };
+    } catch (error) {
+      if (!(error instanceof NotIdentifiable)) throw error;
+      return { model: name, meanAbsoluteError: null, rootMeanSquareError: null, predictedTrips: null, actualTrips: null, calibrationLogLikelihood: null, error: error.message };
+    }
+  });
+  return { candidates, checks };
+}
+
+function checkOn({ calibrationEnd, calibration, actual, horizon }: HoldoutData, name: ModelName): { check: HoldoutCheck; logLikelihood: number } {
+  const fit = fitPurchaseModel(name, calibration);
   let absolute = 0;
   let squared = 0;
   let predictedTrips = 0;
@@ -57,7 +90,7 @@ export function holdoutCheck(purchases: Transaction[], model: ChurnConfig['model
     group.actual += real;
   }
   const n = calibration.length;
-  return {
+  const check: HoldoutCheck = {
     calibrationEnd: new Date(calibrationEnd).toISOString(),
     customers: n,
     meanAbsoluteError: Number((absolute / n).toFixed(4)),
@@ -73,4 +106,5 @@ export function holdoutCheck(purchases: Transaction[], model: ChurnConfig['model
       }))
       .filter((group) => group.customers > 0),
   };
+  return { check, logLikelihood: fit.logLikelihood };
 }

@@ -1,19 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
-import { scoreCustomer, purchasesOf, type ChurnConfig, type ChurnModel, type ChurnScore } from '../../libs/churn/src';
-import {
-  fitBgModel,
-  fitGammaGamma,
-  NotIdentifiable,
-  summarise,
-  type BgParams,
-  type GammaGammaParams,
-} from '../../libs/clv/src';
+import { rankCandidates, scoreCustomer, purchasesOf, type ChoiceRule, type ChurnConfig, type ChurnModel, type ChurnScore, type ModelCandidate } from '../../libs/churn/src';
+import { fitGammaGamma, fitPurchaseModel, NotIdentifiable, summarise, type GammaGammaParams, type ModelFit, type ModelParams } from '../../libs/clv/src';
 import type { RecordedEvent } from '../../libs/event-store/src';
 import { copyInto, copyLines } from '../../libs/postgres/src';
 import { isoInstantSql, type PartitionCheckpoints } from '../../libs/projection-engine/src';
 import { BaseCurrency, type SegmentConfig } from '../../libs/segments/src';
 import { loadChurnFacts } from './churn-facts.queries';
-import { holdoutCheck, type HoldoutCheck } from './churn-holdout';
+import { checkCandidates, type HoldoutCheck } from './churn-holdout';
 
 /*
  * The churn model in the engine: fitted on the trips completed by a cut-off (with a holdout check) and stored, then
@@ -33,8 +26,9 @@ export interface ChurnFit {
   cutoff: string;
   model: ChurnModel['model'];
   unit: ChurnModel['unit'];
-  params: BgParams;
-  standardErrors: BgParams;
+  /** r, alpha, a, b (BG/NBD, MBG/NBD) or r, alpha, s, beta (Pareto/NBD), alpha and beta in `unit`. */
+  params: ModelParams;
+  standardErrors: ModelParams;
   logLikelihood: number;
   gammaGamma: GammaGammaParams | null;
   customers: number;
@@ -44,6 +38,11 @@ export interface ChurnFit {
   /** Null when the calibration part alone could not identify the model (the reason is in `holdoutError`). */
   holdout: HoldoutCheck | null;
   holdoutError?: string;
+  /**
+   * How the model was chosen and every candidate's holdout check (issue 19). Null on fits recorded before it was kept
+   * (they used the configured model).
+   */
+  choice: ModelChoice | null;
   configVersion: string;
   trigger: 'schedule' | 'on-demand';
   actor: string;
@@ -51,8 +50,13 @@ export interface ChurnFit {
   durationMs: number;
 }
 
+export interface ModelChoice {
+  rule: ChoiceRule;
+  candidates: ModelCandidate[];
+}
+
 export const FIT_COLUMNS = `fit_id, ${isoInstantSql('cutoff')} AS cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
-  converged, method, holdout, config_version, trigger, actor, ${isoInstantSql('fitted_at')} AS fitted_at, duration_ms`;
+  converged, method, holdout, model_choice, config_version, trigger, actor, ${isoInstantSql('fitted_at')} AS fitted_at, duration_ms`;
 
 export const fitOf = (row: Record<string, unknown>): ChurnFit => {
   const holdout = row.holdout as (HoldoutCheck & { error?: string }) | null;
@@ -61,8 +65,8 @@ export const fitOf = (row: Record<string, unknown>): ChurnFit => {
     cutoff: row.cutoff as string,
     model: row.model as ChurnFit['model'],
     unit: row.unit as ChurnFit['unit'],
-    params: row.params as BgParams,
-    standardErrors: row.standard_errors as BgParams,
+    params: row.params as ModelParams,
+    standardErrors: row.standard_errors as ModelParams,
     logLikelihood: row.log_likelihood as number,
     gammaGamma: row.gamma_gamma as GammaGammaParams | null,
     customers: row.customers as number,
@@ -71,6 +75,7 @@ export const fitOf = (row: Record<string, unknown>): ChurnFit => {
     method: row.method as string,
     holdout: holdout?.error === undefined ? holdout : null,
     ...(holdout?.error === undefined ? {} : { holdoutError: holdout.error }),
+    choice: (row.model_choice as ModelChoice | null) ?? null,
     configVersion: row.config_version as string,
     trigger: row.trigger as ChurnFit['trigger'],
     actor: row.actor as string,
@@ -86,49 +91,61 @@ export async function currentFit(pool: Pool | PoolClient): Promise<ChurnFit | nu
 }
 
 /**
- * Fits the model on the trips completed by `cutoff` and checks it on a holdout (churn-recording.ts stores it).
- * Throws NotIdentifiable when the data cannot identify the model.
+ * Fits the model on the trips completed by `cutoff`: the configured one, or with `by-holdout` the candidate with the
+ * lowest holdout error (the next one if it cannot be fitted on all trips), recording every candidate's check
+ * (churn-recording.ts stores it). Throws NotIdentifiable when the data cannot identify any of them.
  */
 export async function fitModel(pool: Pool, settings: ChurnSettings, options: { cutoff: string; trigger: ChurnFit['trigger']; actor: string }): Promise<FitRecord> {
   const started = Date.now();
   const cutoff = Date.parse(options.cutoff);
   const money = new BaseCurrency(settings.currency);
   const purchases = (await loadChurnFacts(pool, cutoff, { churn: settings.churn, signals: false })).flatMap((facts) => purchasesOf(facts, cutoff, money));
-  const { name, unit } = settings.churn.model;
+  const { unit } = settings.churn.model;
   const customers = summarise(purchases, new Date(cutoff).toISOString(), unit);
-  const fit = fitBgModel(name, customers);
+  const { candidates, checks } = checkCandidates(purchases, settings.churn.model, cutoff);
+  const { rule, order } = rankCandidates(settings.churn.model, candidates);
+  const fit = fitFirst(order, customers);
   let gammaGamma: GammaGammaParams | null = null;
   try {
     gammaGamma = fitGammaGamma(customers).params;
   } catch (error) {
     if (!(error instanceof NotIdentifiable)) throw error;
   }
-  let holdout: HoldoutCheck | { error: string };
-  try {
-    holdout = holdoutCheck(purchases, settings.churn.model, cutoff);
-  } catch (error) {
-    if (!(error instanceof NotIdentifiable)) throw error;
-    holdout = { error: error.message };
-  }
+  const failed = candidates.find((c) => c.model === fit.model)?.error;
   return {
-      cutoff: new Date(cutoff).toISOString(),
-      model: name,
-      unit,
-      params: fit.params,
-      standardErrors: fit.standardErrors,
-      logLikelihood: fit.logLikelihood,
-      gammaGamma,
-      customers: fit.customers,
-      repeatBuyers: fit.repeatBuyers,
-      converged: fit.converged,
-      method: fit.method,
-      holdout,
-      configVersion: settings.churn.version,
-      trigger: options.trigger,
-      actor: options.actor,
-      fittedAt: new Date().toISOString(),
-      durationMs: Date.now() - started,
+    cutoff: new Date(cutoff).toISOString(),
+    model: fit.model,
+    unit,
+    params: fit.params,
+    standardErrors: fit.standardErrors,
+    logLikelihood: fit.logLikelihood,
+    gammaGamma,
+    customers: fit.customers,
+    repeatBuyers: fit.repeatBuyers,
+    converged: fit.converged,
+    method: fit.method,
+    holdout: checks.get(fit.model) ?? { error: failed ?? 'not checked' },
+    choice: { rule, candidates },
+    configVersion: settings.churn.version,
+    trigger: options.trigger,
+    actor: options.actor,
+    fittedAt: new Date().toISOString(),
+    durationMs: Date.now() - started,
   };
+}
+
+/** The first model of `order` the data identify, or the first one's NotIdentifiable when none does. */
+function fitFirst(order: readonly ChurnFit['model'][], customers: Parameters<typeof fitPurchaseModel>[1]): ModelFit {
+  let first: NotIdentifiable | undefined;
+  for (const model of order) {
+    try {
+      return fitPurchaseModel(model, customers);
+    } catch (error) {
+      if (!(error instanceof NotIdentifiable)) throw error;
+      first ??= error;
+    }
+  }
+  throw first!;
 }
 
 /** A fit's row as recorded: live with the next id, or as its event says when a rebuild copies it. */
@@ -137,8 +154,8 @@ export type FitRecord = Omit<ChurnFit, 'fitId' | 'holdout' | 'holdoutError'> & {
 export async function insertFit(client: PoolClient, fit: FitRecord): Promise<ChurnFit> {
   const { rows } = await client.query(
     `INSERT INTO read_models.churn_model_fits (fit_id, cutoff, model, unit, params, standard_errors, log_likelihood, gamma_gamma, customers, repeat_buyers,
-       converged, method, holdout, config_version, trigger, actor, fitted_at, duration_ms)
-     VALUES (coalesce($1, (SELECT coalesce(max(fit_id), 0) + 1 FROM read_models.churn_model_fits)), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+       converged, method, holdout, config_version, trigger, actor, fitted_at, duration_ms, model_choice)
+     VALUES (coalesce($1, (SELECT coalesce(max(fit_id), 0) + 1 FROM read_models.churn_model_fits)), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
      RETURNING ${FIT_COLUMNS}`,
     [
       fit.fitId ?? null,
@@ -159,6 +176,7 @@ export async function insertFit(client: PoolClient, fit: FitRecord): Promise<Chu
       fit.actor,
       fit.fittedAt,
       fit.durationMs,
+      fit.choice === null ? null : JSON.stringify(fit.choice),
     ],
   );
   return fitOf(rows[0]);
@@ -194,7 +212,8 @@ export async function redoChurn(client: PoolClient, event: RecordedEvent): Promi
   if (event.type === 'ChurnModelFitted') {
     const { fit } = event.data as { fit: ChurnFit };
     const { holdoutError, ...rest } = fit;
-    await insertFit(client, { ...rest, holdout: holdoutError === undefined ? fit.holdout : { error: holdoutError } });
+    // Fits recorded before issue 19 carry no choice: they used the configured model.
+    await insertFit(client, { ...rest, choice: fit.choice ?? null, holdout: holdoutError === undefined ? fit.holdout : { error: holdoutError } });
     return;
   }
   const scoring = event.data as unknown as ScoringRecord;

@@ -114,4 +114,15 @@ COMMENT ON COLUMN read_models.churn_scorings.settings IS 'The churn and currency
 COMMENT ON COLUMN read_models.churn_scorings.facts_checkpoints IS 'Where each partition of churn_facts stood in the scoring''s snapshot ({"0": checkpoint, ...}): the facts it saw.';
 `,
   },
+  {
+    version: 3,
+    name: 'Pareto/NBD, and the model chosen by its holdout (issue 19)',
+    sql: `
+ALTER TABLE read_models.churn_model_fits DROP CONSTRAINT churn_model_fits_model_check;
+ALTER TABLE read_models.churn_model_fits ADD CONSTRAINT churn_model_fits_model_check CHECK (model IN ('bgnbd', 'mbgnbd', 'pareto-nbd'));
+ALTER TABLE read_models.churn_model_fits ADD COLUMN model_choice jsonb;
+COMMENT ON COLUMN read_models.churn_model_fits.params IS 'r, alpha, a, b (bgnbd, mbgnbd) or r, alpha, s, beta (pareto-nbd); alpha and beta in the fit''s unit.';
+COMMENT ON COLUMN read_models.churn_model_fits.model_choice IS 'How the model was chosen ({"rule": "configured" | "lowest-holdout-error" | "first-that-fits", "candidates": [{model, meanAbsoluteError, rootMeanSquareError, predictedTrips, actualTrips, calibrationLogLikelihood, error?}]}); null on fits from before it was kept.';
+`,
+  },
 ];

@@ -1,14 +1,15 @@
+import type { ChoiceRule, ModelCandidate } from '../../../libs/churn/src';
 import {
   clv,
   expectedPurchases,
   expectedValuePerPurchase,
+  MODEL_LABELS,
   pAlive,
-  type BgFit,
   type CustomerSummary,
   type FitResult,
   type GammaGammaParams,
   type HoldoutReport,
-  type ModelName,
+  type ModelFit,
 } from '../../../libs/clv/src';
 import type { Args } from './clv-arguments';
 
@@ -16,7 +17,7 @@ import type { Args } from './clv-arguments';
 
 const num = (value: number, digits: number): string => (Number.isFinite(value) ? String(Number(value.toFixed(digits))) : String(value));
 export const thousands = (n: number): string => n.toLocaleString('en-US');
-export const LABEL: Record<ModelName, string> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD' };
+export const LABEL = MODEL_LABELS;
 
 function table(rows: [string, number, number][], note: Record<string, string> = {}): string[] {
   return [
@@ -25,18 +26,15 @@ function table(rows: [string, number, number][], note: Record<string, string> = 
   ];
 }
 
-export function fitReport(fit: BgFit, gamma: FitResult<GammaGammaParams> | string, args: Args): string {
-  const { params: p, standardErrors: se } = fit;
+export function fitReport(fit: ModelFit, gamma: FitResult<GammaGammaParams> | string, args: Args): string {
+  const p = fit.params as unknown as Record<string, number>;
+  const se = fit.standardErrors as unknown as Record<string, number>;
+  const names = fit.model === 'pareto-nbd' ? ['r', 'alpha', 's', 'beta'] : ['r', 'alpha', 'a', 'b'];
   const lines = [
     `${LABEL[fit.model]} on ${thousands(fit.customers)} customers (${thousands(fit.repeatBuyers)} repeat buyers), unit ${args.unit}, transactions up to ${args.observationEnd}`,
     ...table(
-      [
-        ['r', p.r, se.r],
-        ['alpha', p.alpha, se.alpha],
-        ['a', p.a, se.a],
-        ['b', p.b, se.b],
-      ],
-      { alpha: `(${args.unit}s)` },
+      names.map((name) => [name, p[name], se[name]]),
+      { alpha: `(${args.unit}s)`, beta: `(${args.unit}s)` },
     ),
     `  log-likelihood  ${num(fit.logLikelihood, 4)}`,
     `  converged: ${fit.converged ? 'yes' : 'NO'} (${fit.method}, ${fit.iterations} iterations)`,
@@ -74,9 +72,27 @@ export function holdoutReport(report: HoldoutReport): string {
   ].join('\n');
 }
 
+/** The engine's churn-model choice (`compare`): each candidate's holdout check, the chosen one marked. */
+export function compareReport(comparison: { cutoff: string; calibrationEnd: string; customers: number; rule: ChoiceRule; chosen: string | null; candidates: ModelCandidate[] }): string {
+  const figure = (value: number | null, digits: number): string => (value === null ? '-' : num(value, digits));
+  return [
+    `model choice as the engine's churn fit makes it: fitted up to ${comparison.calibrationEnd} on ${thousands(comparison.customers)} customers, ` +
+      `checked on their repeat purchases up to ${comparison.cutoff}`,
+    '  model        MAE/customer  RMSE     predicted  actual  calibration LL',
+    ...comparison.candidates.map(
+      (c) =>
+        `  ${LABEL[c.model].padEnd(11)}  ${figure(c.meanAbsoluteError, 4).padEnd(12)}  ${figure(c.rootMeanSquareError, 4).padEnd(7)}  ${figure(c.predictedTrips, 1).padEnd(9)}  ` +
+        `${figure(c.actualTrips, 0).padEnd(6)}  ${figure(c.calibrationLogLikelihood, 2)}${c.model === comparison.chosen ? '  <- chosen' : ''}${c.error ? `  not identified: ${c.error}` : ''}`,
+    ),
+    comparison.chosen
+      ? `chosen: ${LABEL[comparison.chosen as ModelFit['model']]} (${comparison.rule === 'lowest-holdout-error' ? 'lowest mean absolute error on the holdout' : 'no candidate could be checked: the first one the data identify'})`
+      : 'chosen: none, the data identify no candidate',
+  ].join('\n');
+}
+
 const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
-export function predictions(fit: BgFit, gamma: GammaGammaParams, customers: CustomerSummary[], args: Args & { horizon: number }): string {
+export function predictions(fit: ModelFit, gamma: GammaGammaParams, customers: CustomerSummary[], args: Args & { horizon: number }): string {
   const options = { horizon: args.horizon, margin: args.margin, annualDiscountRate: args.discountRate, unit: args.unit };
   const lines = ['customer_id,x,t_x,T,p_alive,expected_purchases,expected_value,clv'];
   for (const c of customers) {

@@ -1,7 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { BY_HOLDOUT, rankCandidates, type ChurnConfig } from '../../../libs/churn/src';
 import {
-  fitBgModel,
   fitGammaGamma,
+  fitPurchaseModel,
+  MODEL_NAMES,
+  observationWindow,
   holdoutValidation,
   NotIdentifiable,
   parseTransactions,
@@ -12,7 +15,8 @@ import {
   type Transaction,
 } from '../../../libs/clv/src';
 import { parseArgs, USAGE, type Args } from './clv-arguments';
-import { fitReport, holdoutReport, LABEL, predictions, thousands } from './clv-reports';
+import { checkCandidates } from '../../../projections/churn/churn-holdout';
+import { compareReport, fitReport, holdoutReport, LABEL, predictions, thousands } from './clv-reports';
 
 function readTransactions(args: Args): Transaction[] | string {
   let text: string;
@@ -47,8 +51,13 @@ async function main(argv: string[]): Promise<number> {
       console.log(args.json ? JSON.stringify({ ...report, models: report.models.map(({ fit, ...m }) => ({ ...m, params: fit.params, logLikelihood: fit.logLikelihood })) }) : holdoutReport(report));
       return 0;
     }
+    if (args.command === 'compare') {
+      const comparison = compare(transactions, args);
+      console.log(args.json ? JSON.stringify(comparison) : compareReport(comparison));
+      return 0;
+    }
     const customers = summarise(transactions, args.observationEnd, args.unit);
-    const fit = fitBgModel(args.model, customers);
+    const fit = fitPurchaseModel(args.model, customers);
     let gamma: FitResult<GammaGammaParams> | string;
     try {
       gamma = fitGammaGamma(customers);
@@ -93,6 +102,27 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/**
+ * The engine's churn-model choice (projections/churn, libs/churn model-choice.ts) on a file: the same holdout checks
+ * and the same rule, with the observation end's last instant as the cut-off.
+ */
+function compare(transactions: Transaction[], args: Args) {
+  const cutoff = observationWindow(args.observationEnd).lastMs;
+  const model: ChurnConfig['model'] = { name: BY_HOLDOUT, candidates: [...MODEL_NAMES], unit: args.unit, holdoutMonths: args.holdoutMonths };
+  const { candidates, checks } = checkCandidates(transactions, model, cutoff);
+  const { rule, order } = rankCandidates(model, candidates);
+  const [check] = checks.values();
+  return {
+    cutoff: new Date(cutoff).toISOString(),
+    calibrationEnd: check?.calibrationEnd ?? '',
+    unit: args.unit,
+    customers: check?.customers ?? 0,
+    rule,
+    chosen: candidates.some((c) => c.error === undefined) ? order[0] : null,
+    candidates,
+  };
 }
 
 if (require.main === module) {

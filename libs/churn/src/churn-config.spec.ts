@@ -19,14 +19,14 @@ describe('churnConfig', () => {
     expect(churnConfig()).toEqual(DEFAULT_CHURN_CONFIG);
     const config = churnConfig({ version: 'v2', weights: { detractor: 20 }, model: { unit: 'week' } });
     expect(config.weights).toEqual({ ...DEFAULT_CHURN_CONFIG.weights, detractor: 20 });
-    expect(config.model).toEqual({ name: 'mbgnbd', unit: 'week', holdoutMonths: 12 });
+    expect(config.model).toEqual({ name: 'by-holdout', candidates: ['bgnbd', 'mbgnbd', 'pareto-nbd'], unit: 'week', holdoutMonths: 12 });
     expect(DEFAULT_CHURN_CONFIG.weights.detractor).toBe(15);
   });
 
   it('names every wrong entry', () => {
     expect(problemsWith({ weights: { detractor: 20 } })).toEqual(['version: a config that changes the defaults must name its version (recorded with every fit)']);
     expect(problemsWith({ version: 'v2', weights: { detractor: -5, vibes: 3 }, bands: { medium: 70, high: 60 }, model: { name: 'pareto', unit: 'fortnight' } })).toEqual([
-      'model.name: must be bgnbd or mbgnbd (got "pareto")',
+      'model.name: must be one of by-holdout, bgnbd, mbgnbd, pareto-nbd (got "pareto")',
       'model.unit: must be day, week or month (got "fortnight")',
       'weights.vibes: unknown key (known: dropout, overdueComplaint, unresolvedComplaint, detractor, noContactAfterReturn, recentCancellation)',
       'weights.detractor: must not be negative (got -5)',
@@ -38,6 +38,16 @@ describe('churnConfig', () => {
       'complaintDeadlineHours.high: must be above 0 (got 0)',
     ]);
     expect(problemsWith({ version: 'v2', loyalty: {} })).toEqual([expect.stringMatching(/^loyalty: unknown key \(known: version, model, /)]);
+  });
+
+  it('keeps configs from before issue 19 valid: a named model stays the model; candidates must be known and different', () => {
+    expect(churnConfig({ version: 'ops-1', model: { name: 'bgnbd', unit: 'week', holdoutMonths: 6 } }).model.name).toBe('bgnbd');
+    expect(churnConfig({ version: 'ops-2', model: { name: 'pareto-nbd' } }).model.name).toBe('pareto-nbd');
+    expect(churnConfig({ version: 'ops-3', model: { candidates: ['bgnbd', 'pareto-nbd'] } }).model).toMatchObject({ name: 'by-holdout', candidates: ['bgnbd', 'pareto-nbd'] });
+    expect(problemsWith({ version: 'v2', model: { candidates: ['bgnbd', 'bgnbd'] } })).toEqual([
+      'model.candidates: must be a list of different models from bgnbd, mbgnbd, pareto-nbd (got ["bgnbd","bgnbd"])',
+    ]);
+    expect(problemsWith({ version: 'v2', model: { candidates: [] } })).toEqual(['model.candidates: must be a list of different models from bgnbd, mbgnbd, pareto-nbd (got [])']);
   });
 
   it('reads CHURN_CONFIG and names the variable and file in its errors', () => {

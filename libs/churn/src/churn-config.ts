@@ -1,4 +1,4 @@
-import type { ModelName, TimeUnit } from '../../clv/src';
+import { MODEL_NAMES, type ModelName, type TimeUnit } from '../../clv/src';
 import { Checker, ConfigFileError, isObject, mergeConfig, readJsonConfig } from '../../config/src';
 
 /** The service signals that add to a churn-risk score, each with its configured weight in points. */
@@ -12,7 +12,13 @@ export type Signal = (typeof SIGNALS)[number];
 export interface ChurnConfig {
   version: string;
   model: {
-    name: ModelName;
+    /**
+     * The model to fit, or `by-holdout`: each of `candidates` is checked on the holdout and the one with the lowest
+     * mean absolute error is fitted (model-choice.ts). Configs from before issue 19 name bgnbd or mbgnbd and keep it.
+     */
+    name: ModelName | typeof BY_HOLDOUT;
+    /** The models `by-holdout` chooses from, in the order ties and failures fall back on; absent in old configs. */
+    candidates?: ModelName[];
     /** The unit the model is fitted in (a month is 365.25 / 12 days). */
     unit: TimeUnit;
     /** The holdout check of each fit: fit up to the cut-off minus this many calendar months, predict those months. */
@@ -38,9 +44,16 @@ export interface ChurnConfig {
   cancellationWithinDays: number;
 }
 
+/** `model.name` for "the candidate with the lowest holdout error". */
+export const BY_HOLDOUT = 'by-holdout';
+
+/**
+ * default-1 fitted MBG/NBD; default-2 (issue 19) chooses among the three by their holdout error. Fits record the
+ * version they were made with, and a rebuild copies them as they came out, so old fits keep their model.
+ */
 export const DEFAULT_CHURN_CONFIG: ChurnConfig = {
-  version: 'default-1',
-  model: { name: 'mbgnbd', unit: 'month', holdoutMonths: 12 },
+  version: 'default-2',
+  model: { name: BY_HOLDOUT, candidates: [...MODEL_NAMES], unit: 'month', holdoutMonths: 12 },
   expectedTripsMonths: 12,
   clv: { horizonMonths: 36, margin: 0.15, annualDiscountRate: 0.1 },
   weights: { dropout: 70, overdueComplaint: 25, unresolvedComplaint: 10, detractor: 15, noContactAfterReturn: 10, recentCancellation: 10 },
@@ -61,8 +74,13 @@ export function churnConfig(override: unknown = {}, source = 'churn config'): Ch
     check.fail('version', 'a config that changes the defaults must name its version (recorded with every fit)');
   }
   if (typeof config.version !== 'string' || !config.version.trim()) check.fail('version', 'must be a non-empty string');
-  if (check.keys('model', config.model, ['name', 'unit', 'holdoutMonths'])) {
-    if (!['bgnbd', 'mbgnbd'].includes(config.model.name)) check.fail('model.name', `must be bgnbd or mbgnbd (got ${JSON.stringify(config.model.name)})`);
+  if (check.keys('model', config.model, ['name', 'candidates', 'unit', 'holdoutMonths'])) {
+    const names = [BY_HOLDOUT, ...MODEL_NAMES];
+    if (!names.includes(config.model.name)) check.fail('model.name', `must be one of ${names.join(', ')} (got ${JSON.stringify(config.model.name)})`);
+    const { candidates } = config.model;
+    if (candidates !== undefined && (!Array.isArray(candidates) || !candidates.length || candidates.some((c) => !MODEL_NAMES.includes(c)) || new Set(candidates).size !== candidates.length)) {
+      check.fail('model.candidates', `must be a list of different models from ${MODEL_NAMES.join(', ')} (got ${JSON.stringify(candidates)})`);
+    }
     if (!['day', 'week', 'month'].includes(config.model.unit)) check.fail('model.unit', `must be day, week or month (got ${JSON.stringify(config.model.unit)})`);
     check.number('model.holdoutMonths', config.model.holdoutMonths, { integer: true, min: 1, max: 120 });
   }

@@ -1,2 +1,3 @@
 export * from './churn-config';
 export * from './score-churn';
+export * from './model-choice';

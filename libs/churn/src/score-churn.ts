@@ -1,4 +1,4 @@
-import { clv, expectedPurchases, expectedValuePerPurchase, pAlive, summarise, UNIT_DAYS, type BgParams, type GammaGammaParams, type ModelName, type TimeUnit, type Transaction } from '../../clv/src';
+import { clv, expectedPurchases, expectedValuePerPurchase, pAlive, summarise, UNIT_DAYS, type GammaGammaParams, type ModelName, type ModelParams, type TimeUnit, type Transaction } from '../../clv/src';
 import type { BaseCurrency } from '../../segments/src';
 import type { ChurnConfig, Signal } from './churn-config';
 
@@ -20,7 +20,7 @@ export interface ChurnModel {
   fitId: number;
   model: ModelName;
   unit: TimeUnit;
-  params: BgParams;
+  params: ModelParams;
   gammaGamma: GammaGammaParams | null;
 }
 

@@ -1,8 +1,8 @@
-import { groupHistories, logLikelihoodAndGradient, type BgParams, type History, type ModelName } from './bg-models';
+import { groupHistories, logLikelihoodAndGradient, type BgModelName, type BgParams, type History } from './bg-models';
 import { boundaryMessage, maximiseInLogSpace, NotIdentifiable, requireCounts, type FitResult } from './maximum-likelihood';
 
 export interface BgFit extends FitResult<BgParams> {
-  model: ModelName;
+  model: BgModelName;
   /** Time is divided by this (the largest T) inside the fit; alpha and its standard error are scaled back. */
   timeScale: number;
 }
@@ -16,8 +16,8 @@ const MEANING: Record<(typeof NAMES)[number], [string, string]> = {
   b: ['almost every customer dropped out right after a purchase', 'every customer dropped out with the same probability'],
 };
 
-/** The checks the fit makes before optimising: whole x, 0 <= tx <= T, finite numbers. */
-function validate(customers: readonly History[]): void {
+/** The checks the fits make before optimising: whole x, 0 <= tx <= T, finite numbers. */
+export function validateHistories(customers: readonly History[]): void {
   customers.forEach((c, i) => {
     if (!Number.isInteger(c.x) || c.x < 0 || !(c.tx >= 0) || !(c.T >= c.tx) || !Number.isFinite(c.T)) {
       const id = (c as { customerId?: string }).customerId ?? `#${i}`;
@@ -32,9 +32,9 @@ function validate(customers: readonly History[]): void {
  * one weighted row, and the gradient is analytic. NotIdentifiable when there are too few customers or repeat buyers,
  * or when the optimum runs off to a boundary or lies on a flat ridge.
  */
-export function fitBgModel(model: ModelName, customers: readonly History[], options: { maxIterations?: number } = {}): BgFit {
+export function fitBgModel(model: BgModelName, customers: readonly History[], options: { maxIterations?: number } = {}): BgFit {
   if (model !== 'bgnbd' && model !== 'mbgnbd') throw new RangeError(`model must be bgnbd or mbgnbd, got "${String(model)}"`);
-  validate(customers);
+  validateHistories(customers);
   const what = model === 'bgnbd' ? 'BG/NBD model' : 'MBG/NBD model';
   const repeatBuyers = customers.reduce((n, c) => n + (c.x > 0 ? 1 : 0), 0);
   requireCounts(what, customers.length, repeatBuyers);

@@ -1,7 +1,8 @@
 import betaln from '@stdlib/math-base-special-betaln';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
-import { bgLogLikelihood, expectedPurchases, expectedPurchasesAt, groupHistories, logLikelihoodAndGradient, pAlive, type BgParams, type History, type ModelName } from './bg-models';
+import { bgLogLikelihood, groupHistories, logLikelihoodAndGradient, type BgModelName as ModelName, type BgParams, type History } from './bg-models';
+import { expectedPurchases, expectedPurchasesAt, pAlive } from './models';
 import { numericalGradient } from './optimisers';
 
 /** The published BG/NBD estimates on the CDNOW sample (Fader, Hardie & Lee 2005), weeks. */

@@ -9,8 +9,8 @@ import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
  * opportunities to drop out, and one-time buyers are alive with probability below 1.
  * All times (tx, T, t) are in the unit the customers were summarised in; alpha is in that unit too.
  */
-export type ModelName = 'bgnbd' | 'mbgnbd';
-export const MODEL_NAMES: readonly ModelName[] = ['bgnbd', 'mbgnbd'];
+export type BgModelName = 'bgnbd' | 'mbgnbd';
+export const BG_MODEL_NAMES: readonly BgModelName[] = ['bgnbd', 'mbgnbd'];
 
 export interface BgParams {
   r: number;
@@ -69,7 +69,7 @@ export function groupHistories(histories: readonly History[], scale = 1): Groupe
  * B(a, b+m)/B(a, b) = prod_{j<m} (b+j)/(a+b+j): elementary sums, computed once per evaluation for every m up to the
  * largest x, which also give the gradient without digamma.
  */
-export function logLikelihoodAndGradient(model: ModelName, params: BgParams, data: GroupedHistories): { value: number; gradient: number[] } {
+export function logLikelihoodAndGradient(model: BgModelName, params: BgParams, data: GroupedHistories): { value: number; gradient: number[] } {
   const { r, alpha, a, b } = params;
   const k = model === 'mbgnbd' ? 1 : 0;
   const top = data.maxX + k + 1;
@@ -127,19 +127,19 @@ export function logLikelihoodAndGradient(model: ModelName, params: BgParams, dat
 }
 
 /** Sum of the customers' log-likelihoods (without the x! of a Poisson count: the published -9582.4 leaves it out too). */
-export function bgLogLikelihood(model: ModelName, params: BgParams, customers: readonly History[]): number {
+export function bgLogLikelihood(model: BgModelName, params: BgParams, customers: readonly History[]): number {
   return logLikelihoodAndGradient(model, params, groupHistories(customers)).value;
 }
 
 /** ln of (probability dead at T) / (probability alive at T): the odds of the dropout term against the alive one. */
-function logDeadOdds(model: ModelName, { r, alpha, a, b }: BgParams, c: History): number {
+function logDeadOdds(model: BgModelName, { r, alpha, a, b }: BgParams, c: History): number {
   const m = c.x + (model === 'mbgnbd' ? 1 : 0);
   if (m === 0) return -Infinity;
   return Math.log(a) - Math.log(b + m - 1) + (r + c.x) * (Math.log(alpha + c.T) - Math.log(alpha + c.tx));
 }
 
 /** P(alive at T | x, tx, T): FHL eq. 13 (BG/NBD, 1 for x = 0); BDF eq. 5 (MBG/NBD, below 1 also for x = 0). */
-export function pAlive(model: ModelName, params: BgParams, c: History): number {
+export function bgPAlive(model: BgModelName, params: BgParams, c: History): number {
   return 1 / (1 + Math.exp(logDeadOdds(model, params, c)));
 }
 
@@ -151,7 +151,7 @@ export function pAlive(model: ModelName, params: BgParams, c: History): number {
  * bracket into 1 - (1-z)^(a-1) 2F1(a+b+k-1-r, a-1; c; z): no (1-z)^-(r+x) that overflows for frequent buyers.
  * At a = 1 (and at c = 0) the closed form is 0/0; within 1e-5 of there it is interpolated between the two sides.
  */
-export function expectedPurchasesAt(model: ModelName, params: BgParams, c: History, times: ArrayLike<number>): Float64Array {
+export function bgExpectedPurchasesAt(model: BgModelName, params: BgParams, c: History, times: ArrayLike<number>): Float64Array {
   const { r, alpha, a, b } = params;
   const k = model === 'mbgnbd' ? 1 : 0;
   const C = a + b + c.x + k - 1;
@@ -159,16 +159,16 @@ export function expectedPurchasesAt(model: ModelName, params: BgParams, c: Histo
   const near = 1e-5;
   const side = 2 * near;
   if (Math.abs(a - 1) < near) {
-    const up = expectedPurchasesAt(model, { ...params, a: 1 + side }, c, times);
-    const down = expectedPurchasesAt(model, { ...params, a: 1 - side }, c, times);
+    const up = bgExpectedPurchasesAt(model, { ...params, a: 1 + side }, c, times);
+    const down = bgExpectedPurchasesAt(model, { ...params, a: 1 - side }, c, times);
     return up.map((v, i) => down[i] + ((a - 1 + side) / (2 * side)) * (v - down[i]));
   }
   if (Math.abs(C) < near) {
-    const up = expectedPurchasesAt(model, { ...params, b: b + side - C }, c, times);
-    const down = expectedPurchasesAt(model, { ...params, b: b - side - C }, c, times);
+    const up = bgExpectedPurchasesAt(model, { ...params, b: b + side - C }, c, times);
+    const down = bgExpectedPurchasesAt(model, { ...params, b: b - side - C }, c, times);
     return up.map((v, i) => down[i] + ((C + side) / (2 * side)) * (v - down[i]));
   }
-  const alive = pAlive(model, params, c);
+  const alive = bgPAlive(model, params, c);
   const front = (C / (a - 1)) * alive;
   const upper = a + b + k - 1 - r;
   const aT = alpha + c.T;
@@ -183,6 +183,6 @@ export function expectedPurchasesAt(model: ModelName, params: BgParams, c: Histo
 }
 
 /** Expected purchases in (T, T + t] for a customer with history (x, tx, T), in the model's unit. */
-export function expectedPurchases(model: ModelName, params: BgParams, c: History, t: number): number {
-  return expectedPurchasesAt(model, params, c, [t])[0];
+export function bgExpectedPurchases(model: BgModelName, params: BgParams, c: History, t: number): number {
+  return bgExpectedPurchasesAt(model, params, c, [t])[0];
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fitBgModel } from './bg-fit';
-import { pAlive } from './bg-models';
+import { pAlive } from './models';
 import { summarise } from './customer-summary';
 import { fitGammaGamma } from './gamma-gamma';
 import { holdoutValidation } from './holdout';
@@ -74,6 +74,9 @@ describe('the CDNOW sample, calibration to 1997-09-30 in weeks', () => {
   });
 });
 
+/** Pareto/NBD's holdout figures as docs/clv.md gives them. */
+const PARETO_HOLDOUT = { predictedTotal: 1665.5, meanAbsoluteError: 0.755 };
+
 describe('holdout: fit on 39 weeks, predict the next 39 (to 1998-06-30)', () => {
   const report = holdoutValidation(transactions, { calibrationEnd: '1997-09-30', observationEnd: '1998-06-30', unit: 'week' });
 
@@ -97,11 +100,25 @@ describe('holdout: fit on 39 weeks, predict the next 39 (to 1998-06-30)', () => 
       expect(model.meanAbsoluteError).toBeLessThan(report.naive.meanAbsoluteError);
       expect(model.rootMeanSquaredError).toBeLessThan(report.naive.rootMeanSquaredError);
     }
-    const [bg, mbg] = report.models;
+    const [bg, mbg, pareto] = report.models;
     // The documented figures, so a change in the computation shows up here.
     expect(bg.predictedTotal).toBeCloseTo(1653.4, 1);
     expect(mbg.predictedTotal).toBeCloseTo(1576.7, 1);
+    expect(pareto.predictedTotal).toBeCloseTo(PARETO_HOLDOUT.predictedTotal, 1);
     expect(bg.meanAbsoluteError).toBeCloseTo(0.785, 3);
     expect(mbg.meanAbsoluteError).toBeCloseTo(0.765, 3);
+    expect(pareto.meanAbsoluteError).toBeCloseTo(PARETO_HOLDOUT.meanAbsoluteError, 3);
+  });
+
+  // The holdout's calibration is the published one, so its Pareto/NBD fit is the one to check (one fit, not two).
+  it('Pareto/NBD reproduces Fader & Hardie: r 0.5533, alpha 10.5776, s 0.6062, beta 11.6679 (each within 0.01), LL -9594.97 (within 0.1)', () => {
+    const { fit } = report.models.find((m) => m.model === 'pareto-nbd')!;
+    expect(fit.customers).toBe(2357);
+    expect(fit.converged).toBe(true);
+    const published = { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+    for (const key of ['r', 'alpha', 's', 'beta'] as const) {
+      expect({ key, error: Math.abs((fit.params as typeof published)[key] - published[key]) < 0.01 }).toEqual({ key, error: true });
+    }
+    expect(Math.abs(fit.logLikelihood - -9594.97)).toBeLessThan(0.1);
   });
 });

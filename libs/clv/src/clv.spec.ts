@@ -1,4 +1,5 @@
-import { expectedPurchases, type BgParams } from './bg-models';
+import type { BgParams } from './bg-models';
+import { expectedPurchases } from './models';
 import { clv, perUnitDiscountRate } from './clv';
 import { expectedValuePerPurchase } from './gamma-gamma';
 

@@ -1,5 +1,6 @@
-import { expectedPurchasesAt, type BgParams, type History, type ModelName } from './bg-models';
+import type { History } from './bg-models';
 import { UNIT_DAYS, type TimeUnit } from './customer-summary';
+import { expectedPurchasesAt, type ModelName, type ModelParams } from './models';
 
 export interface ClvOptions {
   /** Whole units of `unit` ahead. */
@@ -26,7 +27,7 @@ export function checkClvOptions({ horizon, margin, annualDiscountRate, unit }: C
  * d the per-unit rate equivalent to the annual one. Purchases in a unit are discounted to that unit's end.
  * The params must be in `options.unit` (the unit the customers were summarised in).
  */
-export function clv(model: ModelName, params: BgParams, value: number, c: History, options: ClvOptions): number {
+export function clv(model: ModelName, params: ModelParams, value: number, c: History, options: ClvOptions): number {
   checkClvOptions(options);
   const { horizon, margin } = options;
   const steps = new Float64Array(horizon);

@@ -1,6 +1,5 @@
-import { fitBgModel, type BgFit } from './bg-fit';
-import { expectedPurchases, MODEL_NAMES, type ModelName } from './bg-models';
 import { observationWindow, summarise, UNIT_DAYS, type CustomerSummary, type TimeUnit, type Transaction } from './customer-summary';
+import { expectedPurchases, fitPurchaseModel, MODEL_NAMES, type ModelFit, type ModelName } from './models';
 
 const DAY_MS = 86_400_000;
 
@@ -16,7 +15,7 @@ export interface PredictionError {
 
 export interface HoldoutModel extends PredictionError {
   model: ModelName;
-  fit: BgFit;
+  fit: ModelFit;
 }
 
 /** Customers grouped by their calibration repeat purchases: mean actual and predicted holdout purchases per group. */
@@ -89,7 +88,7 @@ export function holdoutValidation(
   }
   const actual = Float64Array.from(customers, (c) => holdoutDays.get(c.customerId)?.size ?? 0);
   const models = (options.models ?? MODEL_NAMES).map((model): HoldoutModel & { predicted: Float64Array } => {
-    const fit = fitBgModel(model, customers);
+    const fit = fitPurchaseModel(model, customers);
     const predicted = Float64Array.from(customers, (c) => expectedPurchases(model, fit.params, c, holdoutLength));
     return { model, fit, predicted, ...predictionError(predicted, actual) };
   });

@@ -1,5 +1,5 @@
 import { fitBgModel } from './bg-fit';
-import type { BgParams, ModelName } from './bg-models';
+import type { BgModelName as ModelName, BgParams } from './bg-models';
 import { simulateCustomers } from './simulation';
 
 /**

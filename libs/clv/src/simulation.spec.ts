@@ -1,4 +1,5 @@
-import { expectedPurchases, type BgParams } from './bg-models';
+import type { BgParams } from './bg-models';
+import { expectedPurchases } from './models';
 import { sampleBeta, sampleGamma, seededRandom, simulateCustomers } from './simulation';
 
 const moments = (draw: () => number, n: number) => {

@@ -1,4 +1,4 @@
-import type { BgParams, History, ModelName } from './bg-models';
+import type { BgModelName, BgParams, History } from './bg-models';
 import type { GammaGammaParams } from './gamma-gamma';
 import { UNIT_DAYS, type Transaction, type TimeUnit } from './customer-summary';
 
@@ -77,7 +77,7 @@ export interface SimulatedCustomer extends History {
  * One customer of the model observed for T units after the first purchase: rate lambda ~ Gamma(r, alpha), dropout
  * p ~ Beta(a, b); after each repeat purchase (MBG/NBD: also right after the first) they drop out with probability p.
  */
-export function simulateCustomer(model: ModelName, { r, alpha, a, b }: BgParams, T: number, random: Random): SimulatedCustomer {
+export function simulateCustomer(model: BgModelName, { r, alpha, a, b }: BgParams, T: number, random: Random): SimulatedCustomer {
   const lambda = sampleGamma(random, r, alpha);
   const p = sampleBeta(random, a, b);
   const times: number[] = [];
@@ -93,7 +93,7 @@ export function simulateCustomer(model: ModelName, { r, alpha, a, b }: BgParams,
 }
 
 /** `count` customers with T uniform on [minT, maxT] (e.g. cohorts joining over 39 weeks, observed 39 to 78 weeks). */
-export function simulateCustomers(model: ModelName, params: BgParams, count: number, options: { minT: number; maxT: number; seed: number }): SimulatedCustomer[] {
+export function simulateCustomers(model: BgModelName, params: BgParams, count: number, options: { minT: number; maxT: number; seed: number }): SimulatedCustomer[] {
   const random = seededRandom(options.seed);
   return Array.from({ length: count }, () => simulateCustomer(model, params, options.minT + (options.maxT - options.minT) * random(), random));
 }
@@ -103,7 +103,7 @@ export function simulateCustomers(model: ModelName, params: BgParams, count: num
  * two within a day become one purchase when summarised, as in real data; amounts follow the Gamma-Gamma model.
  */
 export function simulateTransactions(
-  model: ModelName,
+  model: BgModelName,
   params: BgParams,
   spend: GammaGammaParams,
   count: number,

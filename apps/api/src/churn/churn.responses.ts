@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SIGNALS, type ChurnScore, type Reason, type RiskBand } from '../../../../libs/churn/src';
-import { MODEL_NAMES, type BgParams, type GammaGammaParams, type ModelName, type TimeUnit } from '../../../../libs/clv/src';
-import type { ChurnFit, ScoringSummary } from '../../../../projections/churn/churn-model';
+import type { ChoiceRule, ModelCandidate } from '../../../../libs/churn/src';
+import { MODEL_NAMES, type GammaGammaParams, type ModelName, type ModelParams, type TimeUnit } from '../../../../libs/clv/src';
+import type { ChurnFit, ModelChoice, ScoringSummary } from '../../../../projections/churn/churn-model';
 import type { HoldoutCheck } from '../../../../projections/churn/churn-holdout';
 import type { ChurnRiskPage } from '../../../../projections/churn/churn-risk.queries';
 
@@ -10,11 +11,34 @@ import type { ChurnRiskPage } from '../../../../projections/churn/churn-risk.que
 const BANDS: RiskBand[] = ['low', 'medium', 'high'];
 const UNITS: TimeUnit[] = ['day', 'week', 'month'];
 
-export class BgParamsDto implements BgParams {
-  @ApiProperty({ type: 'number' }) r!: number;
-  @ApiProperty({ type: 'number' }) alpha!: number;
-  @ApiProperty({ type: 'number' }) a!: number;
-  @ApiProperty({ type: 'number' }) b!: number;
+/** One shape for the three models: BG/NBD and MBG/NBD have a and b, Pareto/NBD s and beta. */
+export class ModelParamsDto {
+  @ApiProperty({ type: 'number', description: 'Shape of the purchase-rate distribution.' }) r!: number;
+  @ApiProperty({ type: 'number', description: 'Scale of the purchase-rate distribution, in the fit’s unit.' }) alpha!: number;
+  @ApiPropertyOptional({ type: 'number', description: 'BG/NBD and MBG/NBD: the dropout probability is Beta(a, b).' }) a?: number;
+  @ApiPropertyOptional({ type: 'number' }) b?: number;
+  @ApiPropertyOptional({ type: 'number', description: 'Pareto/NBD: the dropout rate is Gamma(s, beta), beta in the fit’s unit.' }) s?: number;
+  @ApiPropertyOptional({ type: 'number' }) beta?: number;
+}
+
+export class ModelCandidateDto implements ModelCandidate {
+  @ApiProperty({ enum: MODEL_NAMES }) model!: ModelName;
+  @ApiProperty({ type: 'number', nullable: true, description: 'Repeat trips per customer in the holdout months; null when the calibration part could not identify the model (error says why).' })
+  meanAbsoluteError!: number | null;
+  @ApiProperty({ type: 'number', nullable: true }) rootMeanSquareError!: number | null;
+  @ApiProperty({ type: 'number', nullable: true }) predictedTrips!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) actualTrips!: number | null;
+  @ApiProperty({ type: 'number', nullable: true, description: 'Of the calibration fit; each model family’s own, not comparable between BG and Pareto.' }) calibrationLogLikelihood!: number | null;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class ModelChoiceDto implements ModelChoice {
+  @ApiProperty({
+    enum: ['configured', 'lowest-holdout-error', 'first-that-fits'],
+    description: 'configured: the config names the model; lowest-holdout-error: the candidate with the lowest mean absolute error on the holdout; first-that-fits: no candidate could be checked, the first one the data identify.',
+  })
+  rule!: ChoiceRule;
+  @ApiProperty({ type: [ModelCandidateDto], description: 'Every candidate checked on the holdout, in the config’s order.' }) candidates!: ModelCandidateDto[];
 }
 
 export class GammaGammaParamsDto implements GammaGammaParams {
@@ -46,8 +70,8 @@ export class ChurnFitResponse implements ChurnFit {
   @ApiProperty({ format: 'date-time', description: 'The trips completed by this instant were fitted.' }) cutoff!: string;
   @ApiProperty({ enum: MODEL_NAMES }) model!: ModelName;
   @ApiProperty({ enum: UNITS }) unit!: TimeUnit;
-  @ApiProperty({ type: BgParamsDto }) params!: BgParamsDto;
-  @ApiProperty({ type: BgParamsDto }) standardErrors!: BgParamsDto;
+  @ApiProperty({ type: ModelParamsDto }) params!: ModelParams;
+  @ApiProperty({ type: ModelParamsDto }) standardErrors!: ModelParams;
   @ApiProperty({ type: 'number' }) logLikelihood!: number;
   @ApiProperty({ type: GammaGammaParamsDto, nullable: true, description: 'The value model; null when the data could not identify it.' }) gammaGamma!: GammaGammaParamsDto | null;
   @ApiProperty({ type: 'integer' }) customers!: number;
@@ -56,6 +80,8 @@ export class ChurnFitResponse implements ChurnFit {
   @ApiProperty() method!: string;
   @ApiProperty({ type: HoldoutCheckDto, nullable: true, description: 'Null when the calibration part alone could not identify the model (holdoutError says why).' }) holdout!: HoldoutCheckDto | null;
   @ApiPropertyOptional() holdoutError?: string;
+  @ApiProperty({ type: ModelChoiceDto, nullable: true, description: 'How the model was chosen, with every candidate’s holdout check; null on fits recorded before it was kept.' })
+  choice!: ModelChoiceDto | null;
   @ApiProperty() configVersion!: string;
   @ApiProperty({ enum: ['schedule', 'on-demand'] }) trigger!: ChurnFit['trigger'];
   @ApiProperty({ description: 'Who asked for it (the API key or token subject), or the engine’s schedule.' }) actor!: string;
