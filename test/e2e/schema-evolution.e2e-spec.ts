@@ -4,11 +4,13 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 /*
  * Two logs with the same history: one stores TripBooked at schema version 1 (price in major units beside the
- * currency), the other only version 2 (amount in minor units). Every reader must see the same thing.
+ * currency), the other only version 2 (amount in minor units). Every reader must see the same thing. Likewise
+ * ComplaintFiled and SurveyAnswered (issue 19): version 1 has no department and phase, version 2 may; the history's
+ * version-2 events give none, so they must read and project exactly as the version-1 ones.
  */
 const CUSTOMER = 'evo-1';
 const STREAM = `customer-${CUSTOMER}`;
-const ids = Array.from({ length: 8 }, () => randomUUID());
+const ids = Array.from({ length: 10 }, () => randomUUID());
 const trip = { destination: { country: 'GR', city: 'Rhodes' }, departureDate: '2024-06-10', returnDate: '2024-06-17', travellers: 2, productType: 'package', channel: 'web' };
 
 const history = (v1: boolean): NewEvent[] => {
@@ -31,6 +33,9 @@ const history = (v1: boolean): NewEvent[] => {
     booked(4, 'b-2', 845.5, 84550, '2024-07-01T10:00:00Z'),
     event(5, 'BookingAmended', { bookingId: 'b-2', amount: { value: 90000, currency: 'EUR' } }, '2024-07-02T10:00:00Z'),
     booked(6, 'b-3', 0.1 + 0.2, 30, '2024-07-03T10:00:00Z'),
+    event(7, 'ComplaintFiled', { complaintId: 'cp-1', bookingId: 'b-1', category: 'room', severity: 'high', channel: 'phone', description: 'Noisy' }, '2024-06-12T10:00:00Z', v1 ? 1 : 2),
+    event(8, 'ComplaintAcknowledged', { complaintId: 'cp-1' }, '2024-06-12T12:00:00Z'),
+    event(9, 'SurveyAnswered', { surveyId: 's-1', bookingId: 'b-1', nps: 6, comment: 'Fine' }, '2024-06-20T10:00:00Z', v1 ? 1 : 2),
   ];
 };
 
@@ -74,6 +79,9 @@ describe('a log holding TripBooked v1 and v2 reads exactly like one holding only
       { schema_version: 1, has_price: true },
       { schema_version: 1, has_price: true },
     ]);
+    const versions = `SELECT type, schema_version FROM event_store.events WHERE stream_id = $1 AND type IN ('ComplaintFiled', 'SurveyAnswered') ORDER BY 1`;
+    expect((await mixed.runtime.readModels.query(versions, [STREAM])).rows.map((r) => r.schema_version)).toEqual([1, 1]);
+    expect((await current.runtime.readModels.query(versions, [STREAM])).rows.map((r) => r.schema_version)).toEqual([2, 2]);
   });
 
   it('folds to the same state', async () => {
@@ -87,16 +95,38 @@ describe('a log holding TripBooked v1 and v2 reads exactly like one holding only
     expect(a.body).toEqual(b.body);
   });
 
+  it('projects the same feedback figures, the old complaint and answer with no department or phase', async () => {
+    const range = { from: '2024-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z' };
+    for (const path of ['/analytics/feedback', '/analytics/feedback/nps?by=destination', '/analytics/feedback/complaint-rates', '/analytics/feedback/complaint-deadlines?by=phase']) {
+      const [a, b] = await Promise.all([mixed, current].map((t) => t.http().get(path).query(range).expect(200)));
+      expect(a.body).toEqual(b.body);
+    }
+    const rates = (await mixed.http().get('/analytics/feedback/complaint-rates').query(range).expect(200)).body;
+    expect([rates.trips, rates.cells]).toEqual([1, [{ month: null, category: 'room', department: null, phase: null, complaints: 1, trips: 1, per100Trips: 100 }]]);
+    const nps = (await mixed.http().get('/analytics/feedback/nps?by=destination').query(range).expect(200)).body;
+    expect(nps.groups).toEqual([{ group: 'GR/Rhodes', answers: 1, promoters: 0, passives: 0, detractors: 1, nps: -100, low: -100, high: -100 }]);
+    const rows = `SELECT department, phase, acknowledged_at IS NOT NULL AS acknowledged FROM read_models.feedback_complaints WHERE customer_id = $1
+                  UNION ALL SELECT department, phase, NULL FROM read_models.feedback_surveys WHERE customer_id = $1 ORDER BY 3 NULLS LAST`;
+    expect((await mixed.runtime.readModels.query(rows, [CUSTOMER])).rows).toEqual([
+      { department: null, phase: null, acknowledged: true },
+      { department: null, phase: null, acknowledged: null },
+    ]);
+  });
+
   it('shows the same history and the same export', async () => {
     const [a, b] = await Promise.all([mixed, current].map((t) => t.http().get(`/customers/${CUSTOMER}/events`).expect(200)));
     expect(a.body.events.map(withoutStorageDetails)).toEqual(b.body.events.map(withoutStorageDetails));
     const [exportA, exportB] = await Promise.all([exported(mixed), exported(current)]);
-    expect(exportA).toHaveLength(7);
+    expect(exportA).toHaveLength(10);
     expect(exportA).toEqual(exportB);
     expect(exportA.filter((e) => e.type === 'TripBooked').map((e) => [e.schemaVersion, e.data.amount])).toEqual([
       [2, { value: 129995, currency: 'EUR' }],
       [2, { value: 84550, currency: 'EUR' }],
       [2, { value: 30, currency: 'EUR' }],
+    ]);
+    expect(exportA.filter((e) => e.type === 'ComplaintFiled' || e.type === 'SurveyAnswered').map((e) => [e.type, e.schemaVersion, 'department' in e.data, 'phase' in e.data])).toEqual([
+      ['ComplaintFiled', 2, false, false],
+      ['SurveyAnswered', 2, false, false],
     ]);
   });
 
