@@ -61,6 +61,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/feedback/complaint-deadlines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Time to acknowledge (1 h) and to resolve (24 h) the complaints filed in [from, to), breaches counted as of `to`, overall and per group; Accept: text/csv */
+        get: operations["FeedbackController_deadlines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/feedback/complaint-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Complaints per 100 trips by category × department × phase in [from, to), over the range or per month; Accept: text/csv */
+        get: operations["FeedbackController_rates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/feedback/nps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * NPS of the answers in [from, to) by month, destination, product type, sales channel or agent, with answers and a 95 % interval; Accept: text/csv
+         * @description The interval is Wald's (normal approximation) on the −1/0/+1 scores: with few answers it claims more than it knows, so the number of answers is given beside it (docs/read-models.md).
+         */
+        get: operations["FeedbackController_nps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/feedback/nps-drops": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Answers in [from, to) at least minDrop points (default 4) below the same customer's previous answer, keyset-paged; Accept: text/csv streams them all */
+        get: operations["FeedbackController_drops"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit/access": {
         parameters: {
             query?: never;
@@ -428,6 +499,26 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["CustomersController_logInteraction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{id}/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's next-trip offers as of an instant (default now), best first, each with its reasons in words
+         * @description Destination and product from what customers did after the same trips, the customer's months, party, spend and interests; places visited are shown lower; popularity for a customer without trips. ?limit= at most 20. ?minPosition= waits (bounded) until it includes a write at that position. docs/offers.md
+         */
+        get: operations["OffersController_customer"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -846,6 +937,11 @@ export interface components {
         AnswerSurveyDto: {
             bookingId?: string;
             comment?: string;
+            /**
+             * @description The department responsible, as the company names it; not blank. Absent: not recorded.
+             * @example transfers
+             */
+            department?: string;
             /** @example 9 */
             nps: number;
             /**
@@ -853,6 +949,11 @@ export interface components {
              * @example 2025-06-01T09:30:00Z
              */
             occurredAt?: string;
+            /**
+             * @description When, relative to the trip, it happened. Absent: not recorded.
+             * @enum {string}
+             */
+            phase?: "pre-trip" | "during" | "post-trip";
             /** @example s-88 */
             surveyId: string;
         };
@@ -883,12 +984,6 @@ export interface components {
             items: components["schemas"]["AuditTrailEntryDto"][];
             /** @description Pass as ?cursor= for the next page; null on the last page. */
             nextCursor: string | null;
-        };
-        BgParamsDto: {
-            a: number;
-            alpha: number;
-            b: number;
-            r: number;
         };
         BookTripDto: {
             amount: components["schemas"]["MoneyDto"];
@@ -974,6 +1069,8 @@ export interface components {
         ChurnFitResponse: {
             /** @description Who asked for it (the API key or token subject), or the engine’s schedule. */
             actor: string;
+            /** @description How the model was chosen, with every candidate’s holdout check; null on fits recorded before it was kept. */
+            choice: components["schemas"]["ModelChoiceDto"] | null;
             configVersion: string;
             converged: boolean;
             customers: number;
@@ -994,10 +1091,10 @@ export interface components {
             logLikelihood: number;
             method: string;
             /** @enum {string} */
-            model: "bgnbd" | "mbgnbd";
-            params: components["schemas"]["BgParamsDto"];
+            model: "bgnbd" | "mbgnbd" | "pareto-nbd";
+            params: components["schemas"]["ModelParamsDto"];
             repeatBuyers: number;
-            standardErrors: components["schemas"]["BgParamsDto"];
+            standardErrors: components["schemas"]["ModelParamsDto"];
             /** @enum {string} */
             trigger: "schedule" | "on-demand";
             /** @enum {string} */
@@ -1181,6 +1278,25 @@ export interface components {
              * @enum {number|null}
              */
             score: null;
+        };
+        CustomerOffersResponse: {
+            /**
+             * Format: date-time
+             * @description The instant the offers are as of.
+             */
+            asOf: string;
+            customerId: string;
+            /** @description The customer was forgotten: no offers. */
+            erased: boolean;
+            /**
+             * Format: date
+             * @description The model learnt from the trips that started before this UTC day.
+             */
+            modelDay: string;
+            /** @description How many trips the model learnt from. */
+            modelTrips: number;
+            /** @description Best first; empty for a forgotten customer or one not registered by asOf. */
+            offers: components["schemas"]["NextTripOfferDto"][];
         };
         CustomerOverviewPageResponse: {
             items: components["schemas"]["CustomerOverviewResponse"][];
@@ -1461,6 +1577,26 @@ export interface components {
              */
             open: number;
         };
+        FeedbackComplaintDeadlinesResponse: {
+            /** @enum {string} */
+            by: "department" | "phase" | "category" | "severity" | "month";
+            deadlines: components["schemas"]["FeedbackDeadlinesDto"];
+            /**
+             * Format: date-time
+             * @description Start of the range, inclusive (UTC).
+             * @example 2025-01-01T00:00:00.000Z
+             */
+            from: string;
+            /** @description Months oldest first; phases and severities in their order; departments and categories most complaints first; null last. */
+            groups: components["schemas"]["FeedbackDeadlineGroupDto"][];
+            overall: components["schemas"]["FeedbackDeadlineFiguresDto"];
+            /**
+             * Format: date-time
+             * @description End of the range, exclusive (UTC).
+             * @example 2025-04-01T00:00:00.000Z
+             */
+            to: string;
+        };
         FeedbackComplaintMonthDto: {
             /** @example accommodation */
             category: string;
@@ -1476,6 +1612,68 @@ export interface components {
             month: string;
             /** @enum {string} */
             severity: "low" | "medium" | "high" | "critical";
+        };
+        FeedbackComplaintRateCellDto: {
+            /** @example accommodation */
+            category: string;
+            /** @description Complaints filed. */
+            complaints: number;
+            /**
+             * @description Null: not recorded (every complaint filed before department and phase existed).
+             * @example hotel-contracting
+             */
+            department: string | null;
+            /**
+             * @description UTC month filed in (by=month); null over the whole range.
+             * @example 2025-03
+             */
+            month: string | null;
+            /**
+             * @description 100 × complaints / trips, 2 decimals; null without trips.
+             * @example 1.25
+             */
+            per100Trips: number | null;
+            /**
+             * @description Null: not recorded.
+             * @enum {string|null}
+             */
+            phase: "pre-trip" | "during" | "post-trip" | null;
+            /** @description Trips departed in the same month (by=month) or in the range. */
+            trips: number;
+        };
+        FeedbackComplaintRateMonthDto: {
+            /** @description Complaints filed in the month. */
+            complaints: number;
+            /** @example 2025-03 */
+            month: string;
+            per100Trips: number | null;
+            /** @description Trips departed in the month. */
+            trips: number;
+        };
+        FeedbackComplaintRatesResponse: {
+            /** @enum {string} */
+            by: "total" | "month";
+            /** @description The category × department × phase combinations that occur (per month with by=month, months oldest first), most complaints first, then by category, department (null last) and phase (trip order, null last). */
+            cells: components["schemas"]["FeedbackComplaintRateCellDto"][];
+            /** @description Complaints filed in the range. */
+            complaints: number;
+            /**
+             * Format: date-time
+             * @description Start of the range, inclusive (UTC).
+             * @example 2025-01-01T00:00:00.000Z
+             */
+            from: string;
+            /** @description Every UTC month of the range, oldest first. */
+            months: components["schemas"]["FeedbackComplaintRateMonthDto"][];
+            per100Trips: number | null;
+            /**
+             * Format: date-time
+             * @description End of the range, exclusive (UTC).
+             * @example 2025-04-01T00:00:00.000Z
+             */
+            to: string;
+            /** @description Trips taken: bookings whose first departure (TripDeparted) is in the range. */
+            trips: number;
         };
         FeedbackComplaintSeverityDto: {
             /**
@@ -1499,6 +1697,57 @@ export interface components {
             /** @description The four severities, low to critical, zeros included. */
             bySeverity: components["schemas"]["FeedbackComplaintSeverityDto"][];
         };
+        FeedbackDeadlineFiguresDto: {
+            /** @description Answered more than 60 minutes after filing, or unanswered at `to` when the 60 minutes had passed. */
+            acknowledgeBreaches: number;
+            /** @description Median minutes from filing to that first answer; null when none. */
+            acknowledgeMedianMinutes: number | null;
+            /** @description Unanswered at `to`, the 60 minutes not yet passed. */
+            acknowledgePending: number;
+            /** @description Answered before `to`: acknowledged, or resolved without an acknowledgement. */
+            acknowledged: number;
+            /** @description Complaints filed in the range. */
+            complaints: number;
+            /** @description Resolved more than 24 hours after filing, or unresolved at `to` when the 24 hours had passed. */
+            resolveBreaches: number;
+            /** @description Median minutes from filing to resolution; null when none. */
+            resolveMedianMinutes: number | null;
+            /** @description Unresolved at `to`, the 24 hours not yet passed. */
+            resolvePending: number;
+            /** @description Resolved before `to`. */
+            resolved: number;
+        };
+        FeedbackDeadlineGroupDto: {
+            /** @description Answered more than 60 minutes after filing, or unanswered at `to` when the 60 minutes had passed. */
+            acknowledgeBreaches: number;
+            /** @description Median minutes from filing to that first answer; null when none. */
+            acknowledgeMedianMinutes: number | null;
+            /** @description Unanswered at `to`, the 60 minutes not yet passed. */
+            acknowledgePending: number;
+            /** @description Answered before `to`: acknowledged, or resolved without an acknowledgement. */
+            acknowledged: number;
+            /** @description Complaints filed in the range. */
+            complaints: number;
+            /**
+             * @description The department, phase, category, severity or month (YYYY-MM, UTC) filed; null: not recorded.
+             * @example transfers
+             */
+            group: string | null;
+            /** @description Resolved more than 24 hours after filing, or unresolved at `to` when the 24 hours had passed. */
+            resolveBreaches: number;
+            /** @description Median minutes from filing to resolution; null when none. */
+            resolveMedianMinutes: number | null;
+            /** @description Unresolved at `to`, the 24 hours not yet passed. */
+            resolvePending: number;
+            /** @description Resolved before `to`. */
+            resolved: number;
+        };
+        FeedbackDeadlinesDto: {
+            /** @example 60 */
+            acknowledgeMinutes: number;
+            /** @example 1440 */
+            resolveMinutes: number;
+        };
         FeedbackDestinationDto: {
             /** @example Chania */
             city: string;
@@ -1507,6 +1756,24 @@ export interface components {
              * @example GR
              */
             country: string;
+        };
+        FeedbackNpsBreakdownResponse: {
+            /** @enum {string} */
+            by: "month" | "destination" | "productType" | "channel" | "agent";
+            /**
+             * Format: date-time
+             * @description Start of the range, inclusive (UTC).
+             * @example 2025-01-01T00:00:00.000Z
+             */
+            from: string;
+            /** @description by=month: every UTC month of the range, oldest first, empty ones with null figures. Otherwise every group with answers, most first, then by name (bytewise), null last among equals. */
+            groups: components["schemas"]["FeedbackNpsGroupDto"][];
+            /**
+             * Format: date-time
+             * @description End of the range, exclusive (UTC).
+             * @example 2025-04-01T00:00:00.000Z
+             */
+            to: string;
         };
         FeedbackNpsDestinationDto: {
             /**
@@ -1537,6 +1804,47 @@ export interface components {
              */
             promoters: number;
         };
+        FeedbackNpsDropDto: {
+            /**
+             * Format: date-time
+             * @description In [from, to).
+             */
+            answeredAt: string;
+            city: string | null;
+            /** @description Destination of the booking the later answer is about (ISO 3166-1 alpha-2). */
+            country: string | null;
+            /** @example c-1001 */
+            customerId: string;
+            /** @description Department given with the later answer; null when not recorded. */
+            department: string | null;
+            /**
+             * @description previousNps − nps, at least minDrop.
+             * @example 5
+             */
+            drop: number;
+            /** @example 4 */
+            nps: number;
+            /**
+             * @description Trip phase given with the later answer; null when not recorded.
+             * @enum {string|null}
+             */
+            phase: "pre-trip" | "during" | "post-trip" | null;
+            /** Format: date-time */
+            previousAnsweredAt: string;
+            /** @example 9 */
+            previousNps: number;
+            /** @example s-87 */
+            previousSurveyId: string;
+            productType: string | null;
+            /** @example s-88 */
+            surveyId: string;
+        };
+        FeedbackNpsDropsResponse: {
+            /** @description By the instant of the later answer, then customer and survey id. */
+            items: components["schemas"]["FeedbackNpsDropDto"][];
+            /** @description Pass as ?cursor= for the next page; null on the last. */
+            nextCursor: string | null;
+        };
         FeedbackNpsDto: {
             /** @description The 20 destinations with the most answers, most first (then by country and city). */
             byDestination: components["schemas"]["FeedbackNpsDestinationDto"][];
@@ -1557,6 +1865,48 @@ export interface components {
              * @example 26
              */
             detractors: number;
+            /**
+             * @description % promoters − % detractors, rounded to 1 decimal (half away from zero); null without answers.
+             * @example 23.3
+             */
+            nps: number | null;
+            /**
+             * @description Answers of 7 or 8.
+             * @example 40
+             */
+            passives: number;
+            /**
+             * @description Answers of 9 or 10.
+             * @example 54
+             */
+            promoters: number;
+        };
+        FeedbackNpsGroupDto: {
+            /**
+             * @description Survey answers (SurveyAnswered) in the range.
+             * @example 120
+             */
+            answers: number;
+            /**
+             * @description Answers of 0 to 6.
+             * @example 26
+             */
+            detractors: number;
+            /**
+             * @description The month (YYYY-MM, UTC), destination ('CC/City': the country code is two letters), product type, sales channel or agent id of the booking answered about; null when the answer names no booking or one the read model does not know, or (agent) the booking was not made by an agent through the API.
+             * @example web
+             */
+            group: string | null;
+            /**
+             * @description Upper bound of the 95 % interval, cut at 100; null without answers.
+             * @example 34.2
+             */
+            high: number | null;
+            /**
+             * @description Lower bound of the 95 % interval of the NPS (Wald: NPS ± 1.96 · 100 · sqrt(variance of the −1/0/+1 scores / answers)), cut at −100; null without answers.
+             * @example 12.4
+             */
+            low: number | null;
             /**
              * @description % promoters − % detractors, rounded to 1 decimal (half away from zero); null without answers.
              * @example 23.3
@@ -1670,6 +2020,11 @@ export interface components {
             channel: string;
             /** @example cp-17 */
             complaintId: string;
+            /**
+             * @description The department responsible, as the company names it; not blank. Absent: not recorded.
+             * @example transfers
+             */
+            department?: string;
             /** @example Room was not as booked. */
             description: string;
             /**
@@ -1677,6 +2032,11 @@ export interface components {
              * @example 2025-06-01T09:30:00Z
              */
             occurredAt?: string;
+            /**
+             * @description When, relative to the trip, it happened. Absent: not recorded.
+             * @enum {string}
+             */
+            phase?: "pre-trip" | "during" | "post-trip";
             /** @enum {string} */
             severity: "low" | "medium" | "high" | "critical";
         };
@@ -1865,6 +2225,39 @@ export interface components {
              */
             since: string;
         };
+        ModelCandidateDto: {
+            actualTrips: number | null;
+            /** @description Of the calibration fit; each model family’s own, not comparable between BG and Pareto. */
+            calibrationLogLikelihood: number | null;
+            error?: string;
+            /** @description Repeat trips per customer in the holdout months; null when the calibration part could not identify the model (error says why). */
+            meanAbsoluteError: number | null;
+            /** @enum {string} */
+            model: "bgnbd" | "mbgnbd" | "pareto-nbd";
+            predictedTrips: number | null;
+            rootMeanSquareError: number | null;
+        };
+        ModelChoiceDto: {
+            /** @description Every candidate checked on the holdout, in the config’s order. */
+            candidates: components["schemas"]["ModelCandidateDto"][];
+            /**
+             * @description configured: the config names the model; lowest-holdout-error: the candidate with the lowest mean absolute error on the holdout; first-that-fits: no candidate could be checked, the first one the data identify.
+             * @enum {string}
+             */
+            rule: "configured" | "lowest-holdout-error" | "first-that-fits";
+        };
+        ModelParamsDto: {
+            /** @description BG/NBD and MBG/NBD: the dropout probability is Beta(a, b). */
+            a?: number;
+            /** @description Scale of the purchase-rate distribution, in the fit’s unit. */
+            alpha: number;
+            b?: number;
+            beta?: number;
+            /** @description Shape of the purchase-rate distribution. */
+            r: number;
+            /** @description Pareto/NBD: the dropout rate is Gamma(s, beta), beta in the fit’s unit. */
+            s?: number;
+        };
         MoneyDto: {
             /**
              * @description ISO 4217 code.
@@ -1876,6 +2269,35 @@ export interface components {
              * @example 129900
              */
             value: number;
+        };
+        NextTripDestinationDto: {
+            /** @example Crete */
+            city: string;
+            /** @example GR */
+            country: string;
+        };
+        NextTripOfferDto: {
+            /**
+             * @description history: from what customers did after this customer’s trips; popular: the fallback without one.
+             * @enum {string}
+             */
+            basis: "history" | "popular";
+            destination: components["schemas"]["NextTripDestinationDto"];
+            /**
+             * @description The product to offer there: the most travelled one, preferring what the customer took before and what serves their interests.
+             * @example package
+             */
+            productType: string;
+            /**
+             * @example [
+             *       "customers who went to Antalya often went to Crete next (12 of 40)",
+             *       "travels in May",
+             *       "party of 4"
+             *     ]
+             */
+            reasons: string[];
+            /** @description Higher is better; only the order means something (docs/offers.md). */
+            score: number;
         };
         OccurredAtDto: {
             /**
@@ -2414,6 +2836,8 @@ export interface components {
             marketing: boolean;
             /** @description The completion note (personal data: masked for analysts). */
             note: string | null;
+            /** @description Next-trip offers to talk about (pre-trip, post-trip and win-back touchpoints; empty on others and for a forgotten customer): the top 3 as of the query instant, each "city, country (product): reasons". Computed when read, not stored (docs/offers.md). */
+            offerHints: string[];
             /** @enum {string|null} */
             outcome: "done" | "no-answer" | "skipped" | null;
             /** @description Open and due at or before asOf. */
@@ -2677,6 +3101,156 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedbackResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FeedbackController_deadlines: {
+        parameters: {
+            query?: {
+                /** @description Start, inclusive. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: the first instant of the UTC month 23 months before the month of `to` (24 calendar months). */
+                from?: string;
+                /** @description End, exclusive, after `from`. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: now. */
+                to?: string;
+                by?: "department" | "phase" | "category" | "severity" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description As JSON; with Accept: text/csv one row per group, then a last row `overall`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackComplaintDeadlinesResponse"];
+                    /** @example group,complaints,acknowledged,acknowledgeMedianMinutes,acknowledgeBreaches,acknowledgePending,resolved,resolveMedianMinutes,resolveBreaches,resolvePending */
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FeedbackController_rates: {
+        parameters: {
+            query?: {
+                /** @description Start, inclusive. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: the first instant of the UTC month 23 months before the month of `to` (24 calendar months). */
+                from?: string;
+                /** @description End, exclusive, after `from`. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: now. */
+                to?: string;
+                /** @description total: over the whole range; month: per UTC month, against the trips of that month. */
+                by?: "total" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description As JSON; with Accept: text/csv the rows (groups or cells) as one CSV file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackComplaintRatesResponse"];
+                    /** @example month,category,department,phase,complaints,trips,per100Trips */
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FeedbackController_nps: {
+        parameters: {
+            query?: {
+                /** @description Start, inclusive. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: the first instant of the UTC month 23 months before the month of `to` (24 calendar months). */
+                from?: string;
+                /** @description End, exclusive, after `from`. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: now. */
+                to?: string;
+                /** @description What to group the answers by; channel and agent are those of the booking answered about. */
+                by?: "month" | "destination" | "productType" | "channel" | "agent";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description As JSON; with Accept: text/csv the rows (groups or cells) as one CSV file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackNpsBreakdownResponse"];
+                    /** @example group,answers,promoters,passives,detractors,nps,low,high */
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    FeedbackController_drops: {
+        parameters: {
+            query?: {
+                /** @description Start, inclusive. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: the first instant of the UTC month 23 months before the month of `to` (24 calendar months). */
+                from?: string;
+                /** @description End, exclusive, after `from`. ISO 8601 instant with offset or Z, 1900-01-01T00:00:00Z to 2200-12-31T23:59:59.999Z. Default: now. */
+                to?: string;
+                /** @description The least fall, in points, from the previous answer. */
+                minDrop?: number;
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page as JSON; with Accept: text/csv every row, all pages, as one CSV file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackNpsDropsResponse"];
+                    /** @example customerId,previousSurveyId,previousAnsweredAt,previousNps,surveyId,answeredAt,nps,drop,department,phase,country,city,productType */
+                    "text/csv": string;
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3734,6 +4308,41 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    OffersController_customer: {
+        parameters: {
+            query?: {
+                /** @description The instant the offers are as of; default now. */
+                asOf?: string;
+                /** @description Wait (bounded) until projections reach this global position. */
+                minPosition?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOffersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
