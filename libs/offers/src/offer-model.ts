@@ -140,6 +140,8 @@ export function trainOfferModel(allTrips: readonly TripFact[], before: string): 
       model.leaving.set(from, (model.leaving.get(from) ?? 0) + 1);
     }
   }
+  // Products in name order, so choosing one never sorts them again (recommend-offers.ts).
+  for (const stats of model.destinations.values()) stats.productTypes = new Map([...stats.productTypes].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
   model.popular = [...model.destinations.values()].sort((a, b) => b.trips - a.trips || (a.key < b.key ? -1 : 1)).map((s) => s.key);
   const total = Math.max(1, trips.length);
   model.share.months = model.share.months.map((n) => n / total);

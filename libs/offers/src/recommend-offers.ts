@@ -43,11 +43,19 @@ export const DEFAULT_OFFERS = 5;
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const SPEND_WORDS: Record<SpendBand, string> = { low: 'the lower third', mid: 'the middle third', high: 'the upper third' };
 
-const slug = (tag: string): string =>
-  tag
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
+const slugs = new Map<string, string>();
+/** A tag or product name as a segment key takes it ("City Break" is city-break); memoised, as product names repeat on every candidate. */
+const slug = (tag: string): string => {
+  let made = slugs.get(tag);
+  if (made === undefined) {
+    made = tag
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
+    if (slugs.size < 10_000) slugs.set(tag, made);
+  }
+  return made;
+};
 
 const matches = (condition: BookingCondition, productType: string, travellers: number, country: string): boolean =>
   (!condition.productTypes || condition.productTypes.includes(productType)) &&
@@ -89,10 +97,12 @@ function interestsOf(customer: OfferCustomer, own: readonly TripFact[], derived:
   return tags;
 }
 
-/** The interest a product at a destination serves, if any: a tag named like the product, or a derived tag's condition. */
-function interestServed(tags: Set<string>, derived: Record<string, readonly BookingCondition[]>, productType: string, travellers: number, country: string): string | undefined {
-  if (tags.has(slug(productType))) return slug(productType);
-  return [...tags].sort().find((tag) => derived[tag]?.some((c) => matches(c, productType, travellers, country)));
+/** The interest a product at a destination serves, if any: a tag named like the product, or a derived tag's condition (tags in name order). */
+function interestServed(tags: readonly string[], derived: Record<string, readonly BookingCondition[]>, productType: string, travellers: number, country: string): string | undefined {
+  if (!tags.length) return undefined;
+  const named = slug(productType);
+  if (tags.includes(named)) return named;
+  return tags.find((tag) => derived[tag]?.some((c) => matches(c, productType, travellers, country)));
 }
 
 /**
@@ -113,6 +123,20 @@ export function recommendOffers(model: OfferModel, customer: OfferCustomer, deri
   const candidates = new Set(model.popular.slice(0, Math.max(OFFER_WEIGHTS.candidates, limit)));
   for (const from of weights.keys()) for (const to of model.next.get(from)?.keys() ?? []) candidates.add(to);
 
+  const sortedTags = [...tags].sort();
+  const travellers = habits.travellers ?? 2;
+  // The same products come back on every candidate: each is judged once per customer (per country only when a
+  // derived interest names countries). This is most of the time of offers for every customer.
+  const byCountry = sortedTags.some((tag) => derived[tag]?.some((c) => c.destinationCountries));
+  const served = new Map<string, string | null>();
+  const serves = (productType: string, country: string): string | undefined => {
+    if (!sortedTags.length) return undefined;
+    const key = byCountry ? `${productType}\u0000${country}` : productType;
+    let interest = served.get(key);
+    if (interest === undefined) served.set(key, (interest = interestServed(sortedTags, derived, productType, travellers, country) ?? null));
+    return interest ?? undefined;
+  };
+  // Scores for every candidate; the words only for those kept (most of the time goes to candidates never shown).
   const scored = [...candidates].map((key) => {
     const stats = model.destinations.get(key)!;
     let together = 0;
@@ -128,35 +152,38 @@ export function recommendOffers(model: OfferModel, customer: OfferCustomer, deri
     const season = habits.months.length ? lift(habits.months.reduce((n, m) => n + stats.months[m], 0), stats.trips, habits.months.reduce((n, m) => n + model.share.months[m], 0)) : 1;
     const party = habits.party ? lift(stats.parties[habits.party], stats.trips, model.share.parties[habits.party]) : 1;
     const spend = habits.spend ? lift(stats.spends[habits.spend], stats.trips, model.share.spends[habits.spend]) : 1;
-    const place = placeOf(key);
-    const productType = productFor(stats, habits.productTypes, tags, derived, habits.travellers ?? 2, place.country);
-    const interest = interestServed(tags, derived, productType, habits.travellers ?? 2, place.country);
+    const country = key.slice(0, key.indexOf('/'));
+    const productType = productFor(stats, habits.productTypes, (product) => serves(product, country));
+    const interest = serves(productType, country);
     const been = visited.get(key);
     const score = (together + popularity) * season * party * spend * (interest ? OFFER_WEIGHTS.interest : 1) * (been ? OFFER_WEIGHTS.visited : 1);
-
-    const reasons: string[] = [];
-    if (strongest && strongest.part >= popularity) {
-      reasons.push(`customers who went to ${placeOf(strongest.from).city} often went to ${place.city} next (${model.next.get(strongest.from)!.get(key)} of ${model.leaving.get(strongest.from)})`);
-    } else {
-      reasons.push(`popular: ${stats.trips} of ${model.trips} trips before ${model.before} went to ${place.city}`);
-    }
-    if (season >= OFFER_WEIGHTS.reasonLift) reasons.push(`travels in ${habits.months.slice(0, 2).map((m) => MONTHS[m]).join(' and ')}`);
-    if (party >= OFFER_WEIGHTS.reasonLift) reasons.push(`party of ${habits.travellers}`);
-    if (spend >= OFFER_WEIGHTS.reasonLift) reasons.push(`spends in ${SPEND_WORDS[habits.spend!]} of trips`);
-    if (interest) reasons.push(`interested in ${interest}`);
-    if (been) reasons.push(`visited before (${been}): shown lower`);
-    return { key, place, productType, score, basis: (together > 0 ? 'history' : 'popular') as Offer['basis'], reasons };
+    return { key, stats, productType, score, together, strongest, popularity, season, party, spend, interest, been };
   });
   scored.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
-  return scored.slice(0, limit).map(({ place, productType, score, basis, reasons }) => ({ destination: place, productType, score: Math.round(score * 1e6) / 1e6, basis, reasons }));
+  return scored.slice(0, limit).map((c) => {
+    const place = placeOf(c.key);
+    const reasons: string[] = [];
+    if (c.strongest && c.strongest.part >= c.popularity) {
+      reasons.push(`customers who went to ${placeOf(c.strongest.from).city} often went to ${place.city} next (${model.next.get(c.strongest.from)!.get(c.key)} of ${model.leaving.get(c.strongest.from)})`);
+    } else {
+      reasons.push(`popular: ${c.stats.trips} of ${model.trips} trips before ${model.before} went to ${place.city}`);
+    }
+    if (c.season >= OFFER_WEIGHTS.reasonLift) reasons.push(`travels in ${habits.months.slice(0, 2).map((m) => MONTHS[m]).join(' and ')}`);
+    if (c.party >= OFFER_WEIGHTS.reasonLift) reasons.push(`party of ${habits.travellers}`);
+    if (c.spend >= OFFER_WEIGHTS.reasonLift) reasons.push(`spends in ${SPEND_WORDS[habits.spend!]} of trips`);
+    if (c.interest) reasons.push(`interested in ${c.interest}`);
+    if (c.been) reasons.push(`visited before (${c.been}): shown lower`);
+    return { destination: place, productType: c.productType, score: Math.round(c.score * 1e6) / 1e6, basis: c.together > 0 ? 'history' : 'popular', reasons };
+  });
 }
 
 /** The product to offer there: the most travelled one, doubled if the customer has taken it and 1.5 times if it serves an interest. */
-function productFor(stats: DestinationStats, taken: Set<string>, tags: Set<string>, derived: Record<string, readonly BookingCondition[]>, travellers: number, country: string): string {
+function productFor(stats: DestinationStats, taken: Set<string>, serves: (productType: string) => string | undefined): string {
   let best = '';
   let bestScore = -1;
-  for (const [productType, trips] of [...stats.productTypes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const score = trips * (taken.has(productType) ? 2 : 1) * (interestServed(tags, derived, productType, travellers, country) ? OFFER_WEIGHTS.interest : 1);
+  // productTypes is in name order (trainOfferModel), so a tie goes to the first name.
+  for (const [productType, trips] of stats.productTypes) {
+    const score = trips * (taken.has(productType) ? 2 : 1) * (serves(productType) ? OFFER_WEIGHTS.interest : 1);
     if (score > bestScore) [best, bestScore] = [productType, score];
   }
   return best;
