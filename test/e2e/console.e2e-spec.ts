@@ -29,6 +29,13 @@ beforeAll(async () => {
     const booked = await t.http().post(`/customers/${customerId}/bookings`).send(trip('trip-1', { departureDate: day(-9), returnDate: day(-2), occurredAt: new Date(Date.now() - 30 * 86_400_000).toISOString() })).expect(201);
     expect(await t.runtime.projector.waitFor(booked.body.position, 10_000)).toBe(true);
   }
+  // Someone who went from Heraklion to Lisbon: where cq-lisbon (back from Heraklion) is offered to go next. Both trips
+  // recorded afterwards, as a back office records past trips: their touchpoints are skipped, off the queue.
+  const ago = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString();
+  await t.http().post('/customers').send(registration('cq-before', { occurredAt: ago(500) })).expect(201);
+  await t.http().post('/customers/cq-before/bookings').send(trip('trip-a', { departureDate: day(-400), returnDate: day(-393), occurredAt: ago(20) })).expect(201);
+  const before = await t.http().post('/customers/cq-before/bookings').send(trip('trip-b', { destination: { country: 'PT', city: 'Lisbon' }, departureDate: day(-200), returnDate: day(-193), occurredAt: ago(20) })).expect(201);
+  expect(await t.runtime.projector.waitFor(before.body.position, 10_000)).toBe(true);
   // A complaint filed two hours ago: its 1-hour acknowledgement is breached, its 24-hour resolution is not.
   const filed = await t.http().post('/customers/cq-lisbon/complaints').send(complaint('cp-late', { bookingId: 'trip-1', occurredAt: new Date(Date.now() - 2 * 3_600_000).toISOString() })).expect(201);
   expect(await t.runtime.projector.waitFor(filed.body.position, 10_000)).toBe(true);
@@ -71,6 +78,8 @@ describe('the console', () => {
     expect(await clocks.locator('li.breached').count()).toBe(1);
     // Due in the agent's zone and the customer's.
     await expect(lisbon.first().textContent()).resolves.toContain('(Europe/Lisbon)');
+    // A post-trip row carries the best next-trip offer (issue 19), attached as the queue is read.
+    await expect(lisbon.filter({ hasText: 'welcome-home-call' }).first().textContent()).resolves.toContain('Offer: Lisbon, PT (package): customers who went to Heraklion often went to Lisbon next (1 of 1)');
     await page.screenshot({ path: join(SCREENSHOTS, 'work-queue.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
 
@@ -101,6 +110,10 @@ describe('the console', () => {
     await expect(newest.textContent()).resolves.toMatch(/TouchpointCompleted\s*test-agent\s*agent/);
     const schedule = page.getByRole('table', { name: "The customer's touchpoints by due time" });
     await expect(schedule.locator('tbody tr').filter({ hasText: 'test-agent, no-answer' }).count()).resolves.toBe(1);
+    // Issue 19: the next-trip offers with their reasons, the place already visited shown lower.
+    const offers = page.getByRole('list', { name: 'Next-trip offers, best first, each with why' }).getByRole('listitem');
+    await expect(offers.first().textContent()).resolves.toBe('Lisbon, PT (package): customers who went to Heraklion often went to Lisbon next (1 of 1)');
+    await expect(offers.nth(1).textContent()).resolves.toMatch(/^Heraklion, GR \(package, popular\): popular: 3 of 4 trips before \d{4}-\d\d-\d\d went to Heraklion; visited before \(\d{4}-\d\d\): shown lower$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'customer.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('link', { name: 'Work queue' }).click();

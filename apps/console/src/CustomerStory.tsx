@@ -1,4 +1,5 @@
 import type { Answer } from './api';
+import { NextTrips } from './NextTrips';
 import { Status, useApi } from './useApi';
 
 type Money = { value: number; currency: string };
@@ -104,6 +105,7 @@ export function CustomerStory({ customerId, role }: { customerId: string; role: 
   return (
     <>
       <RiskAndValue customerId={customerId} />
+      <NextTrips customerId={customerId} />
       {role === 'analyst' ? <p className="hint">Bookings, complaints and the timeline are for agents, managers and auditors.</p> : <Story customerId={customerId} />}
     </>
   );

@@ -139,6 +139,7 @@ export function WorkQueue({ role }: { role: string }) {
                 <td>{t.language}</td>
                 <td>
                   {t.contentHints.join(', ')}
+                  {t.offerHints.length > 0 && <div className="reason">Offer: {t.offerHints[0]}</div>}
                   {t.reason && <div className="reason">{t.reason}</div>}
                 </td>
                 {mayComplete && (
