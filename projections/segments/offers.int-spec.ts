@@ -4,7 +4,7 @@ import { customerStreamId, decide, evolve, initialState, type CustomerCommand } 
 import { PostgresEventStore, handleCommand } from '../../libs/event-store/src';
 import { Projector } from '../../libs/projection-engine/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
-import { OfferModels, offersFor, offersForAll } from './offers.queries';
+import { OfferModels, offersFor, offersForAll, tripFacts } from './offers.queries';
 import { segmentFactsProjection } from './segment-facts.projection';
 
 let database: TestDatabase;
@@ -24,6 +24,8 @@ beforeAll(async () => {
   await run('c', [trip('c1', 'TR', 'Antalya', '2023-05-03'), trip('c2', 'IT', 'Rome', '2024-05-03')]);
   await run('d', [trip('d1', 'FR', 'Paris', '2024-05-04'), ['CancelBooking', { bookingId: 'd1', reason: 'ill' }, '2024-04-01T10:00:00Z']]);
   await run('x', [trip('x1', 'TR', 'Antalya', '2024-05-05'), trip('x2', 'GR', 'Crete', '2025-08-01')]);
+  // y's trip departs in March 2025 and is repriced in April: after every instant the figures below are as of.
+  await run('y', [trip('y1', 'NO', 'Oslo', '2025-03-01'), ['AmendBooking', { bookingId: 'y1', amount: { value: 150_000, currency: 'EUR' } }, '2025-04-01T10:00:00Z']]);
 });
 afterAll(async () => {
   await store.close();
@@ -83,10 +85,17 @@ it('gives the answer that was due at a past instant', async () => {
 
 it('scores every customer in one pass, as the single answers do', async () => {
   const all = await offersForAll(store.pool, '2025-01-01T12:00:00Z', 3, {});
-  expect([...all.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'x']);
+  expect([...all.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'x', 'y']);
   const one = await offersFor(store.pool, new OfferModels(store.pool), ['x', 'c'], '2025-01-01T12:00:00Z', 3, {});
   expect(all.get('x')).toEqual(one.get('x')!.offers);
   expect(all.get('c')).toEqual(one.get('c')!.offers);
+});
+
+it('reads each trip with the amount that held at the instant', async () => {
+  const amountOf = async (asOf: string) => (await tripFacts(store.pool, asOf)).find((t) => t.bookingId === 'y1')?.amount;
+  expect(await amountOf('2025-03-01T12:00:00Z')).toBeUndefined(); // departs that day: not before it
+  expect(await amountOf('2025-03-15T00:00:00Z')).toBe(100_000);
+  expect(await amountOf('2025-05-01T00:00:00Z')).toBe(150_000);
 });
 
 it('reads the model once per day until it is older than its time to live', async () => {

@@ -11,41 +11,35 @@ import { segmentFactsProjection } from './segment-facts.projection';
  * start of the instant's UTC day; the customer's own trips and tags as of the instant itself.
  */
 
-/** A trip counts from its departure day, as booked and not cancelled by the instant, with the amount that held then. */
-const TRIPS_SQL = `
-SELECT customer_id, booking_id, destination_country, destination_city, product_type, departure_date::text AS departure_date, travellers,
-       amount_value::text AS amount_value, currency, amount_changes
-  FROM read_models.segment_facts_bookings
- WHERE booked_at <= $1 AND (cancelled_at IS NULL OR cancelled_at > $1) AND departure_date < ($1::timestamptz AT TIME ZONE 'UTC')::date`;
+/**
+ * Bookings as trips as of the instant $1: made by then and not cancelled by then, with the amount that held then
+ * (the last amendment made by then, in log order, else the amount as booked). `where` adds conditions. Rows come as
+ * arrays: at 300,000 trips, objects per row and parsing every amount_changes in JavaScript cost seconds.
+ */
+const tripsSql = (where: string): string => `
+SELECT b.customer_id, b.booking_id, b.destination_country, b.destination_city, b.product_type, b.departure_date::text, b.travellers,
+       coalesce(amended.value, b.amount_value)::float8, coalesce(amended.currency, b.currency)
+  FROM read_models.segment_facts_bookings b
+  LEFT JOIN LATERAL (
+         SELECT (c->>'value')::bigint AS value, c->>'currency' AS currency
+           FROM jsonb_array_elements(b.amount_changes) WITH ORDINALITY AS x(c, i)
+          WHERE (c->>'at')::timestamptz <= $1
+          ORDER BY i DESC LIMIT 1) amended ON b.amount_changes <> '[]'
+ WHERE b.booked_at <= $1 AND (b.cancelled_at IS NULL OR b.cancelled_at > $1) AND ${where}`;
 
-interface TripRow {
-  customer_id: string;
-  booking_id: string;
-  destination_country: string;
-  destination_city: string;
-  product_type: string;
-  departure_date: string;
-  travellers: number;
-  amount_value: string;
-  currency: string;
-  amount_changes: { at: string; value: number; currency: string }[];
-}
+type TripRow = [string, string, string, string, string, string, number, number, string];
 
-const tripOf = (row: TripRow, at: string): TripFact => {
-  // Amendments are in log order; the last one made by the instant holds.
-  const amended = row.amount_changes.filter((change) => Date.parse(change.at) <= Date.parse(at)).pop();
-  return {
-    customerId: row.customer_id,
-    bookingId: row.booking_id,
-    country: row.destination_country,
-    city: row.destination_city,
-    productType: row.product_type,
-    departureDate: row.departure_date,
-    travellers: row.travellers,
-    amount: amended ? Number(amended.value) : Number(row.amount_value),
-    currency: amended ? amended.currency : row.currency,
-  };
-};
+const tripOf = ([customerId, bookingId, country, city, productType, departureDate, travellers, amount, currency]: TripRow): TripFact => ({
+  customerId,
+  bookingId,
+  country,
+  city,
+  productType,
+  departureDate,
+  travellers,
+  amount,
+  currency,
+});
 
 /** The UTC day of an instant, and that day's start: the model's instant. */
 const dayOf = (asOf: string): string => new Date(asOf).toISOString().slice(0, 10);
@@ -53,8 +47,8 @@ const dayOf = (asOf: string): string => new Date(asOf).toISOString().slice(0, 10
 /** Every trip that started before the day of `asOf`, as known then. */
 export async function tripFacts(pool: Pool, asOf: string): Promise<TripFact[]> {
   const at = `${dayOf(asOf)}T00:00:00.000Z`;
-  const { rows } = await pool.query<TripRow>(TRIPS_SQL, [at]);
-  return rows.map((row) => tripOf(row, at));
+  const { rows } = await pool.query<TripRow>({ text: tripsSql(`b.departure_date < ($1::timestamptz AT TIME ZONE 'UTC')::date`), values: [at], rowMode: 'array' });
+  return rows.map(tripOf);
 }
 
 /**
@@ -116,16 +110,10 @@ export async function offersFor(
       'SELECT customer_id, declared_tags, tag_changes FROM read_models.segment_facts_customers WHERE customer_id = ANY($1) AND registered_at <= $2',
       [customerIds, asOf],
     ),
-    pool.query<TripRow>(
-      `SELECT customer_id, booking_id, destination_country, destination_city, product_type, departure_date::text AS departure_date, travellers,
-              amount_value::text AS amount_value, currency, amount_changes
-         FROM read_models.segment_facts_bookings
-        WHERE customer_id = ANY($1) AND booked_at <= $2 AND (cancelled_at IS NULL OR cancelled_at > $2)`,
-      [customerIds, asOf],
-    ),
+    pool.query<TripRow>({ text: tripsSql('b.customer_id = ANY($2)'), values: [asOf, customerIds], rowMode: 'array' }),
   ]);
   const own = new Map<string, TripFact[]>();
-  for (const row of trips.rows) own.set(row.customer_id, [...(own.get(row.customer_id) ?? []), tripOf(row, asOf)]);
+  for (const row of trips.rows) own.set(row[0], [...(own.get(row[0]) ?? []), tripOf(row)]);
   const answers = new Map<string, CustomerOffers>();
   for (const row of customers.rows) {
     const tags = row.tag_changes.filter((change) => Date.parse(change.at) <= Date.parse(asOf)).pop()?.tags ?? row.declared_tags;
