@@ -1,9 +1,12 @@
 /* Next-trip offers read from segment_facts as of an instant, on real PostgreSQL; the scores are worked out by hand. */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
 import { PostgresEventStore, handleCommand } from '../../libs/event-store/src';
 import { Projector } from '../../libs/projection-engine/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { until } from '../../test/support/until';
 import { OfferModels, offersFor, offersForAll, tripFacts } from './offers.queries';
 import { segmentFactsProjection } from './segment-facts.projection';
 
@@ -98,12 +101,31 @@ it('reads each trip with the amount that held at the instant', async () => {
   expect(await amountOf('2025-05-01T00:00:00Z')).toBe(150_000);
 });
 
-it('reads the model once per day until it is older than its time to live', async () => {
+it('counts who went where next as the SQL for analysts in docs/read-models.md does', async () => {
+  const doc = readFileSync(join(__dirname, '../../docs/read-models.md'), 'utf8');
+  const sql = /```sql\n(WITH trips AS \(\n {2}SELECT customer_id, booking_id, departure_date, destination_country[\s\S]*?)```/.exec(doc)![1].replaceAll('2025-07-01', '2025-01-01');
+  const { rows } = await store.pool.query<{ from_place: string; to_place: string; went_next: string }>(sql);
+  const model = await new OfferModels(store.pool).of('2025-01-01T12:00:00Z');
+  const counted = [...model.next].flatMap(([from, to]) => [...to].map(([place, n]) => [from, place, n]));
+  expect(rows.map((r) => [r.from_place, r.to_place, Number(r.went_next)])).toEqual([
+    ['TR/Antalya', 'GR/Crete', 2],
+    ['TR/Antalya', 'IT/Rome', 1],
+  ]);
+  expect(rows.map((r) => [r.from_place, r.to_place, Number(r.went_next)])).toEqual(expect.arrayContaining(counted));
+  expect(counted).toHaveLength(rows.length);
+});
+
+it('reads the model once per day, and an expired one answers while the next is read', async () => {
   let now = 0;
   const models = new OfferModels(store.pool, 1000, () => now);
   const first = await models.of('2025-01-01T01:00:00Z');
   expect(await models.of('2025-01-01T23:00:00Z')).toBe(first);
   expect(await models.of('2025-01-02T00:00:00Z')).not.toBe(first);
   now = 1000;
-  expect(await models.of('2025-01-01T01:00:00Z')).not.toBe(first);
+  // Expired: still the first, while the next is read.
+  expect(await models.of('2025-01-01T01:00:00Z')).toBe(first);
+  await until('the next model is read', async () => (await models.of('2025-01-01T01:00:00Z')) !== first, 5000);
+  const second = await models.of('2025-01-01T01:00:00Z');
+  expect(second).toEqual(first);
+  expect(await models.of('2025-01-01T02:00:00Z')).toBe(second);
 });

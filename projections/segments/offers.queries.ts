@@ -52,15 +52,26 @@ export async function tripFacts(pool: Pool, asOf: string): Promise<TripFact[]> {
 }
 
 /**
- * How long a model read from the facts serves later requests for the same day: reading every trip takes about a
- * second at 100,000 customers (bench/RESULTS.md), one customer's offers must take under 50 ms. Trips recorded in
- * the meantime reach the model within this time; the customer's own trips are always read fresh.
+ * How long a model read from the facts serves later requests for the same day before it is read again: reading and
+ * training on every trip takes seconds at 100,000 customers (bench/RESULTS.md), one customer's offers must take under
+ * 50 ms. Trips recorded in the meantime reach the model within about this time; the customer's own trips are always
+ * read fresh.
  */
 export const OFFER_MODEL_TTL_MS = 60_000;
 
-/** Models by day, each read at most once per TTL even when many requests ask at once. */
+interface HeldModel {
+  at: number;
+  model: Promise<OfferModel>;
+  /** The newer model being read, once this one is older than the TTL. */
+  refreshing?: Promise<OfferModel>;
+}
+
+/**
+ * Models by day, each read once per TTL however many requests ask at once. An expired model keeps answering while its
+ * successor is read in the background, so only the first request of a day waits for the read.
+ */
 export class OfferModels {
-  private readonly cache = new Map<string, { at: number; model: Promise<OfferModel> }>();
+  private readonly cache = new Map<string, HeldModel>();
 
   constructor(
     private readonly pool: Pool,
@@ -71,14 +82,30 @@ export class OfferModels {
   of(asOf: string): Promise<OfferModel> {
     const day = dayOf(asOf);
     const held = this.cache.get(day);
-    if (held && this.now() - held.at < this.ttlMs) return held.model;
-    const model = tripFacts(this.pool, asOf).then((trips) => trainOfferModel(trips, day));
-    // A failed read is not kept: the next request tries again.
-    model.catch(() => this.cache.get(day)?.model === model && this.cache.delete(day));
-    this.cache.set(day, { at: this.now(), model });
+    if (!held) return this.read(day, asOf).model;
+    if (this.now() - held.at >= this.ttlMs && !held.refreshing) {
+      const next = this.read(day, asOf, held);
+      held.refreshing = next.model;
+    }
+    return held.model;
+  }
+
+  /** Reads the day's model; once read, it replaces `previous` (kept on failure: the next request tries again). */
+  private read(day: string, asOf: string, previous?: HeldModel): HeldModel {
+    const entry: HeldModel = { at: this.now(), model: tripFacts(this.pool, asOf).then((trips) => trainOfferModel(trips, day)) };
+    if (!previous) this.cache.set(day, entry);
+    entry.model.then(
+      () => {
+        if (previous) this.cache.set(day, entry);
+      },
+      () => {
+        if (previous) previous.refreshing = undefined;
+        else if (this.cache.get(day) === entry) this.cache.delete(day);
+      },
+    );
     // A few days at most (today, and an as-of or two being looked at).
     for (const key of [...this.cache.keys()].slice(0, Math.max(0, this.cache.size - 4))) this.cache.delete(key);
-    return model;
+    return entry;
   }
 }
 
