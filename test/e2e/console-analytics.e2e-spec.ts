@@ -226,6 +226,18 @@ describe('the console on the CDNOW base', () => {
     expect(await page.getByRole('img', { name: 'Complaints filed per month, by severity' }).locator('rect').count()).toBeGreaterThan(0);
     const categories = page.getByRole('table', { name: 'Complaints by category' }).locator('tbody tr');
     expect(await categories.count()).toBe(4);
+    // What it points at (issue 19): the same groups as the API, the interval beside the NPS.
+    const range = { from: '1997-01-01T00:00:00Z', to: '1998-07-01T00:00:00Z' };
+    const channels = (await t.http('analyst').get('/analytics/feedback/nps').query({ ...range, by: 'channel' }).expect(200)).body.groups;
+    const byChannel = page.getByRole('table', { name: 'NPS by sales channel' }).locator('tbody tr');
+    const first = channels[0];
+    await byChannel.filter({ hasText: `${first.answers.toLocaleString('en-US')}${first.nps.toFixed(1)}${first.low.toFixed(1)} to ${first.high.toFixed(1)}` }).first().waitFor();
+    expect(await byChannel.count()).toBe(channels.length);
+    await page.getByRole('table', { name: 'NPS by agent' }).locator('tbody tr').first().waitFor();
+    const rates = (await t.http('analyst').get('/analytics/feedback/complaint-rates').query(range).expect(200)).body;
+    await page.getByRole('table', { name: new RegExp(`^Complaints per 100 trips .*${rates.complaints.toLocaleString('en-US')} complaints, ${rates.trips.toLocaleString('en-US')} trips departed`) }).waitFor();
+    await page.getByRole('table', { name: /^Deadlines by department/ }).locator('tbody tr', { hasText: 'all departments' }).waitFor();
+    await page.getByRole('list', { name: 'NPS fell by 4 or more points, oldest first' }).locator('li').first().waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'feedback.png'), fullPage: true });
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Answer } from './api';
 import { BarChart, LineChart } from './Charts';
+import { FeedbackCauses } from './FeedbackCauses';
 import { Status, useApi } from './useApi';
 
 type Report = Answer<'/analytics/feedback'>;
@@ -38,7 +39,7 @@ function Groups({ caption, column, rows }: { caption: string; column: string; ro
   );
 }
 
-/** Managers and analysts: NPS over time and by destination and product, complaints by category and severity over time. */
+/** Managers and analysts: NPS over time and by destination and product, complaints by category and severity over time, and what they point at. */
 export function Feedback() {
   const [range, setRange] = useState({ from: '', to: '' });
   const query = new URLSearchParams();
@@ -117,6 +118,7 @@ export function Feedback() {
               ))}
             </ul>
           </div>
+          <FeedbackCauses query={query.toString()} />
         </>
       )}
     </section>
