@@ -30,15 +30,15 @@ export function paretoLogTerms({ r, alpha, s, beta }: ParetoParams, x: number, t
   const a = r + s + x;
   const up = alpha >= beta;
   const m = up ? alpha : beta;
+  const low = up ? beta : alpha;
   const b = up ? s + 1 : r + x;
-  const gap = up ? alpha - beta : beta - alpha;
-  const atTx = logA(a, b, gap, m + tx);
-  const dead = Math.log(s / a) + atTx + Math.log(-Math.expm1(logA(a, b, gap, m + T) - atTx));
+  const atTx = logA(a, b, m, low, tx);
+  const dead = Math.log(s / a) + atTx + Math.log(-Math.expm1(logA(a, b, m, low, T) - atTx));
   return { alive, dead };
 }
 
-/** ln A(t) of paretoLogTerms, with mt = m + t. */
-const logA = (a: number, b: number, gap: number, mt: number): number => logHyp2f1NextC(a, b, gap / mt) - a * Math.log(mt);
+/** ln A(t) of paretoLogTerms; 1 - z = (low + t)/(m + t) exactly, not 1 minus a rounded z. */
+const logA = (a: number, b: number, m: number, low: number, t: number): number => logHyp2f1NextC(a, b, (m - low) / (m + t), (low + t) / (m + t)) - a * Math.log(m + t);
 
 const logAddExp = (p: number, q: number): number => (q === -Infinity ? p : Math.max(p, q) + Math.log1p(Math.exp(-Math.abs(p - q))));
 
