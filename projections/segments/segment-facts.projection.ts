@@ -26,8 +26,7 @@ export const SEGMENT_EVALUATION_LOCK = 'segment_evaluation';
  */
 export const segmentFactsProjection: Projection = {
   name: 'segment_facts',
-  // 2: bookings keep their destination city (next-trip offers, offers.queries.ts); rebuilt from the log beside version 1.
-  version: 2,
+  version: 1,
   handles: FACT_EVENTS,
   migrations: SEGMENTS_MIGRATIONS,
   routines: SEGMENTS_ROUTINES,

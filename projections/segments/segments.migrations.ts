@@ -147,11 +147,13 @@ COMMENT ON COLUMN read_models.segment_evaluations.facts_checkpoints IS 'Where ea
     version: 4,
     name: 'the destination city of each booking, for next-trip offers',
     // Offers (issue 19) read the trips this read model already keeps, with their city, instead of a seventh
-    // projection: one more transaction per batch on the write path cost 23 % of write throughput for the sixth. The
-    // projection's version 2 rebuilds the table from the log, so no booking keeps the empty default.
+    // projection: one more transaction per batch on the write path cost 23 % of write throughput for the sixth. Added in
+    // place, not by a new projection version: a version bump rebuilds blue/green, which on an installation from before
+    // partitions left one checkpoint row and lost segment_evaluation_failures (found by test/e2e/upgrade). Bookings
+    // projected before this migration keep a null city until `npm run projections -- rebuild segment_facts`.
     sql: `
-ALTER TABLE read_models.segment_facts_bookings ADD COLUMN destination_city text NOT NULL DEFAULT '';
-COMMENT ON COLUMN read_models.segment_facts_bookings.destination_city IS 'The destination city as booked (TripBooked): with destination_country, the place next-trip offers learn and suggest.';
+ALTER TABLE read_models.segment_facts_bookings ADD COLUMN destination_city text;
+COMMENT ON COLUMN read_models.segment_facts_bookings.destination_city IS 'The destination city as booked (TripBooked): with destination_country, the place next-trip offers learn and suggest. Null for bookings projected before this column existed, until segment_facts is rebuilt.';
 `,
   },
 ];

@@ -227,7 +227,7 @@ describe('POST /segments/evaluate while segment_facts is being rebuilt from the 
     expect((await app.runtime.readModels.query('SELECT count(*)::int AS n FROM read_models.segment_evaluations')).rows).toEqual([{ n: 0 }]);
     expect(await app.eventCount()).toBe(events);
 
-    await app.runtime.readModels.query(`UPDATE read_models.projection_checkpoints SET version = 2 WHERE name = 'segment_facts'`);
+    await app.runtime.readModels.query(`UPDATE read_models.projection_checkpoints SET version = 1 WHERE name = 'segment_facts'`);
     const evaluated = await app.http().post(`/segments/evaluate?minPosition=${registered}`).expect(200);
     expect(evaluated.body).toMatchObject({ recorded: true, evaluationId: 1, customers: 1 });
     const [recorded] = await app.runtime.store.readStream('engine-schedule-segments');

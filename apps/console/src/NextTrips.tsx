@@ -16,7 +16,8 @@ export function NextTrips({ customerId }: { customerId: string }) {
           {offers.map((o) => (
             <li key={`${o.destination.country}/${o.destination.city}`}>
               <strong>
-                {o.destination.city}, {o.destination.country}
+                {o.destination.city ? `${o.destination.city}, ` : ''}
+                {o.destination.country}
               </strong>{' '}
               ({o.productType}
               {o.basis === 'popular' ? ', popular' : ''}): {o.reasons.join('; ')}

@@ -2271,7 +2271,10 @@ export interface components {
             value: number;
         };
         NextTripDestinationDto: {
-            /** @example Crete */
+            /**
+             * @description Empty when not known (a booking projected before issue 19, until segment_facts is rebuilt): the place is the country.
+             * @example Crete
+             */
             city: string;
             /** @example GR */
             country: string;

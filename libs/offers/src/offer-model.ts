@@ -26,6 +26,9 @@ export const placeOf = (key: string): { country: string; city: string } => {
   return { country: key.slice(0, cut), city: key.slice(cut + 1) };
 };
 
+/** How a place reads in words: its city, or its country when the city is not known (empty). */
+export const placeName = (place: { country: string; city: string }): string => place.city || place.country;
+
 /** Party bands: a trip alone, as a couple, or as a group of 3 or more (families mostly). */
 export type PartyBand = 'solo' | 'couple' | 'group';
 export const partyBand = (travellers: number): PartyBand => (travellers <= 1 ? 'solo' : travellers === 2 ? 'couple' : 'group');

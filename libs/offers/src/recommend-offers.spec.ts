@@ -178,6 +178,13 @@ describe('recommendOffers', () => {
     expect(family[0].reasons).toContain('interested in family');
   });
 
+  it('names a place by its country when its city is not known', () => {
+    // Bookings projected before segment_facts kept the city read as '' until it is rebuilt: the place is the country.
+    const unknown = trainOfferModel([trip('a', 'Rome', '2023-05-01', { city: '' }), trip('a', 'Paris', '2024-05-01', { city: '' })], '2025-01-01');
+    const offers = recommendOffers(unknown, { trips: [trip('x', 'Rome', '2024-05-02', { city: '' })], tags: [] }, {}, 1);
+    expect(offers[0]).toMatchObject({ destination: { country: 'FR', city: '' }, reasons: ['customers who went to IT often went to FR next (1 of 1)'] });
+  });
+
   it('gives the same answer for the same trips in any order', () => {
     const shuffled = trainOfferModel([...LOG].reverse(), '2025-01-01');
     const customer = { trips: [trip('x', 'Antalya', '2024-05-20')], tags: [] };

@@ -4,6 +4,7 @@ import {
   destinationKey,
   monthOf,
   partyBand,
+  placeName,
   placeOf,
   spendBandOf,
   type DestinationStats,
@@ -164,9 +165,9 @@ export function recommendOffers(model: OfferModel, customer: OfferCustomer, deri
     const place = placeOf(c.key);
     const reasons: string[] = [];
     if (c.strongest && c.strongest.part >= c.popularity) {
-      reasons.push(`customers who went to ${placeOf(c.strongest.from).city} often went to ${place.city} next (${model.next.get(c.strongest.from)!.get(c.key)} of ${model.leaving.get(c.strongest.from)})`);
+      reasons.push(`customers who went to ${placeName(placeOf(c.strongest.from))} often went to ${placeName(place)} next (${model.next.get(c.strongest.from)!.get(c.key)} of ${model.leaving.get(c.strongest.from)})`);
     } else {
-      reasons.push(`popular: ${c.stats.trips} of ${model.trips} trips before ${model.before} went to ${place.city}`);
+      reasons.push(`popular: ${c.stats.trips} of ${model.trips} trips before ${model.before} went to ${placeName(place)}`);
     }
     if (c.season >= OFFER_WEIGHTS.reasonLift) reasons.push(`travels in ${habits.months.slice(0, 2).map((m) => MONTHS[m]).join(' and ')}`);
     if (c.party >= OFFER_WEIGHTS.reasonLift) reasons.push(`party of ${habits.travellers}`);

@@ -18,8 +18,9 @@ export const offersFeed = (kind: string): boolean => {
   return phase === 'pre-trip' || phase === 'post-trip' || kind === 'win-back-offer';
 };
 
-/** "Crete, GR (package): customers who went to Antalya often went to Crete next (2 of 3)". */
-export const offerHint = (offer: Offer): string => `${offer.destination.city}, ${offer.destination.country} (${offer.productType}): ${offer.reasons.join('; ')}`;
+/** "Crete, GR (package): customers who went to Antalya often went to Crete next (2 of 3)"; the country alone when the city is not known. */
+export const offerHint = (offer: Offer): string =>
+  `${offer.destination.city ? `${offer.destination.city}, ` : ''}${offer.destination.country} (${offer.productType}): ${offer.reasons.join('; ')}`;
 
 /**
  * Offers for the API: one model cache for the process, the configured derived interests, and forgotten customers

@@ -4,7 +4,7 @@ import { ApiProperty } from '@nestjs/swagger';
 
 export class NextTripDestinationDto {
   @ApiProperty({ example: 'GR' }) country!: string;
-  @ApiProperty({ example: 'Crete' }) city!: string;
+  @ApiProperty({ example: 'Crete', description: 'Empty when not known (a booking projected before issue 19, until segment_facts is rebuilt): the place is the country.' }) city!: string;
 }
 
 export class NextTripOfferDto {
