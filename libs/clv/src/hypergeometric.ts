@@ -1,5 +1,11 @@
 import gammaln from '@stdlib/math-base-special-gammaln';
 
+// Read once: a global looked up in a hot loop is slow where globals go through an interceptor (a vm context, as
+// jest runs tests in: the Pareto/NBD fit took 50 times as long there as in node before these).
+const { abs, exp, floor, log, max, round } = Math;
+const EPSILON = Number.EPSILON;
+const NaN_ = Number.NaN;
+
 /**
  * ln 2F1(a, b; a + 1; z) for a > 0, b > 0, a + 1 - b > 0 and 0 <= z < 1: the one Gauss hypergeometric function the
  * Pareto/NBD likelihood needs (Fader & Hardie 2005, "A Note on Deriving the Pareto/NBD Model and Related
@@ -16,8 +22,8 @@ import gammaln from '@stdlib/math-base-special-gammaln';
  * the expansion around z = 1 (A&S 15.3.6) takes over, in powers of y = 1 - z < 0.1; see nearOne.
  */
 export function logHyp2f1NextC(a: number, b: number, z: number, y = 1 - z): number {
-  if (!(a > 0 && b > 0 && a + 1 - b > 0 && z >= 0 && z < 1 && y > 0)) return Number.NaN;
-  if (z <= NEAR_ONE) return (1 - b) * Math.log(y) + Math.log(hyp2f1OneSeries(a + 1 - b, a + 1, z));
+  if (!(a > 0 && b > 0 && a + 1 - b > 0 && z >= 0 && z < 1 && y > 0)) return NaN_;
+  if (z <= NEAR_ONE) return (1 - b) * log(y) + log(hyp2f1OneSeries(a + 1 - b, a + 1, z));
   return logNearOne(a, b, z, y);
 }
 
@@ -32,9 +38,9 @@ export function hyp2f1OneSeries(d: number, c: number, z: number): number {
     term *= ((d + n) / (c + n)) * z;
     sum += term;
     // The later ratios are below z: the tail is at most term * z / (1 - z).
-    if (term * z <= Number.EPSILON * 0.5 * sum * (1 - z)) return sum;
+    if (term * z <= EPSILON * 0.5 * sum * (1 - z)) return sum;
   }
-  return Number.NaN;
+  return NaN_;
 }
 
 /** Within this of a whole b >= 1 the two terms of nearOne have poles that cancel: interpolated from both sides. */
@@ -48,8 +54,8 @@ const NEAR_POLE = 1e-5;
  * 2e-5 to 4e-5 away, an error of order 1e-13 against rounding of order 1e-11 there.
  */
 function logNearOne(a: number, b: number, z: number, y: number): number {
-  const whole = Math.round(b);
-  if (whole >= 1 && Math.abs(b - whole) < NEAR_POLE) {
+  const whole = round(b);
+  if (whole >= 1 && abs(b - whole) < NEAR_POLE) {
     // Cubic through b = whole -+ 2e-5, -+ 4e-5: ln F bends in b like (ln y)^2, too much for a straight line near z = 1.
     const nodes = [-2, -1, 1, 2].map((k) => k * 2 * NEAR_POLE);
     const values = nodes.map((node) => logNearOne(a, whole + node, z, y));
@@ -65,12 +71,12 @@ function logNearOne(a: number, b: number, z: number, y: number): number {
     term *= ratio;
     sum += term;
     // Once e + n > 0 the ratios tend to y monotonically: the tail is at most |term| q/(1 - q), q the larger of both.
-    const q = Math.max(Math.abs(ratio), y);
-    if (e + n > 0 && q < 1 && Math.abs(term) * q <= Number.EPSILON * 0.5 * Math.abs(sum) * (1 - q)) break;
+    const q = max(abs(ratio), y);
+    if (e + n > 0 && q < 1 && abs(term) * q <= EPSILON * 0.5 * abs(sum) * (1 - q)) break;
   }
-  const lnY = Math.log(y);
+  const lnY = log(y);
   // Gamma(1-b) is negative for 1-b in (-1, 0), (-3, -2), ...: gammaln gives ln|Gamma|.
-  const sign = b > 1 && Math.floor(1 - b) % 2 !== 0 ? -1 : 1;
-  const first = sign * Math.exp(gammaln(a + 1) + gammaln(1 - b) - gammaln(d) - a * Math.log(z) + (b - 1) * lnY);
-  return (1 - b) * lnY + Math.log(first + (a / (b - 1)) * sum);
+  const sign = b > 1 && floor(1 - b) % 2 !== 0 ? -1 : 1;
+  const first = sign * exp(gammaln(a + 1) + gammaln(1 - b) - gammaln(d) - a * log(z) + (b - 1) * lnY);
+  return (1 - b) * lnY + log(first + (a / (b - 1)) * sum);
 }

@@ -1,6 +1,9 @@
 import type { GroupedHistories, History } from './bg-models';
 import { logHyp2f1NextC } from './hypergeometric';
 
+// Read once, not per row: see hypergeometric.ts.
+const { abs, exp, expm1, log, log1p, max } = Math;
+
 /**
  * Pareto/NBD (Schmittlein, Morrison & Colombo 1987), in the form of Fader & Hardie (2005), "A Note on Deriving the
  * Pareto/NBD Model and Related Expressions" (the equation numbers below are that note's). While alive a customer buys
@@ -25,7 +28,7 @@ export interface ParetoParams {
  * as A(tx) (1 - A(T)/A(tx)) with expm1, so it keeps its digits when T is close to tx.
  */
 export function paretoLogTerms({ r, alpha, s, beta }: ParetoParams, x: number, tx: number, T: number): { alive: number; dead: number } {
-  const alive = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
+  const alive = -(r + x) * log(alpha + T) - s * log(beta + T);
   if (!(T > tx)) return { alive, dead: -Infinity };
   const a = r + s + x;
   const up = alpha >= beta;
@@ -33,14 +36,14 @@ export function paretoLogTerms({ r, alpha, s, beta }: ParetoParams, x: number, t
   const low = up ? beta : alpha;
   const b = up ? s + 1 : r + x;
   const atTx = logA(a, b, m, low, tx);
-  const dead = Math.log(s / a) + atTx + Math.log(-Math.expm1(logA(a, b, m, low, T) - atTx));
+  const dead = log(s / a) + atTx + log(-expm1(logA(a, b, m, low, T) - atTx));
   return { alive, dead };
 }
 
 /** ln A(t) of paretoLogTerms; 1 - z = (low + t)/(m + t) exactly, not 1 minus a rounded z. */
-const logA = (a: number, b: number, m: number, low: number, t: number): number => logHyp2f1NextC(a, b, (m - low) / (m + t), (low + t) / (m + t)) - a * Math.log(m + t);
+const logA = (a: number, b: number, m: number, low: number, t: number): number => logHyp2f1NextC(a, b, (m - low) / (m + t), (low + t) / (m + t)) - a * log(m + t);
 
-const logAddExp = (p: number, q: number): number => (q === -Infinity ? p : Math.max(p, q) + Math.log1p(Math.exp(-Math.abs(p - q))));
+const logAddExp = (p: number, q: number): number => (q === -Infinity ? p : max(p, q) + log1p(exp(-abs(p - q))));
 
 /**
  * Log-likelihood summed over the rows (eq. 18; without the x! of a Poisson count, as the published -9594.98 on
@@ -49,8 +52,8 @@ const logAddExp = (p: number, q: number): number => (q === -Infinity ? p : Math.
 export function paretoLogLikelihoodOfRows(params: ParetoParams, data: GroupedHistories): number {
   const { r, alpha, s, beta } = params;
   const lnR = new Float64Array(data.maxX + 1);
-  for (let m = 1; m <= data.maxX; m++) lnR[m] = lnR[m - 1] + Math.log(r + m - 1);
-  const common = r * Math.log(alpha) + s * Math.log(beta);
+  for (let m = 1; m <= data.maxX; m++) lnR[m] = lnR[m - 1] + log(r + m - 1);
+  const common = r * log(alpha) + s * log(beta);
   let value = 0;
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i];
@@ -63,7 +66,7 @@ export function paretoLogLikelihoodOfRows(params: ParetoParams, data: GroupedHis
 /** P(alive at T | x, tx, T) = alive / (alive + dead) of the likelihood's two parts (eq. 19). */
 export function paretoPAlive(params: ParetoParams, c: History): number {
   const { alive, dead } = paretoLogTerms(params, c.x, c.tx, c.T);
-  return 1 / (1 + Math.exp(dead - alive));
+  return 1 / (1 + exp(dead - alive));
 }
 
 /**
@@ -80,8 +83,8 @@ export function paretoExpectedPurchasesAt(params: ParetoParams, c: History, time
   for (let i = 0; i < times.length; i++) {
     const t = times[i];
     if (!(t > 0)) continue;
-    const L = Math.log1p(t / (beta + c.T));
-    out[i] = front * (Math.abs(k * L) < 1e-12 ? L : -Math.expm1(-k * L) / k);
+    const L = log1p(t / (beta + c.T));
+    out[i] = front * (abs(k * L) < 1e-12 ? L : -expm1(-k * L) / k);
   }
   return out;
 }
