@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { churnConfig } from '../../libs/churn/src';
+import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
 import { simulateTransactions } from '../../libs/clv/src';
 import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
 import { handleCommand, PostgresEventStore } from '../../libs/event-store/src';
@@ -120,7 +121,7 @@ describe('the churn schedule', () => {
 
       now = new Date('2026-03-02T02:00:00Z');
       await eventually(async () => (await fits()) === 1 && lines.length === 3);
-      expect(lines[1]).toMatch(/^churn model fitted as of 2026-03-02T02:00:00.000Z: mbgnbd on 400 customers \(\d+ repeat\), log-likelihood -?\d+\.\d, \d+ ms$/);
+      expect(lines[1]).toMatch(/^churn model fitted as of 2026-03-02T02:00:00.000Z: (bgnbd|mbgnbd|pareto-nbd) on 400 customers \(\d+ repeat\), log-likelihood -?\d+\.\d, \d+ ms$/);
       expect(lines[2]).toMatch(/^churn risk scored as of 2026-03-02T02:00:00.000Z with fit 1: 400 customers \(high \d+, medium \d+, low \d+\)/);
       const fit = await currentFit(store.pool);
       expect(fit).toMatchObject({ fitId: 1, cutoff: '2026-03-02T02:00:00.000Z', trigger: 'schedule', actor: 'schedule', customers: 400 });
@@ -168,5 +169,37 @@ describe('the churn schedule', () => {
     const second = await scoreAndRecord(store.pool, store, settings, '2026-03-01T13:00:00.000Z');
     expect(second).toMatchObject({ scoringId: 2, customers: 400 });
     expect(await rows('SELECT scoring_id::int, count(*)::int AS n FROM read_models.churn_risk GROUP BY 1')).toEqual([{ scoring_id: 2, n: 400 }]);
+  });
+});
+
+describe('the model choice (issue 19)', () => {
+  it('checks every candidate on the holdout, fits the one with the lowest MAE, and records all of them with the fit and its event', async () => {
+    await simulatedTrips('2026-03-01');
+    const fit = await fitAndRecord(store.pool, store, settings, { cutoff: '2026-03-01T12:00:00.000Z', trigger: 'on-demand', actor: 'ops' });
+    expect(fit.configVersion).toBe('default-2');
+    expect(fit.choice!.rule).toBe('lowest-holdout-error');
+    const { candidates } = fit.choice!;
+    expect(candidates.map((c) => c.model)).toEqual(['bgnbd', 'mbgnbd', 'pareto-nbd']);
+    const checked = candidates.filter((c) => c.meanAbsoluteError !== null);
+    expect(checked.length).toBeGreaterThan(0);
+    // A candidate is either checked (figures, no error) or not identified on the calibration part (error, no figures).
+    for (const c of candidates) expect(c.error === undefined).toBe(c.meanAbsoluteError !== null);
+    const best = Math.min(...checked.map((c) => c.meanAbsoluteError!));
+    expect(fit.model).toBe(checked.find((c) => c.meanAbsoluteError === best)!.model);
+    expect(fit.holdout).toMatchObject({ meanAbsoluteError: best, actualTrips: checked[0].actualTrips });
+    expect(await currentFit(store.pool)).toEqual(fit);
+    // The event a rebuild copies the fit from carries the choice.
+    const [event] = await store.readStream(CHURN_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
+    expect((event.data.fit as { choice: unknown }).choice).toEqual(fit.choice);
+  });
+
+  it('uses the model a config names, checking it alone', async () => {
+    await simulatedTrips('2026-03-01');
+    const named: ChurnSettings = { ...settings, churn: churnConfig({ version: 'ops-bg', model: { name: 'bgnbd' } }) };
+    const fit = await fitAndRecord(store.pool, store, named, { cutoff: '2026-03-01T12:00:00.000Z', trigger: 'on-demand', actor: 'ops' });
+    expect(fit).toMatchObject({ model: 'bgnbd', configVersion: 'ops-bg' });
+    expect(fit.choice!.rule).toBe('configured');
+    expect(fit.choice!.candidates.map((c) => c.model)).toEqual(['bgnbd']);
+    expect(fit.choice!.candidates[0].meanAbsoluteError).toBe(fit.holdout!.meanAbsoluteError);
   });
 });

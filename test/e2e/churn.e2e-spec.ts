@@ -82,9 +82,15 @@ describe('the churn model and risk scores', () => {
     const res = await t.http().post('/analytics/churn-model/fit').query({ asOf: AS_OF, minPosition: lastPosition }).expect(201);
     expect(res.headers['x-read-model-stale']).toBeUndefined();
     const { fit, scoring } = res.body;
-    expect(fit).toMatchObject({ fitId: 1, cutoff: '1998-07-01T00:00:00.000Z', model: 'mbgnbd', unit: 'month', customers: 2361, actor: 'test-admin', trigger: 'on-demand' });
+    expect(fit).toMatchObject({ fitId: 1, cutoff: '1998-07-01T00:00:00.000Z', unit: 'month', customers: 2361, actor: 'test-admin', trigger: 'on-demand' });
     expect(fit.repeatBuyers).toBeGreaterThan(900);
-    for (const key of ['r', 'alpha', 'a', 'b']) {
+    // The default config chooses by the holdout (issue 19): all three checked, the one with the lowest MAE fitted.
+    expect(fit.choice.rule).toBe('lowest-holdout-error');
+    expect(fit.choice.candidates.map((c: { model: string }) => c.model)).toEqual(['bgnbd', 'mbgnbd', 'pareto-nbd']);
+    const best = Math.min(...fit.choice.candidates.map((c: { meanAbsoluteError: number }) => c.meanAbsoluteError));
+    expect(fit.choice.candidates.find((c: { model: string }) => c.model === fit.model).meanAbsoluteError).toBe(best);
+    expect(fit.holdout.meanAbsoluteError).toBe(best);
+    for (const key of fit.model === 'pareto-nbd' ? ['r', 'alpha', 's', 'beta'] : ['r', 'alpha', 'a', 'b']) {
       expect(fit.params[key]).toBeGreaterThan(0);
       expect(fit.standardErrors[key]).toBeGreaterThan(0);
     }

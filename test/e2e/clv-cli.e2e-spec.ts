@@ -93,10 +93,31 @@ describe('npm run clv on the CDNOW sample', () => {
     expect(stdout).toMatch(/^ {2}mbgnbd +0\.76\d+ +1\.6\d+ +1576\.7 +1882 +-16\.2%$/m);
   });
 
+  it('fit --model pareto-nbd --json prints the published Pareto/NBD parameters (issue 19)', async () => {
+    const { code, stdout } = await clv('fit', ...CALIBRATION, '--model', 'pareto-nbd', '--json');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.model).toBe('pareto-nbd');
+    const published = { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+    for (const [key, value] of Object.entries(published)) expect(Math.abs(result.params[key] - value)).toBeLessThan(0.01);
+    expect(Math.abs(result.logLikelihood - -9594.97)).toBeLessThan(0.1);
+  });
+
+  it('compare prints the engine\'s model choice on the holdout: every model\'s errors and the one with the lowest MAE', async () => {
+    const { code, stdout } = await clv('compare', '--input', CDNOW, '--format', 'cdnow', '--observation-end', '1998-06-30', '--unit', 'week', '--holdout-months', '9');
+    expect(code).toBe(0);
+    expect(stdout).toContain('fitted up to 1997-09-30T23:59:59.999Z on 2,357 customers');
+    expect(stdout).toMatch(/^ {2}BG\/NBD +0\.7855 +1\.608 +1653\.4 +1882 +-9582\.43$/m);
+    expect(stdout).toMatch(/^ {2}MBG\/NBD +0\.7648 +1\.6072 +1576\.7 +1882 +-9582\.14$/m);
+    expect(stdout).toMatch(/^ {2}Pareto\/NBD +0\.7545 +1\.6028 +1665\.5 +1882 +-9594\.98 {2}<- chosen$/m);
+    expect(stdout).toContain('chosen: Pareto/NBD (lowest mean absolute error on the holdout)');
+  });
+
   it.each([
     [['fit', ...CALIBRATION, '--unit', 'fortnight'], '--unit must be day, week or month, got "fortnight"'],
     [['fit', '--input', CDNOW, '--format', 'xml', '--observation-end', '1997-09-30', '--unit', 'week'], '--format must be cdnow or csv, got "xml"'],
-    [['fit', ...CALIBRATION, '--model', 'pareto'], '--model must be bgnbd or mbgnbd, got "pareto"'],
+    [['fit', ...CALIBRATION, '--model', 'pareto'], '--model must be one of bgnbd, mbgnbd, pareto-nbd, got "pareto"'],
+    [['compare', '--input', CDNOW, '--format', 'cdnow', '--observation-end', '1998-06-30', '--unit', 'week', '--holdout-months', '0'], '--holdout-months must be a whole number from 1 to 120, got "0"'],
     [['fit', '--input', CDNOW, '--format', 'cdnow', '--observation-end', '30/09/1997', '--unit', 'week'], '--observation-end must be a date such as 1997-09-30, got "30/09/1997"'],
     [['predict', ...CALIBRATION, '--horizon', '52'], 'missing --output'],
     [['predict', ...CALIBRATION, '--horizon', '0', '--output', 'x.csv'], '--horizon must be a whole number of weeks from 1, got "0"'],

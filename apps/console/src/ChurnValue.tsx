@@ -12,6 +12,54 @@ const day = (iso: string) => new Intl.DateTimeFormat(undefined, { dateStyle: 'me
 const amount = (value: number, currency: string) => new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: 0 }).format(value);
 const number = (value: number) => new Intl.NumberFormat(undefined, { maximumSignificantDigits: 4 }).format(value);
 
+const LABELS: Record<string, string> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', 'pareto-nbd': 'Pareto/NBD' };
+const RULES: Record<string, string> = {
+  configured: 'the model the churn config names',
+  'lowest-holdout-error': 'the candidate with the lowest mean absolute error on the holdout',
+  'first-that-fits': 'no candidate could be checked on the holdout: the first one the data identify',
+};
+const figure = (value: number | null) => (value === null ? '—' : number(value));
+
+/** Issue 19: every candidate model's holdout check, and which one the fit uses. */
+function Choice({ fit, choice }: { fit: Fit; choice: NonNullable<Fit['choice']> }) {
+  return (
+    <table className="narrow">
+      <caption>Model choice: {RULES[choice.rule] ?? choice.rule}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Model</th>
+          <th scope="col">Mean absolute error</th>
+          <th scope="col">RMSE</th>
+          <th scope="col">Predicted trips</th>
+          <th scope="col">Actual trips</th>
+        </tr>
+      </thead>
+      <tbody>
+        {choice.candidates.map((c) => (
+          <tr key={c.model} aria-current={c.model === fit.model ? 'true' : undefined}>
+            <td>
+              {LABELS[c.model] ?? c.model}
+              {c.model === fit.model ? ' (used)' : ''}
+            </td>
+            {c.error ? (
+              <td colSpan={4} className="hint">
+                not identified: {c.error}
+              </td>
+            ) : (
+              <>
+                <td>{figure(c.meanAbsoluteError)}</td>
+                <td>{figure(c.rootMeanSquareError)}</td>
+                <td>{figure(c.predictedTrips)}</td>
+                <td>{figure(c.actualTrips)}</td>
+              </>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Model({ fit }: { fit: Fit }) {
   const groups = fit.holdout?.byRepeatTrips ?? [];
   const last = groups.at(-1)?.repeatTrips;
@@ -36,11 +84,12 @@ function Model({ fit }: { fit: Fit }) {
             <tr key={name}>
               <td>{name}</td>
               <td>{number(value)}</td>
-              <td>{number(fit.standardErrors[name])}</td>
+              <td>{number(fit.standardErrors[name] ?? NaN)}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      {fit.choice && <Choice fit={fit} choice={fit.choice} />}
       <h3>Holdout</h3>
       {fit.holdout === null && <p className="hint">No holdout check: {fit.holdoutError}</p>}
       {fit.holdout && (

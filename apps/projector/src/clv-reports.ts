@@ -58,10 +58,10 @@ export function holdoutReport(report: HoldoutReport): string {
   return [
     `holdout: fitted on ${thousands(report.customers)} customers (${thousands(report.repeatBuyers)} repeat buyers) up to ${report.calibrationEnd}, ` +
       `predicting ${num(report.holdoutLength, 4)} ${report.unit}s to ${report.observationEnd}`,
-    '  model      MAE/customer  RMSE     predicted total  actual total  total error',
+    '  model       MAE/customer  RMSE     predicted total  actual total  total error',
     ...[...report.models.map((m) => [m.model, m] as const), ['naive x/T', report.naive] as const].map(
       ([name, e]) =>
-        `  ${name.padEnd(9)}  ${num(e.meanAbsoluteError, 4).padEnd(12)}  ${num(e.rootMeanSquaredError, 4).padEnd(7)}  ${num(e.predictedTotal, 1).padEnd(15)}  ` +
+        `  ${name.padEnd(10)}  ${num(e.meanAbsoluteError, 4).padEnd(12)}  ${num(e.rootMeanSquaredError, 4).padEnd(7)}  ${num(e.predictedTotal, 1).padEnd(15)}  ` +
         `${String(e.actualTotal).padEnd(12)}  ${(e.totalError * 100).toFixed(1)}%`,
     ),
     'mean holdout repeat purchases per customer by calibration repeat purchases x:',
