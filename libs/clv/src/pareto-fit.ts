@@ -1,7 +1,6 @@
 import { groupHistories, type History } from './bg-models';
 import { validateHistories } from './bg-fit';
 import { boundaryMessage, maximiseInLogSpace, NotIdentifiable, requireCounts, type FitResult } from './maximum-likelihood';
-import { withNumericalGradient } from './numerical-derivatives';
 import { paretoLogLikelihoodOfRows, type ParetoParams } from './pareto-nbd';
 
 export interface ParetoFit extends FitResult<ParetoParams> {
@@ -48,7 +47,21 @@ export function fitParetoNbd(customers: readonly History[], options: { maxIterat
     n,
     maxIterations: options.maxIterations,
     numericalGradient: true,
-    meanNegative: withNumericalGradient(negativeMean),
+    meanNegative: (theta) => {
+      // Forward differences: five likelihoods a step instead of central differences' nine (each likelihood is a pass
+      // over every row with two hypergeometric series); their error, about 1e-8 of the curvature, is below the
+      // optimiser's gradient tolerance of 1e-7.
+      const value = negativeMean(theta);
+      const point = [...theta];
+      const gradient = theta.map((t, i) => {
+        const h = Math.sqrt(Number.EPSILON) * Math.max(1, Math.abs(t));
+        point[i] = t + h;
+        const up = negativeMean(point);
+        point[i] = t;
+        return (up - value) / h;
+      });
+      return { value, gradient };
+    },
     describe: (name, t) => {
       const key = name as (typeof NAMES)[number];
       const value = Math.exp(t) * (key === 'alpha' || key === 'beta' ? timeScale : 1);
