@@ -165,9 +165,18 @@ async function switchTo(on: BuildSite, projection: Projection, cursor: BuildCurs
     for (let applied = await cursor.step(client); applied !== null; applied = await cursor.step(client)) processed += applied;
     // Without CASCADE: a view an analyst made on the old tables stops the switch with its name, rather than vanish.
     const views = projection.views ?? [];
+    // Tables the new version's migrations make that are not the read model's own rows (segment_evaluation_failures)
+    // and that the serving schema lacks, because the old version's migrations predate them: moved in too, or the next
+    // start, which finds those migrations applied, would never make them.
+    const { rows: added } = await client.query<{ name: string }>(
+      `SELECT 'read_models.' || table_name AS name FROM information_schema.tables
+        WHERE table_schema = $1 AND to_regclass('read_models.' || quote_ident(table_name)) IS NULL`,
+      [schema],
+    );
+    const moved = [...projection.tables, ...added.map((row) => row.name).filter((name) => !projection.tables.includes(name))];
     if (views.length) await client.query(`DROP VIEW IF EXISTS ${views.join(', ')}`);
     await client.query(`DROP TABLE IF EXISTS ${projection.tables.join(', ')}`);
-    for (const table of projection.tables) await client.query(`ALTER TABLE ${table.replace(/^read_models\./, `${schema}.`)} SET SCHEMA read_models`);
+    for (const table of moved) await client.query(`ALTER TABLE ${table.replace(/^read_models\./, `${schema}.`)} SET SCHEMA read_models`);
     for (const view of views) await client.query(`ALTER VIEW ${view.replace(/^read_models\./, `${schema}.`)} SET SCHEMA read_models`);
     await installRoutines(client, routines);
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
@@ -177,6 +186,12 @@ async function switchTo(on: BuildSite, projection: Projection, cursor: BuildCurs
               last_error = NULL, stopped = b.stopped, version = b.version
          FROM read_models.projection_checkpoints b
         WHERE live.name = $1 AND b.name = $2 AND b.partition = live.partition`,
+      [projection.name, buildName],
+    );
+    // A read model kept before partitions has one checkpoint row: the build's rows for the other partitions become its.
+    await client.query(
+      `UPDATE read_models.projection_checkpoints b SET name = $1, updated_at = now()
+        WHERE b.name = $2 AND NOT EXISTS (SELECT FROM read_models.projection_checkpoints live WHERE live.name = $1 AND live.partition = b.partition)`,
       [projection.name, buildName],
     );
     await client.query('DELETE FROM read_models.projection_checkpoints WHERE name = $1', [buildName]);
