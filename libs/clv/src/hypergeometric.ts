@@ -23,18 +23,24 @@ const NaN_ = Number.NaN;
  */
 export function logHyp2f1NextC(a: number, b: number, z: number, y = 1 - z): number {
   if (!(a > 0 && b > 0 && a + 1 - b > 0 && z >= 0 && z < 1 && y > 0)) return NaN_;
-  if (z <= NEAR_ONE) return (1 - b) * log(y) + log(hyp2f1OneSeries(a + 1 - b, a + 1, z));
+  // (series === series: not NaN, without a global lookup.) Beyond NEAR_ONE the series is still tried for a few terms: when a + 1 - b is far below a + 1 (a large s in the
+  // Pareto/NBD likelihood) its terms fall like n^-(b-1) z^n and it converges at once even with z close to 1, where
+  // the expansion around 1 converges slowly (its ratios start near (a + 1 - b) y, about 1 there).
+  const series = hyp2f1OneSeries(a + 1 - b, a + 1, z, z <= NEAR_ONE ? MAX_TERMS : TRIAL_TERMS);
+  if (series === series) return (1 - b) * log(y) + log(series);
   return logNearOne(a, b, z, y);
 }
+
+const TRIAL_TERMS = 200;
 
 const NEAR_ONE = 0.9;
 const MAX_TERMS = 100_000;
 
 /** 2F1(1, d; c; z) for 0 < d < c and 0 <= z < 1, by its positive, decreasing series with a bound on the tail. */
-export function hyp2f1OneSeries(d: number, c: number, z: number): number {
+export function hyp2f1OneSeries(d: number, c: number, z: number, maxTerms = MAX_TERMS): number {
   let term = 1;
   let sum = 1;
-  for (let n = 0; n < MAX_TERMS; n++) {
+  for (let n = 0; n < maxTerms; n++) {
     term *= ((d + n) / (c + n)) * z;
     sum += term;
     // The later ratios are below z: the tail is at most term * z / (1 - z).
@@ -77,6 +83,22 @@ function logNearOne(a: number, b: number, z: number, y: number): number {
   const lnY = log(y);
   // Gamma(1-b) is negative for 1-b in (-1, 0), (-3, -2), ...: gammaln gives ln|Gamma|.
   const sign = b > 1 && floor(1 - b) % 2 !== 0 ? -1 : 1;
-  const first = sign * exp(gammaln(a + 1) + gammaln(1 - b) - gammaln(d) - a * log(z) + (b - 1) * lnY);
+  const first = sign * exp(gammaRatio(a, b, d) - a * log(z) + (b - 1) * lnY);
   return (1 - b) * lnY + log(first + (a / (b - 1)) * sum);
+}
+
+/**
+ * ln |G(a+1) G(1-b) / G(a+1-b)|, remembered for the last (a, b): the likelihood asks at tx and then at T with the same
+ * a and b, and the three log-gammas were most of the cost of a row near z = 1.
+ */
+let lastA = NaN_;
+let lastB = NaN_;
+let lastRatio = NaN_;
+function gammaRatio(a: number, b: number, d: number): number {
+  if (a !== lastA || b !== lastB) {
+    lastRatio = gammaln(a + 1) + gammaln(1 - b) - gammaln(d);
+    lastA = a;
+    lastB = b;
+  }
+  return lastRatio;
 }
