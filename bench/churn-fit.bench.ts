@@ -44,8 +44,9 @@ async function main(): Promise<void> {
     console.log(`  fitAndRecord    ${median(seconds).toFixed(2)} s [${Math.min(...seconds).toFixed(2)}-${Math.max(...seconds).toFixed(2)}]; model ${fit.model}, log-likelihood ${fit.logLikelihood.toFixed(1)}`);
     console.log(`  params          ${JSON.stringify(fit.params)}`);
     console.log(`  holdout         ${JSON.stringify({ ...fit.holdout, byRepeatTrips: undefined })}`);
-    const candidates = (fit as { candidates?: unknown }).candidates;
-    if (candidates) console.log(`  candidates      ${JSON.stringify(candidates)}`);
+    // Fits from before issue 19 have no choice.
+    const { choice } = fit as { choice?: unknown };
+    if (choice) console.log(`  choice          ${JSON.stringify(choice)}`);
   });
 }
 
