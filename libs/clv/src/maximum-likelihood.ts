@@ -86,11 +86,19 @@ export function maximiseInLogSpace(options: {
   maxIterations?: number;
   /** The gradient is a finite-difference one: take the Hessian from values. */
   numericalGradient?: boolean;
+  /**
+   * How far the search may go on the log scale (default SEARCH_BOUND). A model whose likelihood costs more the further
+   * it goes (Pareto/NBD's series) stops just past LOG_PARAMETER_BOUND: an optimum beyond is refused as a boundary anyway.
+   */
+  searchBound?: number;
+  /** Nelder-Mead's budget when BFGS does not converge (default 400 per parameter). */
+  simplexIterations?: number;
   describe: (name: string, value: number) => string;
 }): LogSpaceFit {
   const { names, meanNegative, n } = options;
+  const searchBound = options.searchBound ?? SEARCH_BOUND;
   const bounded: Smooth = (theta) => {
-    if (theta.some((t) => !(Math.abs(t) <= SEARCH_BOUND))) return { value: Infinity, gradient: theta.map(() => 0) };
+    if (theta.some((t) => !(Math.abs(t) <= searchBound))) return { value: Infinity, gradient: theta.map(() => 0) };
     const vg = meanNegative(theta);
     return Number.isFinite(vg.value) ? vg : { value: Infinity, gradient: vg.gradient };
   };
@@ -103,7 +111,7 @@ export function maximiseInLogSpace(options: {
   if (!result.converged) {
     method = 'nelder-mead';
     const start = result.x.every(Number.isFinite) && Number.isFinite(result.value) ? result.x : options.theta0;
-    const simplex = nelderMead(value, start, { maxIterations: Math.max(maxIterations, 400 * names.length) });
+    const simplex = nelderMead(value, start, { maxIterations: options.simplexIterations ?? Math.max(maxIterations, 400 * names.length) });
     iterations += simplex.iterations;
     const finish = bfgs(bounded, simplex.x, { maxIterations, gradientTolerance });
     iterations += finish.iterations;

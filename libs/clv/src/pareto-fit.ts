@@ -1,6 +1,6 @@
 import { groupHistories, type History } from './bg-models';
 import { validateHistories } from './bg-fit';
-import { boundaryMessage, maximiseInLogSpace, NotIdentifiable, requireCounts, type FitResult } from './maximum-likelihood';
+import { boundaryMessage, LOG_PARAMETER_BOUND, maximiseInLogSpace, NotIdentifiable, requireCounts, type FitResult } from './maximum-likelihood';
 import { paretoLogLikelihoodOfRows, type ParetoParams } from './pareto-nbd';
 
 export interface ParetoFit extends FitResult<ParetoParams> {
@@ -47,6 +47,13 @@ export function fitParetoNbd(customers: readonly History[], options: { maxIterat
     n,
     maxIterations: options.maxIterations,
     numericalGradient: true,
+    // Far out along s and beta the hypergeometric series need thousands of terms: 400 customers whose fit runs off to
+    // s = 3e6 took 33 s to be refused.
+    searchBound: LOG_PARAMETER_BOUND + 1,
+    // Where BFGS fails, Pareto/NBD is mostly on a ridge towards that boundary (every customer dropping out at one
+    // rate), and Nelder-Mead walks along it at ever dearer steps: 1,600 steps took 32 s for those 400 customers. A
+    // quarter of that budget ends the walk, at the boundary or flat, in a few seconds.
+    simplexIterations: 400,
     meanNegative: (theta) => {
       // Forward differences: five likelihoods a step instead of central differences' nine (each likelihood is a pass
       // over every row with two hypergeometric series); their error, about 1e-8 of the curvature, is below the
