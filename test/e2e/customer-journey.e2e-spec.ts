@@ -119,8 +119,9 @@ describe('a customer journey over HTTP', () => {
       index += step.types.length;
       for (const event of caused) {
         expect(event.streamId).toBe(`customer-${ID}`);
-        // Written at the current schema of its type: TripBooked is at version 2 (amount in minor units).
-        const schemaVersion = event.type === 'TripBooked' ? 2 : 1;
+        // Written at the current schema of its type: TripBooked is at version 2 (amount in minor units), complaints and
+        // survey answers at version 2 (department and phase, issue 19).
+        const schemaVersion = ['TripBooked', 'ComplaintFiled', 'SurveyAnswered'].includes(event.type) ? 2 : 1;
         expect(event.schemaVersion).toBe(schemaVersion);
         expect(event.occurredAt).toBe(new Date(step.body.occurredAt as string).toISOString());
         expect(Date.parse(event.recordedAt)).not.toBeNaN();
