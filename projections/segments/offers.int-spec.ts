@@ -129,3 +129,15 @@ it('reads the model once per day, and an expired one answers while the next is r
   expect(second).toEqual(first);
   expect(await models.of('2025-01-01T02:00:00Z')).toBe(second);
 });
+
+it('warms a day’s model ahead: the request that follows takes it without reading', async () => {
+  const models = new OfferModels(store.pool);
+  const read = jest.spyOn(store.pool, 'query');
+  models.warm('2025-01-03T00:00:00Z');
+  const reads = read.mock.calls.length;
+  expect(reads).toBeGreaterThan(0);
+  const warmed = await models.of('2025-01-03T00:00:00Z');
+  expect(await models.of('2025-01-03T09:30:00Z')).toBe(warmed);
+  expect(read.mock.calls.length).toBe(reads);
+  read.mockRestore();
+});

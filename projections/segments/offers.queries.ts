@@ -91,6 +91,11 @@ export class OfferModels {
     return held.model;
   }
 
+  /** Has the model of `asOf`'s day read now unless it is held, so no request waits for it; a failure waits for a request. */
+  warm(asOf: string): void {
+    this.of(asOf).catch(() => undefined);
+  }
+
   /** Reads the day's model; once read, it replaces `previous` (kept on failure: the next request tries again). */
   private read(day: string, asOf: string, previous?: HeldModel): HeldModel {
     const entry: HeldModel = { at: this.now(), model: tripFacts(this.pool, asOf).then((trips) => trainOfferModel(trips, day)) };

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApi } from './app';
+import type { OfferReader } from './offers/offer-reader';
+import { OFFERS } from './tokens';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
 import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
 
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   await app.listen(config.port, '0.0.0.0');
+  app.get<OfferReader>(OFFERS).keepWarm(projecting.signal);
   const url = await app.getUrl();
   say(
     `listening on ${url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost')} (API docs at /docs); ` +

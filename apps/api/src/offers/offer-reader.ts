@@ -18,6 +18,10 @@ export const offersFeed = (kind: string): boolean => {
   return phase === 'pre-trip' || phase === 'post-trip' || kind === 'win-back-offer';
 };
 
+const DAY_MS = 86_400_000;
+/** How long before a UTC day begins its model is read: it takes seconds (3.7-5.7 s for 300,000 trips, bench/RESULTS.md). */
+export const OFFER_WARM_AHEAD_MS = 5 * 60_000;
+
 /** "Crete, GR (package): customers who went to Antalya often went to Crete next (2 of 3)"; the country alone when the city is not known. */
 export const offerHint = (offer: Offer): string =>
   `${offer.destination.city ? `${offer.destination.city}, ` : ''}${offer.destination.country} (${offer.productType}): ${offer.reasons.join('; ')}`;
@@ -35,6 +39,25 @@ export class OfferReader {
     private readonly derived: Record<string, readonly BookingCondition[]>,
   ) {
     this.models = new OfferModels(pool);
+  }
+
+  /**
+   * Keeps the day's model read before anyone asks: today's now, and each next day's OFFER_WARM_AHEAD_MS before it
+   * begins, so no request of the day waits seconds for it (issue 19: one customer's offers in under 50 ms). What is
+   * booked in those last minutes comes in with the model's refresh after its TTL, as all day. Until the signal aborts.
+   */
+  keepWarm(signal: AbortSignal): void {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (dayStart: number): void => {
+      timer = setTimeout(() => {
+        this.models.warm(new Date(dayStart).toISOString());
+        arm(dayStart + DAY_MS);
+      }, Math.max(0, dayStart - OFFER_WARM_AHEAD_MS - Date.now()));
+      timer.unref();
+    };
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    this.models.warm(new Date().toISOString());
+    arm(Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS);
   }
 
   /** The customers of `ids` that are forgotten. */
