@@ -1,6 +1,7 @@
 import type { Projection } from '../libs/projection-engine/src';
 import type { TouchpointConfig } from '../libs/touchpoints/src';
 import { auditTrailProjection } from './audit-trail/audit-trail.projection';
+import { campaignsProjection } from './campaigns/campaigns.projection';
 import { churnFactsProjection } from './churn/churn-facts.projection';
 import { customerOverviewProjection } from './customer-overview/customer-overview.projection';
 import { feedbackProjection } from './feedback/feedback.projection';
@@ -15,4 +16,5 @@ export const projections = (config: { touchpoints: TouchpointConfig }): readonly
   touchpointsProjection(config.touchpoints),
   auditTrailProjection,
   feedbackProjection,
+  campaignsProjection,
 ];

@@ -1,4 +1,4 @@
-import { CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX, RISK_ALERT_EVENT_TYPES } from '../../libs/domain/src';
+import { CAMPAIGN_EVENT_TYPES, CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX, RISK_ALERT_EVENT_TYPES } from '../../libs/domain/src';
 import type { Projection } from '../../libs/projection-engine/src';
 import { AUDIT_TRAIL_MIGRATIONS } from './audit-trail.migrations';
 
@@ -6,7 +6,7 @@ import { AUDIT_TRAIL_MIGRATIONS } from './audit-trail.migrations';
  * Every event type the engine writes. 'CustomerForgotten' (issue 7, erasure) is named as a literal so its events are
  * recorded from the first one on, whether or not the domain list includes it yet; the Set keeps it listed once.
  */
-export const AUDITED_EVENT_TYPES: readonly string[] = [...new Set<string>([...CUSTOMER_EVENT_TYPES, 'CustomerForgotten', ...RISK_ALERT_EVENT_TYPES])];
+export const AUDITED_EVENT_TYPES: readonly string[] = [...new Set<string>([...CUSTOMER_EVENT_TYPES, 'CustomerForgotten', ...RISK_ALERT_EVENT_TYPES, ...CAMPAIGN_EVENT_TYPES])];
 
 // One statement per batch, whatever its size: a column array per field, unnested into rows.
 const INSERT = `

@@ -61,7 +61,7 @@ BEGIN
         UPDATE read_models.customer_overview SET vip = true, vip_since = at WHERE customer_id = c;
       WHEN 'VipStatusRevoked' THEN
         UPDATE read_models.customer_overview SET vip = false, vip_since = NULL WHERE customer_id = c;
-      WHEN 'InteractionLogged', 'TouchpointCompleted' THEN
+      WHEN 'InteractionLogged', 'TouchpointCompleted', 'CampaignArmAssigned' THEN
         NULL;
       WHEN 'CustomerForgotten' THEN
         -- The profile as every reader of the log sees it from now on, so a rebuild, which reads the earlier events

@@ -41,6 +41,9 @@ export interface CustomerProfile {
   tags: string[];
 }
 
+// CampaignArmAssigned is defined with the campaigns (campaign.events.ts) and lives in the customer's stream.
+import type { CampaignArmAssigned } from './campaign.events';
+
 type Event<Type extends string, Data> = {
   type: Type;
   data: Data;
@@ -114,7 +117,8 @@ export type CustomerEvent =
   | VipStatusGranted
   | VipStatusRevoked
   | TouchpointCompleted
-  | CustomerForgotten;
+  | CustomerForgotten
+  | CampaignArmAssigned;
 
 export type CustomerEventType = CustomerEvent['type'];
 
@@ -136,6 +140,7 @@ export const CUSTOMER_EVENT_TYPES: readonly CustomerEventType[] = [
   'VipStatusRevoked',
   'TouchpointCompleted',
   'CustomerForgotten',
+  'CampaignArmAssigned',
 ];
 
 /** The event stream that holds everything about one customer (DESIGN section 3). */

@@ -1,3 +1,4 @@
+import { CAMPAIGN_EVENT_TYPES } from './campaign.events';
 import { CUSTOMER_EVENT_TYPES } from './customer.events';
 import { ENGINE_SCHEDULE_EVENT_TYPES } from './engine-schedule';
 import { RISK_ALERT_EVENT_TYPES } from './risk-alert';
@@ -16,6 +17,7 @@ import { fromMajorUnits } from './money';
  *   nothing can tell them for an old event afterwards, so v1 reads as v2 without them: "not recorded", which the
  *   feedback read model counts under null, exactly as it counted every v1 event before.
  *
+ * Campaign events and CampaignArmAssigned (issue 18) start at v1.
  * CustomerForgotten (issue 7) starts at v1: `{ reason }`, never encrypted (it is about the erasure, not the person).
  * Personal fields are encrypted in the log by libs/privacy below this layer, so schemas and upcasters see plaintext.
  */
@@ -28,11 +30,11 @@ const tripBookedV1ToV2 = ({ price, currency, ...rest }: Record<string, unknown>)
 const withoutCause = (data: Record<string, unknown>): Record<string, unknown> => ({ ...data });
 
 /**
- * Every event type this build stores, in customer, risk-alert and engine-schedule streams alike, at its current version.
+ * Every event type this build stores, in customer, risk-alert, engine-schedule and campaign streams alike, at its current version.
  * Structurally an EventSchemas of libs/event-store (the domain imports no other lib).
  */
 export const CUSTOMER_EVENT_SCHEMAS = {
-  current: { ...Object.fromEntries([...CUSTOMER_EVENT_TYPES, ...RISK_ALERT_EVENT_TYPES, ...ENGINE_SCHEDULE_EVENT_TYPES].map((type) => [type, 1])), TripBooked: 2, ComplaintFiled: 2, SurveyAnswered: 2 } as Readonly<
+  current: { ...Object.fromEntries([...CUSTOMER_EVENT_TYPES, ...RISK_ALERT_EVENT_TYPES, ...ENGINE_SCHEDULE_EVENT_TYPES, ...CAMPAIGN_EVENT_TYPES].map((type) => [type, 1])), TripBooked: 2, ComplaintFiled: 2, SurveyAnswered: 2 } as Readonly<
     Record<string, number>
   >,
   upcasters: { TripBooked: { 1: tripBookedV1ToV2 }, ComplaintFiled: { 1: withoutCause }, SurveyAnswered: { 1: withoutCause } },

@@ -257,6 +257,9 @@ export const evolve = (state: CustomerState, event: CustomerEvent): CustomerStat
       return { ...state, completedTouchpoints: append(state.completedTouchpoints, event.data.touchpointId) };
     case 'CustomerForgotten':
       return forget(state, at);
+    case 'CampaignArmAssigned':
+      // No rule about the customer depends on their campaign arms; the campaign read models hold them.
+      return state;
     default: {
       // Unknown event types (e.g. written by a newer version) are skipped rather than failing the replay.
       const _exhaustive: never = event;

@@ -1,5 +1,6 @@
 // Test helpers (decider-spec.ts) are left out on purpose: they use jest globals.
 export * from './customer.events';
+export * from './campaign.events';
 export * from './customer.commands';
 export * from './domain.errors';
 export * from './validation';

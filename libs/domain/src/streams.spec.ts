@@ -1,3 +1,4 @@
+import { campaignStreamId } from './campaign.events';
 import { customerStreamId } from './customer.events';
 import { riskAlertStreamId } from './risk-alert';
 import { ENGINE_STREAM_PREFIXES } from './streams';
@@ -7,6 +8,7 @@ describe('ENGINE_STREAM_PREFIXES', () => {
   it.each([
     ['customer', customerStreamId('c-1')],
     ['risk alert', riskAlertStreamId('ra-1')],
+    ['campaign', campaignStreamId('cmp-1')],
   ])('covers the %s streams', (_kind, streamId) => {
     expect(ENGINE_STREAM_PREFIXES.some((prefix) => streamId.startsWith(prefix))).toBe(true);
   });
