@@ -21,6 +21,8 @@ export const offersFeed = (kind: string): boolean => {
 const DAY_MS = 86_400_000;
 /** How long before a UTC day begins its model is read: it takes seconds (3.7-5.7 s for 300,000 trips, bench/RESULTS.md). */
 export const OFFER_WARM_AHEAD_MS = 5 * 60_000;
+/** How long the engine waits at start for today's model before it listens anyway. */
+export const OFFER_WARM_START_MS = 20_000;
 
 /** "Crete, GR (package): customers who went to Antalya often went to Crete next (2 of 3)"; the country alone when the city is not known. */
 export const offerHint = (offer: Offer): string =>
@@ -45,8 +47,10 @@ export class OfferReader {
    * Keeps the day's model read before anyone asks: today's now, and each next day's OFFER_WARM_AHEAD_MS before it
    * begins, so no request of the day waits seconds for it (issue 19: one customer's offers in under 50 ms). What is
    * booked in those last minutes comes in with the model's refresh after its TTL, as all day. Until the signal aborts.
+   * Resolves with today's model's trips once it is read (the engine waits for it before it listens), or with null
+   * when the read failed (a database down, segment_facts being rebuilt): then the first request reads it.
    */
-  keepWarm(signal: AbortSignal): void {
+  keepWarm(signal: AbortSignal): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
     const arm = (dayStart: number): void => {
       timer = setTimeout(() => {
@@ -56,8 +60,11 @@ export class OfferReader {
       timer.unref();
     };
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    this.models.warm(new Date().toISOString());
     arm(Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS);
+    return this.models.of(new Date().toISOString()).then(
+      (model) => model.trips,
+      () => null,
+    );
   }
 
   /** The customers of `ids` that are forgotten. */
