@@ -23,7 +23,7 @@ export class InvalidInput extends DomainError {
 export class NotFound extends DomainError {
   readonly kind = 'not_found' as const;
   constructor(
-    readonly entity: 'customer' | 'booking' | 'complaint' | 'touchpoint',
+    readonly entity: 'customer' | 'booking' | 'complaint' | 'touchpoint' | 'campaign',
     readonly id: string,
   ) {
     super(`${entity} ${id} not found`);
