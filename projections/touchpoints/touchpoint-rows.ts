@@ -26,7 +26,7 @@ export interface RowChanges {
 }
 
 export const TOUCHPOINT_COPY = `COPY read_models.touchpoints (touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, due_at, channel,
-  language, urgent, marketing, status, content_hints, reason, completed_at, completed_by, outcome, note) FROM STDIN`;
+  language, urgent, marketing, status, content_hints, reason, completed_at, completed_by, outcome, note, campaign_id) FROM STDIN`;
 
 const line = (t: Touchpoint): string =>
   copyLine([
@@ -49,6 +49,7 @@ const line = (t: Touchpoint): string =>
     t.completedBy ?? null,
     t.outcome ?? null,
     t.note ?? null,
+    t.campaignId ?? null,
   ]);
 
 /** An input parsed, with the key of its content: the stored facts come back from jsonb with their keys reordered. */

@@ -58,4 +58,21 @@ CREATE INDEX touchpoints_by_status_due ON read_models.touchpoints (status, due_a
 COMMENT ON TABLE read_models.touchpoints IS 'The schedule: one row per touchpoint, ids stable across rebuilds; status open, done, skipped or cancelled (overdue is open and past due at the query instant).';
 `,
   },
+  {
+    // Added in place, like segment_facts' destination_city: no row holds a campaign or a held-out touchpoint before
+    // this build, so every stored row is already right and no rebuild is needed (a config with holdouts needs one,
+    // like any config change).
+    version: 2,
+    name: 'campaign touchpoints and held-out touchpoints',
+    sql: `
+ALTER TABLE read_models.touchpoints ADD COLUMN campaign_id text;
+ALTER TABLE read_models.touchpoints DROP CONSTRAINT touchpoints_status_check;
+ALTER TABLE read_models.touchpoints ADD CONSTRAINT touchpoints_status_check CHECK (status IN ('open', 'done', 'skipped', 'cancelled', 'held-out'));
+CREATE INDEX touchpoints_by_campaign ON read_models.touchpoints (campaign_id, due_at, touchpoint_id) WHERE campaign_id IS NOT NULL;
+-- Held-out touchpoints by kind, for the holdout analysis (GET /analytics/touchpoint-holdouts).
+CREATE INDEX touchpoints_by_kind_due ON read_models.touchpoints (kind, due_at);
+COMMENT ON COLUMN read_models.touchpoints.campaign_id IS 'The campaign of a campaign touchpoint (kind campaign); null for every other kind.';
+COMMENT ON COLUMN read_models.touchpoints.status IS 'open, done, skipped, cancelled, or held-out: in its kind''s control group (config rules.<kind>.holdoutShare), never made, kept to measure the kind''s effect.';
+`,
+  },
 ];

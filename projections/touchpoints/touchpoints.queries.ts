@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { TouchpointFacts } from '../../libs/touchpoints/src';
 import { decodeCursor, encodeCursor, isoInstantSql } from '../../libs/projection-engine/src';
 
-export const QUEUE_STATUSES = ['open', 'overdue', 'done', 'skipped', 'cancelled'] as const;
+export const QUEUE_STATUSES = ['open', 'overdue', 'done', 'skipped', 'cancelled', 'held-out'] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
 
 export interface TouchpointRow {
@@ -11,6 +11,8 @@ export interface TouchpointRow {
   bookingId: string | null;
   complaintId: string | null;
   alertId: string | null;
+  /** The campaign of a campaign touchpoint. */
+  campaignId: string | null;
   kind: string;
   phase: string;
   dueAt: string;
@@ -29,7 +31,7 @@ export interface TouchpointRow {
   timeZone: string | null;
 }
 
-const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, kind, phase, ${isoInstantSql('due_at')} AS due_at, channel, language, urgent, marketing,
+const COLUMNS = `touchpoint_id, customer_id, booking_id, complaint_id, alert_id, campaign_id, kind, phase, ${isoInstantSql('due_at')} AS due_at, channel, language, urgent, marketing,
   status, content_hints, reason, ${isoInstantSql('completed_at')} AS completed_at, completed_by, outcome, note,
   (SELECT o.time_zone FROM read_models.customer_overview o WHERE o.customer_id = t.customer_id) AS time_zone`;
 
@@ -40,6 +42,7 @@ const rowOf = (row: Record<string, unknown>, asOf: number): TouchpointRow & { ov
   bookingId: row.booking_id as string | null,
   complaintId: row.complaint_id as string | null,
   alertId: row.alert_id as string | null,
+  campaignId: row.campaign_id as string | null,
   kind: row.kind as string,
   phase: row.phase as string,
   dueAt: row.due_at as string,
@@ -70,6 +73,10 @@ export interface QueueQuery {
   cursor?: string;
 }
 
+/** Rows that are not open campaign touchpoints of a campaign that is not running (paused, ended, unknown). */
+export const RUNNING_CAMPAIGNS_ONLY = `(t.campaign_id IS NULL OR t.status <> 'open'
+  OR EXISTS (SELECT 1 FROM read_models.campaigns c WHERE c.campaign_id = t.campaign_id AND c.status = 'running'))`;
+
 /** The work queue: touchpoints by due time (then id), keyset-paged, filtered by status, due window, channel and kind. */
 export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ asOf: string; items: (TouchpointRow & { overdue: boolean })[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor, 'instant') : null;
@@ -89,6 +96,9 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
   if (query.dueAfter) add((p) => `t.due_at >= ${p}`, query.dueAfter);
   if (query.channel) add((p) => `channel = ${p}`, query.channel);
   if (query.kind) add((p) => `kind = ${p}`, query.kind);
+  // An open campaign touchpoint is worked only while its campaign runs: paused and ended campaigns are left out here,
+  // at read time (the campaign's events are in its own stream, which the customer-partitioned schedule never reads).
+  where.push(RUNNING_CAMPAIGNS_ONLY);
   if (after) add((p) => `(t.due_at, t.touchpoint_id) > (${p.split(', ')[0]}::timestamptz, ${p.split(', ')[1]})`, after[0], after[1]);
   const { rows } = await pool.query(
     // ORDER BY names the table's column: a bare due_at would be the text the select list makes of it (no index).

@@ -48,6 +48,21 @@ describe('CompleteTouchpoint', () => {
     expect(() => decide(command, foldCustomer([registered, completed]))).toThrow(RuleViolated);
   });
 
+  it('refuses a touchpoint held out as its kind\'s control group', () => {
+    givenSchedule({ tp_1: { status: 'held-out', reason: 'control group (holdout 0.1)' } })([registered])
+      .when(cmd('CompleteTouchpoint', { touchpointId: 'tp_1', outcome: 'done' }))
+      .thenThrows(RuleViolated, { rule: 'touchpoint.held-out' });
+  });
+
+  it('takes a gateway\'s outcomes; an opt-out also withdraws marketing consent (once)', () => {
+    open([registered]).when(cmd('CompleteTouchpoint', { touchpointId: 'tp_1', outcome: 'delivered' })).then([evt('TouchpointCompleted', { touchpointId: 'tp_1', outcome: 'delivered' })]);
+    const granted = evt('MarketingConsentChanged', { granted: true }, '2025-06-01T08:00:00Z');
+    open([registered, granted])
+      .when(cmd('CompleteTouchpoint', { touchpointId: 'tp_1', outcome: 'opted-out' }))
+      .then([evt('TouchpointCompleted', { touchpointId: 'tp_1', outcome: 'opted-out' }), evt('MarketingConsentChanged', { granted: false })]);
+    open([registered]).when(cmd('CompleteTouchpoint', { touchpointId: 'tp_1', outcome: 'opted-out' })).then([evt('TouchpointCompleted', { touchpointId: 'tp_1', outcome: 'opted-out' })]);
+  });
+
   it('is NotFound for an unknown customer', () => {
     given([]).when(cmd('CompleteTouchpoint', { touchpointId: 'tp_1', outcome: 'done' })).thenThrows(NotFound, { entity: 'customer' });
   });

@@ -9,7 +9,7 @@ import { NotFound, RuleViolated } from './domain.errors';
  * from the same stream, the touchpoint config and the risk alerts) and handed to decide with the command.
  */
 export interface ScheduledTouchpoint {
-  status: 'open' | 'done' | 'skipped' | 'cancelled';
+  status: 'open' | 'done' | 'skipped' | 'cancelled' | 'held-out';
   reason?: string;
   completedAt?: string;
   completedBy?: string;
@@ -29,7 +29,7 @@ export interface DecideContext {
   currencies?: ReadonlySet<string>;
 }
 
-/** Unknown (404), cancelled or already completed (409) touchpoints are refused; a skipped one may still be made. */
+/** Unknown (404), cancelled, held-out or already completed (409) touchpoints are refused; a skipped one may still be made. */
 export const completeTouchpoint = (cmd: C.CompleteTouchpoint, state: CustomerState, context: DecideContext): CustomerEvent[] => {
   const customer = requireRegistered(state, cmd.customerId);
   const { touchpointId, outcome, note } = cmd.data;
@@ -38,9 +38,16 @@ export const completeTouchpoint = (cmd: C.CompleteTouchpoint, state: CustomerSta
   if (touchpoint.status === 'cancelled') {
     throw new RuleViolated('touchpoint.cancelled', `touchpoint ${touchpointId} was cancelled (${touchpoint.reason ?? 'no reason'}) and cannot be completed`);
   }
+  if (touchpoint.status === 'held-out') {
+    throw new RuleViolated('touchpoint.held-out', `touchpoint ${touchpointId} is in its kind's control group and is not to be made (${touchpoint.reason ?? 'held out'})`);
+  }
   if (touchpoint.status === 'done' || customer.completedTouchpoints.includes(touchpointId)) {
     const { completedBy = 'someone', completedAt = 'an earlier time' } = touchpoint;
     throw new RuleViolated('touchpoint.already-completed', `touchpoint ${touchpointId} was completed by ${completedBy} at ${completedAt}`);
   }
-  return [{ type: 'TouchpointCompleted', data: { touchpointId, outcome, ...(note !== undefined && { note }) }, occurredAt: cmd.occurredAt }];
+  const completed: CustomerEvent = { type: 'TouchpointCompleted', data: { touchpointId, outcome, ...(note !== undefined && { note }) }, occurredAt: cmd.occurredAt };
+  // A gateway's opt-out (the customer answered STOP, unsubscribed) withdraws marketing consent at once: every later
+  // marketing touchpoint is skipped, and campaign results drop the customer from both arms.
+  if (outcome === 'opted-out' && customer.marketingConsent) return [completed, { type: 'MarketingConsentChanged', data: { granted: false }, occurredAt: cmd.occurredAt }];
+  return [completed];
 };

@@ -85,7 +85,12 @@ export type InteractionLogged = Event<
 >;
 
 /** Someone (the actor in the metadata) made a scheduled contact; the schedule shows it as done with this outcome. */
-export const TOUCHPOINT_OUTCOMES = ['done', 'no-answer', 'skipped'] as const;
+/**
+ * done, no-answer, skipped: a person made (or did not make) the contact. sent, delivered, failed, opted-out: a sending
+ * gateway's report on a campaign message (issue 18). Added values only, so every stored event still reads as it
+ * was: no new schema version, no upcaster.
+ */
+export const TOUCHPOINT_OUTCOMES = ['done', 'no-answer', 'skipped', 'sent', 'delivered', 'failed', 'opted-out'] as const;
 export type TouchpointOutcome = (typeof TOUCHPOINT_OUTCOMES)[number];
 export type TouchpointCompleted = Event<'TouchpointCompleted', { touchpointId: string; outcome: TouchpointOutcome; note?: string }>;
 

@@ -2,6 +2,7 @@ import { insideQuietHours, sendTimeOf, type TouchpointConfig } from './touchpoin
 import { touchpointId, URGENT_KINDS, type CompletionOutcome, type TouchpointBooking, type TouchpointFacts, type TouchpointKind, type TouchpointStatus } from './touchpoint';
 import { addDays, localParts, zonedTime } from './zoned-time';
 import { BoundedMemo } from '../../domain/src';
+import { createHash } from 'node:crypto';
 
 /**
  * A touchpoint while it is being scheduled, instants in ms. `notes` say why its time moved or is late (quiet hours,
@@ -13,6 +14,11 @@ export interface Draft {
   bookingId?: string;
   complaintId?: string;
   alertId?: string;
+  campaignId?: string;
+  /** The channel when the touchpoint names its own (a campaign's); otherwise the customer's preferred one. */
+  channel?: string;
+  /** The latest instant it may be due (a campaign's send window): moved past it by the frequency cap, it is skipped. */
+  notAfterMs?: number;
   dueMs: number;
   notes: string[];
   status: TouchpointStatus;
@@ -92,6 +98,29 @@ export function withConsent(ctx: Context, touchpoint: Draft): Draft {
   if (touchpoint.status !== 'open' || !isMarketing(ctx, touchpoint.kind) || consentAt(ctx, touchpoint.dueMs)) return touchpoint;
   return { ...touchpoint, status: 'skipped', statusReason: 'no marketing consent' };
 }
+
+/**
+ * Whether the keyed hash puts a touchpoint of the kind in its control group: the first 32 bits of
+ * sha256(`${holdoutKey}|${kind}|${customerId}|${touchpointId}`) as a fraction of 2^32, below the kind's share. From
+ * the config and the ids alone, so a rebuild holds out the same touchpoints.
+ */
+export function isHeldOut(config: TouchpointConfig, kind: TouchpointKind, customerId: string, id: string): boolean {
+  const share = config.rules[kind].holdoutShare ?? 0;
+  if (!(share > 0)) return false;
+  const hash = createHash('sha256').update(`${config.holdoutKey}|${kind}|${customerId}|${id}`).digest();
+  return hash.readUInt32BE(0) / 2 ** 32 < share;
+}
+
+/**
+ * Open touchpoints of a kind with a holdout share, picked by the hash, become 'held-out'. After consent (a touchpoint
+ * that could not have been made is in neither group) and before the frequency cap (a held-out one takes no slot).
+ */
+export const withHoldouts = (ctx: Context, drafts: Draft[]): Draft[] =>
+  drafts.map((touchpoint) =>
+    touchpoint.status === 'open' && isHeldOut(ctx.config, touchpoint.kind, ctx.facts.customerId, touchpoint.touchpointId)
+      ? { ...touchpoint, status: 'held-out', statusReason: `control group (holdout ${ctx.config.rules[touchpoint.kind].holdoutShare})` }
+      : touchpoint,
+  );
 
 /** A booking's dates as amended up to now (the facts are already cut at the instant of the view). */
 export interface BookingDates {

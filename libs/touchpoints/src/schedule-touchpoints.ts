@@ -1,5 +1,6 @@
+import { campaignTouchpoints } from './campaign-touchpoints';
 import { birthdayGreetings, complaintTouchpoints, firstTripAnniversary, winBackOffers } from './customer-touchpoints';
-import { consentAt, isMarketing, localDate, ms, onLocalDay, type Context, type Draft } from './schedule-context';
+import { consentAt, isMarketing, localDate, ms, onLocalDay, withHoldouts, type Context, type Draft } from './schedule-context';
 import { KIND_PHASE, URGENT_KINDS, type Touchpoint, type TouchpointBooking, type TouchpointFacts, type TouchpointKind } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
 import { riskNotices, tripTouchpoints } from './trip-touchpoints';
@@ -104,7 +105,7 @@ function frozenRow(run: Run, atMs: number, touchpoint: Draft): Touchpoint | unde
 /** The facts a touchpoint of one booking, complaint or (alert, booking) is drawn from; undefined for lifecycle moments, which read them all. */
 function scopeOf(run: Run, touchpoint: Draft): { key: string } & Pick<TouchpointFacts, 'bookings' | 'complaints' | 'riskAlerts'> | undefined {
   const { bookingId, complaintId, alertId, kind } = touchpoint;
-  if (kind === 'birthday-greeting' || kind === 'first-trip-anniversary' || kind === 'win-back-offer') return undefined;
+  if (kind === 'birthday-greeting' || kind === 'first-trip-anniversary' || kind === 'win-back-offer' || kind === 'campaign') return undefined;
   const { bookings, complaints, riskAlerts } = (run.byId ??= {
     bookings: new Map(run.all.bookings.map((booking) => [booking.bookingId, booking])),
     complaints: new Map(run.all.complaints.map((complaint) => [complaint.complaintId, complaint])),
@@ -125,14 +126,18 @@ function scopeOf(run: Run, touchpoint: Draft): { key: string } & Pick<Touchpoint
 /** Touchpoints of bookings, risk alerts and complaints: each drawn from its own facts. */
 function entityDrafts(ctx: Context): Draft[] {
   const { bookings, complaints, riskAlerts } = ctx.facts;
-  return [
+  return withHoldouts(ctx, [
     ...bookings.flatMap((booking) => tripTouchpoints(ctx, booking)),
     ...riskAlerts.flatMap((alert) => bookings.flatMap((booking) => riskNotices(ctx, booking, alert))),
     ...complaints.flatMap((complaint) => complaintTouchpoints(ctx, complaint)),
-  ];
+  ]);
 }
 
-const draftsOf = (ctx: Context): Draft[] => [...entityDrafts(ctx), ...birthdayGreetings(ctx), ...firstTripAnniversary(ctx), ...winBackOffers(ctx)];
+const draftsOf = (ctx: Context): Draft[] => [
+  ...entityDrafts(ctx),
+  ...withHoldouts(ctx, [...birthdayGreetings(ctx), ...firstTripAnniversary(ctx), ...winBackOffers(ctx)]),
+  ...campaignTouchpoints(ctx),
+];
 
 /**
  * The frequency cap on marketing touchpoints, after consent: in dueAt order (then id), each open one takes its local
@@ -183,7 +188,9 @@ function frequencyCapped(ctx: Context, drafts: Draft[], closed: Touchpoint[]): D
     full.set(touchpoint.kind, { from: resumes ? known.from : first, to: day });
     const cap = `moved by the frequency cap (${perDay} a day, ${perWindow} in ${windowDays} days) from ${wanted}`;
     const next: Draft = { ...touchpoint, dueMs: placed.dueMs, notes: [...touchpoint.notes, cap] };
-    if (consentAt(ctx, placed.dueMs)) take(epochDay(localDate(ctx, placed.dueMs)));
+    // Past its deadline (a campaign's send window) it is not sent at all, and takes no day.
+    if (touchpoint.notAfterMs !== undefined && placed.dueMs > touchpoint.notAfterMs) Object.assign(next, { status: 'skipped', statusReason: `send window closed at ${new Date(touchpoint.notAfterMs).toISOString()}` });
+    else if (consentAt(ctx, placed.dueMs)) take(epochDay(localDate(ctx, placed.dueMs)));
     else Object.assign(next, { status: 'skipped', statusReason: 'no marketing consent' });
     moved.set(touchpoint.touchpointId, next);
   }
@@ -198,10 +205,11 @@ function row(ctx: Context, touchpoint: Draft): Touchpoint {
     ...(touchpoint.bookingId !== undefined ? { bookingId: touchpoint.bookingId } : {}),
     ...(touchpoint.complaintId !== undefined ? { complaintId: touchpoint.complaintId } : {}),
     ...(touchpoint.alertId !== undefined ? { alertId: touchpoint.alertId } : {}),
+    ...(touchpoint.campaignId !== undefined ? { campaignId: touchpoint.campaignId } : {}),
     kind: touchpoint.kind,
     phase: KIND_PHASE[touchpoint.kind],
     dueAt: new Date(touchpoint.dueMs).toISOString(),
-    channel: ctx.channel,
+    channel: touchpoint.channel ?? ctx.channel,
     language: ctx.language,
     urgent: URGENT_KINDS.includes(touchpoint.kind),
     marketing: isMarketing(ctx, touchpoint.kind),
@@ -237,6 +245,7 @@ const instantsOf = (facts: TouchpointFacts): string[] => [
   ...facts.complaints.flatMap((complaint) => [complaint.filedAt, complaint.acknowledgedAt, complaint.resolvedAt].filter((at): at is string => at !== undefined)),
   ...facts.riskAlerts.map((alert) => alert.issuedAt),
   ...facts.completions.map((completion) => completion.at),
+  ...(facts.campaigns ?? []).map((assignment) => assignment.assignedAt),
 ];
 
 /**
@@ -267,6 +276,7 @@ export function knownAt(facts: TouchpointFacts, atMs: number): TouchpointFacts {
       }),
     riskAlerts: facts.riskAlerts.filter((alert) => known(alert.issuedAt)),
     completions: facts.completions.filter((completion) => known(completion.at)),
+    ...(facts.campaigns && { campaigns: facts.campaigns.filter((assignment) => known(assignment.assignedAt)) }),
   };
 }
 
@@ -296,5 +306,6 @@ function normalize(facts: TouchpointFacts): TouchpointFacts {
     complaints: byId(facts.complaints, (complaint) => complaint.complaintId),
     riskAlerts: byId(facts.riskAlerts, (alert) => alert.alertId),
     completions: byInstant(facts.completions),
+    ...(facts.campaigns && { campaigns: [...facts.campaigns].sort((a, b) => ms(a.assignedAt) - ms(b.assignedAt) || (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0)) }),
   };
 }

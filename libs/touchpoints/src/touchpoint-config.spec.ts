@@ -20,7 +20,7 @@ describe('touchpointConfig', () => {
     expect(DEFAULT_TOUCHPOINT_CONFIG).toMatchObject({
       sendTime: '10:00',
       quietHours: { start: '21:00', end: '09:00' },
-      marketingKinds: ['trip-memories', 'next-trip-idea', 'win-back-offer', 'birthday-greeting'],
+      marketingKinds: ['trip-memories', 'next-trip-idea', 'win-back-offer', 'birthday-greeting', 'campaign'],
       frequencyCap: { perDay: 1, perWindow: 3, windowDays: 7 },
     });
     expect(DEFAULT_TOUCHPOINT_CONFIG.rules['win-back-offer'].monthsWithoutTrip).toBe(18);

@@ -10,6 +10,12 @@ export interface RuleBase {
   /** Add the hints of the customer's interest tags (`interestHints`) after the rule's own. */
   interestHints: boolean;
   sendTime?: string;
+  /**
+   * The share (0 to 0.5) of this kind's touchpoints held out as a control group: status 'held-out', never made, so
+   * what the touchpoint changes is measured (repeat bookings, next NPS). Absent: 0. Not for urgent kinds (a service
+   * owed) nor `campaign` (a campaign holds out its own control group).
+   */
+  holdoutShare?: number;
 }
 
 /** The anchor and offset of each kind, named with their units. */
@@ -32,6 +38,8 @@ export interface TouchpointRules {
   'first-trip-anniversary': RuleBase & { yearsAfterDeparture: number };
   'win-back-offer': RuleBase & { monthsWithoutTrip: number };
   'cancellation-follow-up': RuleBase & { daysAfterCancellation: number };
+  /** One per treated campaign assignment, due when the campaign's send window opens (or at the assignment, if later). */
+  campaign: RuleBase;
 }
 
 export interface TouchpointConfig {
@@ -46,6 +54,11 @@ export interface TouchpointConfig {
   frequencyCap: { perDay: number; perWindow: number; windowDays: number };
   /** Content hints by interest tag, in this order on a row. */
   interestHints: Record<string, string[]>;
+  /**
+   * The key of the hash that picks held-out touchpoints: sha256(key|kind|customer|reference). Changing it reshuffles
+   * every kind's control group (and needs a rebuild of touchpoints, like any config change).
+   */
+  holdoutKey: string;
   rules: TouchpointRules;
 }
 
@@ -55,7 +68,7 @@ export const DEFAULT_TOUCHPOINT_CONFIG: TouchpointConfig = {
   version: 'default-1',
   sendTime: '10:00',
   quietHours: { start: '21:00', end: '09:00' },
-  marketingKinds: ['trip-memories', 'next-trip-idea', 'win-back-offer', 'birthday-greeting'],
+  marketingKinds: ['trip-memories', 'next-trip-idea', 'win-back-offer', 'birthday-greeting', 'campaign'],
   frequencyCap: { perDay: 1, perWindow: 3, windowDays: 7 },
   interestHints: {
     family: ['child-friendly activities', 'child-friendly restaurants'],
@@ -66,6 +79,7 @@ export const DEFAULT_TOUCHPOINT_CONFIG: TouchpointConfig = {
     adventure: ['outdoor excursions'],
     wellness: ['spa and wellness'],
   },
+  holdoutKey: 'touchpoint-holdouts-1',
   rules: {
     'destination-guide': { ...rule(['destination guide'], true), daysBeforeDeparture: 14 },
     'departure-reminder': { ...rule(['documents', 'weather', 'transfer']), daysBeforeDeparture: 3 },
@@ -82,8 +96,13 @@ export const DEFAULT_TOUCHPOINT_CONFIG: TouchpointConfig = {
     'first-trip-anniversary': { ...rule(['first trip anniversary']), yearsAfterDeparture: 1 },
     'win-back-offer': { ...rule(['win-back offer']), monthsWithoutTrip: 18 },
     'cancellation-follow-up': { ...rule(['reason for cancelling', 'rebooking options']), daysAfterCancellation: 1 },
+    campaign: rule([]),
   },
 };
+
+/** Kinds that can hold out a control group of their own. */
+export const canHoldOut = (kind: TouchpointKind): boolean => kind !== 'campaign' && !URGENT_KINDS.includes(kind);
+export const MAX_TOUCHPOINT_HOLDOUT_SHARE = 0.5;
 
 /** Each kind's own parameters and their bounds. */
 const PARAMETERS: Record<TouchpointKind, Record<string, { min: number; max: number; integer: boolean }>> = {
@@ -102,6 +121,7 @@ const PARAMETERS: Record<TouchpointKind, Record<string, { min: number; max: numb
   'first-trip-anniversary': { yearsAfterDeparture: { min: 1, max: 50, integer: true } },
   'win-back-offer': { monthsWithoutTrip: { min: 1, max: 120, integer: true } },
   'cancellation-follow-up': { daysAfterCancellation: { min: 0, max: 366, integer: true } },
+  campaign: {},
 };
 
 const time = (check: Checker, path: string, value: unknown): void => {
@@ -118,6 +138,7 @@ export function touchpointConfig(override: unknown = {}, source = 'touchpoint co
     check.fail('version', 'a config that changes the defaults must name its version');
   }
   if (typeof config.version !== 'string' || !config.version.trim()) check.fail('version', 'must be a non-empty string');
+  if (typeof config.holdoutKey !== 'string' || !config.holdoutKey.trim()) check.fail('holdoutKey', 'must be a non-empty string');
   time(check, 'sendTime', config.sendTime);
   if (check.keys('quietHours', config.quietHours, ['start', 'end'])) {
     time(check, 'quietHours.start', config.quietHours.start);
@@ -144,12 +165,13 @@ export function touchpointConfig(override: unknown = {}, source = 'touchpoint co
       const given = config.rules[kind] as unknown as Record<string, unknown>;
       const own = Object.keys(PARAMETERS[kind]);
       const urgent = URGENT_KINDS.includes(kind);
-      if (!check.keys(path, given, ['enabled', 'contentHints', 'interestHints', ...(urgent ? [] : ['sendTime']), ...own])) continue;
+      if (!check.keys(path, given, ['enabled', 'contentHints', 'interestHints', ...(urgent ? [] : ['sendTime']), ...(canHoldOut(kind) ? ['holdoutShare'] : []), ...own])) continue;
       if (typeof given.enabled !== 'boolean') check.fail(`${path}.enabled`, 'must be true or false');
       if (typeof given.interestHints !== 'boolean') check.fail(`${path}.interestHints`, 'must be true or false');
       check.strings(`${path}.contentHints`, given.contentHints);
       if (given.sendTime !== undefined && !urgent) time(check, `${path}.sendTime`, given.sendTime);
       for (const [name, bounds] of Object.entries(PARAMETERS[kind])) check.number(`${path}.${name}`, given[name], bounds);
+      if (given.holdoutShare !== undefined) check.number(`${path}.holdoutShare`, given.holdoutShare, { min: 0, max: MAX_TOUCHPOINT_HOLDOUT_SHARE, integer: false });
     }
   }
   if (check.problems.length) throw new ConfigFileError(`${source} is invalid:\n  - ${check.problems.join('\n  - ')}`);

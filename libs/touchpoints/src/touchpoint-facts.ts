@@ -18,6 +18,7 @@ export const TOUCHPOINT_FACT_EVENTS = [
   'ComplaintResolved',
   'TouchpointCompleted',
   'CustomerForgotten',
+  'CampaignArmAssigned',
 ] as const satisfies readonly CustomerEventType[];
 
 /** A customer event the schedule reads. */
@@ -99,6 +100,11 @@ export function foldTouchpointFacts(facts: CustomerTouchpointFacts | undefined, 
     case 'TouchpointCompleted': {
       const { touchpointId, outcome, note } = event.data;
       facts.completions.push({ touchpointId, at, by: event.actor, outcome, ...(typeof note === 'string' && { note }) });
+      break;
+    }
+    case 'CampaignArmAssigned': {
+      const { campaignId, arm, channel, contentHints, sendWindow } = event.data;
+      (facts.campaigns ??= []).push({ campaignId, arm, assignedAt: at, channel, contentHints, sendWindow: { from: sendWindow.from, until: sendWindow.until } });
       break;
     }
     case 'CustomerForgotten':

@@ -16,17 +16,23 @@ export const TOUCHPOINT_KINDS = [
   'first-trip-anniversary',
   'win-back-offer',
   'cancellation-follow-up',
+  'campaign',
 ] as const;
 export type TouchpointKind = (typeof TOUCHPOINT_KINDS)[number];
 
-export const PHASES = ['pre-trip', 'during-trip', 'post-trip', 'complaint', 'risk', 'lifecycle'] as const;
+export const PHASES = ['pre-trip', 'during-trip', 'post-trip', 'complaint', 'risk', 'lifecycle', 'campaign'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** 'overdue' is not stored: it is derived at query time (open and dueAt <= the query instant). */
-export const TOUCHPOINT_STATUSES = ['open', 'done', 'skipped', 'cancelled'] as const;
+/**
+ * 'overdue' is not stored: it is derived at query time (open and dueAt <= the query instant). 'held-out': the keyed
+ * hash put this touchpoint in its kind's control group (config `rules.<kind>.holdoutShare`): it is never made, and
+ * is kept so its effect can be measured (GET /analytics/touchpoint-holdouts).
+ */
+export const TOUCHPOINT_STATUSES = ['open', 'done', 'skipped', 'cancelled', 'held-out'] as const;
 export type TouchpointStatus = (typeof TOUCHPOINT_STATUSES)[number];
 
-export const COMPLETION_OUTCOMES = ['done', 'no-answer', 'skipped'] as const;
+/** Made by a person (done, no-answer, skipped) or reported by a sending gateway (sent, delivered, failed, opted-out). */
+export const COMPLETION_OUTCOMES = ['done', 'no-answer', 'skipped', 'sent', 'delivered', 'failed', 'opted-out'] as const;
 export type CompletionOutcome = (typeof COMPLETION_OUTCOMES)[number];
 
 /** The phase of each kind; a cancellation follow-up is a lifecycle moment (it is about keeping the customer). */
@@ -46,6 +52,7 @@ export const KIND_PHASE: Record<TouchpointKind, Phase> = {
   'first-trip-anniversary': 'lifecycle',
   'win-back-offer': 'lifecycle',
   'cancellation-follow-up': 'lifecycle',
+  campaign: 'campaign',
 };
 
 /** Urgent kinds are due at exact instants (no send-time rounding) and ignore quiet hours. */
@@ -58,6 +65,8 @@ export interface Touchpoint {
   bookingId?: string;
   complaintId?: string;
   alertId?: string;
+  /** The campaign of a `campaign` touchpoint (its reference). */
+  campaignId?: string;
   kind: TouchpointKind;
   phase: Phase;
   /** UTC ISO 8601 with milliseconds (Date#toISOString). */
@@ -92,6 +101,18 @@ export interface TouchpointFacts {
   /** Alerts that may concern this customer (the engine passes alerts for countries the customer books). */
   riskAlerts: { alertId: string; issuedAt: string; country: string; city?: string; from: string; to: string; severity: string; message: string }[];
   completions: { touchpointId: string; at: string; by: string; outcome: CompletionOutcome; note?: string }[];
+  /** Campaign arms the customer was assigned to (CampaignArmAssigned), at the assignment instant; absent on facts stored before campaigns. */
+  campaigns?: TouchpointCampaign[];
+}
+
+export interface TouchpointCampaign {
+  campaignId: string;
+  arm: 'treatment' | 'control';
+  assignedAt: string;
+  channel: string;
+  contentHints: string[];
+  /** ISO instants: the touchpoint is due from `from` (or the assignment, if later), never after `until`. */
+  sendWindow: { from: string; until: string };
 }
 
 export interface TouchpointBooking {

@@ -13,6 +13,7 @@ export class TouchpointDto implements TouchpointRow {
   @ApiProperty(nullableText('The booking it is about, if any.')) bookingId!: string | null;
   @ApiProperty(nullableText('The complaint it is about, if any.')) complaintId!: string | null;
   @ApiProperty(nullableText('The destination risk alert it is about, if any.')) alertId!: string | null;
+  @ApiProperty(nullableText('The campaign of a campaign touchpoint (an open one is in the queue only while its campaign runs).')) campaignId!: string | null;
   @ApiProperty({ enum: TOUCHPOINT_KINDS }) kind!: string;
   @ApiProperty({ enum: PHASES }) phase!: string;
   @ApiProperty({ format: 'date-time' }) dueAt!: string;

@@ -72,7 +72,7 @@ export class TouchpointsController {
 
   @Access(ACCESS.readWorkQueue)
   @Get('touchpoints')
-  @ApiOperation({ summary: 'The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; Accept: text/csv streams them all' })
+  @ApiOperation({ summary: 'The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; open campaign touchpoints only while their campaign runs; Accept: text/csv streams them all' })
   @ApiPageOrCsvResponse(TouchpointQueueResponse, QUEUE_CSV)
   async queue(@Query() { minPosition, ...params }: QueueParams, @Req() req: Request, @Res() res: Response): Promise<void> {
     await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, minPosition, ['touchpoints']);
@@ -135,8 +135,8 @@ export class TouchpointsController {
   @IdempotentCommand()
   @Post('touchpoints/:touchpointId/complete')
   @ApiOperation({
-    summary: 'Record that a touchpoint was made: {outcome: done|no-answer|skipped, note?}; appends TouchpointCompleted to the customer stream with the actor',
-    description: '404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled) or one completed before (touchpoint.already-completed).',
+    summary: 'Record that a touchpoint was made (done|no-answer|skipped) or what a sending gateway reported (sent|delivered|failed|opted-out), with an optional note; appends TouchpointCompleted to the customer stream with the actor',
+    description: '404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled), one held out as its kind\'s control group (touchpoint.held-out) or one completed before (touchpoint.already-completed): a touchpoint takes one outcome, so a gateway reports its last word (delivered, failed, opted-out) or sent when it learns no more.',
   })
   @ApiBody({ type: CompleteTouchpointDto })
   @ApiCreatedResponse({ type: TouchpointCompletedResponse, description: 'Recorded: the stream version and the position to read your own write at.' })
