@@ -1,4 +1,4 @@
-import type { ContactChannel, Money } from './customer.events';
+import type { CampaignArmAssigned, ContactChannel, Money } from './customer.events';
 
 /*
  * Campaigns (issue 18): each in its own stream `campaign-<campaignId>`, defined, launched, paused, resumed, ended.
@@ -12,7 +12,7 @@ export const campaignStreamId = (campaignId: string): string => `${CAMPAIGN_STRE
 export const SEGMENT_MATCHES = ['any', 'all'] as const;
 export type SegmentMatch = (typeof SEGMENT_MATCHES)[number];
 export const CAMPAIGN_ARMS = ['treatment', 'control'] as const;
-export type CampaignArm = (typeof CAMPAIGN_ARMS)[number];
+export type CampaignArm = CampaignArmAssigned['data']['arm'];
 export const CAMPAIGN_GOAL_KINDS = ['booking', 'booking-above', 'survey-answer'] as const;
 export const CAMPAIGN_STATUSES = ['defined', 'running', 'paused', 'ended'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -93,14 +93,5 @@ export const CAMPAIGN_EVENT_TYPES: readonly CampaignEventType[] = [
   'CampaignEnded',
 ];
 
-/**
- * In the customer's stream `customer-<id>`: the customer entered a campaign's audience and was put in an arm by the
- * keyed hash (campaign-assignment.ts). occurredAt is the assignment instant. The treated arm gets a `campaign`
- * touchpoint from it; the control arm gets nothing, and this event is the record of that. Channel, content hints and
- * send window are copied from the definition at that instant, so the touchpoint never reads another stream.
- * A customer who withdraws consent or is forgotten later is dropped at read time, from those events.
- */
-export type CampaignArmAssigned = Event<
-  'CampaignArmAssigned',
-  { campaignId: string; arm: CampaignArm; channel: ContactChannel; contentHints: string[]; sendWindow: SendWindow }
->;
+/** Defined beside the other customer events (customer.events.ts), where its stream's union needs it. */
+export type { CampaignArmAssigned } from './customer.events';

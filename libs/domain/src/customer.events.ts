@@ -41,9 +41,6 @@ export interface CustomerProfile {
   tags: string[];
 }
 
-// CampaignArmAssigned is defined with the campaigns (campaign.events.ts) and lives in the customer's stream.
-import type { CampaignArmAssigned } from './campaign.events';
-
 type Event<Type extends string, Data> = {
   type: Type;
   data: Data;
@@ -104,6 +101,19 @@ export type VipStatusRevoked = Event<'VipStatusRevoked', { reason: string }>;
  * and stays readable for auditors; it must not quote personal data.
  */
 export type CustomerForgotten = Event<'CustomerForgotten', { reason: string }>;
+
+/**
+ * In the customer's stream (issue 18): the customer entered a campaign's audience and was put in an arm by the keyed
+ * hash (libs/campaigns). occurredAt is the assignment instant. The treated arm gets a `campaign` touchpoint from it;
+ * the control arm gets nothing, and this event is the record of that. Channel, content hints and send window
+ * (ISO 8601 instants) are copied from the definition at that instant, so the touchpoint never reads another stream.
+ * A customer who withdraws consent or is forgotten later is dropped at read time, from those events. The campaign's
+ * own events are in campaign.events.ts (which imports this file, not the other way round).
+ */
+export type CampaignArmAssigned = Event<
+  'CampaignArmAssigned',
+  { campaignId: string; arm: 'treatment' | 'control'; channel: ContactChannel; contentHints: string[]; sendWindow: { from: string; until: string } }
+>;
 
 export type CustomerEvent =
   | CustomerRegistered

@@ -1,6 +1,9 @@
 // Test helpers (decider-spec.ts) are left out on purpose: they use jest globals.
 export * from './customer.events';
 export * from './campaign.events';
+export * from './campaign.commands';
+export * from './campaign.decide';
+export * from './campaign.parse';
 export * from './customer.commands';
 export * from './domain.errors';
 export * from './validation';

@@ -1,0 +1,110 @@
+import type { Pool } from 'pg';
+import { assignmentKeyObject, armOf } from '../../libs/campaigns/src';
+import { campaignDecider, campaignStreamId, customerStreamId, type CampaignArmAssigned } from '../../libs/domain/src';
+import { fold, uuidFrom, WrongExpectedVersion, type EventMetadata, type EventStore, type StreamAppend } from '../../libs/event-store/src';
+import { withClient } from '../../libs/postgres/src';
+import { audienceMembers } from './campaign-audience.queries';
+
+/** Customers per appendBatch: one transaction each, so a conflict with a customer's own command retries this many. */
+const BATCH = 5_000;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The id of a customer's assignment to a campaign: a function of the two ids, so a customer is assigned once per
+ * campaign whoever runs the assignment and however often (the store's event-id uniqueness stops a second one).
+ */
+export const assignmentEventId = (campaignId: string, customerId: string): string => uuidFrom(`campaign-arm:${campaignId}:${customerId}`);
+
+export interface AssignmentRun {
+  campaignId: string;
+  /** The campaign's status in its stream; only a running campaign assigns. */
+  status: string;
+  asOf: string;
+  audience: number;
+  assigned: number;
+  treatment: number;
+  control: number;
+  durationMs: number;
+}
+
+export interface AssignOptions {
+  now: () => Date;
+  /** Who assigns (the manager who launched, or the engine's schedule) and on which request. */
+  metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion' | 'causationId'>;
+}
+
+/**
+ * Puts every audience member of a running campaign who has no arm yet into one (the keyed hash of the launch's
+ * key), recording CampaignArmAssigned in their streams, in batches. Launch and the entrants schedule both call it,
+ * one at a time per campaign (a session lock). Who has an arm is read from the campaign_assignments read model and
+ * then from the log itself by the derived event ids, so a run right after another, before the projector caught up,
+ * writes nothing twice.
+ */
+export async function assignAudience(pool: Pool, store: EventStore, campaignId: string, options: AssignOptions): Promise<AssignmentRun> {
+  const started = Date.now();
+  const lock = `campaign-assignment:${campaignId}`;
+  return withClient(pool, async (client) => {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 18))', [lock]);
+    try {
+      const history = await store.readStream(campaignStreamId(campaignId));
+      const state = fold(campaignDecider, history);
+      const asOf = options.now().toISOString();
+      const run: AssignmentRun = { campaignId, status: state.status, asOf, audience: 0, assigned: 0, treatment: 0, control: 0, durationMs: 0 };
+      if (state.status !== 'running' || state.assignmentKey === undefined) return { ...run, durationMs: Date.now() - started };
+      const launched = history.find((event) => event.type === 'CampaignLaunched')!;
+      const key = assignmentKeyObject(state.assignmentKey);
+      const { definition } = state;
+      const members = await audienceMembers(client, definition.audience, { asOf, notAssignedTo: campaignId });
+      run.audience = members.length;
+      const metadata = { ...options.metadata, causationId: launched.eventId, schemaVersion: 1 };
+      for (let start = 0; start < members.length; start += BATCH) {
+        const slice = members.slice(start, start + BATCH);
+        for (let attempt = 1; ; attempt++) {
+          const ids = slice.map((customerId) => assignmentEventId(campaignId, customerId));
+          const stored = await storedEventIds(pool, ids);
+          const appends: StreamAppend[] = [];
+          let control = 0;
+          slice.forEach((customerId, i) => {
+            if (stored.has(ids[i])) return;
+            const arm = armOf(key, campaignId, customerId, definition.holdoutShare);
+            if (arm === 'control') control++;
+            const data: CampaignArmAssigned['data'] = { campaignId, arm, channel: definition.channel, contentHints: definition.contentHints, sendWindow: definition.sendWindow };
+            appends.push({
+              streamId: customerStreamId(customerId),
+              events: [{ eventId: ids[i], type: 'CampaignArmAssigned', data, metadata, occurredAt: asOf }],
+              expectedVersion: 'stream_exists',
+            });
+          });
+          try {
+            await store.appendBatch(appends);
+            run.assigned += appends.length;
+            run.control += control;
+            run.treatment += appends.length - control;
+            break;
+          } catch (error) {
+            // A customer's own command took the stream position this batch read: read again and redo the batch.
+            if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
+          }
+        }
+      }
+      return { ...run, durationMs: Date.now() - started };
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 18))', [lock]).catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * Which of these event ids the log already holds. Read from the PostgreSQL store's table (its unique event-id index)
+ * because the port has no lookup by id: the read models this module writes beside live in the same database.
+ */
+async function storedEventIds(pool: Pool, ids: string[]): Promise<Set<string>> {
+  const { rows } = await pool.query<{ event_id: string }>('SELECT event_id::text FROM event_store.events WHERE event_id = ANY($1::uuid[])', [ids]);
+  return new Set(rows.map((row) => row.event_id));
+}
+
+/** The campaigns a schedule looks at for entrants: those running now, as the read model shows them. */
+export async function runningCampaigns(pool: Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ campaign_id: string }>(`SELECT campaign_id FROM read_models.campaigns WHERE status = 'running' ORDER BY campaign_id`);
+  return rows.map((row) => row.campaign_id);
+}
