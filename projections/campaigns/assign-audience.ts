@@ -61,7 +61,7 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
         const slice = members.slice(start, start + BATCH);
         for (let attempt = 1; ; attempt++) {
           const ids = slice.map((customerId) => assignmentEventId(campaignId, customerId));
-          const stored = await storedEventIds(pool, ids);
+          const stored = await storedEventIds(pool, store, ids, slice);
           const appends: StreamAppend[] = [];
           let control = 0;
           slice.forEach((customerId, i) => {
@@ -95,12 +95,20 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
 }
 
 /**
- * Which of these event ids the log already holds. Read from the PostgreSQL store's table (its unique event-id index)
- * because the port has no lookup by id: the read models this module writes beside live in the same database.
+ * Which of these event ids (of these customers) the log already holds. From the PostgreSQL store's table and its
+ * unique event-id index, one query per batch, because the port has no lookup by id; a log kept elsewhere
+ * (EventStoreDB, where that table does not exist) is asked stream by stream instead.
  */
-async function storedEventIds(pool: Pool, ids: string[]): Promise<Set<string>> {
-  const { rows } = await pool.query<{ event_id: string }>('SELECT event_id::text FROM event_store.events WHERE event_id = ANY($1::uuid[])', [ids]);
-  return new Set(rows.map((row) => row.event_id));
+async function storedEventIds(pool: Pool, store: EventStore, ids: string[], customerIds: string[]): Promise<Set<string>> {
+  try {
+    const { rows } = await pool.query<{ event_id: string }>('SELECT event_id::text FROM event_store.events WHERE event_id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((row) => row.event_id));
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P01') throw error;
+    const histories = await store.readStreams(customerIds.map(customerStreamId));
+    const wanted = new Set(ids);
+    return new Set([...histories.values()].flatMap((history) => history.map((event) => event.eventId).filter((id) => wanted.has(id))));
+  }
 }
 
 /** The campaigns a schedule looks at for entrants: those running now, as the read model shows them. */

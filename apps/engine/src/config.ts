@@ -44,6 +44,8 @@ export interface Config {
   segmentEvaluationPollMs: number;
   /** A JSON file overriding the churn model and risk-score settings (libs/churn/src/churn-config.ts). */
   churnConfigFile?: string;
+  /** How often running campaigns assign customers who entered their audience since the last look (issue 18). */
+  campaignEntrantsIntervalMs: number;
   /** The churn model is refitted (and everyone scored) this long after the current fit's cut-off (default daily). */
   churnFitIntervalMs: number;
   /** A JSON file overriding the touchpoint rules (libs/touchpoints). */
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     segmentEvaluationIntervalMs: integer(env, 'SEGMENT_EVALUATION_INTERVAL_MINUTES', 24 * 60, 1, 7 * 24 * 60, problems) * 60_000,
     segmentEvaluationPollMs: integer(env, 'SEGMENT_EVALUATION_POLL_MS', 5000, 50, 3_600_000, problems),
     churnConfigFile: env.CHURN_CONFIG || undefined,
+    campaignEntrantsIntervalMs: integer(env, 'CAMPAIGN_ENTRANTS_INTERVAL_SECONDS', 60, 1, 86_400, problems) * 1000,
     churnFitIntervalMs: integer(env, 'CHURN_FIT_INTERVAL_MINUTES', 24 * 60, 1, 31 * 24 * 60, problems) * 60_000,
     touchpointsConfigFile: env.TOUCHPOINTS_CONFIG || undefined,
     jwt: jwtConfig(env, problems),

@@ -3,11 +3,16 @@ import { parentPort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inThread } from '../../../libs/projection-engine/src';
 import { loadConfig } from './config';
-import { openRuntime, runChurnSchedule, runSegmentSchedule, type Runtime } from './runtime';
+import { openRuntime, runCampaignEntrants, runChurnSchedule, runSegmentSchedule, type Runtime } from './runtime';
 
-/** The projector and the segment and churn schedules, until the signal aborts. */
+/** The projector, the segment and churn schedules and the campaigns' entrants, until the signal aborts. */
 export const runProjectorLoops = async (runtime: Runtime, say: (line: string) => void, signal: AbortSignal): Promise<void> =>
-  void (await Promise.all([runtime.projector.run(signal), runSegmentSchedule(runtime, say, signal), runChurnSchedule(runtime, say, signal)]));
+  void (await Promise.all([
+    runtime.projector.run(signal),
+    runSegmentSchedule(runtime, say, signal),
+    runChurnSchedule(runtime, say, signal),
+    runCampaignEntrants(runtime, say, signal),
+  ]));
 
 /**
  * The thread's nice value (Linux keeps one per thread; threads it starts, such as the touchpoint schedules' own,

@@ -6,6 +6,7 @@ import { EventStoreDecorator, KeyedQueue, PostgresEventStore, SchemaAwareEventSt
 import { DatabaseAvailability, isConnectionFault, messageOf, openDatabase, type Database } from '../../../libs/postgres/src';
 import { Projector, poll } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
+import { runCampaignEntrants as campaignEntrants } from '../../../projections/campaigns/campaign-schedule';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
 import { runSegmentSchedule as schedule } from '../../../projections/segments/segment-schedule';
 import { missingCurrencyRates } from '../../../projections/segments/segments.queries';
@@ -212,6 +213,15 @@ export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, 
       availability: runtime.availability,
       leading: () => runtime.projector.leases.isLeader(),
     },
+    signal,
+  );
+
+/** Assignments of customers who entered a running campaign's audience, in the leading projector process, until the signal aborts. */
+export const runCampaignEntrants = (runtime: Runtime, log: (line: string) => void, signal: AbortSignal): Promise<void> =>
+  campaignEntrants(
+    runtime.readModels,
+    runtime.store,
+    { intervalMs: runtime.config.campaignEntrantsIntervalMs, log, availability: runtime.availability, leading: () => runtime.projector.leases.isLeader() },
     signal,
   );
 
