@@ -31,6 +31,7 @@ import { CHURN_HANDLERS, ChurnController } from './churn/churn.controller';
 import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.controller';
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
+import { CampaignResultsController } from './campaigns/campaign-results.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
@@ -44,7 +45,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, OffersController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, SystemController],
+      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, OffersController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, CampaignResultsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },

@@ -1,0 +1,120 @@
+import type { Pool } from 'pg';
+import type { ArmCounts } from '../../libs/campaigns/src/uplift';
+import type { CampaignGoal } from '../../libs/domain/src';
+import { isoInstantSql } from '../../libs/projection-engine/src';
+
+/** What the results are computed from: the campaign as the campaigns read model has it. */
+export interface CampaignForResults {
+  campaignId: string;
+  name: string;
+  status: string;
+  launchedAt: string | null;
+  goal: CampaignGoal;
+  conversionWindowDays: number;
+  holdoutShare: number;
+  /** Customers without marketing consent are dropped only when the audience required it. */
+  requireMarketingConsent: boolean;
+}
+
+export interface ArmDrops {
+  /** Customers forgotten (CustomerForgotten) since: no longer counted in either arm. */
+  forgotten: number;
+  /** Customers whose marketing consent is withdrawn now (the audience required it): no longer counted. */
+  consentWithdrawn: number;
+}
+
+export interface CampaignArmCounts {
+  treatment: ArmCounts & { dropped: ArmDrops; windowsOpen: number };
+  control: ArmCounts & { dropped: ArmDrops; windowsOpen: number };
+}
+
+export async function campaignForResults(pool: Pool, campaignId: string): Promise<CampaignForResults | null> {
+  const { rows } = await pool.query(
+    `SELECT campaign_id, name, status, ${isoInstantSql('launched_at')} AS launched_at, definition FROM read_models.campaigns WHERE campaign_id = $1`,
+    [campaignId],
+  );
+  if (!rows[0]) return null;
+  const definition = rows[0].definition as { goal: CampaignGoal; conversionWindowDays: number; holdoutShare: number; audience?: { requireMarketingConsent?: boolean } };
+  return {
+    campaignId: rows[0].campaign_id,
+    name: rows[0].name,
+    status: rows[0].status,
+    launchedAt: rows[0].launched_at,
+    goal: definition.goal,
+    conversionWindowDays: definition.conversionWindowDays,
+    holdoutShare: definition.holdoutShare,
+    requireMarketingConsent: definition.audience?.requireMarketingConsent !== false,
+  };
+}
+
+/*
+ * Per arm, in one pass over the campaign's assignments (campaign_assignments' primary key leads with the campaign):
+ * - the customers assigned by asOf, less the dropped: forgotten (customer_overview.erased), or without marketing
+ *   consent now when the audience required it (customer_overview.marketing_consent; the read model keeps the current
+ *   value only, so a drop is judged now whatever asOf is);
+ * - a conversion: the goal event after the customer's assignment, within the conversion window, at or before asOf:
+ *   a booking not cancelled by asOf (churn_facts_bookings: current amount), one of at least the goal's amount in its
+ *   currency, or a survey answer (churn_facts_surveys); each customer counts once;
+ * - revenue: the amounts of the customer's bookings in the same window (not cancelled by asOf), by currency;
+ * - windowsOpen: kept customers whose conversion window has not closed by asOf (their conversions may still come).
+ * Bookings and answers come from churn_facts, one read model partitioned by customer like the assignments.
+ */
+const ASSIGNED = `
+WITH assigned AS (
+  SELECT a.customer_id, a.arm, a.assigned_at, a.assigned_at + make_interval(days => $3::int) AS window_ends,
+         coalesce(o.erased, false) AS forgotten,
+         $4::boolean AND NOT coalesce(o.erased, false) AND NOT coalesce(o.marketing_consent, false) AS withdrawn
+    FROM read_models.campaign_assignments a
+    LEFT JOIN read_models.customer_overview o ON o.customer_id = a.customer_id
+   WHERE a.campaign_id = $1 AND a.assigned_at <= $2::timestamptz
+)`;
+
+/** A booking of the customer `a` in their conversion window, not cancelled by asOf ($2). */
+const BOOKED_IN_WINDOW = `b.customer_id = a.customer_id AND b.booked_at > a.assigned_at AND b.booked_at <= least(a.window_ends, $2::timestamptz)
+  AND (b.cancelled_at IS NULL OR b.cancelled_at > $2::timestamptz)`;
+
+const GOAL_MET = {
+  booking: `EXISTS (SELECT 1 FROM read_models.churn_facts_bookings b WHERE ${BOOKED_IN_WINDOW})`,
+  'booking-above': `EXISTS (SELECT 1 FROM read_models.churn_facts_bookings b WHERE ${BOOKED_IN_WINDOW} AND b.currency = $5 AND b.amount_value >= $6::bigint)`,
+  'survey-answer': `EXISTS (SELECT 1 FROM read_models.churn_facts_surveys s WHERE s.customer_id = a.customer_id
+                      AND s.answered_at > a.assigned_at AND s.answered_at <= least(a.window_ends, $2::timestamptz))`,
+} as const;
+
+/** The counts per arm as of an instant (the statistics are libs/campaigns/src/uplift.ts). */
+export async function campaignArmCounts(pool: Pool, campaign: CampaignForResults, asOf: string): Promise<CampaignArmCounts> {
+  const goal = campaign.goal;
+  const params: unknown[] = [campaign.campaignId, asOf, campaign.conversionWindowDays, campaign.requireMarketingConsent];
+  const kept = 'NOT a.forgotten AND NOT a.withdrawn';
+  const [arms, revenue] = await Promise.all([
+    pool.query<{ arm: 'treatment' | 'control'; customers: number; conversions: number; windows_open: number; forgotten: number; withdrawn: number }>(
+      `${ASSIGNED}
+       SELECT a.arm,
+              count(*) FILTER (WHERE ${kept})::int AS customers,
+              count(*) FILTER (WHERE ${kept} AND ${GOAL_MET[goal.kind]})::int AS conversions,
+              count(*) FILTER (WHERE ${kept} AND a.window_ends > $2::timestamptz)::int AS windows_open,
+              count(*) FILTER (WHERE a.forgotten)::int AS forgotten,
+              count(*) FILTER (WHERE a.withdrawn)::int AS withdrawn
+         FROM assigned a GROUP BY a.arm`,
+      goal.kind === 'booking-above' ? [...params, goal.amount.currency, goal.amount.value] : params,
+    ),
+    pool.query<{ arm: 'treatment' | 'control'; currency: string; total: string }>(
+      `${ASSIGNED}
+       SELECT a.arm, b.currency, sum(b.amount_value)::text AS total
+         FROM assigned a JOIN read_models.churn_facts_bookings b ON ${BOOKED_IN_WINDOW}
+        WHERE ${kept}
+        GROUP BY a.arm, b.currency`,
+      params,
+    ),
+  ]);
+  const arm = (name: 'treatment' | 'control'): CampaignArmCounts['treatment'] => {
+    const row = arms.rows.find((r) => r.arm === name);
+    return {
+      customers: row?.customers ?? 0,
+      conversions: row?.conversions ?? 0,
+      revenue: Object.fromEntries(revenue.rows.filter((r) => r.arm === name).map((r) => [r.currency, Number(r.total)])),
+      dropped: { forgotten: row?.forgotten ?? 0, consentWithdrawn: row?.withdrawn ?? 0 },
+      windowsOpen: row?.windows_open ?? 0,
+    };
+  };
+  return { treatment: arm('treatment'), control: arm('control') };
+}
