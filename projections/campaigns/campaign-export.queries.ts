@@ -15,8 +15,8 @@ export interface CampaignSend {
 }
 
 /**
- * The campaign's open touchpoints (treated customers with consent, within the send window and the frequency cap; a
- * forgotten customer's are cancelled) by due time, keyset-paged, optionally only those due before an instant.
+ * The campaign's open touchpoints (treated customers with consent at the due time and now, within the send window and
+ * the frequency cap; a forgotten customer's are cancelled) by due time, keyset-paged, optionally only those due before an instant.
  */
 export async function campaignSends(
   pool: Pool,
@@ -24,7 +24,9 @@ export async function campaignSends(
 ): Promise<{ items: CampaignSend[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor, 'instant') : null;
   const values: unknown[] = [query.campaignId];
-  const where = [`t.campaign_id = $1`, `t.status = 'open'`];
+  // Consent as it is now, too: the schedule judged it at the due time, and a send due before a withdrawal but still
+  // unsent must not go out after it.
+  const where = [`t.campaign_id = $1`, `t.status = 'open'`, `(NOT t.marketing OR o.marketing_consent)`, `NOT coalesce(o.erased, false)`];
   if (query.dueBefore) where.push(`t.due_at < $${values.push(query.dueBefore)}`);
   if (after) where.push(`(t.due_at, t.touchpoint_id) > ($${values.push(after[0])}::timestamptz, $${values.push(after[1])})`);
   const { rows } = await pool.query(
