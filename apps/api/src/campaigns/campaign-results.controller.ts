@@ -14,7 +14,10 @@ import { campaignArmCounts, campaignForResults } from '../../../../projections/c
 import { campaignSends, type CampaignSend } from '../../../../projections/campaigns/campaign-export.queries';
 import { touchpointHoldoutCounts, type NpsCounts } from '../../../../projections/touchpoints/touchpoint-holdouts.queries';
 import { screenResponse } from '../auth/personal-data';
-import { READ_MODELS } from '../tokens';
+import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
+import { readYourWrites } from '../http/read-your-writes';
+import type { Projector } from '../../../../libs/projection-engine/src';
+import type { Config } from '../../../engine/src';
 import { CampaignResultsResponse, CampaignSendResponse, TouchpointHoldoutsResponse } from './campaign-results.responses';
 
 const TOUCHPOINT_KINDS_WITH_HOLDOUTS = TOUCHPOINT_KINDS.filter(canHoldOut);
@@ -24,10 +27,28 @@ export class ResultsQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   asOf?: string;
+
+  @ApiPropertyOptional({ description: 'Wait (bounded) until the read models the results read reach this global position (read-your-writes).' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  minPosition?: number;
 }
+
+/** What the results read: assignments, drops, bookings and answers. */
+const RESULT_READ_MODELS = ['campaigns', 'customer_overview', 'churn_facts'];
 
 export class ExportParams {
   @ApiPropertyOptional({ description: 'Only sends due before this instant (default: every open send).' }) @IsOptional() @IsISO8601({ strict: true }) dueBefore?: string;
+  @ApiPropertyOptional({ description: 'Wait (bounded) until the schedule includes a write at this global position (read-your-writes).' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  minPosition?: number;
 }
 
 export class HoldoutsQuery {
@@ -66,7 +87,11 @@ const npsOf = (counts: NpsCounts) => ({
 @ApiTags('campaigns')
 @Controller()
 export class CampaignResultsController {
-  constructor(@Inject(READ_MODELS) private readonly pool: Pool) {}
+  constructor(
+    @Inject(READ_MODELS) private readonly pool: Pool,
+    @Inject(PROJECTOR) private readonly projector: Projector,
+    @Inject(CONFIG) private readonly config: Config,
+  ) {}
 
   @Access(ACCESS.readAllCustomers)
   @Get('campaigns/:id/results')
@@ -76,9 +101,10 @@ export class CampaignResultsController {
       'Method (docs/campaigns.md): difference of two proportions with an unpooled Wald 95 % interval; two-sided z-test with the pooled standard error; incremental = difference × treated customers. The interval holds for one look at one campaign: looking again and again until it excludes 0 inflates false positives. Revenue uplift has no interval.',
   })
   @ApiOkResponse({ type: CampaignResultsResponse })
-  async results(@Param('id') id: string, @Query() query: ResultsQuery): Promise<CampaignResultsResponse> {
+  async results(@Param('id') id: string, @Query() query: ResultsQuery, @Res({ passthrough: true }) res: Response): Promise<CampaignResultsResponse> {
     checkId('campaignId', id);
     const asOf = asOfOf(query.asOf);
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, query.minPosition, RESULT_READ_MODELS);
     const campaign = await campaignForResults(this.pool, id);
     if (!campaign) throw new NotFoundException(`campaign ${id} not found`);
     const counts = await campaignArmCounts(this.pool, campaign, asOf);
@@ -114,6 +140,7 @@ export class CampaignResultsController {
   async export(@Param('id') id: string, @Query() params: ExportParams, @Req() req: Request, @Res() res: Response): Promise<void> {
     checkId('campaignId', id);
     if (params.dueBefore !== undefined) checkIsoInstant('dueBefore', params.dueBefore);
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, params.minPosition, ['campaigns', 'customer_overview', 'touchpoints']);
     const campaign = await campaignForResults(this.pool, id);
     if (!campaign) throw new NotFoundException(`campaign ${id} not found`);
     if (campaign.status !== 'running') throw new ConflictException(`campaign ${id} is ${campaign.status}: only a running campaign has sends to export`);
