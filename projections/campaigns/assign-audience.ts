@@ -25,6 +25,8 @@ export interface AssignmentRun {
   treatment: number;
   control: number;
   durationMs: number;
+  /** Global position of the last assignment written (a read of the campaign read model past it sees them all); null when none was. */
+  lastPosition: number | null;
 }
 
 export interface AssignOptions {
@@ -49,7 +51,7 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
       const history = await store.readStream(campaignStreamId(campaignId));
       const state = fold(campaignDecider, history);
       const asOf = options.now().toISOString();
-      const run: AssignmentRun = { campaignId, status: state.status, asOf, audience: 0, assigned: 0, treatment: 0, control: 0, durationMs: 0 };
+      const run: AssignmentRun = { campaignId, status: state.status, asOf, audience: 0, assigned: 0, treatment: 0, control: 0, durationMs: 0, lastPosition: null };
       if (state.status !== 'running' || state.assignmentKey === undefined) return { ...run, durationMs: Date.now() - started };
       const launched = history.find((event) => event.type === 'CampaignLaunched')!;
       const key = assignmentKeyObject(state.assignmentKey);
@@ -57,6 +59,7 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
       const members = await audienceMembers(client, definition.audience, { asOf, notAssignedTo: campaignId });
       run.audience = members.length;
       const metadata = { ...options.metadata, causationId: launched.eventId, schemaVersion: 1 };
+      let lastStream: string | undefined;
       for (let start = 0; start < members.length; start += BATCH) {
         const slice = members.slice(start, start + BATCH);
         for (let attempt = 1; ; attempt++) {
@@ -76,16 +79,23 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
             });
           });
           try {
+            if (!appends.length) break;
             await store.appendBatch(appends);
             run.assigned += appends.length;
             run.control += control;
             run.treatment += appends.length - control;
+            if (appends.length) lastStream = appends[appends.length - 1].streamId;
             break;
           } catch (error) {
             // A customer's own command took the stream position this batch read: read again and redo the batch.
             if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
           }
         }
+      }
+      if (lastStream) {
+        // Batches commit one after another, so the last one's event is the highest of this run's (or a later event there).
+        const [last] = await store.readStream(lastStream, { direction: 'backward', limit: 1 });
+        run.lastPosition = last?.globalPosition ?? null;
       }
       return { ...run, durationMs: Date.now() - started };
     } finally {

@@ -32,6 +32,7 @@ import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.contro
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { CampaignResultsController } from './campaigns/campaign-results.controller';
+import { CampaignsController, ExecuteCampaignCommandHandler } from './campaigns/campaigns.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
@@ -45,7 +46,7 @@ class ApiModule {
     return {
       module: ApiModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, OffersController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, CampaignResultsController, SystemController],
+      controllers: [ConsoleSessionController, CustomerSearchController, CustomersController, ForgetController, SegmentsController, OffersController, ChurnController, FeedbackController, RiskAlertsController, TouchpointsController, ImportsController, ExportsController, AuditController, AnalyticsController, CampaignsController, CampaignResultsController, SystemController],
       providers: [
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: COMMAND_QUEUE, useValue: runtime.commandQueue },
@@ -65,6 +66,7 @@ class ApiModule {
         ...SEGMENT_HANDLERS,
         ...CHURN_HANDLERS,
         IssueRiskAlertHandler,
+        ExecuteCampaignCommandHandler,
       ],
     };
   }

@@ -132,6 +132,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/touchpoint-holdouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a touchpoint kind changes, against its held-out control group: repeat bookings within N months of the due time, and the next NPS answer
+         * @description Per touchpoint (the unit the keyed hash holds out), intent to treat; only touchpoints whose window ended by asOf. Same method as campaign results (docs/campaigns.md).
+         */
+        get: operations["CampaignResultsController_holdouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit/access": {
         parameters: {
             query?: never;
@@ -231,6 +251,168 @@ export interface paths {
         post: operations["ConsoleSessionController_signIn"];
         /** Sign out: the session ends at once, in every engine process (needs the CSRF token) */
         delete: operations["ConsoleSessionController_signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns with their status and arm counts, newest definition first */
+        get: operations["CampaignsController_list"];
+        put?: never;
+        /**
+         * Define a campaign: audience (segments and trip history), channel, content hints, send window, holdout share, goal and conversion window
+         * @description Appends CampaignDefined to campaign-<campaignId>. 400 names the field and the rule; a campaignId used before is a 409 (campaign.define-once) unless it is the same definition again.
+         */
+        post: operations["CampaignsController_define"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One campaign: definition, status, when it was launched, paused and ended, and how many customers are in each arm */
+        get: operations["CampaignsController_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a campaign’s definition (only the fields given; the holdout share only before launch)
+         * @description Appends CampaignDefinitionChanged with the fields that differ (nothing when none does: position null). 409 campaign.holdout-fixed-after-launch, campaign.ended; 404 for an unknown campaign.
+         */
+        patch: operations["CampaignsController_change"];
+        trace?: never;
+    };
+    "/campaigns/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a campaign: nothing can be done with it afterwards; its results stay readable
+         * @description 409: campaign.ended.
+         */
+        post: operations["CampaignsController_end"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sends of a running campaign for an SMS or e-mail gateway: its open touchpoints by due time, with the address the channel needs; Accept: text/csv or application/x-ndjson
+         * @description Treated customers only, with marketing consent, in the send window and the frequency cap (the touchpoint schedule decided it). 409 while the campaign is not running (defined, paused, ended). Outcomes come back through POST /touchpoints/:touchpointId/complete (sent, delivered, failed, opted-out). Every row is personal data: each customer read is in the access log.
+         */
+        get: operations["CampaignResultsController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Launch: draw the assignment key, then assign every audience member to treatment or control (CampaignArmAssigned in each customer’s stream)
+         * @description Appends CampaignLaunched with a new assignment key, then assigns the audience in batches; customers who enter it later are assigned by the engine's schedule. 409 names the rule (campaign.launch-once, campaign.audience-required, campaign.ended); 404 for an unknown campaign. Send an Idempotency-Key: a retry then gets the launch's first answer and assigns whoever the first attempt did not reach.
+         */
+        post: operations["CampaignsController_launch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a running campaign: its open sends leave the work queue and no entrant is assigned until it resumes
+         * @description 409: campaign.pause-when-running, campaign.ended.
+         */
+        post: operations["CampaignsController_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results as of an instant: per arm customers, conversions, rate, revenue per customer; uplift with a 95 % interval and p-value; incremental conversions and revenue; who was dropped
+         * @description Method (docs/campaigns.md): difference of two proportions with an unpooled Wald 95 % interval; two-sided z-test with the pooled standard error; incremental = difference × treated customers. The interval holds for one look at one campaign: looking again and again until it excludes 0 inflates false positives. Revenue uplift has no interval.
+         */
+        get: operations["CampaignResultsController_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused campaign
+         * @description 409: campaign.resume-when-paused, campaign.ended.
+         */
+        post: operations["CampaignsController_resume"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -819,7 +1001,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; Accept: text/csv streams them all */
+        /** The work queue: touchpoints by due time, by status (open, overdue, done, skipped, cancelled), due window, channel and kind; open campaign touchpoints only while their campaign runs; Accept: text/csv streams them all */
         get: operations["TouchpointsController_queue"];
         put?: never;
         post?: never;
@@ -856,8 +1038,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record that a touchpoint was made: {outcome: done|no-answer|skipped, note?}; appends TouchpointCompleted to the customer stream with the actor
-         * @description 404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled) or one completed before (touchpoint.already-completed).
+         * Record that a touchpoint was made (done|no-answer|skipped) or what a sending gateway reported (sent|delivered|failed|opted-out), with an optional note; appends TouchpointCompleted to the customer stream with the actor
+         * @description 404 for an unknown touchpoint, 409 for a cancelled one (rule touchpoint.cancelled), one held out as its kind's control group (touchpoint.held-out) or one completed before (touchpoint.already-completed): a touchpoint takes one outcome, so a gateway reports its last word (delivered, failed, opted-out) or sent when it learns no more.
          */
         post: operations["TouchpointsController_complete"];
         delete?: never;
@@ -957,6 +1139,38 @@ export interface components {
             /** @example s-88 */
             surveyId: string;
         };
+        ArmDropsResponse: {
+            /** @description Marketing consent withdrawn (as of now; only when the audience required consent): counted in neither arm. */
+            consentWithdrawn: number;
+            /** @description Forgotten since (CustomerForgotten): counted in neither arm. */
+            forgotten: number;
+        };
+        ArmResultResponse: {
+            /** @description conversions / customers; null for an empty arm. */
+            conversionRate: number | null;
+            /** @description Customers whose goal event came after their assignment, within the conversion window, by asOf. */
+            conversions: number;
+            /** @description Customers counted (assigned by asOf, less the dropped). */
+            customers: number;
+            /**
+             * @description Revenue of the bookings in the customers’ conversion windows, minor units by currency.
+             * @example {
+             *       "EUR": 15000
+             *     }
+             */
+            revenue: {
+                [key: string]: number;
+            };
+            /**
+             * @description revenue / customers, minor units by currency (fractional).
+             * @example {
+             *       "EUR": 15000
+             *     }
+             */
+            revenuePerCustomer: {
+                [key: string]: number;
+            };
+        };
         AuditTrailEntryDto: {
             actorId: string | null;
             actorRole: string | null;
@@ -1047,9 +1261,233 @@ export interface components {
             day: string;
             done: number;
             /** @enum {string} */
-            kind: "destination-guide" | "departure-reminder" | "arrival-check-in" | "mid-trip-check-in" | "welcome-home-call" | "nps-survey" | "trip-memories" | "next-trip-idea" | "complaint-acknowledgement" | "complaint-resolution" | "risk-notice" | "birthday-greeting" | "first-trip-anniversary" | "win-back-offer" | "cancellation-follow-up";
+            kind: "destination-guide" | "departure-reminder" | "arrival-check-in" | "mid-trip-check-in" | "welcome-home-call" | "nps-survey" | "trip-memories" | "next-trip-idea" | "complaint-acknowledgement" | "complaint-resolution" | "risk-notice" | "birthday-greeting" | "first-trip-anniversary" | "win-back-offer" | "cancellation-follow-up" | "campaign";
             open: number;
             skipped: number;
+        };
+        CampaignArmResultResponse: {
+            /** @description conversions / customers; null for an empty arm. */
+            conversionRate: number | null;
+            /** @description Customers whose goal event came after their assignment, within the conversion window, by asOf. */
+            conversions: number;
+            /** @description Customers counted (assigned by asOf, less the dropped). */
+            customers: number;
+            dropped: components["schemas"]["ArmDropsResponse"];
+            /**
+             * @description Revenue of the bookings in the customers’ conversion windows, minor units by currency.
+             * @example {
+             *       "EUR": 15000
+             *     }
+             */
+            revenue: {
+                [key: string]: number;
+            };
+            /**
+             * @description revenue / customers, minor units by currency (fractional).
+             * @example {
+             *       "EUR": 15000
+             *     }
+             */
+            revenuePerCustomer: {
+                [key: string]: number;
+            };
+            /** @description Counted customers whose conversion window is still open at asOf: their conversions may still come. */
+            windowsOpen: number;
+        };
+        CampaignArmsDto: {
+            control: number;
+            treatment: number;
+        };
+        CampaignArmsResponse: {
+            control: components["schemas"]["CampaignArmResultResponse"];
+            treatment: components["schemas"]["CampaignArmResultResponse"];
+        };
+        CampaignAssignmentDto: {
+            /**
+             * Format: date-time
+             * @description The assignment instant (the events’ occurredAt, and the instant the audience was asked for).
+             */
+            asOf: string;
+            /** @description Assigned by this request (CampaignArmAssigned events written). */
+            assigned: number;
+            /** @description Audience members without an arm when the launch looked. */
+            audience: number;
+            control: number;
+            durationMs: number;
+            treatment: number;
+        };
+        CampaignAudienceDto: {
+            /**
+             * @description Only customers with marketing consent.
+             * @default true
+             */
+            requireMarketingConsent: boolean;
+            segments?: components["schemas"]["CampaignSegmentsDto"];
+            /** @description Bookings not cancelled; every filter given must hold for the same bookings. */
+            trips?: components["schemas"]["CampaignTripFilterDto"];
+        };
+        CampaignCommandResponse: {
+            /** @example flight-deal-2026-03 */
+            campaignId: string;
+            /** @description Global position of the last event written; pass it as ?minPosition= to read your own write. Null when nothing changed. */
+            position: number | null;
+            /** @description The campaign stream's version after the command. */
+            version: number;
+        };
+        CampaignDefinitionDto: {
+            /** @description At least one segment or trip filter before launch (campaign.audience-required); leave it out for a draft. A change replaces the whole audience. */
+            audience?: components["schemas"]["CampaignAudienceDto"];
+            /**
+             * @example sms
+             * @enum {string}
+             */
+            channel: "email" | "sms" | "phone" | "messenger";
+            /**
+             * @example [
+             *       "mention the Lisbon fares"
+             *     ]
+             */
+            contentHints?: string[];
+            /**
+             * @description A conversion counts within this many days of the assignment.
+             * @example 30
+             */
+            conversionWindowDays: number;
+            goal: components["schemas"]["CampaignGoalDto"];
+            /**
+             * @description Share held out as control; fixed at launch (campaign.holdout-fixed-after-launch).
+             * @example 0.1
+             */
+            holdoutShare: number;
+            /** @example Flight deal to Lisbon */
+            name: string;
+            sendWindow: components["schemas"]["SendWindowDto"];
+        };
+        CampaignGoalDto: {
+            /** @description Only, and required, for booking-above. */
+            amount?: components["schemas"]["MoneyDto"];
+            /**
+             * @description booking: any booking; booking-above: a booking of at least `amount`; survey-answer: an NPS answer.
+             * @enum {string}
+             */
+            kind: "booking" | "booking-above" | "survey-answer";
+        };
+        CampaignLaunchResponse: {
+            assignment: components["schemas"]["CampaignAssignmentDto"];
+            /** @example flight-deal-2026-03 */
+            campaignId: string;
+            /** @description Global position of the last event written; pass it as ?minPosition= to read your own write. Null when nothing changed. */
+            position: number | null;
+            /** @description The campaign stream's version after the command. */
+            version: number;
+        };
+        CampaignListResponse: {
+            /** @description Newest definition first. */
+            items: components["schemas"]["CampaignResponse"][];
+        };
+        CampaignResponse: {
+            /** @description Customers assigned to each arm so far; GET /campaigns/{id}/results says how many were dropped since. */
+            arms: components["schemas"]["CampaignArmsDto"];
+            campaignId: string;
+            /** Format: date-time */
+            definedAt: string;
+            /** @description The current definition; audience always present (requireMarketingConsent filled in), contentHints [] when none. */
+            definition: components["schemas"]["CampaignDefinitionDto"];
+            /** Format: date-time */
+            endedAt: string | null;
+            /** Format: date-time */
+            launchedAt: string | null;
+            name: string;
+            /**
+             * Format: date-time
+             * @description When the current pause began; null unless paused.
+             */
+            pausedAt: string | null;
+            /** @enum {string} */
+            status: "defined" | "running" | "paused" | "ended";
+        };
+        CampaignResultsResponse: {
+            arms: components["schemas"]["CampaignArmsResponse"];
+            /** Format: date-time */
+            asOf: string;
+            campaignId: string;
+            conversionWindowDays: number;
+            /**
+             * @description The goal as defined: booking, booking-above {amount}, survey-answer.
+             * @example {
+             *       "kind": "booking"
+             *     }
+             */
+            goal: {
+                [key: string]: unknown;
+            };
+            holdoutShare: number;
+            name: string;
+            /** @enum {string} */
+            status: "defined" | "running" | "paused" | "ended";
+            /** @description Null while an arm is empty. */
+            uplift: components["schemas"]["UpliftResponse"] | null;
+        };
+        CampaignSegmentsDto: {
+            /**
+             * @description Segment keys as GET /segments names them (at least one, each at most 100 characters).
+             * @example [
+             *       "lifecycle:lapsed",
+             *       "vip:vip"
+             *     ]
+             */
+            keys: string[];
+            /**
+             * @description any: in at least one of the segments; all: in every one.
+             * @enum {string}
+             */
+            match: "any" | "all";
+        };
+        CampaignSendResponse: {
+            /** @description The e-mail address (channel email) or phone number (sms, phone, messenger); null when the customer has none. */
+            address: string | null;
+            /** @example sms */
+            channel: string;
+            contentHints: string[];
+            customerId: string;
+            /** Format: date-time */
+            dueAt: string;
+            /** @example el */
+            language: string;
+            touchpointId: string;
+        };
+        CampaignTripFilterDto: {
+            /**
+             * @description Sales channels the booking came through.
+             * @example [
+             *       "web"
+             *     ]
+             */
+            channels?: string[];
+            /**
+             * @description Destination countries, ISO 3166-1 alpha-2.
+             * @example [
+             *       "PT",
+             *       "ES"
+             *     ]
+             */
+            destinations?: string[];
+            /** @description At least this much spent on matching bookings (as amended; bookings in other currencies do not count). */
+            minSpend?: components["schemas"]["MoneyDto"];
+            /** @description At least this many matching bookings (default 1). */
+            minTrips?: number;
+            /**
+             * @description Booked one of these product types.
+             * @example [
+             *       "flight"
+             *     ]
+             */
+            productTypes?: string[];
+            /**
+             * @description Only bookings made in the last N months count.
+             * @example 24
+             */
+            withinMonths?: number;
         };
         CancelBookingDto: {
             /**
@@ -1060,6 +1498,19 @@ export interface components {
             /** @example illness */
             reason: string;
             refund?: components["schemas"]["MoneyDto"];
+        };
+        ChangeCampaignDto: {
+            /** @description Replaces the whole audience. */
+            audience?: components["schemas"]["CampaignAudienceDto"];
+            /** @enum {string} */
+            channel?: "email" | "sms" | "phone" | "messenger";
+            contentHints?: string[];
+            conversionWindowDays?: number;
+            goal?: components["schemas"]["CampaignGoalDto"];
+            /** @description Only before launch. */
+            holdoutShare?: number;
+            name?: string;
+            sendWindow?: components["schemas"]["SendWindowDto"];
         };
         ChurnFitAnswerResponse: {
             fit: components["schemas"]["ChurnFitResponse"];
@@ -1209,7 +1660,7 @@ export interface components {
              * @example done
              * @enum {string}
              */
-            outcome: "done" | "no-answer" | "skipped";
+            outcome: "done" | "no-answer" | "skipped" | "sent" | "delivered" | "failed" | "opted-out";
         };
         ConsoleSessionResponse: {
             /** @description Send it as the x-csrf-token header with every write made with the session cookie. */
@@ -1428,6 +1879,37 @@ export interface components {
             since?: string;
             /** @enum {string} */
             state: "database-unavailable";
+        };
+        DefineCampaignDto: {
+            /** @description At least one segment or trip filter before launch (campaign.audience-required); leave it out for a draft. A change replaces the whole audience. */
+            audience?: components["schemas"]["CampaignAudienceDto"];
+            /** @description Your id for the campaign; default a new UUID. The same definition again under its id gets the first answer; another one is a 409 (campaign.define-once). */
+            campaignId?: string;
+            /**
+             * @example sms
+             * @enum {string}
+             */
+            channel: "email" | "sms" | "phone" | "messenger";
+            /**
+             * @example [
+             *       "mention the Lisbon fares"
+             *     ]
+             */
+            contentHints?: string[];
+            /**
+             * @description A conversion counts within this many days of the assignment.
+             * @example 30
+             */
+            conversionWindowDays: number;
+            goal: components["schemas"]["CampaignGoalDto"];
+            /**
+             * @description Share held out as control; fixed at launch (campaign.holdout-fixed-after-launch).
+             * @example 0.1
+             */
+            holdoutShare: number;
+            /** @example Flight deal to Lisbon */
+            name: string;
+            sendWindow: components["schemas"]["SendWindowDto"];
         };
         DestinationDto: {
             /** @example Heraklion */
@@ -2130,6 +2612,12 @@ export interface components {
             /** @description Only while degraded. */
             stoppedReadModels?: components["schemas"]["StoppedReadModelDto"][];
         };
+        HoldoutArmsResponse: {
+            /** @description Touchpoints of the kind held out (status held-out). */
+            control: components["schemas"]["ArmResultResponse"];
+            /** @description Touchpoints of the kind that were made or due (open, done, or skipped by a person). */
+            treatment: components["schemas"]["ArmResultResponse"];
+        };
         HoldoutCheckDto: {
             actualTrips: number;
             /** @description Customers grouped by repeat trips before calibrationEnd; absent on fits recorded before it was kept. */
@@ -2141,6 +2629,12 @@ export interface components {
             meanAbsoluteError: number;
             predictedTrips: number;
             rootMeanSquareError: number;
+        };
+        HoldoutNpsResponse: {
+            control: components["schemas"]["NpsArmResponse"];
+            /** @description Of the promoter share among answers (a proportion), same method; null while an arm has no answer. */
+            promoterUplift: components["schemas"]["UpliftResponse"] | null;
+            treatment: components["schemas"]["NpsArmResponse"];
         };
         IdempotencyDto: {
             /** @description The Idempotency-Key the command was sent with. */
@@ -2164,6 +2658,10 @@ export interface components {
             /** @description The first bad lines found (up to a limit), in file order. */
             rejections: components["schemas"]["RejectedLineDto"][];
             seconds: number;
+        };
+        IntervalResponse: {
+            high: number;
+            low: number;
         };
         LatestEvaluationDto: {
             /** Format: date-time */
@@ -2301,6 +2799,18 @@ export interface components {
             reasons: string[];
             /** @description Higher is better; only the order means something (docs/offers.md). */
             score: number;
+        };
+        NpsArmResponse: {
+            /** @description Touchpoints followed by an NPS answer within the window. */
+            answered: number;
+            /** @description Answers of 0 to 6. */
+            detractors: number;
+            /** @description Mean of the next NPS answer (0-10) after each touchpoint. */
+            meanNps: number | null;
+            /** @description 100 × (promoters − detractors) / answered. */
+            nps: number | null;
+            /** @description Answers of 9 or 10. */
+            promoters: number;
         };
         OccurredAtDto: {
             /**
@@ -2755,6 +3265,19 @@ export interface components {
             /** @example rfm:champions */
             segment: string;
         };
+        SendWindowDto: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T08:00:00Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description After `from`.
+             * @example 2026-03-09T20:00:00Z
+             */
+            until: string;
+        };
         SignIn: {
             /** @description An API key (tlk_...) or, where JWT is configured, a bearer token. Exchanged once; it is not kept. */
             credential: string;
@@ -2818,6 +3341,8 @@ export interface components {
             alertId: string | null;
             /** @description The booking it is about, if any. */
             bookingId: string | null;
+            /** @description The campaign of a campaign touchpoint (an open one is in the queue only while its campaign runs). */
+            campaignId: string | null;
             /** @example phone */
             channel: string;
             /** @description The complaint it is about, if any. */
@@ -2832,7 +3357,7 @@ export interface components {
             /** Format: date-time */
             dueAt: string;
             /** @enum {string} */
-            kind: "destination-guide" | "departure-reminder" | "arrival-check-in" | "mid-trip-check-in" | "welcome-home-call" | "nps-survey" | "trip-memories" | "next-trip-idea" | "complaint-acknowledgement" | "complaint-resolution" | "risk-notice" | "birthday-greeting" | "first-trip-anniversary" | "win-back-offer" | "cancellation-follow-up";
+            kind: "destination-guide" | "departure-reminder" | "arrival-check-in" | "mid-trip-check-in" | "welcome-home-call" | "nps-survey" | "trip-memories" | "next-trip-idea" | "complaint-acknowledgement" | "complaint-resolution" | "risk-notice" | "birthday-greeting" | "first-trip-anniversary" | "win-back-offer" | "cancellation-follow-up" | "campaign";
             /** @example el */
             language: string;
             /** @description Marketing, so only with consent and within the frequency cap. */
@@ -2842,19 +3367,32 @@ export interface components {
             /** @description Next-trip offers to talk about (pre-trip, post-trip and win-back touchpoints; empty on others and for a forgotten customer): the top 3 as of the query instant, each "city, country (product): reasons". Computed when read, not stored (docs/offers.md). */
             offerHints: string[];
             /** @enum {string|null} */
-            outcome: "done" | "no-answer" | "skipped" | null;
+            outcome: "done" | "no-answer" | "skipped" | "sent" | "delivered" | "failed" | "opted-out" | null;
             /** @description Open and due at or before asOf. */
             overdue: boolean;
             /** @enum {string} */
-            phase: "pre-trip" | "during-trip" | "post-trip" | "complaint" | "risk" | "lifecycle";
+            phase: "pre-trip" | "during-trip" | "post-trip" | "complaint" | "risk" | "lifecycle" | "campaign";
             /** @description Why it was skipped, moved or cancelled. */
             reason: string | null;
             /** @enum {string} */
-            status: "open" | "done" | "skipped" | "cancelled";
+            status: "open" | "done" | "skipped" | "cancelled" | "held-out";
             /** @description The customer’s own time zone, for the due time as they see it. */
             timeZone: string | null;
             touchpointId: string;
             urgent: boolean;
+        };
+        TouchpointHoldoutsResponse: {
+            /** @description A conversion: a repeat booking (not cancelled by asOf) within `months` after the due time. Only touchpoints whose window ended by asOf count. */
+            arms: components["schemas"]["HoldoutArmsResponse"];
+            /** Format: date-time */
+            asOf: string;
+            /** @example welcome-home-call */
+            kind: string;
+            /** @description The measurement window after each touchpoint’s due time, in calendar months. */
+            months: number;
+            /** @description The next NPS answer after each touchpoint, within the same window. */
+            nextNps: components["schemas"]["HoldoutNpsResponse"];
+            uplift: components["schemas"]["UpliftResponse"] | null;
         };
         TouchpointQueueResponse: {
             /**
@@ -2908,6 +3446,34 @@ export interface components {
              * @example Europe/Athens
              */
             timeZone?: string;
+        };
+        UpliftResponse: {
+            /** @description p_treatment − p_control. */
+            absolute: number;
+            /** @description (p_t − p_c) × treated customers. */
+            incrementalConversions: number;
+            incrementalConversionsInterval95: components["schemas"]["IntervalResponse"];
+            /**
+             * @description (revenue per treated − per control customer) × treated customers, minor units by currency; no interval.
+             * @example {
+             *       "EUR": 15000
+             *     }
+             */
+            incrementalRevenue: {
+                [key: string]: number;
+            };
+            /** @description 95 % unpooled Wald interval of p_t − p_c. */
+            interval95: components["schemas"]["IntervalResponse"];
+            /** @description The method, named (docs/campaigns.md). */
+            method: string;
+            pValue: number | null;
+            /** @description (p_t − p_c) / p_c, a point estimate; null when the control never converted. */
+            relative: number | null;
+            /** @description An arm has fewer than 10 conversions or non-conversions: the interval is rough. */
+            smallSample: boolean;
+            standardError: number;
+            /** @description z of the two-sided test with pooled standard error; null when nothing varies. */
+            z: number | null;
         };
         VipReasonDto: {
             /**
@@ -3266,6 +3832,39 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    CampaignResultsController_holdouts: {
+        parameters: {
+            query: {
+                kind: "destination-guide" | "departure-reminder" | "arrival-check-in" | "mid-trip-check-in" | "welcome-home-call" | "nps-survey" | "trip-memories" | "next-trip-idea" | "birthday-greeting" | "first-trip-anniversary" | "win-back-offer" | "cancellation-follow-up";
+                /** @description The window after each touchpoint’s due time, calendar months. */
+                months?: number;
+                /** @description Default now. */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TouchpointHoldoutsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     AuditController_access: {
         parameters: {
             query?: {
@@ -3524,6 +4123,393 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_list: {
+        parameters: {
+            query?: {
+                status?: "defined" | "running" | "paused" | "ended";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignListResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_define: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; must be 1 to 200 visible ASCII characters (! to ~, no spaces), scoped to the caller (API key or token subject). Sent again with the same method, path and body, the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DefineCampaignDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_show: {
+        parameters: {
+            query?: {
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
+                /** @description Wait (bounded) until projections reach this global position. */
+                minPosition?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_change: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; must be 1 to 200 visible ASCII characters (! to ~, no spaces), scoped to the caller (API key or token subject). Sent again with the same method, path and body, the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeCampaignDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_end: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; must be 1 to 200 visible ASCII characters (! to ~, no spaces), scoped to the caller (API key or token subject). Sent again with the same method, path and body, the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignResultsController_export: {
+        parameters: {
+            query?: {
+                /** @description Only sends due before this instant (default: every open send). */
+                dueBefore?: string;
+                /** @description Wait (bounded) until the schedule includes a write at this global position (read-your-writes). */
+                minPosition?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Streamed, every page; a stream cut short ended in an error. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["CampaignSendResponse"];
+                    /** @example touchpoint_id,customer_id,channel,address,language,content_hints,due_at */
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_launch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; must be 1 to 200 visible ASCII characters (! to ~, no spaces), scoped to the caller (API key or token subject). Sent again with the same method, path and body, the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignLaunchResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_pause: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; must be 1 to 200 visible ASCII characters (! to ~, no spaces), scoped to the caller (API key or token subject). Sent again with the same method, path and body, the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignResultsController_results: {
+        parameters: {
+            query?: {
+                /** @description Results as of this instant (conversions and assignments after it are not counted); default now. */
+                asOf?: string;
+                /** @description Wait (bounded) until the read models the results read reach this global position (read-your-writes). */
+                minPosition?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResultsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    CampaignsController_resume: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; must be 1 to 200 visible ASCII characters (! to ~, no spaces), scoped to the caller (API key or token subject). Sent again with the same method, path and body, the command is not run again: the answer is the first one (status, version, position) and nothing is written. The same key with another request answers 422 (rule idempotency-key.reused). Kept as long as the events it wrote. Clients that retry must send one. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignCommandResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The Idempotency-Key was sent before with another request (rule idempotency-key.reused); for a booking or an amendment also an amount in a currency without a configured rate (booking.currency-without-rate). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4962,7 +5948,7 @@ export interface operations {
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
                 /** @description overdue = open and due before asOf */
-                status?: "open" | "overdue" | "done" | "skipped" | "cancelled";
+                status?: "open" | "overdue" | "done" | "skipped" | "cancelled" | "held-out";
                 /** @description Only touchpoints due before this instant. */
                 dueBefore?: string;
                 /** @description Only touchpoints due at or after this instant. */
