@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { api, errorText, type Who } from './api';
 import { Audit } from './Audit';
+import { Campaigns } from './Campaigns';
 import { ChurnValue } from './ChurnValue';
 import { Customer } from './Customer';
 import { Feedback } from './Feedback';
@@ -28,6 +29,7 @@ const PAGES: Record<string, PageOf> = {
   segments: { title: 'Segments', roles: WHOLE_BASE, show: () => <Segments /> },
   churn: { title: 'Churn and value', roles: WHOLE_BASE, show: () => <ChurnValue /> },
   feedback: { title: 'Feedback', roles: WHOLE_BASE, show: () => <Feedback /> },
+  campaigns: { title: 'Campaigns', roles: WHOLE_BASE, show: (who) => <Campaigns role={who.role} /> },
   audit: { title: 'Audit', roles: AUDITORS, show: () => <Audit /> },
 };
 

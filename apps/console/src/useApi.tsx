@@ -9,8 +9,8 @@ export interface Loaded<T> {
   missing?: boolean;
 }
 
-/** GET `path` (none while null) and again whenever it changes; the answer, or the error in words. */
-export function useApi<T>(path: string | null): Loaded<T> {
+/** GET `path` (none while null) and again whenever it or `refresh` changes; the answer, or the error in words. */
+export function useApi<T>(path: string | null, refresh = 0): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: path !== null });
   useEffect(() => {
     if (path === null) return;
@@ -23,7 +23,7 @@ export function useApi<T>(path: string | null): Loaded<T> {
     return () => {
       current = false;
     };
-  }, [path]);
+  }, [path, refresh]);
   return state;
 }
 
