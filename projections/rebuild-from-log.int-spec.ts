@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { churnConfig } from '../libs/churn/src';
 import { simulateTransactions } from '../libs/clv/src';
-import { CUSTOMER_EVENT_SCHEMAS, customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../libs/domain/src';
+import { campaignDecider, campaignStreamId, CUSTOMER_EVENT_SCHEMAS, customerStreamId, decide, evolve, initialState, parseDefineCampaign, type CampaignCommand, type CustomerCommand } from '../libs/domain/src';
 import { handleCommand, PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../libs/event-store/src';
 import { EncryptingEventStore } from '../libs/privacy/src';
 import { Projector } from '../libs/projection-engine/src';
@@ -15,6 +15,7 @@ import { segmentConfig } from '../libs/segments/src';
 import { loadTouchpointConfig } from '../libs/touchpoints/src';
 import { writeScenario } from '../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../test/support/test-database';
+import { assignAudience } from './campaigns/assign-audience';
 import { fitAndRecord, scoreAndRecord } from './churn/churn-recording';
 import { type ChurnSettings } from './churn/churn-model';
 import { projections } from './index';
@@ -81,6 +82,19 @@ async function simulatedTravellers(count: number, observationEnd: string): Promi
   );
 }
 
+/** A campaign defined, launched and assigned (issue 18): its arms are events in the customers' streams, so they come back too. */
+async function campaign(campaignId: string, audience: object, at: string): Promise<void> {
+  const metadata = { correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'test', role: 'manager' }, source: 'api' };
+  const parsed = parseDefineCampaign(
+    { campaignId, name: campaignId, audience, channel: 'email', sendWindow: { from: at, until: '2026-01-01T00:00:00Z' }, holdoutShare: 0.2, goal: { kind: 'booking' }, conversionWindowDays: 60 },
+    { campaignId, occurredAt: at },
+  );
+  if (!parsed.ok) throw parsed.error;
+  const launch: CampaignCommand = { type: 'LaunchCampaign', data: { campaignId, assignmentKey: 'ab12'.repeat(16) }, occurredAt: at };
+  for (const command of [parsed.command, launch]) await handleCommand(store, campaignStreamId(campaignId), campaignDecider, command, { metadata, newId: randomUUID });
+  await assignAudience(pool, store, campaignId, { now: () => new Date(at), metadata });
+}
+
 async function caughtUp(projector: Projector): Promise<void> {
   await allEventsVisible(pool);
   for (const projection of projector.projections) await projector.catchUp(projection.name);
@@ -97,6 +111,7 @@ it('drop the read_models schema, start again: every table comes back row for row
   await writeScenario(store, 3_000, { seed: 22, prefix: 'b' });
   await caughtUp(projector);
   await evaluateAndRecord(pool, store, segments, { asOf: '2024-07-01T00:00:00Z', trigger: 'events' });
+  await campaign('win-back', { segments: { match: 'any', keys: ['lifecycle:lapsed', 'lifecycle:at-risk'] }, requireMarketingConsent: false }, '2024-07-02T00:00:00Z');
   await fitAndRecord(pool, store, churn, { cutoff: '2024-07-01T00:00:00Z', trigger: 'schedule', actor: 'schedule' });
   await scoreAndRecord(pool, store, churn, '2024-07-01T00:00:00Z');
   // Partition 3 of both facts read models stopped (as at an event they refused): the next evaluation and scoring see
@@ -120,6 +135,8 @@ it('drop the read_models schema, start again: every table comes back row for row
   expect(before['read_models.segment_membership_history'].some((row) => (row as { left_at: string | null }).left_at !== null)).toBe(true);
   expect(before['read_models.churn_scorings']).toHaveLength(2);
   expect(before['read_models.churn_risk'].length).toBeGreaterThan(100);
+  expect(before['read_models.campaigns']).toHaveLength(1);
+  expect(before['read_models.campaign_assignments'].length).toBeGreaterThan(50);
   expect(Object.keys(before)).toEqual(expect.arrayContaining(projector.projections.flatMap((p) => p.tables)));
 
   await pool.query('DROP SCHEMA read_models CASCADE');

@@ -3,11 +3,21 @@
  * writing nothing; and the flight-deal case on a hand-built base: customers who booked `flight` products in the last
  * 24 months with marketing consent, SMS, 10 % holdout, checked customer by customer.
  */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { armOf } from '../../libs/campaigns/src';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { command, registration, trip } from './customer-api.fixtures';
 
 let t: TestApp;
+/** `npm run campaigns` as built (npm test builds dist/ first), on the test app's database. */
+const CLI = resolve(__dirname, '../../dist/apps/api/src/campaigns/campaigns.cli.js');
+const cli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...process.env, DATABASE_URL: t.database.url } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
 const DAY = 86_400_000;
 /** Booking instants relative to the real now: the audience is asked for at the launch, "the last 24 months" before it. */
 const daysAgo = (days: number): string => new Date(Date.now() - days * DAY).toISOString();
@@ -178,4 +188,22 @@ describe('the campaign life over HTTP', () => {
   it('answers 404 for a campaign it does not know', async () => {
     await t.http('analyst').get('/campaigns/unknown').expect(404);
   });
+});
+
+describe('npm run campaigns', () => {
+  it('launches, pauses and ends; a refusal names its rule and exits 1; list and show read the campaign', async () => {
+    await t.http('manager').post('/campaigns').send(definition('cli-deal', { audience: { trips: { productTypes: ['package'] } } })).expect(201);
+    const launched = await cli('launch', 'cli-deal');
+    expect(launched).toMatchObject({ code: 0, stdout: expect.stringContaining('audience 1, assigned 1') });
+    expect((await armEvents('fd-package')).map((event) => event.data.campaignId)).toContain('cli-deal');
+    expect(await cli('pause', 'cli-deal')).toMatchObject({ code: 0 });
+    expect(await cli('resume', 'cli-deal')).toMatchObject({ code: 0 });
+    expect(await cli('launch', 'cli-deal')).toMatchObject({ code: 1, stderr: expect.stringContaining('campaign.launch-once') });
+    expect(await cli('end', 'cli-deal')).toMatchObject({ code: 0 });
+    await projected();
+    expect((await cli('list')).stdout).toMatch(/^cli-deal\tended\t\d\/\d\tFlight deal/m);
+    expect(JSON.parse((await cli('show', 'cli-deal')).stdout)).toMatchObject({ campaignId: 'cli-deal', status: 'ended' });
+    expect(await cli('show', 'nobody')).toMatchObject({ code: 1 });
+    expect(await cli('launch')).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: npm run campaigns') });
+  }, 60_000);
 });

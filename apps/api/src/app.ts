@@ -32,7 +32,7 @@ import { SEGMENT_HANDLERS, SegmentsController } from './segments/segments.contro
 import { IssueRiskAlertHandler, RiskAlertsController } from './touchpoints/risk-alerts.controller';
 import { TouchpointsController } from './touchpoints/touchpoints.controller';
 import { CampaignResultsController } from './campaigns/campaign-results.controller';
-import { CampaignsController, ExecuteCampaignCommandHandler } from './campaigns/campaigns.controller';
+import { CampaignsController } from './campaigns/campaigns.controller';
 import { SystemController } from './system.controller';
 import { AuditController } from './audit/audit.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
@@ -66,7 +66,6 @@ class ApiModule {
         ...SEGMENT_HANDLERS,
         ...CHURN_HANDLERS,
         IssueRiskAlertHandler,
-        ExecuteCampaignCommandHandler,
       ],
     };
   }

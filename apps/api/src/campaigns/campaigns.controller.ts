@@ -1,26 +1,22 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { ACCESS } from '../../../../libs/auth/src';
 import { newAssignmentKey } from '../../../../libs/campaigns/src';
 import {
   CAMPAIGN_STATUSES,
-  campaignDecider,
-  campaignStreamId,
   checkId,
   parseChangeCampaignDefinition,
   parseDefineCampaign,
   type CampaignCommand,
   type CampaignStatus,
 } from '../../../../libs/domain/src';
-import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
+import type { EventStore, KeyedQueue } from '../../../../libs/event-store/src';
 import type { Projector } from '../../../../libs/projection-engine/src';
-import { assignAudience, type AssignmentRun } from '../../../../projections/campaigns/assign-audience';
+import { executeCampaignCommand, type CampaignAnswer } from '../../../../projections/campaigns/campaign-command';
 import { campaignView, listCampaigns, type CampaignView } from '../../../../projections/campaigns/campaigns.queries';
 import type { Config } from '../../../engine/src';
 import { Access } from '../auth/access';
@@ -36,47 +32,6 @@ import {
   ChangeCampaignDto,
   DefineCampaignDto,
 } from './campaigns.dtos';
-
-export interface CampaignAnswer {
-  campaignId: string;
-  version: number;
-  position: number | null;
-  assignment?: Omit<AssignmentRun, 'campaignId' | 'status' | 'lastPosition'>;
-}
-
-export class ExecuteCampaignCommand {
-  constructor(
-    readonly command: CampaignCommand,
-    readonly metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion'>,
-  ) {}
-}
-
-/**
- * Load, decide, append on the campaign's stream; a launch then assigns the audience (the same assignAudience the
- * entrants schedule runs), so its answer says who went where. A launch retried with its Idempotency-Key gets the
- * first answer for the launch and assigns whoever the first attempt did not reach.
- */
-@CommandHandler(ExecuteCampaignCommand)
-export class ExecuteCampaignCommandHandler implements ICommandHandler<ExecuteCampaignCommand> {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(COMMAND_QUEUE) private readonly queue: KeyedQueue,
-    @Inject(READ_MODELS) private readonly pool: Pool,
-  ) {}
-
-  async execute({ command, metadata }: ExecuteCampaignCommand): Promise<CampaignAnswer> {
-    const { campaignId } = command.data;
-    const result = await handleCommand(this.store, campaignStreamId(campaignId), campaignDecider, command, { metadata, newId: randomUUID, queue: this.queue });
-    const answer: CampaignAnswer = { campaignId, version: result.version, position: result.position };
-    if (command.type !== 'LaunchCampaign') return answer;
-    const { correlationId, actor, source } = metadata;
-    const { campaignId: _id, status: _status, lastPosition, ...assignment } = await assignAudience(this.pool, this.store, campaignId, {
-      now: () => new Date(),
-      metadata: { correlationId, actor, source },
-    });
-    return { ...answer, position: lastPosition ?? answer.position, assignment };
-  }
-}
 
 export class CampaignListQuery {
   @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES }) @IsOptional() @IsIn(CAMPAIGN_STATUSES) status?: CampaignStatus;
@@ -95,7 +50,8 @@ const REFUSALS = {
 @Controller('campaigns')
 export class CampaignsController {
   constructor(
-    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_QUEUE) private readonly queue: KeyedQueue,
     @Inject(READ_MODELS) private readonly pool: Pool,
     @Inject(PROJECTOR) private readonly projector: Projector,
     @Inject(CONFIG) private readonly config: Config,
@@ -113,7 +69,7 @@ export class CampaignsController {
   define(@Req() req: Request, @Body() body: unknown): Promise<CampaignAnswer> {
     const parsed = parseDefineCampaign(body, { campaignId: newIdFor(req, 'campaignId'), occurredAt: new Date().toISOString() });
     if (!parsed.ok) throw parsed.error;
-    return this.commands.execute(new ExecuteCampaignCommand(parsed.command, requestMetadata(req, 'api')));
+    return this.execute(parsed.command, req);
   }
 
   @Access(ACCESS.manage)
@@ -129,7 +85,7 @@ export class CampaignsController {
     checkId('campaignId', id);
     const parsed = parseChangeCampaignDefinition(id, body, new Date().toISOString());
     if (!parsed.ok) throw parsed.error;
-    return this.commands.execute(new ExecuteCampaignCommand(parsed.command, requestMetadata(req, 'api')));
+    return this.execute(parsed.command, req);
   }
 
   @Access(ACCESS.manage)
@@ -195,12 +151,17 @@ export class CampaignsController {
     return view;
   }
 
+  /** No CommandBus hop: the use case is one function (executeCampaignCommand), which the CLI runs too. */
+  private execute(command: CampaignCommand, req: Request): Promise<CampaignAnswer> {
+    return executeCampaignCommand(this.pool, this.store, command, requestMetadata(req, 'api'), { queue: this.queue });
+  }
+
   private lifecycle(req: Request, id: string, action: keyof typeof LIFECYCLE): Promise<CampaignAnswer> {
     checkId('campaignId', id);
     const occurredAt = new Date().toISOString();
     const command = (
       action === 'launch' ? { type: LIFECYCLE.launch, data: { campaignId: id, assignmentKey: newAssignmentKey() }, occurredAt } : { type: LIFECYCLE[action], data: { campaignId: id }, occurredAt }
     ) as CampaignCommand;
-    return this.commands.execute(new ExecuteCampaignCommand(command, requestMetadata(req, 'api')));
+    return this.execute(command, req);
   }
 }
