@@ -201,3 +201,23 @@ describe('assignAudience and the campaigns read model', () => {
     expect(await campaignView(pool, 'golf')).toMatchObject({ status: 'ended', endedAt: AS_OF, arms: { treatment: expect.any(Number) } });
   });
 });
+
+describe('the analysts\' queries in docs/read-models.md', () => {
+  it('count arms and reachable customers, and the control share', async () => {
+    const arms = await pool.query(`
+SELECT c.campaign_id, c.status, a.arm, count(*) AS assigned,
+       count(*) FILTER (WHERE NOT o.erased AND (o.marketing_consent OR NOT (c.definition->'audience'->>'requireMarketingConsent')::boolean)) AS reachable
+  FROM read_models.campaigns c
+  JOIN read_models.campaign_assignments a USING (campaign_id)
+  JOIN read_models.customer_overview o USING (customer_id)
+ GROUP BY 1, 2, 3 ORDER BY 1, 3`);
+    const total = arms.rows.filter((row) => row.campaign_id === 'flight-deal').reduce((sum, row) => sum + Number(row.assigned), 0);
+    expect(total).toBe(3);
+    const shares = await pool.query(`
+SELECT campaign_id, (definition->>'holdoutShare')::numeric AS holdout,
+       round(avg((arm = 'control')::int), 4) AS control_share
+  FROM read_models.campaigns JOIN read_models.campaign_assignments USING (campaign_id)
+ GROUP BY 1, 2`);
+    expect(shares.rows.map((row) => row.campaign_id).sort()).toEqual(['flight-deal', 'golf']);
+  });
+});
