@@ -49,6 +49,26 @@ async function openTouchpoint(customerId: string): Promise<string> {
   throw new Error(`no open touchpoint for ${customerId}`);
 }
 
+/** A campaign definition (issue 18) whose audience matches nobody, so a launch writes one event. */
+const campaign = (campaignId: string): object => ({
+  campaignId,
+  name: 'Matrix campaign',
+  audience: { trips: { productTypes: ['mx-no-such-product'] } },
+  channel: 'email',
+  sendWindow: { from: '2027-01-01T00:00:00Z', until: '2027-01-08T00:00:00Z' },
+  holdoutShare: 0.1,
+  goal: { kind: 'booking' },
+  conversionWindowDays: 30,
+});
+/** The campaigns each role's lifecycle call acts on, in the state that call needs (made in beforeAll). */
+const CAMPAIGN_SETUP: [prefix: string, steps: string[]][] = [
+  ['mx-patch', []],
+  ['mx-launch', []],
+  ['mx-pause', ['launch']],
+  ['mx-resume', ['launch', 'pause']],
+  ['mx-end', ['launch']],
+];
+
 const ENDPOINTS: Endpoint[] = [
   { name: 'POST /customers', roles: W, call: (r) => ({ method: 'post', path: '/customers', body: registration(mine(r)) }) },
   { name: 'PATCH /customers/:id', roles: W, call: (r) => ({ method: 'patch', path: `/customers/${mine(r)}`, body: { language: 'de' } }) },
@@ -105,6 +125,13 @@ const ENDPOINTS: Endpoint[] = [
     roles: MANAGE,
     call: (r) => ({ method: 'post', path: '/risk-alerts', body: { alertId: `ra-${r}`, country: 'GR', city: 'Chania', from: '2027-07-10', to: '2027-07-20', severity: 'high', message: 'Wildfires' } }),
   },
+  { name: 'POST /campaigns', roles: MANAGE, call: (r) => ({ method: 'post', path: '/campaigns', body: campaign(`mx-define-${r}`) }) },
+  { name: 'PATCH /campaigns/:id', roles: MANAGE, call: (r) => ({ method: 'patch', path: `/campaigns/mx-patch-${r}`, body: { name: 'Renamed' } }) },
+  ...(['launch', 'pause', 'resume', 'end'] as const).map(
+    (action): Endpoint => ({ name: `POST /campaigns/:id/${action}`, roles: MANAGE, call: (r) => ({ method: 'post', path: `/campaigns/mx-${action}-${r}/${action}` }) }),
+  ),
+  { name: 'GET /campaigns', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/campaigns' }) },
+  { name: 'GET /campaigns/:id', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/campaigns/mx-patch-admin' }) },
   {
     name: 'POST /imports',
     roles: W,
@@ -130,6 +157,12 @@ beforeAll(async () => {
   for (const id of ['mx-base', 'mx-forget']) {
     await command(t, 'post', '/customers', registration(id), 201, { 'X-Correlation-Id': 'corr-mx' });
     await command(t, 'post', `/customers/${id}/bookings`, trip('b1'), 201);
+  }
+  for (const [prefix, steps] of CAMPAIGN_SETUP) {
+    for (const role of ROLES) {
+      await command(t, 'post', '/campaigns', campaign(`${prefix}-${role}`), 201);
+      for (const step of steps) await command(t, 'post', `/campaigns/${prefix}-${role}/${step}`, undefined, 200);
+    }
   }
   // The fit has no ?minPosition=: wait until every read model has the import, or a slow CI fits on part of it (422).
   const { rows } = await t.runtime.readModels.query<{ last: string }>('SELECT max(global_position) AS last FROM event_store.events');
