@@ -1,4 +1,4 @@
-import { bfgs, invertSymmetric, nelderMead, numericalHessian, type MinimiseResult, type Smooth } from './optimisers';
+import { bfgs, forwardHessian, invertSymmetric, nelderMead, numericalHessian, type MinimiseResult, type Smooth } from './optimisers';
 
 export interface FitResult<P> {
   params: P;
@@ -86,6 +86,10 @@ export function maximiseInLogSpace(options: {
   maxIterations?: number;
   /** The gradient is a finite-difference one: take the Hessian from values. */
   numericalGradient?: boolean;
+  /** BFGS's tolerance on the largest gradient component of the mean (default 1e-7 numerical, 1e-9 analytic). */
+  gradientTolerance?: number;
+  /** The gradient is analytic but dear: take the Hessian from forward differences of it (n gradients, not 2n). */
+  forwardHessian?: boolean;
   /**
    * How far the search may go on the log scale (default SEARCH_BOUND). A model whose likelihood costs more the further
    * it goes (Pareto/NBD's series) stops just past LOG_PARAMETER_BOUND: an optimum beyond is refused as a boundary anyway.
@@ -93,6 +97,12 @@ export function maximiseInLogSpace(options: {
   searchBound?: number;
   /** Nelder-Mead's budget when BFGS does not converge (default 400 per parameter). */
   simplexIterations?: number;
+  /**
+   * BFGS's stop on a flat ridge (BfgsOptions.ridgeTolerance), as a gain in the log-likelihood (the sum, not the mean):
+   * steps that each gain less than this while the parameters still move by more than 10% end the search. None by
+   * default.
+   */
+  ridgeLogLikelihood?: number;
   describe: (name: string, value: number) => string;
 }): LogSpaceFit {
   const { names, meanNegative, n } = options;
@@ -104,8 +114,9 @@ export function maximiseInLogSpace(options: {
   };
   const value = (theta: readonly number[]) => bounded(theta).value;
   const maxIterations = options.maxIterations ?? 500;
-  const gradientTolerance = options.numericalGradient ? 1e-7 : 1e-9;
-  let result: MinimiseResult = bfgs(bounded, options.theta0, { maxIterations, gradientTolerance });
+  const gradientTolerance = options.gradientTolerance ?? (options.numericalGradient ? 1e-7 : 1e-9);
+  const ridgeTolerance = options.ridgeLogLikelihood === undefined ? undefined : options.ridgeLogLikelihood / n;
+  let result: MinimiseResult = bfgs(bounded, options.theta0, { maxIterations, gradientTolerance, ridgeTolerance });
   let iterations = result.iterations;
   let method: LogSpaceFit['method'] = 'bfgs';
   if (!result.converged) {
@@ -113,7 +124,7 @@ export function maximiseInLogSpace(options: {
     const start = result.x.every(Number.isFinite) && Number.isFinite(result.value) ? result.x : options.theta0;
     const simplex = nelderMead(value, start, { maxIterations: options.simplexIterations ?? Math.max(maxIterations, 400 * names.length) });
     iterations += simplex.iterations;
-    const finish = bfgs(bounded, simplex.x, { maxIterations, gradientTolerance });
+    const finish = bfgs(bounded, simplex.x, { maxIterations, gradientTolerance, ridgeTolerance });
     iterations += finish.iterations;
     result = finish.converged || finish.value <= simplex.value ? { ...finish, converged: finish.converged || simplex.converged } : simplex;
   }
@@ -123,7 +134,12 @@ export function maximiseInLogSpace(options: {
       throw new NotIdentifiable(`the optimum runs off to a boundary: ${options.describe(name, theta[i])}`, 'boundary');
     }
   });
-  const hessian = numericalHessian(value, theta, options.numericalGradient ? undefined : (t) => bounded(t).gradient).map((row) => row.map((v) => v * n));
+  const gradientAt = (t: readonly number[]) => bounded(t).gradient;
+  const raw =
+    options.forwardHessian && !options.numericalGradient
+      ? forwardHessian(gradientAt, theta, gradientAt(theta))
+      : numericalHessian(value, theta, options.numericalGradient ? undefined : gradientAt);
+  const hessian = raw.map((row) => row.map((v) => v * n));
   const covariance = invertSymmetric(hessian);
   if (!covariance) {
     throw new NotIdentifiable('the likelihood is flat or saddle-shaped at the optimum (its Hessian is not positive definite): the data cannot tell the parameters apart', 'flat');

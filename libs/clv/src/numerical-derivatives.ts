@@ -75,6 +75,29 @@ export function numericalHessian(f: Objective, x: readonly number[], gradient?: 
   return H;
 }
 
+/**
+ * Symmetric Hessian by forward differences of an analytic gradient whose value at x is known: n gradients instead of
+ * central differences' 2n, for objectives whose gradient is dear. Step 1e-6 scaled by |x|: about the square root of
+ * the gradient's accuracy when that is 1e-12 or so (a sum over many rows), not of eps.
+ */
+export function forwardHessian(gradient: (x: readonly number[]) => number[], x: readonly number[], atX: readonly number[]): number[][] {
+  const n = x.length;
+  const point = [...x];
+  const H = x.map((xi, i) => {
+    const h = 1e-6 * Math.max(1, Math.abs(xi));
+    point[i] = xi + h;
+    const up = gradient(point);
+    point[i] = xi;
+    return up.map((g, j) => (g - atX[j]) / h);
+  });
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) {
+      const mean = (H[i][j] + H[j][i]) / 2;
+      H[i][j] = H[j][i] = mean;
+    }
+  return H;
+}
+
 /** Inverse of a symmetric positive-definite matrix by Cholesky, or null when it is not positive definite. */
 export function invertSymmetric(matrix: readonly (readonly number[])[]): number[][] | null {
   const n = matrix.length;

@@ -1,4 +1,4 @@
-import { bfgs, invertSymmetric, nelderMead, numericalGradient, numericalHessian, withNumericalGradient, type Objective, type Smooth } from './optimisers';
+import { bfgs, invertSymmetric, STALLED_ITERATIONS, nelderMead, numericalGradient, numericalHessian, withNumericalGradient, type Objective, type Smooth } from './optimisers';
 
 /** Rosenbrock's valley in n dimensions: minimum 0 at (1, ..., 1), a curved narrow valley that defeats naive descent. */
 const rosenbrock: Objective = (x) => {
@@ -50,6 +50,31 @@ describe('BFGS', () => {
     const result = bfgs(withNumericalGradient(logBarrier), [3, 0.05]);
     expect(result.converged).toBe(true);
     expectNear(result.x, [1, 1], 1e-6);
+  });
+
+  it('with a ridge tolerance, stops on a flat ridge (steps that move far and gain next to nothing) where the gradient rule walks on', () => {
+    // The valley u = v falls towards its limit like e^-u (a likelihood approaching its value at a boundary, as
+    // Pareto/NBD's towards a common dropout rate): each step gains a fraction of what is left, and the gradient stays
+    // above 1e-8 until u = 18.
+    const ridge: Smooth = ([u, v]) => ({ value: (u - v) ** 2 + Math.exp(-u), gradient: [2 * (u - v) - Math.exp(-u), -2 * (u - v)] });
+    const walked = bfgs(ridge, [0, 0], { gradientTolerance: 1e-8 });
+    const stopped = bfgs(ridge, [0, 0], { gradientTolerance: 1e-8, ridgeTolerance: 1e-3 });
+    expect(walked.converged).toBe(true);
+    expect(walked.x[0]).toBeGreaterThan(15);
+    expect(stopped.converged).toBe(true);
+    expect(stopped.reason).toMatch(new RegExp(`^a flat ridge: ${STALLED_ITERATIONS} steps in a row each moved by more than 0.1 and gained less than 1.0e-3 \\(gradient [\\d.e+-]+\\)$`));
+    expect(stopped.iterations).toBeLessThan(walked.iterations);
+    stopped.x.forEach((x) => expect(Number.isFinite(x)).toBe(true));
+    // What is left to gain there is of the order of the tolerance, not more.
+    expect(stopped.value).toBeLessThan(1e-2);
+    expect(stopped.x[0]).toBeLessThan(walked.x[0]);
+  });
+
+  it('the ridge tolerance does not stop a fit converging to an interior minimum (its steps shrink)', () => {
+    const free = bfgs(rosenbrockSmooth, [-1.2, 1]);
+    const guarded = bfgs(rosenbrockSmooth, [-1.2, 1], { ridgeTolerance: 1e-3 });
+    expect(guarded.x).toEqual(free.x);
+    expect(guarded.reason).toBe(free.reason);
   });
 
   it('says it did not converge when the iterations run out', () => {

@@ -34,7 +34,20 @@ export interface BfgsOptions {
   gradientTolerance?: number;
   /** Largest first trial step along any coordinate (log-parameters: e^5 is a factor of 150). */
   maxStep?: number;
+  /**
+   * A flat ridge: converged when each of STALLED_ITERATIONS iterations in a row lowered the objective by less than
+   * this (absolute) while moving some coordinate by more than ridgeStep. Along a ridge towards a boundary an exact
+   * gradient never gets below its tolerance: every step still gains, a little less each time, and the walk goes on
+   * until the boundary. Near an interior optimum the steps shrink instead, so this never stops a fit there. None by
+   * default.
+   */
+  ridgeTolerance?: number;
+  /** The least move (largest coordinate) of a step that counts towards a ridge; default 0.1. */
+  ridgeStep?: number;
 }
+
+/** Iterations in a row that must each gain less than ridgeTolerance, moving far, before BFGS stops on a ridge. */
+export const STALLED_ITERATIONS = 3;
 
 /** Strong Wolfe line search along d from x; the step, its point and value/gradient, or null when none decreases f. */
 function lineSearch(fg: Smooth, x: readonly number[], here: ValueAndGradient, d: readonly number[], first: number, counter: { evaluations: number }) {
@@ -103,6 +116,7 @@ export function bfgs(fg: Smooth, x0: readonly number[], options: BfgsOptions = {
   const identity = (): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   let H = identity();
   let scaled = false;
+  let stalled = 0;
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const gradientNorm = maxAbs(here.gradient);
     if (gradientNorm <= gtol) {
@@ -142,6 +156,12 @@ export function bfgs(fg: Smooth, x0: readonly number[], options: BfgsOptions = {
     }
     if (Math.abs(previousValue - here.value) <= EPS * Math.max(1, Math.abs(here.value)) && maxAbs(here.gradient) <= Math.max(1e3 * gtol, 1e-6)) {
       return { x, value: here.value, converged: true, iterations: iteration + 1, evaluations: counter.evaluations, method: 'bfgs', reason: 'no further change in the objective at a small gradient' };
+    }
+    const { ridgeTolerance } = options;
+    stalled = ridgeTolerance !== undefined && previousValue - here.value < ridgeTolerance && maxAbs(s) > (options.ridgeStep ?? 0.1) ? stalled + 1 : 0;
+    if (stalled >= STALLED_ITERATIONS) {
+      const reason = `a flat ridge: ${STALLED_ITERATIONS} steps in a row each moved by more than ${options.ridgeStep ?? 0.1} and gained less than ${ridgeTolerance!.toExponential(1)} (gradient ${maxAbs(here.gradient).toExponential(1)})`;
+      return { x, value: here.value, converged: true, iterations: iteration + 1, evaluations: counter.evaluations, method: 'bfgs', reason };
     }
   }
   return { x, value: here.value, converged: false, iterations: maxIterations, evaluations: counter.evaluations, method: 'bfgs', reason: `${maxIterations} iterations` };
