@@ -69,25 +69,26 @@ function Verdict({ results }: { results: Results }) {
       </p>
       {uplift.smallSample && <p className="hint">An arm has fewer than 10 conversions or non-conversions: the interval is rough.</p>}
       <p className="hint">
-        {uplift.method}. Read it once, when the conversion windows have closed: looking again and again until it shows an effect finds effects that are not there.
+        {uplift.method.charAt(0).toUpperCase() + uplift.method.slice(1)}. Read it once, when the conversion windows have closed: looking again and again until it shows an effect finds effects that are not there.
       </p>
     </>
   );
 }
 
-function CampaignDetail({ campaign, canManage, onChanged }: { campaign: Campaign; canManage: boolean; onChanged: () => void }) {
-  const [reload, setReload] = useState(0);
-  const results = useApi<Results>(`/campaigns/${encodeURIComponent(campaign.campaignId)}/results`, reload);
+/** `?minPosition=` of the last change made here: the read models answer once they include it (read-your-writes). */
+const after = (position: number | null) => (position === null ? '' : `?minPosition=${position}`);
+
+function CampaignDetail({ campaign, canManage, position, onChanged }: { campaign: Campaign; canManage: boolean; position: number | null; onChanged: (position: number | null) => void }) {
+  const results = useApi<Results>(`/campaigns/${encodeURIComponent(campaign.campaignId)}/results${after(position)}`);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const step = (action: string) => {
     setBusy(true);
     setProblem(null);
-    api.post(`/campaigns/${encodeURIComponent(campaign.campaignId)}/${action}`, {}).then(
-      () => {
+    api.post<{ position: number | null }>(`/campaigns/${encodeURIComponent(campaign.campaignId)}/${action}`, {}).then(
+      (answer) => {
         setBusy(false);
-        setReload((n) => n + 1);
-        onChanged();
+        onChanged(answer.position);
       },
       (error: unknown) => {
         setBusy(false);
@@ -152,8 +153,8 @@ function CampaignDetail({ campaign, canManage, onChanged }: { campaign: Campaign
 }
 
 export function Campaigns({ role }: { role: string }) {
-  const [reload, setReload] = useState(0);
-  const list = useApi<List>('/campaigns', reload);
+  const [position, setPosition] = useState<number | null>(null);
+  const list = useApi<List>(`/campaigns${after(position)}`);
   const [chosen, setChosen] = useState<string | null>(null);
   const campaigns = list.data?.items ?? [];
   const current = campaigns.find((c) => c.campaignId === chosen) ?? null;
@@ -195,7 +196,7 @@ export function Campaigns({ role }: { role: string }) {
           </tbody>
         </table>
       )}
-      {current && <CampaignDetail key={current.campaignId} campaign={current} canManage={role === 'manager' || role === 'admin'} onChanged={() => setReload((n) => n + 1)} />}
+      {current && <CampaignDetail key={current.campaignId} campaign={current} canManage={role === 'manager' || role === 'admin'} position={position} onChanged={setPosition} />}
     </>
   );
 }

@@ -263,7 +263,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Campaigns with their status and arm counts, newest definition first */
+        /** Campaigns with their status and arm counts, newest definition first; ?minPosition= waits (bounded) until they include a write at that position */
         get: operations["CampaignsController_list"];
         put?: never;
         /**
@@ -4131,6 +4131,10 @@ export interface operations {
     CampaignsController_list: {
         parameters: {
             query?: {
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
+                /** @description Wait (bounded) until projections reach this global position. */
+                minPosition?: number;
                 status?: "defined" | "running" | "paused" | "ended";
                 limit?: number;
             };

@@ -33,7 +33,7 @@ import {
   DefineCampaignDto,
 } from './campaigns.dtos';
 
-export class CampaignListQuery {
+export class CampaignListQuery extends ReadModelQuery {
   @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES }) @IsOptional() @IsIn(CAMPAIGN_STATUSES) status?: CampaignStatus;
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
@@ -133,9 +133,10 @@ export class CampaignsController {
 
   @Access(ACCESS.readAllCustomers)
   @Get()
-  @ApiOperation({ summary: 'Campaigns with their status and arm counts, newest definition first' })
+  @ApiOperation({ summary: 'Campaigns with their status and arm counts, newest definition first; ?minPosition= waits (bounded) until they include a write at that position' })
   @ApiOkResponse({ type: CampaignListResponse })
-  async list(@Query() query: CampaignListQuery): Promise<{ items: CampaignView[] }> {
+  async list(@Query() query: CampaignListQuery, @Res({ passthrough: true }) res: Response): Promise<{ items: CampaignView[] }> {
+    await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, query.minPosition, ['campaigns']);
     return { items: await listCampaigns(this.pool, { status: query.status, limit: query.limit ?? 100 }) };
   }
 
