@@ -26,6 +26,7 @@ import { Projector } from '../libs/projection-engine/src';
 import { segmentConfig } from '../libs/segments/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../test/support/test-database';
 import { assignAudience, assignmentEventId } from './campaigns/assign-audience';
+import { runCampaignEntrants } from './campaigns/campaign-schedule';
 import { audienceMembers } from './campaigns/campaign-audience.queries';
 import { campaignsProjection } from './campaigns/campaigns.projection';
 import { campaignView } from './campaigns/campaigns.queries';
@@ -202,8 +203,34 @@ describe('assignAudience and the campaigns read model', () => {
   });
 });
 
+describe('runCampaignEntrants', () => {
+  it('assigns who entered a running campaign\'s audience since, only in the leading process', async () => {
+    await register('flyer-entrant', true);
+    await book('flyer-entrant', 'b1', 'flight', '2026-02-20T10:00:00Z');
+    await catchUp();
+    const lines: string[] = [];
+    const runOnce = async (leading: boolean): Promise<void> => {
+      const stop = new AbortController();
+      const running = runCampaignEntrants(pool, store, { intervalMs: 60_000, log: (line) => lines.push(line), now: () => new Date(AS_OF), leading: () => leading }, stop.signal);
+      // The first step runs at once; the wait after it ends on abort.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      stop.abort();
+      await running;
+    };
+    await runOnce(false);
+    expect((await store.readStream(customerStreamId('flyer-entrant'))).filter((event) => event.type === 'CampaignArmAssigned')).toEqual([]);
+    await runOnce(true);
+    const assigned = (await store.readStream(customerStreamId('flyer-entrant'))).filter((event) => event.type === 'CampaignArmAssigned');
+    // flight-deal is running; golf has ended, and the entrant has no golf tag anyway.
+    expect(assigned.map((event) => event.data.campaignId)).toEqual(['flight-deal']);
+    expect(assigned[0].metadata.actor).toEqual({ id: 'engine', role: 'system' });
+    expect(lines).toEqual([expect.stringMatching(/^campaign flight-deal: 1 entrants assigned/)]);
+  });
+});
+
 describe('the analysts\' queries in docs/read-models.md', () => {
   it('count arms and reachable customers, and the control share', async () => {
+    await catchUp();
     const arms = await pool.query(`
 SELECT c.campaign_id, c.status, a.arm, count(*) AS assigned,
        count(*) FILTER (WHERE NOT o.erased AND (o.marketing_consent OR NOT (c.definition->'audience'->>'requireMarketingConsent')::boolean)) AS reachable
@@ -212,7 +239,7 @@ SELECT c.campaign_id, c.status, a.arm, count(*) AS assigned,
   JOIN read_models.customer_overview o USING (customer_id)
  GROUP BY 1, 2, 3 ORDER BY 1, 3`);
     const total = arms.rows.filter((row) => row.campaign_id === 'flight-deal').reduce((sum, row) => sum + Number(row.assigned), 0);
-    expect(total).toBe(3);
+    expect(total).toBe(4); // the three launched to, and the entrant
     const shares = await pool.query(`
 SELECT campaign_id, (definition->>'holdoutShare')::numeric AS holdout,
        round(avg((arm = 'control')::int), 4) AS control_share
