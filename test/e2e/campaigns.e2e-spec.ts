@@ -160,6 +160,15 @@ describe('the campaign life over HTTP', () => {
     expect((await armEvents('fd-package'))[0].data).toMatchObject({ campaignId: 'draft' });
   });
 
+  it('takes the same definition sent again under its id as the first (201, nothing written)', async () => {
+    const body = definition('twice', { sendWindow: { from: '2027-05-01T08:00:00Z', until: '2027-05-08T08:00:00Z' } });
+    const first = await t.http('manager').post('/campaigns').send(body).expect(201);
+    const before = await t.eventCount();
+    const again = await t.http('manager').post('/campaigns').send(body).expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(await t.eventCount()).toBe(before);
+  });
+
   it.each([
     ['a second definition under the same id', () => t.http('manager').post('/campaigns').send(definition('flight-deal', { name: 'Other' })), 409, { rule: 'campaign.define-once' }],
     ['a second launch', () => t.http('manager').post('/campaigns/flight-deal/launch'), 409, { rule: 'campaign.launch-once' }],
