@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { ArmCounts } from '../../libs/campaigns/src/uplift';
 import type { CampaignGoal } from '../../libs/domain/src';
 import { isoInstantSql } from '../../libs/projection-engine/src';
+import { inTransaction } from '../../libs/postgres/src';
 
 /** What the results are computed from: the campaign as the campaigns read model has it. */
 export interface CampaignForResults {
@@ -67,45 +68,66 @@ WITH assigned AS (
     FROM read_models.campaign_assignments a
     LEFT JOIN read_models.customer_overview o ON o.customer_id = a.customer_id
    WHERE a.campaign_id = $1 AND a.assigned_at <= $2::timestamptz
+),
+kept AS (SELECT * FROM assigned WHERE NOT forgotten AND NOT withdrawn),
+-- Bookings in each kept customer's window, not cancelled by asOf ($2): one hash join, not a probe per customer.
+in_window AS (
+  SELECT k.customer_id, k.arm, b.amount_value, b.currency
+    FROM kept k JOIN read_models.churn_facts_bookings b ON b.customer_id = k.customer_id
+   WHERE b.booked_at > k.assigned_at AND b.booked_at <= least(k.window_ends, $2::timestamptz)
+     AND (b.cancelled_at IS NULL OR b.cancelled_at > $2::timestamptz)
 )`;
 
-/** A booking of the customer `a` in their conversion window, not cancelled by asOf ($2). */
-const BOOKED_IN_WINDOW = `b.customer_id = a.customer_id AND b.booked_at > a.assigned_at AND b.booked_at <= least(a.window_ends, $2::timestamptz)
-  AND (b.cancelled_at IS NULL OR b.cancelled_at > $2::timestamptz)`;
-
-const GOAL_MET = {
-  booking: `EXISTS (SELECT 1 FROM read_models.churn_facts_bookings b WHERE ${BOOKED_IN_WINDOW})`,
-  'booking-above': `EXISTS (SELECT 1 FROM read_models.churn_facts_bookings b WHERE ${BOOKED_IN_WINDOW} AND b.currency = $5 AND b.amount_value >= $6::bigint)`,
-  'survey-answer': `EXISTS (SELECT 1 FROM read_models.churn_facts_surveys s WHERE s.customer_id = a.customer_id
-                      AND s.answered_at > a.assigned_at AND s.answered_at <= least(a.window_ends, $2::timestamptz))`,
+/** The customers who met the goal, each once. */
+const CONVERTED = {
+  booking: `SELECT DISTINCT customer_id FROM in_window`,
+  'booking-above': `SELECT DISTINCT customer_id FROM in_window WHERE currency = $5 AND amount_value >= $6::bigint`,
+  'survey-answer': `SELECT DISTINCT k.customer_id FROM kept k JOIN read_models.churn_facts_surveys s ON s.customer_id = k.customer_id
+                     WHERE s.answered_at > k.assigned_at AND s.answered_at <= least(k.window_ends, $2::timestamptz)`,
 } as const;
+
+interface ArmRow {
+  arm: 'treatment' | 'control';
+  customers: number;
+  conversions: number;
+  windows_open: number;
+  forgotten: number;
+  withdrawn: number;
+}
+interface RevenueRow {
+  arm: 'treatment' | 'control';
+  currency: string;
+  total: string;
+}
 
 /** The counts per arm as of an instant (the statistics are libs/campaigns/src/uplift.ts). */
 export async function campaignArmCounts(pool: Pool, campaign: CampaignForResults, asOf: string): Promise<CampaignArmCounts> {
   const goal = campaign.goal;
   const params: unknown[] = [campaign.campaignId, asOf, campaign.conversionWindowDays, campaign.requireMarketingConsent];
-  const kept = 'NOT a.forgotten AND NOT a.withdrawn';
-  const [arms, revenue] = await Promise.all([
-    pool.query<{ arm: 'treatment' | 'control'; customers: number; conversions: number; windows_open: number; forgotten: number; withdrawn: number }>(
-      `${ASSIGNED}
-       SELECT a.arm,
-              count(*) FILTER (WHERE ${kept})::int AS customers,
-              count(*) FILTER (WHERE ${kept} AND ${GOAL_MET[goal.kind]})::int AS conversions,
-              count(*) FILTER (WHERE ${kept} AND a.window_ends > $2::timestamptz)::int AS windows_open,
-              count(*) FILTER (WHERE a.forgotten)::int AS forgotten,
-              count(*) FILTER (WHERE a.withdrawn)::int AS withdrawn
-         FROM assigned a GROUP BY a.arm`,
-      goal.kind === 'booking-above' ? [...params, goal.amount.currency, goal.amount.value] : params,
-    ),
-    pool.query<{ arm: 'treatment' | 'control'; currency: string; total: string }>(
-      `${ASSIGNED}
-       SELECT a.arm, b.currency, sum(b.amount_value)::text AS total
-         FROM assigned a JOIN read_models.churn_facts_bookings b ON ${BOOKED_IN_WINDOW}
-        WHERE ${kept}
-        GROUP BY a.arm, b.currency`,
-      params,
-    ),
-  ]);
+  // One statement: the CTEs are computed once and read by both aggregates (a first version ran two statements with
+  // a correlated EXISTS per customer: 1.2 s at 100,000 customers on the loaded 2-vCPU machine).
+  // Read-only, in a transaction only for SET LOCAL: with the default 4 MB of work_mem the assignments CTE (100,000
+  // rows) spilled to disk and reading it back was 40 % of the statement.
+  const { rows } = await inTransaction(pool, async (client) => {
+    await client.query(`SET LOCAL work_mem = '64MB'`);
+    return client.query<{ arms: ArmRow[] | null; revenue: RevenueRow[] | null }>(
+    `${ASSIGNED},
+     converted AS (${CONVERTED[goal.kind]})
+     SELECT (SELECT json_agg(x) FROM (
+               SELECT a.arm,
+                      count(*) FILTER (WHERE NOT a.forgotten AND NOT a.withdrawn)::int AS customers,
+                      count(c.customer_id)::int AS conversions,
+                      count(*) FILTER (WHERE NOT a.forgotten AND NOT a.withdrawn AND a.window_ends > $2::timestamptz)::int AS windows_open,
+                      count(*) FILTER (WHERE a.forgotten)::int AS forgotten,
+                      count(*) FILTER (WHERE a.withdrawn)::int AS withdrawn
+                 FROM assigned a LEFT JOIN converted c ON c.customer_id = a.customer_id
+                GROUP BY a.arm) x) AS arms,
+            (SELECT json_agg(y) FROM (SELECT arm, currency, sum(amount_value)::text AS total FROM in_window GROUP BY arm, currency) y) AS revenue`,
+    goal.kind === 'booking-above' ? [...params, goal.amount.currency, goal.amount.value] : params,
+    );
+  });
+  const arms = { rows: rows[0].arms ?? [] };
+  const revenue = { rows: rows[0].revenue ?? [] };
   const arm = (name: 'treatment' | 'control'): CampaignArmCounts['treatment'] => {
     const row = arms.rows.find((r) => r.arm === name);
     return {

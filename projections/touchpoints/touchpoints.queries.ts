@@ -91,6 +91,8 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
     where.push(condition(placeholders.join(', ')));
   };
   if (status) add((p) => `status = ${p}`, status);
+  // Held-out touchpoints are never worked: listed only when asked for by status.
+  else where.push(`status <> 'held-out'`);
   if (query.status === 'overdue') add((p) => `t.due_at <= ${p}`, new Date(asOf).toISOString());
   if (query.dueBefore) add((p) => `t.due_at < ${p}`, query.dueBefore);
   if (query.dueAfter) add((p) => `t.due_at >= ${p}`, query.dueAfter);
