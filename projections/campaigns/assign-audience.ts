@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { assignmentKeyObject, armOf } from '../../libs/campaigns/src';
-import { campaignDecider, campaignStreamId, customerStreamId, type CampaignArmAssigned } from '../../libs/domain/src';
+import { campaignDecider, campaignStreamId, customerStreamId, hasAudienceCriteria, type CampaignArmAssigned } from '../../libs/domain/src';
 import { fold, uuidFrom, WrongExpectedVersion, type EventMetadata, type EventStore, type StreamAppend } from '../../libs/event-store/src';
 import { withClient } from '../../libs/postgres/src';
 import { audienceMembers } from './campaign-audience.queries';
@@ -52,7 +52,8 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
       const state = fold(campaignDecider, history);
       const asOf = options.now().toISOString();
       const run: AssignmentRun = { campaignId, status: state.status, asOf, audience: 0, assigned: 0, treatment: 0, control: 0, durationMs: 0, lastPosition: null };
-      if (state.status !== 'running' || state.assignmentKey === undefined) return { ...run, durationMs: Date.now() - started };
+      // Never an empty audience (the decider refuses one after launch): the query would take every customer in.
+      if (state.status !== 'running' || state.assignmentKey === undefined || !hasAudienceCriteria(state.definition)) return { ...run, durationMs: Date.now() - started };
       const launched = history.find((event) => event.type === 'CampaignLaunched')!;
       const key = assignmentKeyObject(state.assignmentKey);
       const { definition } = state;

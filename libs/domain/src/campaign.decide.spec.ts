@@ -110,6 +110,10 @@ describe('ChangeCampaignDefinition', () => {
     given([defined, launched, paused]).when(change({ holdoutShare: 0.2 })).thenThrows(RuleViolated, { rule: 'campaign.holdout-fixed-after-launch' });
   });
 
+  it('refuses to empty the audience of a launched campaign', () => {
+    given([defined, launched]).when(change({ audience: { requireMarketingConsent: false } })).thenThrows(RuleViolated, { rule: 'campaign.audience-required' });
+  });
+
   it('changes other fields of a running campaign', () => {
     given([defined, launched])
       .when(change({ contentHints: ['new fares'] }))

@@ -72,6 +72,10 @@ export function decideCampaign(command: CampaignCommand, state: CampaignState): 
       if (changed.holdoutShare !== undefined && current.status !== 'defined') {
         throw new RuleViolated('campaign.holdout-fixed-after-launch', `campaign ${campaignId} was launched: its holdout share stays ${current.definition.holdoutShare}`);
       }
+      if (changed.audience !== undefined && current.status !== 'defined' && !hasAudienceCriteria({ audience: changed.audience })) {
+        // An empty audience would make the entrants schedule take every customer (with consent) in.
+        throw new RuleViolated('campaign.audience-required', `campaign ${campaignId} was launched: its audience must name a segment or a trip filter`);
+      }
       if (!Object.keys(changed).length) return [];
       return [{ type: 'CampaignDefinitionChanged', data: { campaignId, ...changed }, occurredAt: at }];
     }
