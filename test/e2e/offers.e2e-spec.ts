@@ -72,4 +72,17 @@ describe('GET /customers/:id/offers', () => {
     for (const row of postTrip) expect(row.offerHints[0]).toBe('Crete, GR (package): customers who went to Antalya often went to Crete next (2 of 3)');
     for (const row of rows.filter((r) => r.phase !== 'post-trip' && r.phase !== 'pre-trip' && r.kind !== 'win-back-offer')) expect(row.offerHints).toEqual([]);
   });
+
+  it('puts the same offers in the work queue as JSON and as CSV', async () => {
+    const query = { asOf: '2025-07-01T00:00:00Z', kind: 'welcome-home-call', limit: 100 };
+    const page = (await t.http().get('/touchpoints').query(query).expect(200)).body.items as { customerId: string; offerHints: string[] }[];
+    const ofOne = page.filter((row) => row.customerId === 'of-1');
+    expect(ofOne.length).toBeGreaterThan(0);
+    expect(ofOne[0].offerHints[0]).toBe('Crete, GR (package): customers who went to Antalya often went to Crete next (2 of 3)');
+    const [header, ...lines] = (await t.http().get('/touchpoints').query(query).set('Accept', 'text/csv').expect(200)).text.trim().split('\n');
+    expect(header.split(',').at(-1)).toBe('offer_hints');
+    expect(lines).toHaveLength(page.length);
+    const csvOfOne = lines.filter((line) => line.split(',')[1] === 'of-1');
+    expect(csvOfOne[0]).toContain(ofOne[0].offerHints.join(' | '));
+  });
 });

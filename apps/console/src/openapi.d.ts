@@ -293,7 +293,7 @@ export interface paths {
         head?: never;
         /**
          * Change a campaign’s definition (only the fields given; the holdout share only before launch)
-         * @description Appends CampaignDefinitionChanged with the fields that differ (nothing when none does: position null). 409 campaign.holdout-fixed-after-launch, campaign.ended; 404 for an unknown campaign.
+         * @description Appends CampaignDefinitionChanged with the fields that differ (nothing when none does: position null). 409 campaign.holdout-fixed-after-launch, campaign.audience-required (an audience naming nothing, after launch), campaign.ended; 404 for an unknown campaign.
          */
         patch: operations["CampaignsController_change"];
         trace?: never;
@@ -5976,7 +5976,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TouchpointQueueResponse"];
-                    /** @example touchpoint_id,customer_id,kind,phase,due_at,status,overdue,urgent,channel,language,booking_id,complaint_id,alert_id,content_hints,reason,completed_at,completed_by,outcome */
+                    /** @example touchpoint_id,customer_id,kind,phase,due_at,status,overdue,urgent,channel,language,booking_id,complaint_id,alert_id,content_hints,reason,completed_at,completed_by,outcome,offer_hints */
                     "text/csv": string;
                 };
             };

@@ -48,7 +48,7 @@ export class CalendarParams {
 }
 
 const QUEUE_CSV = [
-  'touchpoint_id', 'customer_id', 'kind', 'phase', 'due_at', 'status', 'overdue', 'urgent', 'channel', 'language', 'booking_id', 'complaint_id', 'alert_id', 'content_hints', 'reason', 'completed_at', 'completed_by', 'outcome',
+  'touchpoint_id', 'customer_id', 'kind', 'phase', 'due_at', 'status', 'overdue', 'urgent', 'channel', 'language', 'booking_id', 'complaint_id', 'alert_id', 'content_hints', 'reason', 'completed_at', 'completed_by', 'outcome', 'offer_hints',
 ] as const;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -82,7 +82,7 @@ export class TouchpointsController {
     const query: QueueQuery = { ...params, asOf, limit: params.limit ?? 100 };
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
       const found = await touchpointQueue(this.pool, query);
-      // Offers are attached as the rows are read, never projected (offer-reader.ts); the CSV leaves them out.
+      // Offers are attached as the rows are read, never projected (offer-reader.ts).
       const page = { ...found, items: await this.offers.withHints(found.items, asOf) };
       // Completion notes are personal data: masked for analysts, logged for everyone else (the interceptor skips @Res).
       await screenResponse(this.pool, req, principalOf(req), page);
@@ -95,8 +95,13 @@ export class TouchpointsController {
         name: 'touchpoints.csv',
         header: QUEUE_CSV,
       },
-      (cursor) => touchpointQueue(this.pool, { ...query, limit: 5000, cursor }),
-      (t) => [t.touchpointId, t.customerId, t.kind, t.phase, t.dueAt, t.status, String(t.overdue), String(t.urgent), t.channel, t.language, t.bookingId, t.complaintId, t.alertId, t.contentHints.join('; '), t.reason, t.completedAt, t.completedBy, t.outcome],
+      // A sender working from the file needs the offers as much as one working the page: each page of 5,000 rows
+      // with its customers' offers.
+      async (cursor) => {
+        const found = await touchpointQueue(this.pool, { ...query, limit: 5000, cursor });
+        return { ...found, items: await this.offers.withHints(found.items, asOf) };
+      },
+      (t) => [t.touchpointId, t.customerId, t.kind, t.phase, t.dueAt, t.status, String(t.overdue), String(t.urgent), t.channel, t.language, t.bookingId, t.complaintId, t.alertId, t.contentHints.join('; '), t.reason, t.completedAt, t.completedBy, t.outcome, t.offerHints.join(' | ')],
     );
   }
 
