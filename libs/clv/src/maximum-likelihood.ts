@@ -137,7 +137,7 @@ export function maximiseInLogSpace(options: {
   const gradientAt = (t: readonly number[]) => bounded(t).gradient;
   const raw =
     options.forwardHessian && !options.numericalGradient
-      ? forwardHessian(gradientAt, theta, gradientAt(theta))
+      ? forwardHessian(gradientAt, theta, result.gradient ?? gradientAt(theta))
       : numericalHessian(value, theta, options.numericalGradient ? undefined : gradientAt);
   const hessian = raw.map((row) => row.map((v) => v * n));
   const covariance = invertSymmetric(hessian);

@@ -20,6 +20,8 @@ export interface MinimiseResult {
   method: 'bfgs' | 'nelder-mead';
   /** Why it stopped, in words. */
   reason: string;
+  /** BFGS: the gradient at x, for a caller that wants derivatives there without paying for them again. */
+  gradient?: number[];
 }
 
 const EPS = 2.220446049250313e-16;
@@ -111,7 +113,7 @@ export function bfgs(fg: Smooth, x0: readonly number[], options: BfgsOptions = {
   let x = [...x0];
   let here = fg(x);
   if (!Number.isFinite(here.value)) {
-    return { x, value: here.value, converged: false, iterations: 0, evaluations: 1, method: 'bfgs', reason: 'the objective is not finite at the start' };
+    return { x, value: here.value, gradient: here.gradient, converged: false, iterations: 0, evaluations: 1, method: 'bfgs', reason: 'the objective is not finite at the start' };
   }
   const identity = (): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   let H = identity();
@@ -120,7 +122,7 @@ export function bfgs(fg: Smooth, x0: readonly number[], options: BfgsOptions = {
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const gradientNorm = maxAbs(here.gradient);
     if (gradientNorm <= gtol) {
-      return { x, value: here.value, converged: true, iterations: iteration, evaluations: counter.evaluations, method: 'bfgs', reason: `gradient ${gradientNorm.toExponential(1)} <= ${gtol}` };
+      return { x, value: here.value, gradient: here.gradient, converged: true, iterations: iteration, evaluations: counter.evaluations, method: 'bfgs', reason: `gradient ${gradientNorm.toExponential(1)} <= ${gtol}` };
     }
     let d = H.map((row) => -dot(row, here.gradient));
     if (!(dot(d, here.gradient) < 0)) {
@@ -134,7 +136,7 @@ export function bfgs(fg: Smooth, x0: readonly number[], options: BfgsOptions = {
     if (!next) {
       // No decrease along a descent direction: at the optimum up to rounding when the gradient is already small.
       const converged = gradientNorm <= Math.max(1e3 * gtol, 1e-6);
-      return { x, value: here.value, converged, iterations: iteration, evaluations: counter.evaluations, method: 'bfgs', reason: `line search found no decrease (gradient ${gradientNorm.toExponential(1)})` };
+      return { x, value: here.value, gradient: here.gradient, converged, iterations: iteration, evaluations: counter.evaluations, method: 'bfgs', reason: `line search found no decrease (gradient ${gradientNorm.toExponential(1)})` };
     }
     const s = next.point.map((xi, i) => xi - x[i]);
     const y = next.gradient.map((gi, i) => gi - here.gradient[i]);
@@ -155,16 +157,16 @@ export function bfgs(fg: Smooth, x0: readonly number[], options: BfgsOptions = {
       H = H.map((row, i) => row.map((v, j) => v - rho * (s[i] * Hy[j] + Hy[i] * s[j]) + (rho * rho * yHy + rho) * s[i] * s[j]));
     }
     if (Math.abs(previousValue - here.value) <= EPS * Math.max(1, Math.abs(here.value)) && maxAbs(here.gradient) <= Math.max(1e3 * gtol, 1e-6)) {
-      return { x, value: here.value, converged: true, iterations: iteration + 1, evaluations: counter.evaluations, method: 'bfgs', reason: 'no further change in the objective at a small gradient' };
+      return { x, value: here.value, gradient: here.gradient, converged: true, iterations: iteration + 1, evaluations: counter.evaluations, method: 'bfgs', reason: 'no further change in the objective at a small gradient' };
     }
     const { ridgeTolerance } = options;
     stalled = ridgeTolerance !== undefined && previousValue - here.value < ridgeTolerance && maxAbs(s) > (options.ridgeStep ?? 0.1) ? stalled + 1 : 0;
     if (stalled >= STALLED_ITERATIONS) {
       const reason = `a flat ridge: ${STALLED_ITERATIONS} steps in a row each moved by more than ${options.ridgeStep ?? 0.1} and gained less than ${ridgeTolerance!.toExponential(1)} (gradient ${maxAbs(here.gradient).toExponential(1)})`;
-      return { x, value: here.value, converged: true, iterations: iteration + 1, evaluations: counter.evaluations, method: 'bfgs', reason };
+      return { x, value: here.value, gradient: here.gradient, converged: true, iterations: iteration + 1, evaluations: counter.evaluations, method: 'bfgs', reason };
     }
   }
-  return { x, value: here.value, converged: false, iterations: maxIterations, evaluations: counter.evaluations, method: 'bfgs', reason: `${maxIterations} iterations` };
+  return { x, value: here.value, gradient: here.gradient, converged: false, iterations: maxIterations, evaluations: counter.evaluations, method: 'bfgs', reason: `${maxIterations} iterations` };
 }
 
 export interface NelderMeadOptions {

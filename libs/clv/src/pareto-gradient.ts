@@ -35,6 +35,9 @@ export function paretoLogLikelihoodAndGradient(params: ParetoParams, data: Group
   const lt = [0, 0, 0, 0];
   const lT = [0, 0, 0, 0];
   const work = [0, 0, 0];
+  // The fraction's coefficients depend on d and c, so on x alone: computed once an evaluation, for every row of that x.
+  const up = alpha >= beta;
+  const tables: (CfCoefficients | undefined)[] = new Array(data.maxX + 1);
   for (let i = 0; i < data.x.length; i++) {
     const x = data.x[i];
     const tx = data.tx[i];
@@ -54,8 +57,10 @@ export function paretoLogLikelihoodAndGradient(params: ParetoParams, data: Group
     let gd2 = 0;
     let gd3 = 0;
     if (T > tx) {
-      const atTx = logA(params, x, tx, lt, work);
-      const atT = atTx === atTx ? logA(params, x, T, lT, work) : NaN_;
+      const a = r + s + x;
+      const table = (tables[x] ??= new CfCoefficients(a + 1 - (up ? s + 1 : rx), a + 1));
+      const atTx = logA(params, x, tx, lt, table, work);
+      const atT = atTx === atTx ? logA(params, x, T, lT, table, work) : NaN_;
       if (!(atT === atT)) {
         // NaN: the fraction would be slow here; this row's gradient by central differences of its own terms.
         const here = rowValue(params, x, tx, T);
@@ -72,7 +77,6 @@ export function paretoLogLikelihoodAndGradient(params: ParetoParams, data: Group
         g[3] += (w * s) / beta;
         continue;
       }
-      const a = r + s + x;
       const delta = atT - atTx;
       dead = log(s / a) + atTx + log(-expm1(delta));
       // d/dtheta ln(A(tx) - A(T)) = (L'(tx) - e^delta L'(T)) / (1 - e^delta).
@@ -100,18 +104,19 @@ function rowValue(p: ParetoParams, x: number, tx: number, T: number): number {
   return dead === -Infinity ? alive : max(alive, dead) + log1p(exp(-abs(alive - dead)));
 }
 
-/** L(t) with its gradient in (r, alpha, s, beta) written into `out`; NaN when the fraction needs more than MAX_LEVELS. */
-function logA({ r, alpha, s, beta }: ParetoParams, x: number, t: number, out: number[], work: number[]): number {
+/**
+ * L(t) with its gradient in (r, alpha, s, beta) written into `out`; NaN when the fraction needs more than MAX_LEVELS.
+ * `table` holds the fraction's coefficients for d = a+1-b and c = a+1.
+ */
+function logA({ r, alpha, s, beta }: ParetoParams, x: number, t: number, out: number[], table: CfCoefficients, work: number[]): number {
   const a = r + s + x;
   const up = alpha >= beta;
   const mt = (up ? alpha : beta) + t;
   const lowT = (up ? beta : alpha) + t;
   const b = up ? s + 1 : r + x;
-  const d = a + 1 - b;
-  const c = a + 1;
   const z = (up ? alpha - beta : beta - alpha) / mt;
   const lnY = log(lowT / mt);
-  const lnS = logHyp2f1OneCf(d, c, z, work);
+  const lnS = cfWithDerivatives(table, z, work, MAX_LEVELS);
   if (!(lnS === lnS)) return NaN_;
   const [dlnSdd, dlnSdc, dlnSdz] = work;
   const lnMt = log(mt);
@@ -143,10 +148,63 @@ function logA({ r, alpha, s, beta }: ParetoParams, x: number, t: number, out: nu
  * of each level's two factors carried along beside them (forward-mode differentiation of the recurrences).
  */
 export function logHyp2f1OneCf(d: number, c: number, z: number, out: number[], maxLevels = MAX_LEVELS): number {
+  return cfWithDerivatives(new CfCoefficients(d, c), z, out, maxLevels);
+}
+
+/**
+ * The fraction's k_j and their derivatives in d and c for one (d, c), filled as far as some z has needed: every row
+ * of one x shares them. With p = c-1+2m, the pair of levels 2m+1 and 2m+2 has the denominators p(p+1) and (p+1)(p+2).
+ */
+class CfCoefficients {
+  /** k, dk/dd, dk/dc of level j at 3(j-1), 3(j-1)+1, 3(j-1)+2. */
+  values = new Float64Array(0);
+  levels = 0;
+
+  constructor(
+    readonly d: number,
+    readonly c: number,
+  ) {}
+
+  fill(levels: number): void {
+    const { d } = this;
+    const c1 = this.c - 1;
+    const values = new Float64Array(3 * levels);
+    values.set(this.values);
+    for (let j = this.levels + 1; j <= levels; j++) {
+      const m = (j - 1) >> 1;
+      const at = 3 * (j - 1);
+      if (j & 1) {
+        // k = -(c1+m)(d+m) q with q = 1/(p(p+1)), p = c1+2m; dk/dc1 = -(d+m) q - k (1/p + 1/(p+1)).
+        const ip = 1 / (c1 + 2 * m);
+        const ip1 = 1 / (c1 + 2 * m + 1);
+        const q = ip * ip1;
+        const kd = -(c1 + m) * q;
+        const k = kd * (d + m);
+        values[at] = k;
+        values[at + 1] = kd;
+        values[at + 2] = -(d + m) * q - k * (ip + ip1);
+      } else {
+        // k = (d-c1-m-1)(m+1) q with q = 1/((p+1)(p+2)); dk/dc1 = -(m+1) q - k (1/(p+1) + 1/(p+2)).
+        const ip1 = 1 / (c1 + 2 * m + 1);
+        const ip2 = 1 / (c1 + 2 * m + 2);
+        const kd = (m + 1) * ip1 * ip2;
+        const k = (d - c1 - m - 1) * kd;
+        values[at] = k;
+        values[at + 1] = kd;
+        values[at + 2] = -kd - k * (ip1 + ip2);
+      }
+    }
+    this.values = values;
+    this.levels = levels;
+  }
+}
+
+/** Levels filled at a time: most rows need 20 to 70. */
+const FILL = 64;
+
+function cfWithDerivatives(table: CfCoefficients, z: number, out: number[], maxLevels: number): number {
   // f = 1 + e1/(1 + e2/(1 + ...)) with e_j = k_j z; ln S = -ln f. Lentz: f = prod_j C_j D_j with
-  // C_j = 1 + e_j / C_(j-1), D_j = 1 / (1 + e_j D_(j-1)), C_0 = 1, D_0 = 0. With p = c-1+2m, the pair of levels
-  // 2m+1 and 2m+2 has the denominators p(p+1) and (p+1)(p+2): one new reciprocal a level.
-  const c1 = c - 1;
+  // C_j = 1 + e_j / C_(j-1), D_j = 1 / (1 + e_j D_(j-1)), C_0 = 1, D_0 = 0.
   let f = 1;
   let lnF = 0;
   let iC = 1;
@@ -161,33 +219,17 @@ export function logHyp2f1OneCf(d: number, c: number, z: number, out: number[], m
   let fd = 0;
   let fc = 0;
   let fz = 0;
-  let ip = 1 / c1;
-  let ip1 = 1 / (c1 + 1);
+  let values = table.values;
   for (let j = 1; j <= maxLevels; j++) {
-    const m = (j - 1) >> 1;
-    let k: number;
-    let kd: number;
-    let kc: number;
-    if (j & 1) {
-      // k = -(c1+m)(d+m) q with q = 1/(p(p+1)), p = c1+2m; d k/d c1 = -(d+m) q - k (1/p + 1/(p+1)).
-      const q = ip * ip1;
-      kd = -(c1 + m) * q;
-      k = kd * (d + m);
-      kc = -(d + m) * q - k * (ip + ip1);
-    } else {
-      // k = (d-c1-m-1)(m+1) q with q = 1/((p+1)(p+2)); d k/d c1 = -(m+1) q - k (1/(p+1) + 1/(p+2)).
-      const ip2 = 1 / (c1 + 2 * m + 2);
-      const q = ip1 * ip2;
-      kd = (m + 1) * q;
-      k = (d - c1 - m - 1) * kd;
-      kc = -kd - k * (ip1 + ip2);
-      // The next pair: p + 2.
-      ip = ip2;
-      ip1 = 1 / (c1 + 2 * m + 3);
+    if (j > table.levels) {
+      table.fill(Math.min(maxLevels, table.levels + FILL));
+      values = table.values;
     }
+    const at = 3 * (j - 1);
+    const k = values[at];
     const e = k * z;
-    const ed = kd * z;
-    const ec = kc * z;
+    const ed = values[at + 1] * z;
+    const ec = values[at + 2] * z;
     // d e / d z = k.
     const Dn = 1 / (1 + e * D);
     // d ln D_j = -D_j (e' D + e D'), and D_j' = D_j d ln D_j.
