@@ -64,7 +64,8 @@ const ASSIGNED = `
 WITH assigned AS (
   SELECT a.customer_id, a.arm, a.assigned_at, a.assigned_at + make_interval(days => $3::int) AS window_ends,
          coalesce(o.erased, false) AS forgotten,
-         $4::boolean AND NOT coalesce(o.erased, false) AND NOT coalesce(o.marketing_consent, false) AS withdrawn
+         -- Withdrawn only when the overview says so: a customer it has not read yet is not dropped.
+         $4::boolean AND NOT coalesce(o.erased, false) AND o.marketing_consent IS FALSE AS withdrawn
     FROM read_models.campaign_assignments a
     LEFT JOIN read_models.customer_overview o ON o.customer_id = a.customer_id
    WHERE a.campaign_id = $1 AND a.assigned_at <= $2::timestamptz

@@ -67,6 +67,7 @@ const CAMPAIGN_SETUP: [prefix: string, steps: string[]][] = [
   ['mx-pause', ['launch']],
   ['mx-resume', ['launch', 'pause']],
   ['mx-end', ['launch']],
+  ['mx-export', ['launch']],
 ];
 
 const ENDPOINTS: Endpoint[] = [
@@ -132,6 +133,9 @@ const ENDPOINTS: Endpoint[] = [
   ),
   { name: 'GET /campaigns', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/campaigns' }) },
   { name: 'GET /campaigns/:id', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/campaigns/mx-patch-admin' }) },
+  { name: 'GET /campaigns/:id/results', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/campaigns/mx-export-admin/results' }) },
+  { name: 'GET /campaigns/:id/export', roles: MANAGE, call: (r) => ({ method: 'get', path: `/campaigns/mx-export-${r}/export` }) },
+  { name: 'GET /analytics/touchpoint-holdouts', roles: ALL_CUSTOMERS, call: () => ({ method: 'get', path: '/analytics/touchpoint-holdouts?kind=welcome-home-call' }) },
   {
     name: 'POST /imports',
     roles: W,
