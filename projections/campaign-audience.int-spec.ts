@@ -186,6 +186,18 @@ describe('assignAudience and the campaigns read model', () => {
     expect(view!.arms.treatment + view!.arms.control).toBe(3);
   });
 
+  it('gives the same arms in many small batches in flight at once, and the position of the highest', async () => {
+    await define('golf-batched', { segments: { match: 'any', keys: ['interest:golf'] } });
+    await launch('golf-batched');
+    const run = await assignAudience(pool, store, 'golf-batched', { now: () => new Date(AS_OF), metadata, batchSize: 1, concurrency: 3 });
+    expect(run).toMatchObject({ audience: 3, assigned: 3 });
+    const events = (await Promise.all(['flyer-two', 'packager', 'vip-golfer'].map((id) => store.readStream(customerStreamId(id)))))
+      .flat()
+      .filter((event) => event.type === 'CampaignArmAssigned' && event.data.campaignId === 'golf-batched');
+    expect(events.map((event) => event.data.arm)).toEqual(['flyer-two', 'packager', 'vip-golfer'].map((id) => armOf('c0ffee'.repeat(8), 'golf-batched', id, 0.1)));
+    expect(run.lastPosition).toBe(Math.max(...events.map((event) => event.globalPosition)));
+  });
+
   it('assigns entrants while running, nobody while paused or ended', async () => {
     await define('golf', { segments: { match: 'any', keys: ['interest:golf'] } });
     const now = () => new Date(AS_OF);
@@ -222,7 +234,7 @@ describe('runCampaignEntrants', () => {
     await runOnce(true);
     const assigned = (await store.readStream(customerStreamId('flyer-entrant'))).filter((event) => event.type === 'CampaignArmAssigned');
     // flight-deal is running; golf has ended, and the entrant has no golf tag anyway.
-    expect(assigned.map((event) => event.data.campaignId)).toEqual(['flight-deal']);
+    expect(assigned.map((event) => event.data.campaignId)).toEqual(['flight-deal']); // golf-batched: no golf tag
     expect(assigned[0].metadata.actor).toEqual({ id: 'engine', role: 'system' });
     expect(lines).toEqual([expect.stringMatching(/^campaign flight-deal: 1 entrants assigned/)]);
   });
@@ -245,6 +257,6 @@ SELECT campaign_id, (definition->>'holdoutShare')::numeric AS holdout,
        round(avg((arm = 'control')::int), 4) AS control_share
   FROM read_models.campaigns JOIN read_models.campaign_assignments USING (campaign_id)
  GROUP BY 1, 2`);
-    expect(shares.rows.map((row) => row.campaign_id).sort()).toEqual(['flight-deal', 'golf']);
+    expect(shares.rows.map((row) => row.campaign_id).sort()).toEqual(['flight-deal', 'golf', 'golf-batched']);
   });
 });

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { assignmentKeyObject, armOf } from '../../libs/campaigns/src';
-import { campaignDecider, campaignStreamId, customerStreamId, hasAudienceCriteria, type CampaignArmAssigned } from '../../libs/domain/src';
+import { campaignDecider, campaignStreamId, customerStreamId, hasAudienceCriteria, type CampaignArm, type CampaignArmAssigned } from '../../libs/domain/src';
 import { fold, uuidFrom, WrongExpectedVersion, type EventMetadata, type EventStore, type StreamAppend } from '../../libs/event-store/src';
 import { withClient } from '../../libs/postgres/src';
 import { audienceMembers } from './campaign-audience.queries';
@@ -8,6 +8,12 @@ import { audienceMembers } from './campaign-audience.queries';
 /** Customers per appendBatch: one transaction each, so a conflict with a customer's own command retries this many. */
 const BATCH = 5_000;
 const MAX_ATTEMPTS = 5;
+/**
+ * Batches in flight at once (each its own transaction on its own connection, on disjoint customers). The append is
+ * nearly all of a launch's time: 30,000 assignments took 7.8 s one batch at a time, 5.3 s two and 4.2-5.7 s three
+ * at once (2 cores at load 7-8 from other work; the audience query 0.5-0.7 s, the hashes 0.46 s, the id lookups 0.28 s).
+ */
+const CONCURRENCY = 3;
 
 /**
  * The id of a customer's assignment to a campaign: a function of the two ids, so a customer is assigned once per
@@ -33,6 +39,10 @@ export interface AssignOptions {
   now: () => Date;
   /** Who assigns (the manager who launched, or the engine's schedule) and on which request. */
   metadata: Omit<EventMetadata, 'eventId' | 'schemaVersion' | 'causationId'>;
+  /** Batches in flight at once (default 3). */
+  concurrency?: number;
+  /** Customers per batch (default 5,000). */
+  batchSize?: number;
 }
 
 /**
@@ -60,9 +70,9 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
       const members = await audienceMembers(client, definition.audience, { asOf, notAssignedTo: campaignId });
       run.audience = members.length;
       const metadata = { ...options.metadata, causationId: launched.eventId, schemaVersion: 1 };
-      let lastStream: string | undefined;
-      for (let start = 0; start < members.length; start += BATCH) {
-        const slice = members.slice(start, start + BATCH);
+      const data = (arm: CampaignArm): CampaignArmAssigned['data'] => ({ campaignId, arm, channel: definition.channel, contentHints: definition.contentHints, sendWindow: definition.sendWindow });
+      /** One batch: what the log lacks of it, in one appendBatch; redone when a customer's own command took a stream position it read. */
+      const assignBatch = async (slice: string[]): Promise<void> => {
         for (let attempt = 1; ; attempt++) {
           const ids = slice.map((customerId) => assignmentEventId(campaignId, customerId));
           const stored = await storedEventIds(pool, store, ids, slice);
@@ -72,32 +82,37 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
             if (stored.has(ids[i])) return;
             const arm = armOf(key, campaignId, customerId, definition.holdoutShare);
             if (arm === 'control') control++;
-            const data: CampaignArmAssigned['data'] = { campaignId, arm, channel: definition.channel, contentHints: definition.contentHints, sendWindow: definition.sendWindow };
             appends.push({
               streamId: customerStreamId(customerId),
-              events: [{ eventId: ids[i], type: 'CampaignArmAssigned', data, metadata, occurredAt: asOf }],
+              events: [{ eventId: ids[i], type: 'CampaignArmAssigned', data: data(arm), metadata, occurredAt: asOf }],
               expectedVersion: 'stream_exists',
             });
           });
+          if (!appends.length) return;
           try {
-            if (!appends.length) break;
             await store.appendBatch(appends);
-            run.assigned += appends.length;
-            run.control += control;
-            run.treatment += appends.length - control;
-            if (appends.length) lastStream = appends[appends.length - 1].streamId;
-            break;
           } catch (error) {
-            // A customer's own command took the stream position this batch read: read again and redo the batch.
             if (!(error instanceof WrongExpectedVersion) || attempt >= MAX_ATTEMPTS) throw error;
+            continue;
           }
+          run.assigned += appends.length;
+          run.control += control;
+          run.treatment += appends.length - control;
+          // Within one batch the events take positions in order: its last is its highest (or a later event there).
+          const [last] = await store.readStream(appends[appends.length - 1].streamId, { direction: 'backward', limit: 1 });
+          run.lastPosition = Math.max(run.lastPosition ?? 0, last?.globalPosition ?? 0);
+          return;
         }
-      }
-      if (lastStream) {
-        // Batches commit one after another, so the last one's event is the highest of this run's (or a later event there).
-        const [last] = await store.readStream(lastStream, { direction: 'backward', limit: 1 });
-        run.lastPosition = last?.globalPosition ?? null;
-      }
+      };
+      const batches: string[][] = [];
+      const size = options.batchSize ?? BATCH;
+      for (let start = 0; start < members.length; start += size) batches.push(members.slice(start, start + size));
+      // A few batches in flight: one is hashed and written into COPY while the database links another into the log.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < batches.length) await assignBatch(batches[next++]);
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency ?? CONCURRENCY, batches.length) }, worker));
       return { ...run, durationMs: Date.now() - started };
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 18))', [lock]).catch(() => undefined);
