@@ -77,7 +77,7 @@ export class CampaignsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change a campaign’s definition (only the fields given; the holdout share only before launch)',
-    description: 'Appends CampaignDefinitionChanged with the fields that differ (nothing when none does: position null). 409 campaign.holdout-fixed-after-launch, campaign.ended; 404 for an unknown campaign.',
+    description: 'Appends CampaignDefinitionChanged with the fields that differ (nothing when none does: position null). 409 campaign.holdout-fixed-after-launch, campaign.audience-required (an audience naming nothing, after launch), campaign.ended; 404 for an unknown campaign.',
   })
   @ApiBody({ type: ChangeCampaignDto })
   @ApiOkResponse({ type: CampaignCommandResponse })
