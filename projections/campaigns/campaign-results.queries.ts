@@ -67,7 +67,9 @@ WITH assigned AS (
          -- Withdrawn only when the overview says so: a customer it has not read yet is not dropped.
          $4::boolean AND NOT coalesce(o.erased, false) AND o.marketing_consent IS FALSE AS withdrawn
     FROM read_models.campaign_assignments a
-    LEFT JOIN read_models.customer_overview o ON o.customer_id = a.customer_id
+    -- Only the customers who could be dropped: a small hash table, probed once per assignment.
+    LEFT JOIN (SELECT customer_id, erased, marketing_consent FROM read_models.customer_overview WHERE erased OR NOT marketing_consent) o
+           ON o.customer_id = a.customer_id
    WHERE a.campaign_id = $1 AND a.assigned_at <= $2::timestamptz
 ),
 kept AS (SELECT * FROM assigned WHERE NOT forgotten AND NOT withdrawn),
