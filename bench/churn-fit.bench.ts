@@ -3,8 +3,11 @@
  * Writes the generated log of bench/segments.bench.ts (BENCH_SEGMENT_CUSTOMERS customers, default 100,000, ten events
  * each), catches churn_facts up, and times fitAndRecord BENCH_CHURN_RUNS times (default 3, median reported): facts
  * read, every candidate model fitted and checked on the holdout, the chosen one fitted on all trips, stored. The
- * segment evaluations are left out, so a before/after of the fit takes minutes, not the whole segment benchmark.
+ * segment evaluations are left out, so a before/after of the fit takes minutes, not the whole segment benchmark. Also
+ * prints this process's CPU time for each fit: on a machine shared with other work the wall time varies with the
+ * load, the CPU time much less.
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, openRuntime } from '../apps/engine/src';
 import { fitAndRecord } from '../projections/churn/churn-recording';
@@ -30,18 +33,23 @@ async function main(): Promise<void> {
     log(`log: ${fmt(written.events)} events in ${written.seconds.toFixed(1)} s`);
     await runtime.projector.catchUp('churn_facts');
     const settings = { churn: runtime.churn, currency: runtime.segments.currency };
-    const fits: { seconds: number; fit: ChurnFit }[] = [];
+    const fits: { seconds: number; cpu: number; fit: ChurnFit }[] = [];
     for (let run = 0; run < RUNS; run++) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       const fit = await fitAndRecord(runtime.readModels, runtime.store, settings, { cutoff: iso(CUTOFF), trigger: 'on-demand', actor: 'bench' });
-      fits.push({ seconds: (performance.now() - started) / 1000, fit });
-      log(`churn fit ${run + 1}: ${fits[run].seconds.toFixed(2)} s`);
+      const cpu = process.cpuUsage(cpuBefore);
+      fits.push({ seconds: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6, fit });
+      log(`churn fit ${run + 1}: ${fits[run].seconds.toFixed(2)} s (this process's CPU ${fits[run].cpu.toFixed(2)} s; load ${loadavg()[0].toFixed(2)})`);
     }
     await runtime.close();
     const seconds = fits.map((f) => f.seconds);
+    const cpu = fits.map((f) => f.cpu);
     const { fit } = fits[0];
     console.log(`\nChurn fit, cut-off ${iso(CUTOFF)}, ${fmt(fit.customers)} customers (${fmt(fit.repeatBuyers)} repeat), config ${fit.configVersion}, ${RUNS} runs:`);
     console.log(`  fitAndRecord    ${median(seconds).toFixed(2)} s [${Math.min(...seconds).toFixed(2)}-${Math.max(...seconds).toFixed(2)}]; model ${fit.model}, log-likelihood ${fit.logLikelihood.toFixed(1)}`);
+    // The engine's own CPU time (not PostgreSQL's): what the fit costs whatever else shares the cores.
+    console.log(`  node CPU        ${median(cpu).toFixed(2)} s [${Math.min(...cpu).toFixed(2)}-${Math.max(...cpu).toFixed(2)}]`);
     console.log(`  params          ${JSON.stringify(fit.params)}`);
     console.log(`  holdout         ${JSON.stringify({ ...fit.holdout, byRepeatTrips: undefined })}`);
     // Fits from before issue 19 have no choice.
