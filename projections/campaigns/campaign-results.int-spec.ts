@@ -7,7 +7,6 @@ import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../t
 import { projections } from '../index';
 import { campaignArmCounts, campaignForResults } from './campaign-results.queries';
 import { campaignSends } from './campaign-export.queries';
-import { touchpointQueue } from '../touchpoints/touchpoints.queries';
 
 /*
  * The results SQL on a hand-built base, customer by customer. The query joins several read models (assignments,
@@ -15,7 +14,6 @@ import { touchpointQueue } from '../touchpoints/touchpoints.queries';
  */
 let database: TestDatabase;
 let store: PostgresEventStore;
-let projector: Projector;
 const metadata = { correlationId: randomUUID(), causationId: randomUUID(), actor: { id: 'test', role: 'manager' }, source: 'api', schemaVersion: 1 };
 const ev = (type: string, occurredAt: string, data: Record<string, unknown>, schemaVersion = 1): NewEvent => ({ eventId: randomUUID(), type, occurredAt, data, metadata: { ...metadata, schemaVersion } });
 
@@ -74,7 +72,7 @@ beforeAll(async () => {
     await store.append(customerStreamId(id), [registered(id), assigned('cmp-any', arm), assigned('cmp-big', arm), ...later].sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : 1)));
   }
   await allEventsVisible(store.pool);
-  projector = new Projector(store.pool, store, projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: 500, pollIntervalMs: 20 });
+  const projector = new Projector(store.pool, store, projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: 500, pollIntervalMs: 20 });
   await projector.migrate();
   for (const name of ['customer_overview', 'churn_facts', 'campaigns', 'touchpoints']) await projector.catchUp(name);
 });
@@ -116,19 +114,5 @@ describe('campaign results SQL', () => {
     expect(items.find((send) => send.customerId === 't1')).toMatchObject({ phone: '+30 210 000 2', email: 't1@example.com' });
     const rows = await store.pool.query(`SELECT customer_id, status FROM read_models.touchpoints WHERE campaign_id = 'cmp-any' AND customer_id IN ('t5', 't6') ORDER BY 1`);
     expect(rows.rows).toEqual([{ customer_id: 't5', status: 'open' }, { customer_id: 't6', status: 'cancelled' }]);
-  });
-
-  it('keeps the open sends of a paused campaign out of the work queue, and brings them back on resume', async () => {
-    const queued = async (): Promise<string[]> =>
-      [...new Set((await touchpointQueue(store.pool, { kind: 'campaign', status: 'open', asOf: '2026-03-02T00:00:00.000Z', limit: 1000 })).items.map((item) => item.campaignId as string))].sort();
-    expect(await queued()).toEqual(['cmp-any', 'cmp-big']);
-    await store.append(campaignStreamId('cmp-big'), [ev('CampaignPaused', '2026-03-01T12:00:00.000Z', { campaignId: 'cmp-big' })]);
-    await allEventsVisible(store.pool);
-    await projector.catchUp('campaigns');
-    expect(await queued()).toEqual(['cmp-any']);
-    await store.append(campaignStreamId('cmp-big'), [ev('CampaignResumed', '2026-03-01T13:00:00.000Z', { campaignId: 'cmp-big' })]);
-    await allEventsVisible(store.pool);
-    await projector.catchUp('campaigns');
-    expect(await queued()).toEqual(['cmp-any', 'cmp-big']);
   });
 });
