@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ArmCounts } from '../../libs/campaigns/src/uplift';
+import { armResult, uplift, type ArmCounts } from '../../libs/campaigns/src/uplift';
 import type { CampaignGoal } from '../../libs/domain/src';
 import { isoInstantSql } from '../../libs/projection-engine/src';
 import { inTransaction } from '../../libs/postgres/src';
@@ -142,4 +142,26 @@ export async function campaignArmCounts(pool: Pool, campaign: CampaignForResults
     };
   };
   return { treatment: arm('treatment'), control: arm('control') };
+}
+
+/**
+ * A campaign's results as of `asOf`: per arm the counts and rate with who was dropped and whose window is still open,
+ * and the uplift (GET /campaigns/:id/results and `npm run campaigns -- results`); null for an unknown campaign.
+ */
+export async function campaignResults(pool: Pool, campaignId: string, asOf: string) {
+  const campaign = await campaignForResults(pool, campaignId);
+  if (!campaign) return null;
+  const counts = await campaignArmCounts(pool, campaign, asOf);
+  const arm = ({ dropped, windowsOpen, ...counted }: CampaignArmCounts['treatment']) => ({ ...armResult(counted), dropped, windowsOpen });
+  return {
+    campaignId: campaign.campaignId,
+    name: campaign.name,
+    status: campaign.status,
+    asOf,
+    goal: campaign.goal,
+    conversionWindowDays: campaign.conversionWindowDays,
+    holdoutShare: campaign.holdoutShare,
+    arms: { treatment: arm(counts.treatment), control: arm(counts.control) },
+    uplift: uplift(counts.treatment, counts.control),
+  };
 }

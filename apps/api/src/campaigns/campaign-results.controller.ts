@@ -6,11 +6,11 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
-import { armResult, uplift, type Uplift } from '../../../../libs/campaigns/src/uplift';
+import { armResult, uplift } from '../../../../libs/campaigns/src/uplift';
 import { checkId, checkIsoInstant } from '../../../../libs/domain/src';
 import { canHoldOut, TOUCHPOINT_KINDS } from '../../../../libs/touchpoints/src';
 import { csvField } from '../http/csv';
-import { campaignArmCounts, campaignForResults } from '../../../../projections/campaigns/campaign-results.queries';
+import { campaignForResults, campaignResults } from '../../../../projections/campaigns/campaign-results.queries';
 import { campaignSends, type CampaignSend } from '../../../../projections/campaigns/campaign-export.queries';
 import { touchpointHoldoutCounts, type NpsCounts } from '../../../../projections/touchpoints/touchpoint-holdouts.queries';
 import { screenResponse } from '../auth/personal-data';
@@ -105,21 +105,9 @@ export class CampaignResultsController {
     checkId('campaignId', id);
     const asOf = asOfOf(query.asOf);
     await readYourWrites(this.projector, this.config.readYourWritesTimeoutMs, res, query.minPosition, RESULT_READ_MODELS);
-    const campaign = await campaignForResults(this.pool, id);
-    if (!campaign) throw new NotFoundException(`campaign ${id} not found`);
-    const counts = await campaignArmCounts(this.pool, campaign, asOf);
-    const arm = ({ dropped, windowsOpen, ...counted }: typeof counts.treatment) => ({ ...armResult(counted), dropped, windowsOpen });
-    return {
-      campaignId: campaign.campaignId,
-      name: campaign.name,
-      status: campaign.status,
-      asOf,
-      goal: campaign.goal,
-      conversionWindowDays: campaign.conversionWindowDays,
-      holdoutShare: campaign.holdoutShare,
-      arms: { treatment: arm(counts.treatment), control: arm(counts.control) },
-      uplift: uplift(counts.treatment, counts.control) satisfies Uplift | null,
-    };
+    const results = await campaignResults(this.pool, id, asOf);
+    if (!results) throw new NotFoundException(`campaign ${id} not found`);
+    return results;
   }
 
   @Access(ACCESS.manage)
