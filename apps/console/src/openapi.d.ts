@@ -4131,10 +4131,10 @@ export interface operations {
     CampaignsController_list: {
         parameters: {
             query?: {
-                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
                 status?: "defined" | "running" | "paused" | "ended";
                 limit?: number;
             };
@@ -4208,10 +4208,10 @@ export interface operations {
     CampaignsController_show: {
         parameters: {
             query?: {
-                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
             };
             header?: never;
             path: {
@@ -4328,10 +4328,10 @@ export interface operations {
     CampaignResultsController_export: {
         parameters: {
             query?: {
+                /** @description Wait (bounded) until projections reach this global position. */
+                minPosition?: number;
                 /** @description Only sends due before this instant (default: every open send). */
                 dueBefore?: string;
-                /** @description Wait (bounded) until the schedule includes a write at this global position (read-your-writes). */
-                minPosition?: number;
             };
             header?: never;
             path: {
@@ -4447,10 +4447,10 @@ export interface operations {
     CampaignResultsController_results: {
         parameters: {
             query?: {
+                /** @description Wait (bounded) until projections reach this global position. */
+                minPosition?: number;
                 /** @description Results as of this instant (conversions and assignments after it are not counted); default now. */
                 asOf?: string;
-                /** @description Wait (bounded) until the read models the results read reach this global position (read-your-writes). */
-                minPosition?: number;
             };
             header?: never;
             path: {
@@ -4588,10 +4588,10 @@ export interface operations {
     CustomersController_list: {
         parameters: {
             query?: {
-                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
                 limit?: number;
                 /** @description nextCursor of the previous page. */
                 cursor?: string;
@@ -4672,10 +4672,10 @@ export interface operations {
     CustomersController_overview: {
         parameters: {
             query?: {
-                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
             };
             header?: {
                 /** @description Ties together everything one request caused; default a new UUID. */
@@ -5309,10 +5309,10 @@ export interface operations {
     OffersController_customer: {
         parameters: {
             query?: {
-                /** @description The instant the offers are as of; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description The instant the offers are as of; default now. */
+                asOf?: string;
                 limit?: number;
             };
             header?: never;
@@ -5456,10 +5456,10 @@ export interface operations {
     TouchpointsController_customer: {
         parameters: {
             query?: {
-                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
             };
             header?: never;
             path: {
@@ -5843,10 +5843,10 @@ export interface operations {
     SegmentsController_evaluate: {
         parameters: {
             query?: {
-                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description Instant that time-dependent fields (nextDeparture) are evaluated at; default now. */
+                asOf?: string;
             };
             header?: never;
             path?: never;
@@ -5947,10 +5947,10 @@ export interface operations {
     TouchpointsController_queue: {
         parameters: {
             query?: {
-                /** @description The instant overdue is judged at; default now. */
-                asOf?: string;
                 /** @description Wait (bounded) until projections reach this global position. */
                 minPosition?: number;
+                /** @description The instant overdue is judged at; default now. */
+                asOf?: string;
                 /** @description overdue = open and due before asOf */
                 status?: "open" | "overdue" | "done" | "skipped" | "cancelled" | "held-out";
                 /** @description Only touchpoints due before this instant. */

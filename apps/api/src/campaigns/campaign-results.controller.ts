@@ -15,6 +15,7 @@ import { campaignSends, type CampaignSend } from '../../../../projections/campai
 import { touchpointHoldoutCounts, type NpsCounts } from '../../../../projections/touchpoints/touchpoint-holdouts.queries';
 import { screenResponse } from '../auth/personal-data';
 import { CONFIG, PROJECTOR, READ_MODELS } from '../tokens';
+import { MinPositionQuery, ReadModelQuery } from '../customers/customer.dtos';
 import { readYourWrites } from '../http/read-your-writes';
 import type { Projector } from '../../../../libs/projection-engine/src';
 import type { Config } from '../../../engine/src';
@@ -22,33 +23,18 @@ import { CampaignResultsResponse, CampaignSendResponse, TouchpointHoldoutsRespon
 
 const TOUCHPOINT_KINDS_WITH_HOLDOUTS = TOUCHPOINT_KINDS.filter(canHoldOut);
 
-export class ResultsQuery {
+export class ResultsQuery extends ReadModelQuery {
   @ApiPropertyOptional({ description: 'Results as of this instant (conversions and assignments after it are not counted); default now.', example: '2026-06-30T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
-  asOf?: string;
-
-  @ApiPropertyOptional({ description: 'Wait (bounded) until the read models the results read reach this global position (read-your-writes).' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  minPosition?: number;
+  declare asOf?: string;
 }
 
 /** What the results read: assignments, drops, bookings and answers. */
 const RESULT_READ_MODELS = ['campaigns', 'customer_overview', 'churn_facts'];
 
-export class ExportParams {
+export class ExportParams extends MinPositionQuery {
   @ApiPropertyOptional({ description: 'Only sends due before this instant (default: every open send).' }) @IsOptional() @IsISO8601({ strict: true }) dueBefore?: string;
-  @ApiPropertyOptional({ description: 'Wait (bounded) until the schedule includes a write at this global position (read-your-writes).' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  minPosition?: number;
 }
 
 export class HoldoutsQuery {

@@ -138,12 +138,8 @@ export class CompleteTouchpointDto extends WithOccurredAt {
   @ApiPropertyOptional({ example: 'Happy with the hotel; asks about Crete in October.', maxLength: TEXT }) note?: string;
 }
 
-export class ReadModelQuery {
-  @ApiPropertyOptional({ description: 'Instant that time-dependent fields (nextDeparture) are evaluated at; default now.', example: '2025-06-10T00:00:00Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  asOf?: string;
-
+/** ?minPosition=: read-your-writes for a read that takes no instant. */
+export class MinPositionQuery {
   @ApiPropertyOptional({ description: 'Wait (bounded) until projections reach this global position.' })
   @IsOptional()
   @Type(() => Number)
@@ -151,6 +147,13 @@ export class ReadModelQuery {
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
   minPosition?: number;
+}
+
+export class ReadModelQuery extends MinPositionQuery {
+  @ApiPropertyOptional({ description: 'Instant that time-dependent fields (nextDeparture) are evaluated at; default now.', example: '2025-06-10T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
 }
 
 export class ListCustomersQuery extends ReadModelQuery {
