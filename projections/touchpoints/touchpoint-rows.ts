@@ -1,6 +1,6 @@
 import { copyLine } from '../../libs/postgres/src/copy-rows';
 import { canonicalJson } from '../../libs/event-store/src/idempotency';
-import { scheduleCustomer, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
+import { rowsAddedByAssignment, scheduleCustomer, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 
 /** What one customer's schedule is computed from: the folded facts as JSON, the alerts that may concern them. */
 export interface ScheduleInput {
@@ -15,6 +15,12 @@ export interface ScheduleInput {
 export interface CustomerToSchedule extends ScheduleInput {
   customerId: string;
   before?: ScheduleInput;
+  /**
+   * Set when the customer's only new fact is an assignment to this campaign: the rows it adds may then be found
+   * without either whole schedule (rowsAddedByAssignment), given the latest due instant of the customer's open and
+   * done marketing rows in the table.
+   */
+  assigned?: { campaignId: string; latestMarketingDueAt: string | undefined };
 }
 
 /** The writes that bring the customers' rows from their `before` schedule to the current one. */
@@ -118,6 +124,14 @@ export function touchpointRowChanges(customers: CustomerToSchedule[], config: To
   const deleted: string[] = [];
   let copy = '';
   for (const customer of customers) {
+    const added = customer.assigned && rowsAddedByAssignment(JSON.parse(customer.facts) as CustomerTouchpointFacts, customer.riskAlerts, customer.assigned.campaignId, config, customer.assigned.latestMarketingDueAt);
+    if (added) {
+      for (const row of added) {
+        deleted.push(row.touchpointId);
+        copy += line(row);
+      }
+      continue;
+    }
     const input = parsed(customer);
     const was = customer.before && parsed(customer.before);
     if (was?.key === input.key) continue;

@@ -109,4 +109,36 @@ describe('the touchpoints projection', () => {
     await projector().rebuild('touchpoints');
     expect(await snapshot()).toEqual(rows);
   }, 120_000);
+
+  it('adds a launch\'s sends to customers with rows without their whole schedules, and gives the rows of a rebuild', async () => {
+    const live = projector();
+    await live.migrate();
+    await writeScenario(store, 1_500, { seed: 21 });
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const ids = (await store.pool.query<{ customer_id: string }>('SELECT customer_id FROM read_models.touchpoint_facts ORDER BY customer_id')).rows.map((r) => r.customer_id);
+    const assign = (campaignId: string, at: string, customers: string[], arm: (i: number) => 'treatment' | 'control') =>
+      store.appendBatch(
+        customers.map((customerId, i) => ({
+          streamId: customerStreamId(customerId),
+          expectedVersion: 'stream_exists' as const,
+          events: [{ eventId: randomUUID(), type: 'CampaignArmAssigned', occurredAt: at, metadata: { ...metadata, schemaVersion: 1 }, data: { campaignId, arm: arm(i), channel: 'sms', contentHints: ['deal'], sendWindow: { from: at, until: new Date(Date.parse(at) + 7 * 86_400_000).toISOString() } } }],
+        })),
+      );
+    // A launch after every fact (each customer's only event in its batch: the sends are added as they are), and one in
+    // the middle of the scenario's years (the assignment is not the latest fact: whole schedules).
+    await assign('cmp-late', '2030-03-02T09:00:00.000Z', ids, (i) => (i % 10 === 0 ? 'control' : 'treatment'));
+    await assign('cmp-mid', '2023-09-01T09:00:00.000Z', ids.filter((_, i) => i % 3 === 0), () => 'treatment');
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const sends = await store.pool.query<{ campaign_id: string; n: number }>(`SELECT campaign_id, count(*)::int AS n FROM read_models.touchpoints WHERE kind = 'campaign' GROUP BY campaign_id ORDER BY campaign_id`);
+    expect(sends.rows).toEqual([
+      { campaign_id: 'cmp-late', n: ids.filter((_, i) => i % 10 !== 0).length },
+      { campaign_id: 'cmp-mid', n: ids.filter((_, i) => i % 3 === 0).length },
+    ]);
+    const rows = await snapshot();
+    // Rebuilt in one batch, every customer's events together: whole schedules only.
+    await new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 100_000, pollIntervalMs: 20 }).rebuild('touchpoints');
+    expect(await snapshot()).toEqual(rows);
+  }, 120_000);
 });

@@ -24,6 +24,31 @@ async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<st
 }
 
 /**
+ * The customers whose only event in the batch is a campaign assignment (a launch's or an audience entrant's), with
+ * rows already, in a batch with no risk alert: their campaign and the latest due instant of their open and done
+ * marketing rows, which is what rowsAddedByAssignment needs to add the send without the whole schedule.
+ */
+async function assignedOnly(client: PoolClient, events: HandledEvent[], before: Map<string, string>, alone: boolean): Promise<Map<string, NonNullable<CustomerToSchedule['assigned']>>> {
+  if (alone) return new Map();
+  const count = new Map<string, number>();
+  const campaignOf = new Map<string, string>();
+  for (const event of events) {
+    const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
+    count.set(customerId, (count.get(customerId) ?? 0) + 1);
+    if (event.type === 'CampaignArmAssigned') campaignOf.set(customerId, event.data.campaignId);
+  }
+  const ids = [...campaignOf.keys()].filter((id) => count.get(id) === 1 && before.has(id));
+  if (!ids.length) return new Map();
+  // The latest only, found from the end of each customer's (customer_id, due_at) index: the rule asks for no more.
+  const due = await client.query<{ customer_id: string; due_at: Date | null }>(
+    `SELECT c.customer_id, (SELECT t.due_at FROM read_models.touchpoints t WHERE t.customer_id = c.customer_id AND t.marketing AND t.status IN ('open', 'done') ORDER BY t.due_at DESC LIMIT 1) AS due_at
+       FROM unnest($1::text[]) AS c (customer_id)`,
+    [ids],
+  );
+  return new Map(due.rows.map((row) => [row.customer_id, { campaignId: campaignOf.get(row.customer_id)!, latestMarketingDueAt: row.due_at?.toISOString() }]));
+}
+
+/**
  * The touchpoint schedule (issue 6): facts per customer folded from the events, and the customer's schedule
  * recomputed from them (libs/touchpoints) whenever they change, or when a risk alert concerns one of their bookings;
  * only the rows that differ from the schedule before are written (touchpoint-rows.ts). The rows follow from the
@@ -100,12 +125,13 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
       const customers = [...facts.values()];
       if (!customers.length) return;
       const alertsByCustomer = await alertsFor(client, customers);
+      const assigned = await assignedOnly(client, events as HandledEvent[], before, alone);
       const changes = await schedules.run(
         customers.map(({ customerId }): CustomerToSchedule => {
           const riskAlerts = alertsByCustomer.get(customerId) ?? [];
           const stored = before.get(customerId);
           const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
-          return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
+          return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was, ...(assigned.has(customerId) && { assigned: assigned.get(customerId) }) };
         }),
         config,
       );

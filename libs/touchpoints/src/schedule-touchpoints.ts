@@ -3,6 +3,7 @@ import { birthdayGreetings, complaintTouchpoints, firstTripAnniversary, winBackO
 import { consentAt, isMarketing, localDate, ms, onLocalDay, withHoldouts, type Context, type Draft } from './schedule-context';
 import { KIND_PHASE, URGENT_KINDS, type Touchpoint, type TouchpointBooking, type TouchpointFacts, type TouchpointKind } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
+import type { CustomerTouchpointFacts } from './touchpoint-facts';
 import { riskNotices, tripTouchpoints } from './trip-touchpoints';
 import { dateOfEpochDay, epochDay } from './zoned-time';
 import { canonicalJson } from '../../event-store/src/idempotency';
@@ -24,6 +25,38 @@ export function scheduleTouchpoints(facts: TouchpointFacts, config: TouchpointCo
   for (const completion of all.completions) if (!run.completions.has(completion.touchpointId)) run.completions.set(completion.touchpointId, completion);
   const rows = [...scheduleAsKnownAt(run, Infinity).values()];
   return rows.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.touchpointId < b.touchpointId ? -1 : 1));
+}
+
+/**
+ * The rows a customer's newest fact, an assignment to `campaignId`, adds to their schedule, when it provably adds
+ * only those and changes no other row: then the schedule of `facts` is the schedule without the assignment plus
+ * these rows (none for the control arm, the campaign's one for treatment). Undefined when that cannot be shown
+ * cheaply, and the whole schedule must be computed: the assignment is not strictly the latest fact (a touchpoint
+ * frozen at a later instant would see it), the customer has a birth date (the latest fact sets the birthday horizon),
+ * was forgotten, or was assigned to the campaign before; or the send may meet the frequency cap, that is an open or
+ * done marketing row (the latest is `latestMarketingDueAt`, the customer's as the table holds them) due less than the
+ * cap's window (plus a day for the time zones) before it or at any time after. A launch to 100,000 customers went through whole
+ * schedules, twice each, for 65 s (issue 18).
+ */
+export function rowsAddedByAssignment(
+  { forgottenAt, ...facts }: CustomerTouchpointFacts,
+  riskAlerts: TouchpointFacts['riskAlerts'],
+  campaignId: string,
+  config: TouchpointConfig,
+  latestMarketingDueAt: string | undefined,
+): Touchpoint[] | undefined {
+  if (forgottenAt !== undefined || facts.birthDate !== undefined) return undefined;
+  const all = normalize({ ...facts, riskAlerts });
+  const assigned = (all.campaigns ?? []).filter((assignment) => assignment.campaignId === campaignId);
+  if (assigned.length !== 1) return undefined;
+  const assignedMs = ms(assigned[0].assignedAt);
+  const others = instantsOf({ ...all, campaigns: (all.campaigns ?? []).filter((assignment) => assignment !== assigned[0]) });
+  if (others.some((at) => ms(at) >= assignedMs)) return undefined;
+  const ctx = contextOf(all, config);
+  const sends = campaignTouchpoints(ctx).filter((touchpoint) => touchpoint.campaignId === campaignId);
+  const clearOfMs = (config.frequencyCap.windowDays + 1) * 86_400_000;
+  if (latestMarketingDueAt !== undefined && sends.some((send) => send.status === 'open' && ms(latestMarketingDueAt) > send.dueMs - clearOfMs)) return undefined;
+  return sends.map((send) => row(ctx, send));
 }
 
 type Closing = NonNullable<Draft['closedBy']> & { note?: string };

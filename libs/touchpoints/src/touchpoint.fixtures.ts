@@ -40,7 +40,7 @@ export const only = (rows: Touchpoint[], kind: TouchpointKind, bookingId?: strin
 };
 
 /** mulberry32: deterministic pseudo-random numbers, so a failing customer can be replayed from its seed. */
-const random = (seed: number): (() => number) => () => {
+export const random = (seed: number): (() => number) => () => {
   seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
