@@ -1,6 +1,6 @@
 import { copyLine } from '../../libs/postgres/src/copy-rows';
 import { canonicalJson } from '../../libs/event-store/src/idempotency';
-import { rowsAddedByAssignment, scheduleCustomer, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
+import { scheduleCustomer, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFacts } from '../../libs/touchpoints/src';
 
 /** What one customer's schedule is computed from: the folded facts as JSON, the alerts that may concern them. */
 export interface ScheduleInput {
@@ -15,12 +15,6 @@ export interface ScheduleInput {
 export interface CustomerToSchedule extends ScheduleInput {
   customerId: string;
   before?: ScheduleInput;
-  /**
-   * Set when the customer's only new fact is an assignment to this campaign: the rows it adds may then be found
-   * without either whole schedule (rowsAddedByAssignment), given the latest due instant of the customer's open and
-   * done marketing rows in the table.
-   */
-  assigned?: { campaignId: string; latestMarketingDueAt: string | undefined };
 }
 
 /** The writes that bring the customers' rows from their `before` schedule to the current one. */
@@ -57,6 +51,9 @@ const line = (t: Touchpoint): string =>
     t.note ?? null,
     t.campaignId ?? null,
   ]);
+
+/** The writes that add rows found without a schedule diff (a campaign's sends, rowsAddedByAssignment). */
+export const addedRows = (rows: Touchpoint[]): RowChanges => ({ deleted: rows.map((row) => row.touchpointId), copy: rows.map(line).join('') });
 
 /** An input parsed, with the key of its content: the stored facts come back from jsonb with their keys reordered. */
 const parsed = ({ facts, riskAlerts }: ScheduleInput): { facts: CustomerTouchpointFacts; riskAlerts: ScheduleInput['riskAlerts']; key: string } => {
@@ -124,14 +121,6 @@ export function touchpointRowChanges(customers: CustomerToSchedule[], config: To
   const deleted: string[] = [];
   let copy = '';
   for (const customer of customers) {
-    const added = customer.assigned && rowsAddedByAssignment(JSON.parse(customer.facts) as CustomerTouchpointFacts, customer.riskAlerts, customer.assigned.campaignId, config, customer.assigned.latestMarketingDueAt);
-    if (added) {
-      for (const row of added) {
-        deleted.push(row.touchpointId);
-        copy += line(row);
-      }
-      continue;
-    }
     const input = parsed(customer);
     const was = customer.before && parsed(customer.before);
     if (was?.key === input.key) continue;

@@ -4,10 +4,10 @@ import { type RecordedEvent } from '../../libs/event-store/src';
 import { extname, join } from 'node:path';
 import { copyInto } from '../../libs/postgres/src';
 import { OffThread, type Projection } from '../../libs/projection-engine/src';
-import { foldTouchpointFacts, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
+import { foldTouchpointFacts, rowsAddedByAssignment, TOUCHPOINT_FACT_EVENTS, type Touchpoint, type CustomerTouchpointFacts, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { riskAlertsFor } from './touchpoints.queries';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
-import { TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
+import { addedRows, TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
 
 /** A stored customer event of a type the schedule reads: the envelope, with the data its type declares. */
 type CustomerFactEvent = RecordedEvent & TouchpointFactData;
@@ -28,7 +28,7 @@ async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<st
  * rows already, in a batch with no risk alert: their campaign and the latest due instant of their open and done
  * marketing rows, which is what rowsAddedByAssignment needs to add the send without the whole schedule.
  */
-async function assignedOnly(client: PoolClient, events: HandledEvent[], before: Map<string, string>, alone: boolean): Promise<Map<string, NonNullable<CustomerToSchedule['assigned']>>> {
+async function assignedOnly(client: PoolClient, events: HandledEvent[], before: Map<string, string>, alone: boolean): Promise<Map<string, { campaignId: string; latestMarketingDueAt: string | undefined }>> {
   if (alone) return new Map();
   const count = new Map<string, number>();
   const campaignOf = new Map<string, string>();
@@ -125,16 +125,28 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
       const customers = [...facts.values()];
       if (!customers.length) return;
       const alertsByCustomer = await alertsFor(client, customers);
-      const assigned = await assignedOnly(client, events as HandledEvent[], before, alone);
-      const changes = await schedules.run(
-        customers.map(({ customerId }): CustomerToSchedule => {
-          const riskAlerts = alertsByCustomer.get(customerId) ?? [];
-          const stored = before.get(customerId);
-          const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
-          return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was, ...(assigned.has(customerId) && { assigned: assigned.get(customerId) }) };
-        }),
-        config,
-      );
+      // A campaign's sends, where they provably change nothing else, found here; the other customers' schedules in the thread.
+      const sends: Touchpoint[] = [];
+      const whole = new Set(customers.map((c) => c.customerId));
+      for (const [customerId, { campaignId, latestMarketingDueAt }] of await assignedOnly(client, events as HandledEvent[], before, alone)) {
+        const rows = rowsAddedByAssignment(facts.get(customerId)!, alertsByCustomer.get(customerId) ?? [], campaignId, config, latestMarketingDueAt);
+        if (!rows) continue;
+        sends.push(...rows);
+        whole.delete(customerId);
+      }
+      const scheduled = whole.size
+        ? await schedules.run(
+            [...whole].map((customerId): CustomerToSchedule => {
+              const riskAlerts = alertsByCustomer.get(customerId) ?? [];
+              const stored = before.get(customerId);
+              const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
+              return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
+            }),
+            config,
+          )
+        : { deleted: [], copy: '' };
+      const sent = addedRows(sends);
+      const changes = { deleted: [...scheduled.deleted, ...sent.deleted], copy: scheduled.copy + sent.copy };
       if (changes.deleted.length) await client.query('DELETE FROM read_models.touchpoints WHERE touchpoint_id = ANY($1)', [changes.deleted]);
       if (changes.copy) await copyInto(client, TOUCHPOINT_COPY, [changes.copy]);
     },
