@@ -98,6 +98,20 @@ describe('campaign results SQL', () => {
     expect(await campaignArmCounts(store.pool, campaign, '2026-02-28T00:00:00.000Z')).toMatchObject({ treatment: { customers: 0 }, control: { customers: 0 } });
   });
 
+  it('drops a customer who withdrew consent only as of instants after the withdrawal, so past results stay as they were', async () => {
+    const campaign = (await campaignForResults(store.pool, 'cmp-any'))!;
+    // t5 withdrew at 2026-03-03T10:00Z, two days after the assignment.
+    const before = await campaignArmCounts(store.pool, campaign, '2026-03-03T09:59:59.000Z');
+    const after = await campaignArmCounts(store.pool, campaign, '2026-03-03T10:00:00.000Z');
+    expect(before.treatment).toMatchObject({ customers: 5, dropped: { forgotten: 1, consentWithdrawn: 0 } });
+    expect(after.treatment).toMatchObject({ customers: 4, dropped: { forgotten: 1, consentWithdrawn: 1 } });
+    const { rows } = await store.pool.query(`SELECT campaign_id, consent_withdrawn_at FROM read_models.campaign_assignments WHERE customer_id = 't5' ORDER BY campaign_id`);
+    expect(rows).toEqual([
+      { campaign_id: 'cmp-any', consent_withdrawn_at: new Date('2026-03-03T10:00:00.000Z') },
+      { campaign_id: 'cmp-big', consent_withdrawn_at: new Date('2026-03-03T10:00:00.000Z') },
+    ]);
+  });
+
   it('takes a booking-above goal in its own currency only', async () => {
     const campaign = (await campaignForResults(store.pool, 'cmp-big'))!;
     const counts = await campaignArmCounts(store.pool, campaign, '2026-06-01T00:00:00.000Z');

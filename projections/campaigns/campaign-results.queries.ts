@@ -20,7 +20,7 @@ export interface CampaignForResults {
 export interface ArmDrops {
   /** Customers forgotten (CustomerForgotten) since: no longer counted in either arm. */
   forgotten: number;
-  /** Customers whose marketing consent is withdrawn now (the audience required it): no longer counted. */
+  /** Customers whose marketing consent was withdrawn after their assignment and by asOf (the audience required it): no longer counted. */
   consentWithdrawn: number;
 }
 
@@ -50,9 +50,10 @@ export async function campaignForResults(pool: Pool, campaignId: string): Promis
 
 /*
  * Per arm, in one pass over the campaign's assignments (campaign_assignments' primary key leads with the campaign):
- * - the customers assigned by asOf, less the dropped: forgotten (customer_overview.erased), or without marketing
- *   consent now when the audience required it (customer_overview.marketing_consent; the read model keeps the current
- *   value only, so a drop is judged now whatever asOf is);
+ * - the customers assigned by asOf, less the dropped: forgotten (customer_overview.erased, now: an erasure is for
+ *   good), or, when the audience required consent, whose marketing consent was withdrawn after their assignment and
+ *   by asOf (campaign_assignments.consent_withdrawn_at), so results as of an instant before a withdrawal stay as they
+ *   were;
  * - a conversion: the goal event after the customer's assignment, within the conversion window, at or before asOf:
  *   a booking not cancelled by asOf (churn_facts_bookings: current amount), one of at least the goal's amount in its
  *   currency, or a survey answer (churn_facts_surveys); each customer counts once;
@@ -64,12 +65,10 @@ const ASSIGNED = `
 WITH assigned AS (
   SELECT a.customer_id, a.arm, a.assigned_at, a.assigned_at + make_interval(days => $3::int) AS window_ends,
          coalesce(o.erased, false) AS forgotten,
-         -- Withdrawn only when the overview says so: a customer it has not read yet is not dropped.
-         $4::boolean AND NOT coalesce(o.erased, false) AND o.marketing_consent IS FALSE AS withdrawn
+         $4::boolean AND NOT coalesce(o.erased, false) AND coalesce(a.consent_withdrawn_at <= $2::timestamptz, false) AS withdrawn
     FROM read_models.campaign_assignments a
-    -- Only the customers who could be dropped: a small hash table, probed once per assignment.
-    LEFT JOIN (SELECT customer_id, erased, marketing_consent FROM read_models.customer_overview WHERE erased OR NOT marketing_consent) o
-           ON o.customer_id = a.customer_id
+    -- Only the forgotten: a small hash table, probed once per assignment.
+    LEFT JOIN (SELECT customer_id, erased FROM read_models.customer_overview WHERE erased) o ON o.customer_id = a.customer_id
    WHERE a.campaign_id = $1 AND a.assigned_at <= $2::timestamptz
 ),
 kept AS (SELECT * FROM assigned WHERE NOT forgotten AND NOT withdrawn),

@@ -37,4 +37,15 @@ COMMENT ON TABLE read_models.campaign_assignments IS
   'One row per customer assigned to a campaign (CampaignArmAssigned in the customer''s stream): treatment or control, at the assignment instant. Drops (consent withdrawn, forgotten) are not removed here: they are read from customer_overview.';
 `,
   },
+  {
+    version: 2,
+    name: 'consent withdrawn after the assignment, as an instant',
+    sql: `
+ALTER TABLE read_models.campaign_assignments ADD COLUMN consent_withdrawn_at timestamptz;
+COMMENT ON COLUMN read_models.campaign_assignments.consent_withdrawn_at IS
+  'The first MarketingConsentChanged {granted: false} in the customer''s stream after the assignment (not before the assignment instant); null while none. Results as of an instant at or after it drop the customer from both arms when the audience required consent.';
+COMMENT ON TABLE read_models.campaign_assignments IS
+  'One row per customer assigned to a campaign (CampaignArmAssigned in the customer''s stream): treatment or control, at the assignment instant, and when marketing consent was withdrawn after it. Forgotten customers are read from customer_overview.erased.';
+`,
+  },
 ];

@@ -53,24 +53,44 @@ async function applyCampaignEvent(client: PoolClient, event: CampaignEvent): Pro
   }
 }
 
-/** Campaign definitions and status, and who is in which arm (GET /campaigns, the audience's "not yet assigned"). */
+/** A withdrawal marks the customer's assignments made before it (in the log) that have no withdrawal yet. */
+const WITHDRAWN = `
+UPDATE read_models.campaign_assignments SET consent_withdrawn_at = greatest(assigned_at, $2::timestamptz)
+ WHERE customer_id = $1 AND consent_withdrawn_at IS NULL`;
+
+/**
+ * Campaign definitions and status, who is in which arm, and when a customer in an arm withdrew marketing consent
+ * (GET /campaigns, the audience's "not yet assigned", results as of an instant).
+ */
 export const campaignsProjection: Projection = {
   name: 'campaigns',
-  version: 1,
-  handles: [...CAMPAIGN_EVENT_TYPES, 'CampaignArmAssigned'],
+  // 2: consent_withdrawn_at (a rebuild fills it for the assignments already made).
+  version: 2,
+  handles: [...CAMPAIGN_EVENT_TYPES, 'CampaignArmAssigned', 'MarketingConsentChanged'],
   migrations: CAMPAIGNS_MIGRATIONS,
   tables: ['read_models.campaigns', 'read_models.campaign_assignments'],
   async apply(client, events: RecordedEvent[]) {
-    const assigned = events.filter((event) => event.type === 'CampaignArmAssigned' && event.streamId.startsWith(CUSTOMER_STREAM_PREFIX));
+    // In log order: the assignments waiting for their one statement go in before a withdrawal that may follow them.
+    let assigned: RecordedEvent[] = [];
+    const assign = async (): Promise<void> => {
+      if (!assigned.length) return;
+      await client.query(ASSIGN, [
+        assigned.map((event) => (event.data as { campaignId: string }).campaignId),
+        assigned.map((event) => event.streamId.slice(CUSTOMER_STREAM_PREFIX.length)),
+        assigned.map((event) => (event.data as { arm: string }).arm),
+        assigned.map((event) => event.occurredAt),
+      ]);
+      assigned = [];
+    };
     for (const event of events) {
       if (event.streamId.startsWith(CAMPAIGN_STREAM_PREFIX)) await applyCampaignEvent(client, event as unknown as CampaignEvent);
+      else if (!event.streamId.startsWith(CUSTOMER_STREAM_PREFIX)) continue;
+      else if (event.type === 'CampaignArmAssigned') assigned.push(event);
+      else if (event.type === 'MarketingConsentChanged' && (event.data as { granted: boolean }).granted === false) {
+        await assign();
+        await client.query(WITHDRAWN, [event.streamId.slice(CUSTOMER_STREAM_PREFIX.length), event.occurredAt]);
+      }
     }
-    if (!assigned.length) return;
-    await client.query(ASSIGN, [
-      assigned.map((event) => (event.data as { campaignId: string }).campaignId),
-      assigned.map((event) => event.streamId.slice(CUSTOMER_STREAM_PREFIX.length)),
-      assigned.map((event) => (event.data as { arm: string }).arm),
-      assigned.map((event) => event.occurredAt),
-    ]);
+    await assign();
   },
 };

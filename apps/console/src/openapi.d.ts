@@ -1140,7 +1140,7 @@ export interface components {
             surveyId: string;
         };
         ArmDropsResponse: {
-            /** @description Marketing consent withdrawn (as of now; only when the audience required consent): counted in neither arm. */
+            /** @description Marketing consent withdrawn after the assignment and by asOf (only when the audience required consent): counted in neither arm. */
             consentWithdrawn: number;
             /** @description Forgotten since (CustomerForgotten): counted in neither arm. */
             forgotten: number;

@@ -7,7 +7,7 @@ const moneyMap = (description: string) => ({ type: 'object', additionalPropertie
 
 export class ArmDropsResponse {
   @ApiProperty({ description: 'Forgotten since (CustomerForgotten): counted in neither arm.' }) forgotten!: number;
-  @ApiProperty({ description: 'Marketing consent withdrawn (as of now; only when the audience required consent): counted in neither arm.' }) consentWithdrawn!: number;
+  @ApiProperty({ description: 'Marketing consent withdrawn after the assignment and by asOf (only when the audience required consent): counted in neither arm.' }) consentWithdrawn!: number;
 }
 
 export class ArmResultResponse {
