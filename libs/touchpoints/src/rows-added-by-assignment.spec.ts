@@ -1,7 +1,7 @@
 import { rowsAddedByAssignment } from './schedule-touchpoints';
-import { touchpointId, type Touchpoint, type TouchpointCampaign } from './touchpoint';
+import { touchpointId, type CustomerTouchpointFacts, type Touchpoint, type TouchpointCampaign } from './touchpoint';
 import { DEFAULT_TOUCHPOINT_CONFIG, touchpointConfig, type TouchpointConfig } from './touchpoint-config';
-import { scheduleCustomer, type CustomerTouchpointFacts } from './touchpoint-facts';
+import { scheduleCustomer } from './touchpoint-facts';
 import { customer, random, trip } from './touchpoint.fixtures';
 
 const DAY = 86_400_000;

@@ -1,9 +1,8 @@
 import { campaignTouchpoints } from './campaign-touchpoints';
 import { birthdayGreetings, complaintTouchpoints, firstTripAnniversary, winBackOffers } from './customer-touchpoints';
 import { consentAt, isMarketing, localDate, ms, onLocalDay, withHoldouts, type Context, type Draft } from './schedule-context';
-import { KIND_PHASE, URGENT_KINDS, type Touchpoint, type TouchpointBooking, type TouchpointFacts, type TouchpointKind } from './touchpoint';
+import { KIND_PHASE, URGENT_KINDS, type CustomerTouchpointFacts, type Touchpoint, type TouchpointBooking, type TouchpointFacts, type TouchpointKind } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
-import type { CustomerTouchpointFacts } from './touchpoint-facts';
 import { riskNotices, tripTouchpoints } from './trip-touchpoints';
 import { dateOfEpochDay, epochDay } from './zoned-time';
 import { canonicalJson } from '../../event-store/src/idempotency';

@@ -1,6 +1,6 @@
 import { ERASED, type CustomerEvent, type CustomerEventType } from '../../domain/src';
 import { scheduleTouchpoints } from './schedule-touchpoints';
-import type { Touchpoint, TouchpointFacts } from './touchpoint';
+import type { CustomerTouchpointFacts, Touchpoint, TouchpointFacts } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
 
 /** The customer events a touchpoint schedule reads; risk alerts come from their own streams. */
@@ -26,8 +26,6 @@ export type TouchpointFactData = Extract<CustomerEvent, { type: (typeof TOUCHPOI
 /** ... with the id of the actor who recorded it (completions and closed complaints name them). */
 export type TouchpointFactEvent = TouchpointFactData & { actor: string };
 
-/** What a customer's events say for the schedule; `forgottenAt`: the customer was forgotten (CustomerForgotten). */
-export type CustomerTouchpointFacts = Omit<TouchpointFacts, 'riskAlerts'> & { forgottenAt?: string };
 
 /**
  * One customer event folded into the customer's facts: every change kept with its instant. The one fold for the read

@@ -105,6 +105,9 @@ export interface TouchpointFacts {
   campaigns?: TouchpointCampaign[];
 }
 
+/** What a customer's events say for the schedule; `forgottenAt`: the customer was forgotten (CustomerForgotten). */
+export type CustomerTouchpointFacts = Omit<TouchpointFacts, 'riskAlerts'> & { forgottenAt?: string };
+
 export interface TouchpointCampaign {
   campaignId: string;
   arm: 'treatment' | 'control';
