@@ -39,10 +39,13 @@ async function assignedOnly(client: PoolClient, events: HandledEvent[], before: 
   }
   const ids = [...campaignOf.keys()].filter((id) => count.get(id) === 1 && before.has(id));
   if (!ids.length) return new Map();
-  // The latest only, found from the end of each customer's (customer_id, due_at) index: the rule asks for no more.
+  // One scan of the customers' (customer_id, due_at) index entries. (A LIMIT 1 subquery per customer, ordered by
+  // due_at, let the planner walk a due_at index across every customer instead: 30 s of a 36-s launch to 20,000.)
   const due = await client.query<{ customer_id: string; due_at: Date | null }>(
-    `SELECT c.customer_id, (SELECT t.due_at FROM read_models.touchpoints t WHERE t.customer_id = c.customer_id AND t.marketing AND t.status IN ('open', 'done') ORDER BY t.due_at DESC LIMIT 1) AS due_at
-       FROM unnest($1::text[]) AS c (customer_id)`,
+    `SELECT c.customer_id, t.due_at
+       FROM unnest($1::text[]) AS c (customer_id)
+       LEFT JOIN (SELECT customer_id, max(due_at) AS due_at FROM read_models.touchpoints
+                   WHERE customer_id = ANY($1) AND marketing AND status IN ('open', 'done') GROUP BY customer_id) t USING (customer_id)`,
     [ids],
   );
   return new Map(due.rows.map((row) => [row.customer_id, { campaignId: campaignOf.get(row.customer_id)!, latestMarketingDueAt: row.due_at?.toISOString() }]));
