@@ -152,3 +152,40 @@ it('keeps the latest NPS by when it was given, not by when it was stored', async
   const { rows } = await store.pool.query(`SELECT last_nps, last_nps_at FROM read_models.customer_overview WHERE customer_id = 'nps-1'`);
   expect(rows).toEqual([{ last_nps: 3, last_nps_at: new Date('2025-06-01T10:00:00Z') }]);
 });
+
+it('dates a customer by an event that changes no total (a campaign assignment, a logged interaction) and keeps the totals', async () => {
+  const decider = { decide, evolve, initialState };
+  const context = { metadata: { correlationId: 'c', causationId: 'c', actor: { id: 'test', role: 'system' }, source: 'import' }, newId: randomUUID };
+  const run = (command: CustomerCommand) => handleCommand(store, customerStreamId('dated-1'), decider, command, context);
+  await run({ type: 'RegisterCustomer', customerId: 'dated-1', data: { name: 'D', timeZone: 'UTC', language: 'en', preferredChannel: 'email', marketingConsent: true }, occurredAt: '2024-01-01T00:00:00Z' });
+  await run({
+    type: 'BookTrip',
+    customerId: 'dated-1',
+    data: { bookingId: 'b1', destination: { country: 'GR', city: 'Chania' }, departureDate: '2024-06-01', returnDate: '2024-06-08', amount: { value: 120_000, currency: 'EUR' }, travellers: 2, productType: 'package', channel: 'web' },
+    occurredAt: '2024-02-01T00:00:00Z',
+  });
+  await allVisible();
+  const projector = projectorWith(customerOverviewProjection);
+  await projector.catchUp('customer_overview');
+  const row = async () => (await store.pool.query(`SELECT bookings_count, revenue, total_complaints, last_event_at, version FROM read_models.customer_overview WHERE customer_id = 'dated-1'`)).rows[0];
+  const before = await row();
+  expect(before).toMatchObject({ bookings_count: 1, revenue: { EUR: 120_000 }, version: '2' });
+
+  // A batch of only such events for the customer: the totals stay, the date and the version move.
+  await store.appendBatch([
+    {
+      streamId: customerStreamId('dated-1'),
+      expectedVersion: 'stream_exists',
+      events: [
+        { eventId: randomUUID(), type: 'CampaignArmAssigned', occurredAt: '2026-03-02T09:00:00.000Z', metadata: { ...context.metadata, causationId: 'c', schemaVersion: 1 }, data: { campaignId: 'cmp', arm: 'treatment', channel: 'sms', contentHints: [], sendWindow: { from: '2026-03-02T09:00:00.000Z', until: '2026-03-09T09:00:00.000Z' } } },
+      ],
+    },
+  ]);
+  await allVisible();
+  await projector.catchUp('customer_overview');
+  expect(await row()).toEqual({ ...before, last_event_at: new Date('2026-03-02T09:00:00.000Z'), version: '3' });
+
+  const live = await snapshot();
+  await projectorWith(customerOverviewProjection).rebuild('customer_overview');
+  expect(await snapshot()).toEqual(live);
+});

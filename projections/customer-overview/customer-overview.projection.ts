@@ -22,6 +22,18 @@ UPDATE read_models.customer_overview o SET
 FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS t(customer_id, last_event_at, version)) t
 WHERE o.customer_id = t.customer_id`;
 
+/**
+ * Changes only the customer's last_event_at and version: an event the apply passes by (customer_overview_apply's
+ * no-op case). A batch of a customer's such events alone leaves the totals as they were, so they are not recomputed:
+ * a campaign launch is one of them for every assigned customer.
+ */
+const DATED_ONLY = new Set(['InteractionLogged', 'TouchpointCompleted', 'CampaignArmAssigned']);
+
+const DATE = `
+UPDATE read_models.customer_overview o SET last_event_at = greatest(o.last_event_at, t.last_event_at), version = greatest(o.version, t.version)
+  FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS t(customer_id, last_event_at, version)) t
+ WHERE o.customer_id = t.customer_id`;
+
 /** The events that change what a customer is found by. */
 const PROFILE_EVENTS = new Set(['CustomerRegistered', 'CustomerProfileUpdated', 'CustomerForgotten']);
 
@@ -53,7 +65,7 @@ export const customerOverviewProjection: Projection = {
     for (const event of events) {
       if (!event.streamId.startsWith(CUSTOMER_STREAM_PREFIX)) continue;
       const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
-      applied.push({ customerId, type: event.type, data: event.data, occurredAt: event.occurredAt });
+      if (!DATED_ONLY.has(event.type)) applied.push({ customerId, type: event.type, data: event.data, occurredAt: event.occurredAt });
       const seen = touched.get(customerId);
       touched.set(customerId, {
         at: seen && seen.at > event.occurredAt ? seen.at : event.occurredAt,
@@ -62,9 +74,14 @@ export const customerOverviewProjection: Projection = {
     }
     if (!touched.size) return;
     // The rules per event type live in read_models.customer_overview_apply (customer-overview.apply.sql).
-    await client.query('SELECT read_models.customer_overview_apply($1)', [JSON.stringify(applied)]);
-    const ids = [...touched.keys()];
-    await client.query(REFRESH_TOTALS, [ids, ids.map((id) => touched.get(id)!.at), ids.map((id) => touched.get(id)!.version)]);
+    if (applied.length) await client.query('SELECT read_models.customer_overview_apply($1)', [JSON.stringify(applied)]);
+    const changed = new Set(applied.map((event) => event.customerId));
+    for (const [statement, ids] of [
+      [REFRESH_TOTALS, [...touched.keys()].filter((id) => changed.has(id))],
+      [DATE, [...touched.keys()].filter((id) => !changed.has(id))],
+    ] as const) {
+      if (ids.length) await client.query(statement, [ids, ids.map((id) => touched.get(id)!.at), ids.map((id) => touched.get(id)!.version)]);
+    }
     const profiled = [...new Set(applied.filter((event) => PROFILE_EVENTS.has(event.type)).map((event) => event.customerId))];
     if (profiled.length) await indexForSearch(client, profiled);
   },
