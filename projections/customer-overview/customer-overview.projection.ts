@@ -4,7 +4,12 @@ import type { Projection } from '../../libs/projection-engine/src';
 import { blindTerm, profileTerms } from '../../libs/privacy/src/blind-index';
 import { CUSTOMER_OVERVIEW_MIGRATIONS, CUSTOMER_OVERVIEW_ROUTINES } from './customer-overview.migrations';
 
-/** Recomputes the counters of the customers a batch touched from the side tables, in one statement. */
+/** The date and stream version of the customers a batch touched ($1 ids, $2 latest instants, $3 versions). */
+const DATED = `last_event_at = greatest(o.last_event_at, t.last_event_at), version = greatest(o.version, t.version)
+FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS t(customer_id, last_event_at, version)) t
+WHERE o.customer_id = t.customer_id`;
+
+/** Recomputes the counters of the customers a batch touched from the side tables, and dates them, in one statement. */
 const REFRESH_TOTALS = `
 UPDATE read_models.customer_overview o SET
   bookings_count      = (SELECT count(*) FROM read_models.customer_overview_bookings b WHERE b.customer_id = o.customer_id),
@@ -17,22 +22,16 @@ UPDATE read_models.customer_overview o SET
                            WHERE b.customer_id = o.customer_id AND b.status <> 'cancelled' GROUP BY currency) r),
   open_complaints     = (SELECT count(*) FROM read_models.customer_overview_complaints c WHERE c.customer_id = o.customer_id AND c.status <> 'resolved'),
   total_complaints    = (SELECT count(*) FROM read_models.customer_overview_complaints c WHERE c.customer_id = o.customer_id),
-  last_event_at       = greatest(o.last_event_at, t.last_event_at),
-  version             = greatest(o.version, t.version)
-FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS t(customer_id, last_event_at, version)) t
-WHERE o.customer_id = t.customer_id`;
+  ${DATED}`;
 
 /**
- * Changes only the customer's last_event_at and version: an event the apply passes by (customer_overview_apply's
- * no-op case). A batch of a customer's such events alone leaves the totals as they were, so they are not recomputed:
- * a campaign launch is one of them for every assigned customer.
+ * Events the apply passes by (customer_overview_apply's no-op case): they only date the customer. A customer whose
+ * events in a batch are all such keeps the totals as they were, so they are not recomputed: a campaign launch is one
+ * of them for every assigned customer.
  */
 const DATED_ONLY = new Set(['InteractionLogged', 'TouchpointCompleted', 'CampaignArmAssigned']);
 
-const DATE = `
-UPDATE read_models.customer_overview o SET last_event_at = greatest(o.last_event_at, t.last_event_at), version = greatest(o.version, t.version)
-  FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS t(customer_id, last_event_at, version)) t
- WHERE o.customer_id = t.customer_id`;
+const DATE = `UPDATE read_models.customer_overview o SET ${DATED}`;
 
 /** The events that change what a customer is found by. */
 const PROFILE_EVENTS = new Set(['CustomerRegistered', 'CustomerProfileUpdated', 'CustomerForgotten']);

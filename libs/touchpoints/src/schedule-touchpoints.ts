@@ -34,8 +34,8 @@ export function scheduleTouchpoints(facts: TouchpointFacts, config: TouchpointCo
  * frozen at a later instant would see it), the customer has a birth date (the latest fact sets the birthday horizon),
  * was forgotten, or was assigned to the campaign before; or the send may meet the frequency cap, that is an open or
  * done marketing row (the latest is `latestMarketingDueAt`, the customer's as the table holds them) due less than the
- * cap's window (plus a day for the time zones) before it or at any time after. A launch to 100,000 customers went through whole
- * schedules, twice each, for 65 s (issue 18).
+ * cap's window (plus a day for the time zones) before it or at any time after. A launch to 100,000 customers went
+ * through whole schedules, twice each, for 65 s (issue 18).
  */
 export function rowsAddedByAssignment(
   { forgottenAt, ...facts }: CustomerTouchpointFacts,
