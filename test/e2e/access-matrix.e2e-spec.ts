@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { cdnowCommands, readLines } from '../../apps/api/src/imports/import-sources';
 import { createApiKey, revokeApiKey, type Role } from '../../libs/auth/src';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { IMPORT_CATCH_UP_MS, startTestApp, type TestApp } from '../support/test-app';
 import { command, complaint, interaction, registration, trip } from './customer-api.fixtures';
 
 /**
@@ -170,12 +170,12 @@ beforeAll(async () => {
   }
   // The fit has no ?minPosition=: wait until every read model has the import, or a slow CI fits on part of it (422).
   const { rows } = await t.runtime.readModels.query<{ last: string }>('SELECT max(global_position) AS last FROM event_store.events');
-  expect(await t.runtime.projector.waitFor(Number(rows[0].last), 60_000)).toBe(true);
+  expect(await t.runtime.projector.waitFor(Number(rows[0].last), IMPORT_CATCH_UP_MS)).toBe(true);
   await t.http().post('/segments/evaluate').expect(200);
   await t.http().post('/analytics/churn-model/fit').query({ asOf: '1998-07-01T00:00:00Z' }).expect(201);
   scored = (await t.http().get('/churn-risk').expect(200)).body.items[0].customerId;
   segment = (await t.http().get('/segments').expect(200)).body.segments.find((s: { members: number }) => s.members > 0).segment;
-}, 120_000);
+}, IMPORT_CATCH_UP_MS + 120_000);
 afterAll(() => t.close());
 
 const send = async (credentials: string | null, { method, path, body, type }: Call) => {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { cdnowCommands, readLines } from '../../apps/api/src/imports/import-sources';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { IMPORT_CATCH_UP_MS, startTestApp, type TestApp } from '../support/test-app';
 import { command, complaint, expectNoStackTrace, interaction, registration, trip } from './customer-api.fixtures';
 
 /**
@@ -56,9 +56,9 @@ beforeAll(async () => {
   for (const [i, back] of ['1997-01-25', '1997-02-25', '1997-03-25', '1997-04-25'].entries()) await trip_('cr-lapsed', `b${i + 1}`, back, i < 3);
   // Every projection has what was written: waited for here, not through ?minPosition= (bounded at 5 s, which a loaded
   // CI run's catch-up of the whole CDNOW import exceeded: the overview answered 404).
-  expect(await t.runtime.projector.waitFor(lastPosition, 150_000)).toBe(true);
+  expect(await t.runtime.projector.waitFor(lastPosition, IMPORT_CATCH_UP_MS)).toBe(true);
   await t.http().get('/customers/cr-lapsed').expect(200);
-}, 240_000);
+}, IMPORT_CATCH_UP_MS + 120_000);
 afterAll(() => t.close());
 
 interface Score {

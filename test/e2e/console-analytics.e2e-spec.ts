@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { cdnowCommands, readLines } from '../../apps/api/src/imports/import-sources';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { IMPORT_CATCH_UP_MS, startTestApp, type TestApp } from '../support/test-app';
 import { accessibilityProblems, launchChromium, signedIn } from '../support/console-browser';
 import { until } from '../support/until';
 import { registration } from './customer-api.fixtures';
@@ -80,12 +80,12 @@ beforeAll(async () => {
   const registered = await t.http().post('/customers').send(registration('ca-anna', { email: 'anna.lind@example.com', occurredAt: '1997-01-03T09:00:00Z' })).expect(201);
   // Every read model has the whole import before the evaluations and the fit, and before a page reads it (the pages do not read again by themselves).
   const { rows } = await t.runtime.readModels.query<{ last: string }>('SELECT max(global_position) AS last FROM event_store.events');
-  expect(await t.runtime.projector.waitFor(Number(rows[0].last), 60_000)).toBe(true);
+  expect(await t.runtime.projector.waitFor(Number(rows[0].last), IMPORT_CATCH_UP_MS)).toBe(true);
   for (const quarter of QUARTERS) await t.http().post('/segments/evaluate').query({ asOf: `${quarter}T00:00:00Z`, minPosition: registered.body.position }).expect(200);
   await t.http().post('/analytics/churn-model/fit').query({ asOf: '1998-07-01T00:00:00Z' }).expect(201);
   browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
-}, 180_000);
+}, IMPORT_CATCH_UP_MS + 120_000);
 afterAll(async () => {
   await browser?.close();
   await t.close();

@@ -5,6 +5,12 @@ import { createApiKey, ROLES, type Role } from '../../libs/auth/src';
 import { loadConfig, openRuntime, runSealer, type Runtime } from '../../apps/engine/src';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
+/**
+ * How long a suite waits for every read model to catch up with the whole CDNOW import (about 70,000 events). Alone it
+ * takes about 16 s here; beside another suite on a loaded 2-core CI machine a 60-s bound was passed (stop 28).
+ */
+export const IMPORT_CATCH_UP_MS = 150_000;
+
 export interface TestApp {
   app: INestApplication;
   runtime: Runtime;

@@ -27,6 +27,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       if (!name.startsWith('test_')) throw new Error(`refusing to drop ${name}: not a test database`);
       const client = new Client({ connectionString: adminUrl() });
       await client.connect();
+      // A pool's end() resolves before its idle connections have closed. Forcing them closed then reaches the pool
+      // as an 'error' event with no listener (57P01), which fails the test file: give them a moment to go first.
+      for (let tries = 0; tries < 40; tries++) {
+        const { rows } = await client.query('SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0].open === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },
