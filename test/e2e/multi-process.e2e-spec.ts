@@ -54,9 +54,9 @@ it('2 API and 3 projector processes take ~20,000 commands, a projector killed mi
   }, 30_000);
   const takeover = (Date.now() - killed) / 1000;
   console.log(`partitions of the SIGKILLed projector taken over after ${takeover.toFixed(1)} s`);
-  // Issue 16's target is 15 s (10.4 s in a quiet run); a loaded CI with two test workers and six read models saw
-  // 17.4 s. The test asserts the takeover happens and stays bounded; its time is a measurement, printed above.
-  expect(takeover).toBeLessThan(30);
+  // Issue 16's target. While leases had to expire first (10 s), a quiet run took 10.4 s and loaded CI runs 17.4 and
+  // 18.2 s; the killed process's presence session ends with it, and the others take over at their next heartbeat.
+  expect(takeover).toBeLessThan(15);
   const replacement = fleet.start('projector-4', 'projector');
   await leaseId(replacement);
 

@@ -55,4 +55,48 @@ it('shares the partitions fairly, moves them when a process joins, leaves or die
   expect(b.isLeader()).toBe(true);
   const owners = await leaseOwners(pool);
   expect(owners.map((o) => o.owner)).toEqual(Array(PARTITIONS + 1).fill(b.id));
+  await Promise.all([a, b].map((leases) => leases.release()));
+});
+
+/** Ends a process's sessions as its death would: the server ends them (SIGKILL closes its sockets). */
+const die = async (leases: PartitionLeases): Promise<void> => {
+  const { rowCount } = await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [leases.id]);
+  expect(rowCount).toBe(1);
+  await sleep(100);
+};
+
+it('takes over a killed process\'s partitions and the lead at the next heartbeat, long before its leases expire', async () => {
+  const options = { heartbeatMs: 100, ttlMs: 60_000 };
+  const [a, b] = [0, 1].map(() => new PartitionLeases(pool, options));
+  for (const leases of [a, b, a, b]) await leases.heartbeat();
+  expect([a.owned().length, b.owned().length]).toEqual([PARTITIONS / 2, PARTITIONS / 2]);
+  expect(a.isLeader()).toBe(true);
+
+  await die(a);
+  await b.heartbeat();
+  expect(b.owned()).toEqual([...Array(PARTITIONS).keys()]);
+  expect(b.isLeader()).toBe(true);
+  expect((await pool.query('SELECT id FROM projector.members')).rows).toEqual([{ id: b.id }]);
+
+  // A process that only lost its session (the database restarted) opens another at its next heartbeat and gets its share back.
+  await die(b);
+  await a.heartbeat();
+  expect(a.owned()).toEqual([...Array(PARTITIONS).keys()]);
+  await b.heartbeat();
+  await a.heartbeat();
+  await b.heartbeat();
+  expect([a.owned().length, b.owned().length]).toEqual([PARTITIONS / 2, PARTITIONS / 2]);
+  await Promise.all([a, b].map((leases) => leases.release()));
+  expect((await pool.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ANY($1)', [[a.id, b.id]])).rows[0].n).toBe(0);
+});
+
+it('a member from before presence (no session named after it) keeps its leases until they expire', async () => {
+  const a = new PartitionLeases(pool, { heartbeatMs: 100, ttlMs: 60_000 });
+  await pool.query(`INSERT INTO projector.members (id, heartbeat_at) VALUES ('old-process', now())`);
+  await pool.query(`UPDATE projector.leases SET owner = 'old-process', expires_at = now() + interval '1 minute' WHERE partition < 4`);
+  await a.heartbeat();
+  expect(a.owned()).toEqual([4, 5, 6, 7]);
+  await pool.query(`UPDATE projector.leases SET owner = NULL, expires_at = '-infinity' WHERE owner = 'old-process'`);
+  await pool.query(`DELETE FROM projector.members WHERE id = 'old-process'`);
+  await a.release();
 });
