@@ -32,6 +32,14 @@ const LAG_SQL = `
            WHERE stopped IS NULL AND name NOT LIKE '%@build'
            ORDER BY name, split_part(checkpoint, ':', 1)::xid8, split_part(checkpoint, ':', 2)::bigint) c`;
 
+/** The sessions in a transaction or a query, oldest transaction first (BENCH_LAG_TRACE). */
+const ACTIVITY_SQL = `
+  SELECT format('%s pid %s %s xact %s ms, query %s ms, wait %s, xid %s: %s', coalesce(nullif(application_name, ''), backend_type), pid, state,
+                round(extract(epoch FROM clock_timestamp() - xact_start) * 1000), round(extract(epoch FROM clock_timestamp() - query_start) * 1000),
+                coalesce(wait_event_type || '/' || wait_event, '-'), coalesce(backend_xid::text, '-'), left(regexp_replace(query, '\\s+', ' ', 'g'), 90)) AS line
+    FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle' AND backend_type = 'client backend'
+   ORDER BY xact_start NULLS LAST LIMIT 12`;
+
 runEngineBench(process.env.PROJECTOR_BATCH_SIZE ? { PROJECTOR_BATCH_SIZE: process.env.PROJECTOR_BATCH_SIZE } : {}, async (engine, database, connections) => {
   const token = await engine.createKey('agent');
   const http = httpClient(engine.url, token, 32);
@@ -49,7 +57,14 @@ runEngineBench(process.env.PROJECTOR_BATCH_SIZE ? { PROJECTOR_BATCH_SIZE: proces
     while (sampling) {
       const { rows } = await pool.query<{ name: string; lag_ms: string }>(LAG_SQL);
       for (const row of rows) samples.set(row.name, [...(samples.get(row.name) ?? []), Number(row.lag_ms)]);
-      if (process.env.BENCH_LAG_TRACE) log(rows.map((row) => `${row.name} ${Number(row.lag_ms).toFixed(0)}`).join(', '));
+      if (process.env.BENCH_LAG_TRACE) {
+        log(rows.map((row) => `${row.name} ${Number(row.lag_ms).toFixed(0)}`).join(', '));
+        // In a stall: what runs on the server, oldest transaction first.
+        if (rows.some((row) => Number(row.lag_ms) > TARGET_MS / 2)) {
+          const activity = await pool.query<{ line: string }>(ACTIVITY_SQL);
+          for (const { line } of activity.rows) log(`  ${line}`);
+        }
+      }
       await sleep(200);
     }
   })();

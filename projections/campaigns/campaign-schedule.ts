@@ -10,7 +10,7 @@ export interface CampaignScheduleOptions {
   availability?: PollOptions['availability'];
   now?: () => Date;
   /** With several projector processes, it runs only in the one holding the leader's lease. */
-  leading?: () => boolean;
+  leading?: () => boolean | Promise<boolean>;
 }
 
 /** The engine's own actor: nobody asked for these assignments, the campaign's audience changed. */
@@ -23,7 +23,7 @@ const SYSTEM = { actor: { id: 'engine', role: 'system' }, source: 'system' } as 
 export async function runCampaignEntrants(pool: Pool, store: EventStore, options: CampaignScheduleOptions, signal: AbortSignal): Promise<void> {
   const now = options.now ?? (() => new Date());
   const step = async (): Promise<void> => {
-    if (options.leading?.() === false) return;
+    if ((await options.leading?.()) === false) return;
     for (const campaignId of await runningCampaigns(pool)) {
       if (signal.aborted) return;
       const run = await assignAudience(pool, store, campaignId, { now, metadata: { ...SYSTEM, correlationId: `campaign-entrants:${campaignId}:${now().toISOString()}` } });

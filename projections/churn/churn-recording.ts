@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
-import type { EventStore } from '../../libs/event-store/src';
+import { declareNotAppending, type EventStore } from '../../libs/event-store/src';
 import { inClientTransaction, withClient } from '../../libs/postgres/src';
 import { assertBuilt, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
@@ -32,8 +32,16 @@ const exclusively = <T>(pool: Pool, store: EventStore, work: (client: PoolClient
   withClient(pool, async (client) => {
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 42))', [CHURN_SCHEDULE_LOCK]);
     try {
-      // One snapshot for a scoring's facts and where each partition of them stands.
-      const result = await inClientTransaction(client, work, 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+      // One snapshot for a scoring's facts and where each partition of them stands. A scoring writes for seconds and
+      // appends nothing (its event follows the commit): log readers need not wait for it.
+      const result = await inClientTransaction(
+        client,
+        async (tx) => {
+          await declareNotAppending(tx, pool);
+          return work(tx);
+        },
+        'BEGIN ISOLATION LEVEL REPEATABLE READ',
+      );
       await publishChurn(client, store);
       return result;
     } finally {

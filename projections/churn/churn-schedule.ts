@@ -13,7 +13,7 @@ export interface ChurnScheduleOptions {
   availability?: PollOptions['availability'];
   now?: () => Date;
   /** With several projector processes, it runs only while this says so: in the one holding the leader's lease. */
-  leading?: () => boolean;
+  leading?: () => boolean | Promise<boolean>;
 }
 
 /**
@@ -29,7 +29,7 @@ export async function runChurnSchedule(pool: Pool, store: EventStore, settings: 
   /** Why fits and scorings wait (churn_facts stopped at an event, or being rebuilt), logged once. */
   let waiting = '';
   const step = async (): Promise<void> => {
-    if (options.leading?.() === false) return;
+    if ((await options.leading?.()) === false) return;
     try {
       await fitAndScore();
       waiting = '';

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src';
-import { START, type EventStore } from '../../libs/event-store/src';
+import { declareNotAppending, START, type EventStore } from '../../libs/event-store/src';
 import { inClientTransaction, withClient } from '../../libs/postgres/src';
 import { ALL_PARTITIONS, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
@@ -45,7 +45,11 @@ export async function evaluateAndRecord(
       // One snapshot for the facts, where each partition of them stands, and the membership they are compared with.
       const summary = await inClientTransaction(
         client,
-        async (tx) => evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoints: await partitionCheckpoints(tx, segmentFactsProjection) }),
+        async (tx) => {
+          // It writes for seconds and appends nothing: log readers need not wait for it.
+          await declareNotAppending(tx, pool);
+          return evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoints: await partitionCheckpoints(tx, segmentFactsProjection) });
+        },
         'BEGIN ISOLATION LEVEL REPEATABLE READ',
       );
       if (summary.recorded) await publishEvaluations(client, store, config);

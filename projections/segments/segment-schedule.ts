@@ -14,7 +14,7 @@ export interface SegmentScheduleOptions {
   availability?: PollOptions['availability'];
   now?: () => Date;
   /** With several projector processes, it runs only while this says so: in the one holding the leader's lease. */
-  leading?: () => boolean;
+  leading?: () => boolean | Promise<boolean>;
 }
 
 /** A burst of events (an import) is evaluated once it pauses for a poll, or at the latest after this long. */
@@ -30,7 +30,7 @@ export async function runSegmentSchedule(pool: Pool, store: EventStore, config: 
   /** Why evaluations wait (segment_facts stopped at an event, or being rebuilt), logged once. */
   let waiting = '';
   const step = async (): Promise<void> => {
-    if (options.leading?.() === false) return;
+    if ((await options.leading?.()) === false) return;
     const { rows } = await pool.query<{ position: string | null; facts_position: string | null; as_of: Date | null; finished_at: Date | null }>(
       `SELECT (SELECT max(position) FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.as_of, e.finished_at
          FROM (SELECT 1) one LEFT JOIN LATERAL (

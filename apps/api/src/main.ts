@@ -5,13 +5,13 @@ import { createApi } from './app';
 import { OFFER_WARM_START_MS, type OfferReader } from './offers/offer-reader';
 import { OFFERS } from './tokens';
 import { countActiveAdminKeys } from '../../../libs/auth/src';
-import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runProjectorThread, runSealer, stopOnSignal } from '../../engine/src';
+import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runProjectorThreads, runSealer, stopOnSignal } from '../../engine/src';
 
 const KEEP_ALIVE_MS = 65_000;
 
 /**
  * `npm start`: the API and, unless RUN_PROJECTOR=false or --no-projector, the projector in one process (the
- * projector and the schedules in a worker thread of their own, so their work never holds an HTTP answer).
+ * projector and the schedules in worker threads of their own, so their work never holds an HTTP answer).
  * With no DATABASE_URL an embedded PostgreSQL starts under DATA_DIR.
  */
 async function main(): Promise<void> {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   // The sealer runs in every process that writes: sealing never waits for a projector process.
   const projector = Promise.all([
     runSealer(runtime, say, projecting.signal),
-    ...(config.projector ? [runProjectorThread(runtime, say, projecting.signal)] : []),
+    ...(config.projector ? [runProjectorThreads(runtime, say, projecting.signal)] : []),
   ]);
   // Before listening: a signal from here on stops the engine, and the embedded server it owns, the bounded way.
   stopOnSignal(

@@ -5,14 +5,18 @@ import { inThread } from '../../../libs/projection-engine/src';
 import { loadConfig } from './config';
 import { openRuntime, runCampaignEntrants, runChurnSchedule, runSegmentSchedule, type Runtime } from './runtime';
 
-/** The projector, the segment and churn schedules and the campaigns' entrants, until the signal aborts. */
-export const runProjectorLoops = async (runtime: Runtime, say: (line: string) => void, signal: AbortSignal): Promise<void> =>
-  void (await Promise.all([
-    runtime.projector.run(signal),
-    runSegmentSchedule(runtime, say, signal),
-    runChurnSchedule(runtime, say, signal),
-    runCampaignEntrants(runtime, say, signal),
-  ]));
+/**
+ * The work a projector runs besides the API, in two threads of its own: the projections, and the schedules that
+ * look at the whole population (segment evaluations, churn fits and scorings, the campaigns' entrants; they run in
+ * the process whose projector leads). In one thread, an evaluation of 10,000 customers held every read model's
+ * batches behind its 1.5 s of work (issue 16: that one stall set the p99 lag at 300 commands/s).
+ */
+const LOOPS = {
+  projections: (runtime: Runtime, _say: (line: string) => void, signal: AbortSignal) => runtime.projector.run(signal),
+  schedules: async (runtime: Runtime, say: (line: string) => void, signal: AbortSignal) =>
+    void (await Promise.all([runSegmentSchedule(runtime, say, signal), runChurnSchedule(runtime, say, signal), runCampaignEntrants(runtime, say, signal)])),
+};
+type Loops = keyof typeof LOOPS;
 
 /**
  * The thread's nice value (Linux keeps one per thread; threads it starts, such as the touchpoint schedules' own,
@@ -52,29 +56,34 @@ async function niceBackends(runtime: Runtime): Promise<void> {
 const RESTART_MS = 1_000;
 
 /**
- * The single-process engine's projector loops (npm start), in a worker thread of its own until the signal aborts.
- * On the API's thread, reading, decrypting and applying a catch-up's batches held every HTTP answer behind them
- * (issue 15: with one customer's 2,000 bookings to catch up, /health's p99 was 280-380 ms, and at twice the
- * sustainable command rate the catch-up set the p99 of accepted commands at 2-4 s). The thread opens its own
- * connections to the engine's database, so an outage is waited out there as in a projector process; a thread that
- * stops on its own (a fault at its start) is started again. The abort asks it to finish its batch and close.
+ * One of the loops in a worker thread of its own until the signal aborts. On the API's thread, reading, decrypting
+ * and applying a catch-up's batches held every HTTP answer behind them (issue 15: with one customer's 2,000 bookings
+ * to catch up, /health's p99 was 280-380 ms, and at twice the sustainable command rate the catch-up set the p99 of
+ * accepted commands at 2-4 s). The thread opens its own connections to the engine's database, so an outage is
+ * waited out there as in a projector process; a thread that stops on its own (a fault at its start) is started
+ * again. The abort asks it to finish its batch and close.
  */
-export async function runProjectorThread(runtime: Runtime, say: (line: string) => void, signal: AbortSignal): Promise<void> {
+export async function runLoopsThread(runtime: Runtime, say: (line: string) => void, signal: AbortSignal, loops: Loops): Promise<void> {
+  const name = loops === 'projections' ? 'the projector thread' : 'the schedules thread';
   while (!signal.aborted) {
-    const thread = inThread(__filename, 'projectInThread', { databaseUrl: runtime.database.url });
-    thread.on('error', (error) => say(`the projector thread failed: ${error.message}`));
+    const thread = inThread(__filename, 'loopsInThread', { databaseUrl: runtime.database.url, loops });
+    thread.on('error', (error) => say(`${name} failed: ${error.message}`));
     const stop = (): void => thread.postMessage('stop');
     signal.addEventListener('abort', stop);
     const code = await new Promise<number>((exited) => thread.once('exit', exited));
     signal.removeEventListener('abort', stop);
     if (signal.aborted) return;
-    say(`the projector thread stopped (exit code ${code}): starting it again in ${RESTART_MS / 1000} s`);
+    say(`${name} stopped (exit code ${code}): starting it again in ${RESTART_MS / 1000} s`);
     await sleep(RESTART_MS, undefined, { signal }).catch(() => undefined);
   }
 }
 
-/** The thread's side: the engine's configuration on the engine's database, the loops until the engine says stop. */
-export async function projectInThread({ databaseUrl }: { databaseUrl: string }): Promise<void> {
+/** The single-process engine's projector (npm start): the projections and the schedules, each in its thread. */
+export const runProjectorThreads = async (runtime: Runtime, say: (line: string) => void, signal: AbortSignal): Promise<void> =>
+  void (await Promise.all([runLoopsThread(runtime, say, signal, 'projections'), runLoopsThread(runtime, say, signal, 'schedules')]));
+
+/** A thread's side: the engine's configuration on the engine's database, its loops until the engine says stop. */
+export async function loopsInThread({ databaseUrl, loops }: { databaseUrl: string; loops: Loops }): Promise<void> {
   const say = (line: string): void => console.log(`[engine] ${line}`);
   setPriority(PROJECTOR_NICE);
   const running = new AbortController();
@@ -91,9 +100,9 @@ export async function projectInThread({ databaseUrl }: { databaseUrl: string }):
       await niceBackends(opened);
       yielding = setInterval(() => void niceBackends(opened), NICE_BACKENDS_MS).unref();
     }
-    if (!running.signal.aborted) await runProjectorLoops(runtime, say, running.signal);
+    if (!running.signal.aborted) await LOOPS[loops](runtime, say, running.signal);
   } catch (error) {
-    say(`the projector thread could not go on: ${error instanceof Error ? error.message : String(error)}`);
+    say(`the ${loops} thread could not go on: ${error instanceof Error ? error.message : String(error)}`);
     code = 1;
   } finally {
     clearInterval(yielding);

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { CUSTOMER_EVENT_SCHEMAS, ENGINE_STREAM_PREFIXES } from '../../../libs/domain/src';
 import { EventStoreDecorator, KeyedQueue, PostgresEventStore, SchemaAwareEventStore, Sealer, type EventStore } from '../../../libs/event-store/src';
 import { DatabaseAvailability, isConnectionFault, messageOf, openDatabase, type Database } from '../../../libs/postgres/src';
-import { Projector, poll } from '../../../libs/projection-engine/src';
+import { Projector, poll, processLeads } from '../../../libs/projection-engine/src';
 import { projections } from '../../../projections';
 import { runCampaignEntrants as campaignEntrants } from '../../../projections/campaigns/campaign-schedule';
 import { runChurnSchedule as churnSchedule } from '../../../projections/churn/churn-schedule';
@@ -195,7 +195,7 @@ export const runSegmentSchedule = (runtime: Runtime, log: (line: string) => void
       pollMs: runtime.config.segmentEvaluationPollMs,
       log,
       availability: runtime.availability,
-      leading: () => runtime.projector.leases.isLeader(),
+      leading: () => processLeads(runtime.readModels),
     },
     signal,
   );
@@ -211,7 +211,7 @@ export const runChurnSchedule = (runtime: Runtime, log: (line: string) => void, 
       pollMs: runtime.config.segmentEvaluationPollMs,
       log,
       availability: runtime.availability,
-      leading: () => runtime.projector.leases.isLeader(),
+      leading: () => processLeads(runtime.readModels),
     },
     signal,
   );
@@ -221,7 +221,7 @@ export const runCampaignEntrants = (runtime: Runtime, log: (line: string) => voi
   campaignEntrants(
     runtime.readModels,
     runtime.store,
-    { intervalMs: runtime.config.campaignEntrantsIntervalMs, log, availability: runtime.availability, leading: () => runtime.projector.leases.isLeader() },
+    { intervalMs: runtime.config.campaignEntrantsIntervalMs, log, availability: runtime.availability, leading: () => processLeads(runtime.readModels) },
     signal,
   );
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runProjectorLoops, runSealer, stopOnSignal } from '../../engine/src';
+import { ConfigError, startRuntime, surviveConnectionFaults, limitHeapGrowth, loadConfig, runLoopsThread, runSealer, stopOnSignal } from '../../engine/src';
 
 /**
  * The projector alone (`npm run start:projector`), for running it apart from the API: it follows the
@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   limitHeapGrowth(config);
   const runtime = await startRuntime(config, say);
   const running = new AbortController();
-  const done = Promise.all([runProjectorLoops(runtime, say, running.signal), runSealer(runtime, say, running.signal)]);
+  // The schedules (evaluations, fits, scorings) in a thread of their own: their work never holds a projection's batch.
+  const done = Promise.all([runtime.projector.run(running.signal), runLoopsThread(runtime, say, running.signal, 'schedules'), runSealer(runtime, say, running.signal)]);
   say(`following the log into: ${runtime.projector.projections.map((p) => p.name).join(', ')}`);
   const report = setInterval(() => {
     runtime.projector.status().then(

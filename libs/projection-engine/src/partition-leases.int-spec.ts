@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '../../event-store/src';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { PartitionLeases, leaseOwners } from './partition-leases';
+import { PartitionLeases, leaseOwners, processLeads } from './partition-leases';
 import { PARTITIONS } from './partitions';
 import { Projector } from './projector';
 
@@ -99,4 +99,16 @@ it('a member from before presence (no session named after it) keeps its leases u
   await pool.query(`UPDATE projector.leases SET owner = NULL, expires_at = '-infinity' WHERE owner = 'old-process'`);
   await pool.query(`DELETE FROM projector.members WHERE id = 'old-process'`);
   await a.release();
+});
+
+it('tells the schedules in another thread whether this process leads, from the leader\'s lease', async () => {
+  await pool.query(`UPDATE projector.leases SET owner = 'another-host:1:abcdef', expires_at = now() + interval '1 minute' WHERE partition = -1`);
+  expect(await processLeads(pool)).toBe(false);
+  await pool.query(`UPDATE projector.leases SET owner = NULL, expires_at = '-infinity' WHERE partition = -1`);
+  const leases = new PartitionLeases(pool, { heartbeatMs: 100, ttlMs: 60_000 });
+  await leases.heartbeat();
+  expect(leases.isLeader()).toBe(true);
+  expect(await processLeads(pool)).toBe(true);
+  await leases.release();
+  expect(await processLeads(pool)).toBe(false);
 });

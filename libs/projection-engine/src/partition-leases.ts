@@ -31,6 +31,21 @@ CREATE TABLE IF NOT EXISTS projector.leases (
 
 const LEADER = -1;
 
+/** Every lease id of this process begins with it, whichever thread holds the leases. */
+const PROCESS_PREFIX = `${hostname().slice(0, 40)}:${process.pid}:`;
+
+/**
+ * Whether this process's projector, in whichever of its threads, holds the leader's lease: the schedules that look
+ * at the whole population run in a thread of their own and ask the database (they run where the projector leads).
+ */
+export async function processLeads(pool: Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ leads: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM projector.leases WHERE partition = ${LEADER} AND expires_at > now() AND left(owner, length($1)) = $1) AS leads`,
+    [PROCESS_PREFIX],
+  );
+  return rows[0].leads;
+}
+
 /** A lease anyone may take: given back, expired, or its owner is gone (no longer a member). */
 const FREE = `owner IS NULL OR expires_at < now() OR NOT EXISTS (SELECT 1 FROM projector.members m WHERE m.id = owner)`;
 
@@ -63,7 +78,7 @@ export interface LeaseOwner {
  */
 export class PartitionLeases {
   /** At most 63 bytes, PostgreSQL's limit for an application_name. */
-  readonly id = `${hostname().slice(0, 40)}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly id = `${PROCESS_PREFIX}${randomBytes(3).toString('hex')}`;
   private presence?: Client;
   private mine: readonly number[] = [];
   private leading = false;

@@ -136,5 +136,18 @@ UPDATE event_store.seal_head h SET seq = s.seq, transaction_id = e.transaction_i
 ALTER TABLE event_store.events DROP COLUMN global_hash;
 DROP TABLE event_store.chain_head;
 `,
+  },  {
+    version: 4,
+    // Declared through not-appending.ts; readAll's fence passes these transactions by.
+    name: 'transactions declared not to append events',
+    sql: `
+-- A running transaction listed here never appends events, so log readers need not wait for it to end (a segment
+-- evaluation or a churn scoring writing read models for seconds). Rows of ended transactions are removed by the next
+-- declaration.
+CREATE TABLE event_store.not_appending (
+  xid         xid8 PRIMARY KEY,
+  declared_at timestamptz NOT NULL DEFAULT now()
+);
+`,
   },
 ];

@@ -20,6 +20,7 @@ import {
 import { copyInto, copyText, inTransaction, migrate } from '../../../postgres/src';
 import { EVENT_STORE_MIGRATIONS, EVENT_STORE_ROUTINES } from './event-store.migrations';
 import { AppendNotifier } from './append-notifier';
+import { READ_FENCE } from './not-appending';
 import { subscribeByPolling } from '../subscribe';
 
 // The transaction id goes out as text under another name: an output column named transaction_id would
@@ -241,7 +242,7 @@ export class PostgresEventStore implements EventStore {
       name: 'event_store_read_all',
       text: `SELECT ${COLUMNS} FROM event_store.events
               WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                AND transaction_id < ${READ_FENCE}
               ORDER BY transaction_id, global_position
               LIMIT $3`,
       values: [transactionId, position, limit],
