@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   say(
     `listening on ${url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost')} (API docs at /docs); ` +
       `database: ${runtime.database.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}; ` +
-      `projector, segment evaluation and churn model: ${config.projector ? 'in a worker thread of this process' : 'off'}`,
+      `projector, segment evaluation and churn model: ${config.projector ? 'in worker threads of this process' : 'off'}`,
   );
 
   if (noAdminKey) {
