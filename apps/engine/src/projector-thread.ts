@@ -19,19 +19,24 @@ const LOOPS = {
 type Loops = keyof typeof LOOPS;
 
 /**
- * The thread's nice value (Linux keeps one per thread; threads it starts, such as the touchpoint schedules' own,
- * inherit it): when the cores are contended, the API's thread goes first and the catch-up takes what is left.
+ * Each thread's nice value (Linux keeps one per thread; threads it starts, such as the touchpoint schedules' own,
+ * inherit it), and the application_name its connections show in pg_stat_activity (so their backends can be found and
+ * given the same value). When the cores are contended, the API's thread goes first, the projections take most of
+ * what is left, and the whole-population schedules the rest: an evaluation beside the projections took one of the
+ * two cores and with it the touchpoints read model's lag up to 1.6 s (issue 16).
  */
-const PROJECTOR_NICE = 10;
+const THREADS: Record<Loops, { nice: number; applicationName: string }> = {
+  projections: { nice: 10, applicationName: 'lifecycle-engine-projector' },
+  schedules: { nice: 15, applicationName: 'lifecycle-engine-schedules' },
+};
 
 const urlOf = (databaseUrl: string): URL | undefined => (URL.canParse(databaseUrl) ? new URL(databaseUrl) : undefined);
 const onThisMachine = (databaseUrl: string): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(urlOf(databaseUrl)?.hostname ?? '');
 
 /** The thread's connections name themselves, so pg_stat_activity tells them apart (and so they can be found below). */
-const APPLICATION_NAME = 'lifecycle-engine-projector';
-const named = (databaseUrl: string): string => {
+const named = (databaseUrl: string, applicationName: string): string => {
   const url = urlOf(databaseUrl);
-  url?.searchParams.set('application_name', APPLICATION_NAME);
+  url?.searchParams.set('application_name', applicationName);
   return url?.toString() ?? databaseUrl;
 };
 
@@ -39,13 +44,13 @@ const named = (databaseUrl: string): string => {
 const NICE_BACKENDS_MS = 5_000;
 
 /** Gives the backends of the thread's connections its nice value; those it may not change (another user's) stay as they are. */
-async function niceBackends(runtime: Runtime): Promise<void> {
+async function niceBackends(runtime: Runtime, { nice, applicationName }: (typeof THREADS)[Loops]): Promise<void> {
   const { rows } = await runtime.readModels
-    .query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [APPLICATION_NAME])
+    .query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName])
     .catch(() => ({ rows: [] as { pid: number }[] }));
   for (const { pid } of rows) {
     try {
-      setPriority(pid, PROJECTOR_NICE);
+      setPriority(pid, nice);
     } catch {
       // not ours to change
     }
@@ -85,20 +90,21 @@ export const runProjectorThreads = async (runtime: Runtime, say: (line: string) 
 /** A thread's side: the engine's configuration on the engine's database, its loops until the engine says stop. */
 export async function loopsInThread({ databaseUrl, loops }: { databaseUrl: string; loops: Loops }): Promise<void> {
   const say = (line: string): void => console.log(`[engine] ${line}`);
-  setPriority(PROJECTOR_NICE);
+  const thread = THREADS[loops];
+  setPriority(thread.nice);
   const running = new AbortController();
   parentPort!.once('message', () => running.abort());
   let runtime: Runtime | undefined;
   let yielding: NodeJS.Timeout | undefined;
   let code = 0;
   try {
-    runtime = await openRuntime({ ...loadConfig(), databaseUrl: named(databaseUrl) }, say);
+    runtime = await openRuntime({ ...loadConfig(), databaseUrl: named(databaseUrl, thread.applicationName) }, say);
     // On this machine (the embedded server, or one on a loopback address), the backends that work for this thread
     // yield too; where they are not this user's to change, they run as they are.
     if (onThisMachine(databaseUrl)) {
       const opened = runtime;
-      await niceBackends(opened);
-      yielding = setInterval(() => void niceBackends(opened), NICE_BACKENDS_MS).unref();
+      await niceBackends(opened, thread);
+      yielding = setInterval(() => void niceBackends(opened, thread), NICE_BACKENDS_MS).unref();
     }
     if (!running.signal.aborted) await LOOPS[loops](runtime, say, running.signal);
   } catch (error) {

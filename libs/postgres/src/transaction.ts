@@ -1,7 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
+import type { ClientBase, Pool, PoolClient } from 'pg';
 
 /** Runs `work` in one transaction on the client, begun with `begin`: COMMIT on success, ROLLBACK on any error. */
-export async function inClientTransaction<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+export async function inClientTransaction<T, C extends ClientBase = PoolClient>(client: C, work: (client: C) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   await client.query(begin);
   try {
     const result = await work(client);

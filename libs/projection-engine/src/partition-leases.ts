@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Client, type Pool } from 'pg';
-import { inTransaction, type Migration } from '../../postgres/src';
+import { inClientTransaction, type Migration } from '../../postgres/src';
 import { PARTITIONS } from './partitions';
 import { poll, type PollOptions } from './polling';
 
@@ -104,9 +104,13 @@ export class PartitionLeases {
     return this.leading;
   }
 
-  /** Opens this process's presence session if it has none (the first heartbeat, or the last one was lost). */
-  private async present(): Promise<void> {
-    if (this.presence) return;
+  /**
+   * This process's presence session, opened if it has none (the first heartbeat, or the last one was lost). The
+   * heartbeats run on it too: on the pool they waited behind the projection batches for a connection, seconds in a
+   * loaded CI run.
+   */
+  private async present(): Promise<Client> {
+    if (this.presence) return this.presence;
     const { connectionString, ...options } = this.pool.options;
     const url = connectionString && URL.canParse(connectionString) ? new URL(connectionString) : undefined;
     // A connection string's own application_name would win over the option, so it is replaced there.
@@ -123,6 +127,7 @@ export class PartitionLeases {
       lost();
       throw error;
     }
+    return client;
   }
 
   private async absent(): Promise<void> {
@@ -134,8 +139,7 @@ export class PartitionLeases {
   /** Renews, gives back and takes leases once; returns the partitions held after it. */
   async heartbeat(): Promise<readonly number[]> {
     const ttl = `${this.ttlMs} milliseconds`;
-    await this.present();
-    const { partitions, leading } = await inTransaction(this.pool, async (client) => {
+    const { partitions, leading } = await inClientTransaction(await this.present(), async (client) => {
       await client.query(
         `INSERT INTO projector.leases (partition) SELECT p FROM generate_series(-1, $1::int - 1) p ON CONFLICT (partition) DO NOTHING`,
         [PARTITIONS],
