@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
-import { declareNotAppending, type EventStore } from '../../libs/event-store/src';
-import { inClientTransaction, withClient } from '../../libs/postgres/src';
+import { inNotAppendingTransaction, type EventStore } from '../../libs/event-store/src';
+import { withClient } from '../../libs/postgres/src';
 import { assertBuilt, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
 import {
@@ -34,14 +34,7 @@ const exclusively = <T>(pool: Pool, store: EventStore, work: (client: PoolClient
     try {
       // One snapshot for a scoring's facts and where each partition of them stands. A scoring writes for seconds and
       // appends nothing (its event follows the commit): log readers need not wait for it.
-      const result = await inClientTransaction(
-        client,
-        async (tx) => {
-          await declareNotAppending(tx, pool);
-          return work(tx);
-        },
-        'BEGIN ISOLATION LEVEL REPEATABLE READ',
-      );
+      const result = await inNotAppendingTransaction(client, pool, work);
       await publishChurn(client, store);
       return result;
     } finally {

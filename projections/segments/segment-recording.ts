@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src';
-import { declareNotAppending, START, type EventStore } from '../../libs/event-store/src';
-import { inClientTransaction, withClient } from '../../libs/postgres/src';
+import { inNotAppendingTransaction, START, type EventStore } from '../../libs/event-store/src';
+import { withClient } from '../../libs/postgres/src';
 import { ALL_PARTITIONS, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
 import { evaluateIn, type EvaluationSummary, type EvaluationTrigger } from './segment-evaluation';
@@ -42,15 +42,10 @@ export async function evaluateAndRecord(
   const now = options.now ?? (() => new Date());
   try {
     return await exclusively(pool, async (client) => {
-      // One snapshot for the facts, where each partition of them stands, and the membership they are compared with.
-      const summary = await inClientTransaction(
-        client,
-        async (tx) => {
-          // It writes for seconds and appends nothing: log readers need not wait for it.
-          await declareNotAppending(tx, pool);
-          return evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoints: await partitionCheckpoints(tx, segmentFactsProjection) });
-        },
-        'BEGIN ISOLATION LEVEL REPEATABLE READ',
+      // One snapshot for the facts, where each partition of them stands, and the membership they are compared with;
+      // it writes for seconds and appends nothing (its event follows the commit), so log readers need not wait for it.
+      const summary = await inNotAppendingTransaction(client, pool, async (tx) =>
+        evaluateIn(tx, config, options.asOf, options.trigger, now, { factsCheckpoints: await partitionCheckpoints(tx, segmentFactsProjection) }),
       );
       if (summary.recorded) await publishEvaluations(client, store, config);
       return summary;

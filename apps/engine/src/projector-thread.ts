@@ -25,9 +25,9 @@ type Loops = keyof typeof LOOPS;
  * what is left, and the whole-population schedules the rest: an evaluation beside the projections took one of the
  * two cores and with it the touchpoints read model's lag up to 1.6 s (issue 16).
  */
-const THREADS: Record<Loops, { nice: number; applicationName: string }> = {
-  projections: { nice: 10, applicationName: 'lifecycle-engine-projector' },
-  schedules: { nice: 15, applicationName: 'lifecycle-engine-schedules' },
+const THREADS: Record<Loops, { name: string; nice: number; applicationName: string }> = {
+  projections: { name: 'the projector thread', nice: 10, applicationName: 'lifecycle-engine-projector' },
+  schedules: { name: 'the schedules thread', nice: 15, applicationName: 'lifecycle-engine-schedules' },
 };
 
 const urlOf = (databaseUrl: string): URL | undefined => (URL.canParse(databaseUrl) ? new URL(databaseUrl) : undefined);
@@ -69,7 +69,7 @@ const RESTART_MS = 1_000;
  * again. The abort asks it to finish its batch and close.
  */
 export async function runLoopsThread(runtime: Runtime, say: (line: string) => void, signal: AbortSignal, loops: Loops): Promise<void> {
-  const name = loops === 'projections' ? 'the projector thread' : 'the schedules thread';
+  const { name } = THREADS[loops];
   while (!signal.aborted) {
     const thread = inThread(__filename, 'loopsInThread', { databaseUrl: runtime.database.url, loops });
     thread.on('error', (error) => say(`${name} failed: ${error.message}`));
@@ -108,7 +108,7 @@ export async function loopsInThread({ databaseUrl, loops }: { databaseUrl: strin
     }
     if (!running.signal.aborted) await LOOPS[loops](runtime, say, running.signal);
   } catch (error) {
-    say(`the ${loops} thread could not go on: ${error instanceof Error ? error.message : String(error)}`);
+    say(`${thread.name} could not go on: ${error instanceof Error ? error.message : String(error)}`);
     code = 1;
   } finally {
     clearInterval(yielding);

@@ -9,5 +9,5 @@ export * from './event-store-decorator';
 export * from './event-schemas';
 export * from './postgres/hash-chain';
 export * from './postgres/sealer';
-export { declareNotAppending } from './postgres/not-appending';
+export { inNotAppendingTransaction } from './postgres/not-appending';
 export * from './idempotency';

@@ -136,7 +136,8 @@ UPDATE event_store.seal_head h SET seq = s.seq, transaction_id = e.transaction_i
 ALTER TABLE event_store.events DROP COLUMN global_hash;
 DROP TABLE event_store.chain_head;
 `,
-  },  {
+  },
+  {
     version: 4,
     // Declared through not-appending.ts; readAll's fence passes these transactions by.
     name: 'transactions declared not to append events',

@@ -1,4 +1,4 @@
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool } from 'pg';
 import { START, type RecordedEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { declareNotAppending } from './not-appending';
@@ -39,7 +39,7 @@ const readFor = async (after: string, ms: number, stream: string): Promise<Recor
 
 /** A transaction that writes a table (so it has an id) and stays open until `end` is called. */
 const openWriter = async (declare: boolean): Promise<{ end: () => Promise<void>; xid: string }> => {
-  const client = (await other.connect()) as PoolClient;
+  const client = await other.connect();
   await client.query('BEGIN');
   if (declare) await declareNotAppending(client, store.pool);
   await client.query('CREATE TEMP TABLE IF NOT EXISTS scratch (n int); INSERT INTO scratch VALUES (1)');
