@@ -69,25 +69,30 @@ export class SharedLog {
   /** The subscription's next batch, one read shared by every caller; null when it ended or moved. */
   private next(signal: AbortSignal): Promise<LogBatch | null> {
     const reader = this.reader!;
-    reader.next ??= reader.batches.next().then(
-      (result): LogBatch | null => {
-        reader.next = undefined;
-        if (this.reader !== reader) return null;
-        if (result.done) {
-          this.close();
-          return null;
-        }
-        const batch = { from: reader.at, to: result.value[result.value.length - 1].checkpoint, events: result.value };
-        reader.at = batch.to;
-        this.kept.push(batch);
-        if (this.kept.length > (this.options.keep ?? 8)) this.kept.shift();
-        return batch;
-      },
-      (error: unknown) => {
-        if (this.reader === reader) this.close();
-        throw error;
-      },
-    );
+    if (!reader.next) {
+      reader.next = reader.batches.next().then(
+        (result): LogBatch | null => {
+          reader.next = undefined;
+          if (this.reader !== reader) return null;
+          if (result.done) {
+            this.close();
+            return null;
+          }
+          const batch = { from: reader.at, to: result.value[result.value.length - 1].checkpoint, events: result.value };
+          reader.at = batch.to;
+          this.kept.push(batch);
+          if (this.kept.length > (this.options.keep ?? 8)) this.kept.shift();
+          return batch;
+        },
+        (error: unknown) => {
+          if (this.reader === reader) this.close();
+          throw error;
+        },
+      );
+      // Whoever waits gets the error; with nobody waiting (every caller's wait ended, e.g. as the projector stops), a
+      // failed read must not be an unhandled rejection.
+      reader.next.catch(() => undefined);
+    }
     return abortable(reader.next, signal);
   }
 }
