@@ -26,6 +26,9 @@ import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median } fro
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
 const RUNS = envNumber('BENCH_IMPORT_RUNS', 3);
+/** BENCH_READ_MODELS=touchpoints,customer_overview: catch up and rebuild only those (default: every read model). */
+const READ_MODELS = process.env.BENCH_READ_MODELS?.split(',').map((name) => name.trim()).filter(Boolean);
+const measured = (name: string): boolean => !READ_MODELS || READ_MODELS.includes(name);
 /** Each customer: registered, then three trips booked, departed and returned: 10 lines, 10 events. */
 const EVENTS_PER_CUSTOMER = 10;
 const RAW_TABLE = 'public.bench_raw_copy';
@@ -161,10 +164,11 @@ async function main(): Promise<void> {
       log(`re-import of the same file: ${fmt(again.duplicates)} duplicates skipped, ${again.events} events written, ${rerun.toFixed(1)} s (${fmt(again.linesRead / rerun)} lines/s)`);
 
       // What the engine does after an import: every projection catches up on the imported log, batch after batch.
-      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: 1000 });
+      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: envNumber('BENCH_BATCH', 1000), log });
       await projector.migrate();
+      if (process.env.PG_TRACE_STATEMENTS) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
       const catchUps: string[] = [];
-      for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG })) {
+      for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }).filter((p) => measured(p.name))) {
         const begun = performance.now();
         let next = 0;
         const caught = await projector.catchUp(name, (processed) => {
@@ -180,14 +184,23 @@ async function main(): Promise<void> {
 
       // Blue/green rebuilds (issue 16): each read model built again from the whole log beside the one that serves, then switched in.
       const rebuilds: string[] = [];
-      for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG })) {
+      for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }).filter((p) => measured(p.name))) {
         const begun = performance.now();
         const rssBefore = process.memoryUsage().rss;
         let peak = rssBefore;
+        const cpuBefore = cpuSample(database.postmasterPid);
         const built = await projector.rebuild(name, () => void (peak = Math.max(peak, process.memoryUsage().rss)));
         const secs = (performance.now() - begun) / 1000;
-        rebuilds.push(`${name} ${fmt(built / secs)} events/s (${fmt(built)} events in ${secs.toFixed(1)} s; bench RSS peak ${fmt(peak / 2 ** 20)} MiB)`);
+        const cpuAfter = cpuSample(database.postmasterPid);
+        const server = serverCpuBetween(cpuBefore, cpuAfter);
+        const cpu = `CPU per event: client ${fmt(((cpuAfter.client - cpuBefore.client) * 1e6) / built, 1)} µs, server ${server === null ? 'n/a' : fmt((server * 1e6) / built, 1)} µs`;
+        rebuilds.push(`${name} ${fmt(built / secs)} events/s (${fmt(built)} events in ${secs.toFixed(1)} s; bench RSS peak ${fmt(peak / 2 ** 20)} MiB; ${cpu})`);
         log(`rebuild: ${rebuilds[rebuilds.length - 1]}`);
+        if (process.env.PG_TRACE_STATEMENTS) {
+          const { rows } = await pool.query(`SELECT round(total_exec_time) AS ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`);
+          for (const row of rows) log(`  ${row.ms} ms ${row.calls} calls ${row.rows} rows: ${row.query}`);
+          await pool.query('SELECT pg_stat_statements_reset()');
+        }
       }
 
       const importMedian = median(importRates);

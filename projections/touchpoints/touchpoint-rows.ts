@@ -52,6 +52,33 @@ const line = (t: Touchpoint): string =>
     t.campaignId ?? null,
   ]);
 
+type RiskAlerts = TouchpointFacts['riskAlerts'];
+
+/** Alerts by country, each country's in the order given. */
+export function alertsByCountry(alerts: RiskAlerts): Map<string, RiskAlerts> {
+  const byCountry = new Map<string, RiskAlerts>();
+  for (const alert of alerts) byCountry.set(alert.country, [...(byCountry.get(alert.country) ?? []), alert]);
+  return byCountry;
+}
+
+/** The alerts that may concern a customer: those for the countries of their bookings, country by country as first booked. */
+export const alertsOfCustomer = (facts: CustomerTouchpointFacts, byCountry: Map<string, RiskAlerts>): RiskAlerts =>
+  [...new Set(facts.bookings.map((booking) => booking.destination.country))].flatMap((country) => byCountry.get(country) ?? []);
+
+/**
+ * Every row of customers who have none yet, as COPY text: a blue/green build's schedules, computed once per customer
+ * from the facts it folded (touchpointsProjection's bulk build). Runs in a worker thread, like touchpointRowChanges.
+ */
+export function touchpointRows(customers: { customerId: string; facts: string }[], alerts: RiskAlerts, config: TouchpointConfig): string {
+  const byCountry = alertsByCountry(alerts);
+  let copy = '';
+  for (const customer of customers) {
+    const facts = JSON.parse(customer.facts) as CustomerTouchpointFacts;
+    for (const row of scheduleCustomer(facts, alertsOfCustomer(facts, byCountry), config)) copy += line(row);
+  }
+  return copy;
+}
+
 /** The writes that add rows found without a schedule diff (a campaign's sends, rowsAddedByAssignment). */
 export const addedRows = (rows: Touchpoint[]): RowChanges => ({ deleted: rows.map((row) => row.touchpointId), copy: rows.map(line).join('') });
 

@@ -21,7 +21,10 @@ afterEach(async () => {
   await database.drop();
 });
 
-const projector = (): Projector => new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 250, pollIntervalMs: 20 });
+const projector = (log?: (line: string) => void): Projector =>
+  new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 250, pollIntervalMs: 20, log });
+const indexes = async (): Promise<unknown[]> =>
+  (await store.pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'read_models' AND tablename LIKE 'touchpoint%' ORDER BY 1`)).rows;
 const snapshot = async (): Promise<unknown[]> => JSON.parse(JSON.stringify((await store.pool.query('SELECT * FROM read_models.touchpoints ORDER BY touchpoint_id')).rows)) as unknown[];
 
 describe('the touchpoints projection', () => {
@@ -47,9 +50,30 @@ describe('the touchpoints projection', () => {
     expect([...statuses].sort()).toEqual(expect.arrayContaining(['cancelled', 'done', 'open']));
     expect(rows.filter((r) => (r as { kind: string }).kind === 'risk-notice').length).toBeGreaterThan(0);
     expect(rows.filter((r) => (r as { completed_by: string | null }).completed_by === 'agent-3')).toHaveLength(5);
+    const indexed = await indexes();
 
-    await projector().rebuild('touchpoints');
+    // The rebuild goes in bulk (facts first, each schedule once, the indexes after) and gives the same rows and indexes.
+    const lines: string[] = [];
+    await projector((line) => lines.push(line)).rebuild('touchpoints');
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/build finishing in bulk: (\d+) of \1 done/), expect.stringMatching(/build made 6 indexes/)]));
     expect(await snapshot()).toEqual(rows);
+    expect(await indexes()).toEqual(indexed);
+
+    // The live projection goes on from the rows the bulk build made: a second alert and more completions change
+    // exactly what they would have changed on rows it made itself.
+    const second: IssueRiskAlert = { type: 'IssueRiskAlert', data: { alertId: 'ra-3', country: 'GR', from: '2024-01-01', to: '2026-12-31', severity: 'medium', message: 'Strikes' }, occurredAt: '2024-07-01T06:00:00Z' };
+    await handleCommand(store, riskAlertStreamId('ra-3'), riskAlertDecider, second, { metadata, newId: randomUUID });
+    const more = await store.pool.query<{ touchpoint_id: string; customer_id: string }>(`SELECT touchpoint_id, customer_id FROM read_models.touchpoints WHERE status = 'open' ORDER BY touchpoint_id DESC LIMIT 3`);
+    for (const row of more.rows) {
+      const complete = { type: 'CompleteTouchpoint', customerId: row.customer_id, data: { touchpointId: row.touchpoint_id, outcome: 'no-answer' }, occurredAt: '2024-07-02T10:00:00Z' } as CustomerCommand;
+      await handleCommand(store, customerStreamId(row.customer_id), { decide, evolve, initialState }, complete, { metadata, newId: randomUUID });
+    }
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const after = await snapshot();
+    expect(after).not.toEqual(rows);
+    await projector().rebuild('touchpoints');
+    expect(await snapshot()).toEqual(after);
   }, 120_000);
 
   it('applied in batches of a few events, with alerts and completions between them, gives the rows of a rebuild', async () => {

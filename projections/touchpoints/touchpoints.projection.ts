@@ -7,7 +7,7 @@ import { OffThread, type Projection } from '../../libs/projection-engine/src';
 import { foldTouchpointFacts, rowsAddedByAssignment, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { riskAlertsFor } from './touchpoints.queries';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
-import { addedRows, TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
+import { addedRows, alertsByCountry, alertsOfCustomer, TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
 
 /** A stored customer event of a type the schedule reads: the envelope, with the data its type declares. */
 type CustomerFactEvent = RecordedEvent & TouchpointFactData;
@@ -17,11 +17,12 @@ type Facts = CustomerTouchpointFacts;
 
 /** The alerts for the countries the customers book, by customer. */
 async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<string, TouchpointFacts['riskAlerts']>> {
-  const countriesOf = (c: Facts): string[] => [...new Set(c.bookings.map((b) => b.destination.country))];
-  const byCountry = new Map<string, TouchpointFacts['riskAlerts']>();
-  for (const alert of await riskAlertsFor(client, [...new Set(customers.flatMap(countriesOf))])) byCountry.set(alert.country, [...(byCountry.get(alert.country) ?? []), alert]);
-  return new Map(customers.map((c) => [c.customerId, countriesOf(c).flatMap((country) => byCountry.get(country) ?? [])]));
+  const byCountry = alertsByCountry(await riskAlertsFor(client, [...new Set(customers.flatMap((c) => c.bookings.map((b) => b.destination.country)))]));
+  return new Map(customers.map((c) => [c.customerId, alertsOfCustomer(c, byCountry)]));
 }
+
+/** Customers a bulk build schedules per transaction, in each of its two threads. */
+const BULK_PAGE = 1_000;
 
 /**
  * The customers whose only event in the batch is a campaign assignment (a launch's or an audience entrant's), with
@@ -57,100 +58,145 @@ async function assignedOnly(client: PoolClient, events: HandledEvent[], before: 
  * events and the config alone: a rebuild gives the same ids, instants and statuses. After changing the config,
  * rebuild it (`npm run projections -- rebuild touchpoints`): until then a customer's rows move to the new rules only
  * where their facts change.
+ *
+ * A blue/green build goes through the log in bulk: it folds and stores the facts only, then computes each customer's
+ * schedule once, from their last facts, in two threads, into a touchpoints table whose indexes are made afterwards
+ * (issue 16: the schedule recomputed batch after batch, and kept in six indexes row by row, held a rebuild to 5,000
+ * events/s).
  */
 export function touchpointsProjection(config: TouchpointConfig): Projection {
   // A customer with thousands of bookings takes most of a second to schedule: off the main thread, where it would
   // hold every HTTP answer of the single-process engine (issue 15).
-  const schedules = new OffThread<[CustomerToSchedule[], TouchpointConfig], RowChanges>(join(__dirname, `touchpoint-rows${extname(__filename)}`), 'touchpointRowChanges');
+  const rowsModule = join(__dirname, `touchpoint-rows${extname(__filename)}`);
+  const schedules = new OffThread<[CustomerToSchedule[], TouchpointConfig], RowChanges>(rowsModule, 'touchpointRowChanges');
+
+  /** A batch into the facts, and with `scheduling` into the customers' rows too; without, a bulk build's finish makes the rows. */
+  async function applyBatch(client: PoolClient, events: RecordedEvent[], scheduling: boolean): Promise<void> {
+    const customerIds = [...new Set(events.filter((e) => e.streamId.startsWith(CUSTOMER_STREAM_PREFIX)).map((e) => e.streamId.slice(CUSTOMER_STREAM_PREFIX.length)))];
+    const facts = new Map<string, Facts>();
+    // The stored facts as text: what the customers' rows were computed from.
+    const before = new Map<string, string>();
+    const keep = (rows: { customer_id: string; facts: string }[]): void => {
+      for (const row of rows) {
+        if (facts.has(row.customer_id)) continue;
+        before.set(row.customer_id, row.facts);
+        facts.set(row.customer_id, JSON.parse(row.facts) as Facts);
+      }
+    };
+    // A risk alert recomputes the schedules of customers in every partition, which other projector processes apply:
+    // a batch with an alert goes alone (exclusive), the others side by side (shared), so each sees the other whole.
+    const alone = events.some((event) => event.type === 'DestinationRiskAlertIssued');
+    await client.query(`SELECT pg_advisory_xact_lock${alone ? '' : '_shared'}(hashtextextended('touchpoints:risk-alerts', 0))`);
+    keep((await client.query<{ customer_id: string; facts: string }>('SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds])).rows);
+    const alerts: (RiskAlert & { issuedAt: string })[] = [];
+    for (const event of events as HandledEvent[]) {
+      // Risk alerts have their own streams (risk-alert-<id>), which hold nothing else.
+      if (event.type === 'DestinationRiskAlertIssued') {
+        alerts.push({ ...event.data, issuedAt: event.occurredAt });
+        continue;
+      }
+      const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
+      const next = foldTouchpointFacts(facts.get(customerId), customerId, { ...event, actor: event.metadata.actor.id });
+      if (next) facts.set(customerId, next);
+    }
+    // The changed customers' facts as JSON: stored, and handed to the scheduling thread.
+    const json = new Map(customerIds.flatMap((id) => (facts.has(id) ? [[id, JSON.stringify(facts.get(id))] as const] : [])));
+    if (json.size) {
+      await client.query(
+        `INSERT INTO read_models.touchpoint_facts (customer_id, facts) SELECT * FROM unnest($1::text[], $2::jsonb[])
+         ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts`,
+        [[...json.keys()], [...json.values()]],
+      );
+    }
+    // Alerts new to the table: the rows were computed without them.
+    const added = new Set<string>();
+    for (const alert of alerts) {
+      const inserted = await client.query(
+        `INSERT INTO read_models.touchpoint_risk_alerts (alert_id, issued_at, country, city, from_date, to_date, severity, message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        [alert.alertId, alert.issuedAt, alert.country, alert.city ?? null, alert.from, alert.to, alert.severity, alert.message],
+      );
+      if (inserted.rowCount) added.add(alert.alertId);
+      if (!scheduling) continue;
+      // The customers with a booking to that country whose trip, as booked or as amended, may overlap the period:
+      // the schedule decides exactly. Trips long over or far ahead are not recomputed.
+      const concerned = await client.query<{ customer_id: string; facts: string }>(
+        `SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts
+          WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c && ((@.departureDate <= $to && @.returnDate >= $from) || exists(@.amendments[*])))',
+                                  jsonb_build_object('c', $1::text, 'from', $2::text, 'to', $3::text))`,
+        [alert.country, alert.from, alert.to],
+      );
+      keep(concerned.rows);
+    }
+    const customers = [...facts.values()];
+    if (!customers.length || !scheduling) return;
+    const alertsByCustomer = await alertsFor(client, customers);
+    // A campaign's sends, where they provably change nothing else, found here; the other customers' schedules in the thread.
+    const sends: Touchpoint[] = [];
+    const whole = new Set(customers.map((c) => c.customerId));
+    for (const [customerId, { campaignId, latestMarketingDueAt }] of await assignedOnly(client, events as HandledEvent[], before, alone)) {
+      const rows = rowsAddedByAssignment(facts.get(customerId)!, alertsByCustomer.get(customerId) ?? [], campaignId, config, latestMarketingDueAt);
+      if (!rows) continue;
+      sends.push(...rows);
+      whole.delete(customerId);
+    }
+    const scheduled = whole.size
+      ? await schedules.run(
+          [...whole].map((customerId): CustomerToSchedule => {
+            const riskAlerts = alertsByCustomer.get(customerId) ?? [];
+            const stored = before.get(customerId);
+            const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
+            return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
+          }),
+          config,
+        )
+      : { deleted: [], copy: '' };
+    const sent = addedRows(sends);
+    const changes = { deleted: [...scheduled.deleted, ...sent.deleted], copy: scheduled.copy + sent.copy };
+    if (changes.deleted.length) await client.query('DELETE FROM read_models.touchpoints WHERE touchpoint_id = ANY($1)', [changes.deleted]);
+    if (changes.copy) await copyInto(client, TOUCHPOINT_COPY, [changes.copy]);
+  }
+
   return {
     name: 'touchpoints',
     version: 1,
     handles: [...TOUCHPOINT_FACT_EVENTS, 'DestinationRiskAlertIssued'],
     migrations: TOUCHPOINT_MIGRATIONS,
     tables: ['read_models.touchpoints', 'read_models.touchpoint_facts', 'read_models.touchpoint_risk_alerts'],
-    async apply(client, events) {
-      const customerIds = [...new Set(events.filter((e) => e.streamId.startsWith(CUSTOMER_STREAM_PREFIX)).map((e) => e.streamId.slice(CUSTOMER_STREAM_PREFIX.length)))];
-      const facts = new Map<string, Facts>();
-      // The stored facts as text: what the customers' rows were computed from.
-      const before = new Map<string, string>();
-      const keep = (rows: { customer_id: string; facts: string }[]): void => {
-        for (const row of rows) {
-          if (facts.has(row.customer_id)) continue;
-          before.set(row.customer_id, row.facts);
-          facts.set(row.customer_id, JSON.parse(row.facts) as Facts);
-        }
-      };
-      // A risk alert recomputes the schedules of customers in every partition, which other projector processes apply:
-      // a batch with an alert goes alone (exclusive), the others side by side (shared), so each sees the other whole.
-      const alone = events.some((event) => event.type === 'DestinationRiskAlertIssued');
-      await client.query(`SELECT pg_advisory_xact_lock${alone ? '' : '_shared'}(hashtextextended('touchpoints:risk-alerts', 0))`);
-      keep((await client.query<{ customer_id: string; facts: string }>('SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds])).rows);
-      const alerts: (RiskAlert & { issuedAt: string })[] = [];
-      for (const event of events as HandledEvent[]) {
-        // Risk alerts have their own streams (risk-alert-<id>), which hold nothing else.
-        if (event.type === 'DestinationRiskAlertIssued') {
-          alerts.push({ ...event.data, issuedAt: event.occurredAt });
-          continue;
-        }
-        const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
-        const next = foldTouchpointFacts(facts.get(customerId), customerId, { ...event, actor: event.metadata.actor.id });
-        if (next) facts.set(customerId, next);
-      }
-      // The changed customers' facts as JSON: stored, and handed to the scheduling thread.
-      const json = new Map(customerIds.flatMap((id) => (facts.has(id) ? [[id, JSON.stringify(facts.get(id))] as const] : [])));
-      if (json.size) {
-        await client.query(
-          `INSERT INTO read_models.touchpoint_facts (customer_id, facts) SELECT * FROM unnest($1::text[], $2::jsonb[])
-           ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts`,
-          [[...json.keys()], [...json.values()]],
+    apply: (client, events) => applyBatch(client, events, true),
+    bulk: {
+      unindexed: ['read_models.touchpoints'],
+      apply: (client, events) => applyBatch(client, events, false),
+      async finish(inTransaction, progress) {
+        const ids = await inTransaction(async (client) => (await client.query<{ customer_id: string }>('SELECT customer_id FROM read_models.touchpoint_facts ORDER BY customer_id')).rows);
+        const alerts = await inTransaction(async (client) =>
+          riskAlertsFor(client, (await client.query<{ country: string }>('SELECT DISTINCT country FROM read_models.touchpoint_risk_alerts')).rows.map((row) => row.country)),
         );
-      }
-      // Alerts new to the table: the rows were computed without them.
-      const added = new Set<string>();
-      for (const alert of alerts) {
-        const inserted = await client.query(
-          `INSERT INTO read_models.touchpoint_risk_alerts (alert_id, issued_at, country, city, from_date, to_date, severity, message)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-          [alert.alertId, alert.issuedAt, alert.country, alert.city ?? null, alert.from, alert.to, alert.severity, alert.message],
-        );
-        if (inserted.rowCount) added.add(alert.alertId);
-        // The customers with a booking to that country whose trip, as booked or as amended, may overlap the period:
-        // the schedule decides exactly. Trips long over or far ahead are not recomputed.
-        const concerned = await client.query<{ customer_id: string; facts: string }>(
-          `SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts
-            WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c && ((@.departureDate <= $to && @.returnDate >= $from) || exists(@.amendments[*])))',
-                                    jsonb_build_object('c', $1::text, 'from', $2::text, 'to', $3::text))`,
-          [alert.country, alert.from, alert.to],
-        );
-        keep(concerned.rows);
-      }
-      const customers = [...facts.values()];
-      if (!customers.length) return;
-      const alertsByCustomer = await alertsFor(client, customers);
-      // A campaign's sends, where they provably change nothing else, found here; the other customers' schedules in the thread.
-      const sends: Touchpoint[] = [];
-      const whole = new Set(customers.map((c) => c.customerId));
-      for (const [customerId, { campaignId, latestMarketingDueAt }] of await assignedOnly(client, events as HandledEvent[], before, alone)) {
-        const rows = rowsAddedByAssignment(facts.get(customerId)!, alertsByCustomer.get(customerId) ?? [], campaignId, config, latestMarketingDueAt);
-        if (!rows) continue;
-        sends.push(...rows);
-        whole.delete(customerId);
-      }
-      const scheduled = whole.size
-        ? await schedules.run(
-            [...whole].map((customerId): CustomerToSchedule => {
-              const riskAlerts = alertsByCustomer.get(customerId) ?? [];
-              const stored = before.get(customerId);
-              const was = stored === undefined ? {} : { before: { facts: stored, riskAlerts: riskAlerts.filter((alert) => !added.has(alert.alertId)) } };
-              return { customerId, facts: json.get(customerId) ?? (stored as string), riskAlerts, ...was };
+        let next = 0;
+        let done = 0;
+        const page = (): string[] => ids.slice(next, (next += BULK_PAGE)).map((row) => row.customer_id);
+        // Two threads, each a page at a time: one schedules while the other's rows are copied in.
+        const threads = [0, 1].map(() => new OffThread<[{ customerId: string; facts: string }[], TouchpointFacts['riskAlerts'], TouchpointConfig], string>(rowsModule, 'touchpointRows'));
+        try {
+          await Promise.all(
+            threads.map(async (thread) => {
+              for (let customers = page(); customers.length; customers = page()) {
+                await inTransaction(async (client) => {
+                  const { rows } = await client.query<{ customerId: string; facts: string }>(
+                    'SELECT customer_id AS "customerId", facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)',
+                    [customers],
+                  );
+                  const copy = await thread.run(rows, alerts, config);
+                  if (copy) await copyInto(client, TOUCHPOINT_COPY, [copy]);
+                });
+                progress((done += customers.length), ids.length);
+              }
             }),
-            config,
-          )
-        : { deleted: [], copy: '' };
-      const sent = addedRows(sends);
-      const changes = { deleted: [...scheduled.deleted, ...sent.deleted], copy: scheduled.copy + sent.copy };
-      if (changes.deleted.length) await client.query('DELETE FROM read_models.touchpoints WHERE touchpoint_id = ANY($1)', [changes.deleted]);
-      if (changes.copy) await copyInto(client, TOUCHPOINT_COPY, [changes.copy]);
+          );
+        } finally {
+          await Promise.all(threads.map((thread) => thread.close()));
+        }
+      },
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { START, compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, installRoutines, readRoutines, withClient } from '../../postgres/src';
 import { applyGuarded, BUILDING, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
@@ -43,7 +43,7 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
     const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 16)) AS locked', [`rebuild:${name}`]);
     if (!rows[0].locked) throw new RebuildRunning(`a rebuild of ${name} is already running (another CLI, or the leading projector after a version change)`);
     try {
-      await prepareBuild(on, projection, `${name}${BUILDING}`, schema);
+      const unindexed = await prepareBuild(on, projection, `${name}${BUILDING}`, schema);
       const cursor = new BuildCursor(on, projection, schema);
       await cursor.loadPlan();
       const started = Date.now();
@@ -53,13 +53,15 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
       for (;;) {
         if (signal?.aborted) return processed;
         const applied = await inTransaction(on.pool, (client) => cursor.step(client));
-        if (applied === null) break;
-        processed += applied;
+        processed += applied ?? 0;
         if (onProgress && applied) {
           if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(cursor.reached)).events, at: Date.now(), processed };
           const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
           onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
         }
+        // In bulk up to near the head of the log (a batch short of full) or to recorded work to redo; then as live.
+        if (cursor.bulking && (applied ?? 0) < on.batchSize) await cursor.finishBulk(lock, unindexed);
+        else if (applied === null) break;
       }
       return processed + (await switchTo(on, projection, cursor));
     } finally {
@@ -68,10 +70,13 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
   });
 }
 
-/** An empty schema with the projection's tables and routines, and checkpoints at the start of the log. */
-async function prepareBuild(on: BuildSite, projection: Projection, buildName: string, schema: string): Promise<void> {
+/**
+ * An empty schema with the projection's tables and routines, and checkpoints at the start of the log; the indexes of
+ * the tables a bulk build leaves unindexed are dropped, and the statements that make them again returned.
+ */
+async function prepareBuild(on: BuildSite, projection: Projection, buildName: string, schema: string): Promise<string[]> {
   const routines = await readRoutines(projection.routines ?? []);
-  await inTransaction(on.pool, async (client) => {
+  return inTransaction(on.pool, async (client) => {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await client.query(`CREATE SCHEMA ${schema}`);
     const target = retargeted(client, schema);
@@ -84,6 +89,19 @@ async function prepareBuild(on: BuildSite, projection: Projection, buildName: st
       `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint, partition) SELECT $1, $2, $3, p FROM generate_series(0, $4::int - 1) p`,
       [buildName, projection.version, START, PARTITIONS],
     );
+    const { rows } = await client.query<{ drop: string; make: string }>(
+      `SELECT CASE WHEN con.oid IS NULL THEN format('DROP INDEX %I.%I', $1::text, i.relname)
+                   ELSE format('ALTER TABLE %I.%I DROP CONSTRAINT %I', $1::text, t.relname, con.conname) END AS drop,
+              CASE WHEN con.oid IS NULL THEN pg_get_indexdef(i.oid)
+                   ELSE format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s', $1::text, t.relname, con.conname, pg_get_constraintdef(con.oid)) END AS make
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.conrelid = t.oid
+        WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY($2)
+        ORDER BY i.relname`,
+      [schema, (projection.bulk?.unindexed ?? []).map((table) => table.replace(/^read_models\./, ''))],
+    );
+    for (const { drop } of rows) await client.query(drop);
+    return rows.map((row) => row.make);
   });
 }
 
@@ -97,13 +115,44 @@ class BuildCursor {
   private redone = 0;
   /** Where the build has read to. */
   reached: Checkpoint = START;
+  /** Applying with the projection's bulk build, until finishBulk. */
+  bulking: boolean;
 
   constructor(
     private readonly on: BuildSite,
     readonly projection: Projection,
     readonly schema: string,
   ) {
-    this.build = { ...projection, name: `${projection.name}${BUILDING}`, apply: (client, events) => projection.apply(retargeted(client, schema), events) };
+    this.bulking = projection.bulk !== undefined;
+    const apply = (client: PoolClient, events: RecordedEvent[]): Promise<void> =>
+      (this.bulking ? projection.bulk!.apply : projection.apply)(retargeted(client, schema), events);
+    this.build = { ...projection, name: `${projection.name}${BUILDING}`, apply };
+  }
+
+  /**
+   * Ends the bulk build: the projection's finish, then the indexes it went without (`make`). Their transactions are
+   * declared not to append through `declarer` (the build's own session), so a long index build holds no log reader.
+   */
+  async finishBulk(declarer: PoolClient, make: readonly string[]): Promise<void> {
+    const { pool, log } = this.on;
+    const name = this.projection.name;
+    const inBuild = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> =>
+      withClient(pool, (client) => inNotAppendingTransaction(client, declarer, (tx) => work(retargeted(tx, this.schema))));
+    const started = Date.now();
+    let reported = started;
+    await this.projection.bulk!.finish(inBuild, (done, total) => {
+      if (Date.now() - reported < PROGRESS_LAG_MS && done < total) return;
+      reported = Date.now();
+      log(`projection ${name}: build finishing in bulk: ${done} of ${total} done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    });
+    for (const statement of make) {
+      await inBuild(async (client) => {
+        await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+        await client.query(statement);
+      });
+    }
+    if (make.length) log(`projection ${name}: build made ${make.length} indexes (${((Date.now() - started) / 1000).toFixed(1)} s after the bulk build's finish began)`);
+    this.bulking = false;
   }
 
   /** The recorded work, read again at the switch; work redone already must not have changed meanwhile. */
@@ -129,6 +178,8 @@ class BuildCursor {
     const from = readingFrom(next ? short : rows);
     if (from !== null) this.reached = from;
     if (next && from === null) {
+      // Recorded work is redone on tables as the projection's apply makes them.
+      if (this.bulking) return null;
       await this.projection.recorded!.redo(retargeted(client, this.schema), next);
       this.redone++;
       return 0;

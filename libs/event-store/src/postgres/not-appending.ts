@@ -16,7 +16,7 @@ export const READ_FENCE = `(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_
  * event, so log readers go on while it writes (issue 16: a segment evaluation wrote its memberships in a 2.6-s
  * transaction, and every read model's lag grew by that much behind it). `work` must append nothing.
  */
-export const inNotAppendingTransaction = <T>(client: PoolClient, pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> =>
+export const inNotAppendingTransaction = <T>(client: PoolClient, pool: Pool | PoolClient, work: (tx: PoolClient) => Promise<T>): Promise<T> =>
   inClientTransaction(
     client,
     async (tx) => {
@@ -28,11 +28,11 @@ export const inNotAppendingTransaction = <T>(client: PoolClient, pool: Pool, wor
 
 /**
  * Declares the transaction open on `tx` as one that never appends an event. Called first in the transaction: it
- * takes the transaction's id and lists it through another connection of `pool`, committed at once, so readers see it
+ * takes the transaction's id and lists it through another connection (`pool`, or a client of its own), committed at once, so readers see it
  * while the transaction runs. Ended transactions' rows go in the same statement. Where the log is not in this
  * database (EventStoreDB) there is no fence and nothing to declare.
  */
-export async function declareNotAppending(tx: PoolClient, pool: Pool): Promise<void> {
+export async function declareNotAppending(tx: PoolClient, pool: Pool | PoolClient): Promise<void> {
   const { rows } = await tx.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
   await pool
     .query(
