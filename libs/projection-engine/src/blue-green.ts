@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type ReadAllResult, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, installRoutines, readRoutines, withClient } from '../../postgres/src';
 import { applyGuarded, BUILDING, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
@@ -117,6 +117,8 @@ class BuildCursor {
   reached: Checkpoint = START;
   /** Applying with the projection's bulk build, until finishBulk. */
   bulking: boolean;
+  /** The batch after a full one, read while that one is applied. */
+  private ahead?: { from: Checkpoint; read: Promise<ReadAllResult> };
 
   constructor(
     private readonly on: BuildSite,
@@ -145,12 +147,17 @@ class BuildCursor {
       reported = Date.now();
       log(`projection ${name}: build finishing in bulk: ${done} of ${total} done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     });
-    for (const statement of make) {
-      await inBuild(async (client) => {
-        await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-        await client.query(statement);
-      });
-    }
+    // Two at a time, each in a transaction of its own: an index build is one core's work.
+    const left = [...make];
+    const making = async (): Promise<void> => {
+      for (let statement = left.shift(); statement !== undefined; statement = left.shift()) {
+        await inBuild(async (client) => {
+          await client.query(`SET LOCAL maintenance_work_mem = '128MB'`);
+          await client.query(statement);
+        });
+      }
+    };
+    await Promise.all([making(), making()]);
     if (make.length) log(`projection ${name}: build made ${make.length} indexes (${((Date.now() - started) / 1000).toFixed(1)} s after the bulk build's finish began)`);
     this.bulking = false;
   }
@@ -186,7 +193,7 @@ class BuildCursor {
     }
     if (from === null) return null;
     const cut = short.reduce<Checkpoint | null>((nearest, row) => (nearest === null || compareCheckpoints(at![row.partition], nearest) < 0 ? at![row.partition] : nearest), null);
-    const read = await this.on.store.readAll(from, this.on.batchSize);
+    const read = await this.read(from);
     const events = cut ? read.events.filter((event) => compareCheckpoints(event.checkpoint, cut) <= 0) : read.events;
     if (events.length === 0) {
       if (!next) return null;
@@ -196,6 +203,24 @@ class BuildCursor {
     const partitions = next ? short.map((row) => row.partition) : ALL_PARTITIONS;
     await applyGuarded(client, this.build, partitions, { from, to, events }, this.on.log);
     return events.length;
+  }
+
+  /**
+   * The batch of the log after `from`; after a full batch the next is read at once, beside the apply of this one
+   * (another connection of the log's), so the build's applies and its reads of the log overlap.
+   */
+  private async read(from: Checkpoint): Promise<ReadAllResult> {
+    const { store, batchSize } = this.on;
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    const read = ahead?.from === from ? await ahead.read : await store.readAll(from, batchSize);
+    if (read.events.length === batchSize) {
+      const next = store.readAll(read.checkpoint, batchSize);
+      // Its error, if any, goes to the step that uses it; one never used is dropped.
+      next.catch(() => undefined);
+      this.ahead = { from: read.checkpoint, read: next };
+    }
+    return read;
   }
 }
 
