@@ -76,6 +76,23 @@ describe('the touchpoints projection', () => {
     expect(await snapshot()).toEqual(after);
   }, 120_000);
 
+  it('builds again batch by batch when the bulk build cannot finish, and gives the same rows', async () => {
+    const live = projector();
+    await live.migrate();
+    await writeScenario(store, 400, { seed: 8 });
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
+    const rows = await snapshot();
+    const indexed = await indexes();
+    const projection = touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG);
+    const failing = { ...projection, bulk: { ...projection.bulk!, finish: () => Promise.reject(new Error('a schedule that throws')) } };
+    const lines: string[] = [];
+    await new Projector(store.pool, store, [failing], { batchSize: 250, log: (line) => lines.push(line) }).rebuild('touchpoints');
+    expect(lines).toContainEqual(expect.stringMatching(/the bulk build could not finish \(a schedule that throws\); building again batch by batch/));
+    expect(await snapshot()).toEqual(rows);
+    expect(await indexes()).toEqual(indexed);
+  }, 120_000);
+
   it('applied in batches of a few events, with alerts and completions between them, gives the rows of a rebuild', async () => {
     const live = new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 7, pollIntervalMs: 20 });
     await live.migrate();

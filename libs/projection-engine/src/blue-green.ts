@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type ReadAllResult, type RecordedEvent } from '../../event-store/src';
-import { inTransaction, installRoutines, readRoutines, withClient } from '../../postgres/src';
-import { applyGuarded, BUILDING, readingFrom, rowsOf } from './partitioned-apply';
+import { inTransaction, installRoutines, isConnectionFault, readRoutines, withClient } from '../../postgres/src';
+import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
 import { retargeted } from './retargeted';
@@ -15,6 +15,9 @@ export interface BuildProgress {
 
 /** Another rebuild of the same read model holds its lock. */
 export class RebuildRunning extends Error {}
+
+/** A bulk build's finish failed for a reason of its own: the build starts again, batch by batch. */
+class BulkFinishFailed extends Error {}
 
 /** Where a build runs: the read models' database, the log, the batch size, and where it reports. */
 export interface BuildSite {
@@ -42,28 +45,35 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
   return withClient(on.pool, async (lock) => {
     const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 16)) AS locked', [`rebuild:${name}`]);
     if (!rows[0].locked) throw new RebuildRunning(`a rebuild of ${name} is already running (another CLI, or the leading projector after a version change)`);
-    try {
-      const unindexed = await prepareBuild(on, projection, `${name}${BUILDING}`, schema);
-      const cursor = new BuildCursor(on, projection, schema);
-      await cursor.loadPlan();
-      const started = Date.now();
-      let processed = 0;
-      // What is left, counted now and then: a count per batch would read the rest of the log each time.
-      let lag = { events: 0, at: 0, processed: 0 };
-      for (;;) {
-        if (signal?.aborted) return processed;
-        const applied = await inTransaction(on.pool, (client) => cursor.step(client));
-        processed += applied ?? 0;
-        if (onProgress && applied) {
-          if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(cursor.reached)).events, at: Date.now(), processed };
-          const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
-          onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
+    const build = async (bulk: boolean): Promise<number> => {
+        const unindexed = await prepareBuild(on, projection, `${name}${BUILDING}`, schema, bulk);
+        const cursor = new BuildCursor(on, projection, schema, bulk);
+        await cursor.loadPlan();
+        const started = Date.now();
+        let processed = 0;
+        // What is left, counted now and then: a count per batch would read the rest of the log each time.
+        let lag = { events: 0, at: 0, processed: 0 };
+        for (;;) {
+          if (signal?.aborted) return processed;
+          const applied = await inTransaction(on.pool, (client) => cursor.step(client));
+          processed += applied ?? 0;
+          if (onProgress && applied) {
+            if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(cursor.reached)).events, at: Date.now(), processed };
+            const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
+            onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
+          }
+          // In bulk up to near the head of the log (a batch short of full) or to recorded work to redo; then as live.
+          if (cursor.bulking && (applied ?? 0) < on.batchSize) await cursor.finishBulk(lock, unindexed);
+          else if (applied === null) break;
         }
-        // In bulk up to near the head of the log (a batch short of full) or to recorded work to redo; then as live.
-        if (cursor.bulking && (applied ?? 0) < on.batchSize) await cursor.finishBulk(lock, unindexed);
-        else if (applied === null) break;
-      }
-      return processed + (await switchTo(on, projection, cursor));
+        return processed + (await switchTo(on, projection, cursor));
+    };
+    try {
+      return await build(projection.bulk !== undefined);
+    } catch (error) {
+      if (!(error instanceof BulkFinishFailed)) throw error;
+      on.log(`projection ${name}: the bulk build could not finish (${error.message}); building again batch by batch, where an event the projection refuses stops only its partition`);
+      return await build(false);
     } finally {
       await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 16))', [`rebuild:${name}`]);
     }
@@ -74,7 +84,7 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
  * An empty schema with the projection's tables and routines, and checkpoints at the start of the log; the indexes of
  * the tables a bulk build leaves unindexed are dropped, and the statements that make them again returned.
  */
-async function prepareBuild(on: BuildSite, projection: Projection, buildName: string, schema: string): Promise<string[]> {
+async function prepareBuild(on: BuildSite, projection: Projection, buildName: string, schema: string, bulk: boolean): Promise<string[]> {
   const routines = await readRoutines(projection.routines ?? []);
   return inTransaction(on.pool, async (client) => {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -98,7 +108,7 @@ async function prepareBuild(on: BuildSite, projection: Projection, buildName: st
          LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.conrelid = t.oid
         WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY($2)
         ORDER BY i.relname`,
-      [schema, (projection.bulk?.unindexed ?? []).map((table) => table.replace(/^read_models\./, ''))],
+      [schema, bulk ? projection.bulk!.unindexed.map((table) => table.replace(/^read_models\./, '')) : []],
     );
     for (const { drop } of rows) await client.query(drop);
     return rows.map((row) => row.make);
@@ -124,8 +134,9 @@ class BuildCursor {
     private readonly on: BuildSite,
     readonly projection: Projection,
     readonly schema: string,
+    bulk: boolean,
   ) {
-    this.bulking = projection.bulk !== undefined;
+    this.bulking = bulk;
     const apply = (client: PoolClient, events: RecordedEvent[]): Promise<void> =>
       (this.bulking ? projection.bulk!.apply : projection.apply)(retargeted(client, schema), events);
     this.build = { ...projection, name: `${projection.name}${BUILDING}`, apply };
@@ -134,12 +145,25 @@ class BuildCursor {
   /**
    * Ends the bulk build: the projection's finish, then the indexes it went without (`make`). Their transactions are
    * declared not to append through `declarer` (the build's own session), so a long index build holds no log reader.
+   * A failure of its own (not a lost connection) throws BulkFinishFailed: the rebuild starts again batch by batch.
    */
   async finishBulk(declarer: PoolClient, make: readonly string[]): Promise<void> {
-    const { pool, log } = this.on;
-    const name = this.projection.name;
+    const { pool } = this.on;
     const inBuild = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> =>
       withClient(pool, (client) => inNotAppendingTransaction(client, declarer, (tx) => work(retargeted(tx, this.schema))));
+    try {
+      await this.finishWith(inBuild, make);
+    } catch (error) {
+      // A connection lost is retried as any; anything else (a schedule that throws) is the bulk build's own failure.
+      if (isConnectionFault(error)) throw error;
+      throw new BulkFinishFailed(messageOf(error));
+    }
+    this.bulking = false;
+  }
+
+  private async finishWith(inBuild: <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>, make: readonly string[]): Promise<void> {
+    const { log } = this.on;
+    const name = this.projection.name;
     const started = Date.now();
     let reported = started;
     await this.projection.bulk!.finish(inBuild, (done, total) => {
@@ -159,7 +183,6 @@ class BuildCursor {
     };
     await Promise.all([making(), making()]);
     if (make.length) log(`projection ${name}: build made ${make.length} indexes (${((Date.now() - started) / 1000).toFixed(1)} s after the bulk build's finish began)`);
-    this.bulking = false;
   }
 
   /** The recorded work, read again at the switch; work redone already must not have changed meanwhile. */
