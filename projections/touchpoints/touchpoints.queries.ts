@@ -83,7 +83,7 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
   const asOf = Date.parse(query.asOf);
   // Overdue: open and due at or before the instant (and before dueBefore, if given).
   const status = query.status === 'overdue' ? 'open' : query.status;
-  // Only the conditions asked for, so the planner can walk the (due_at, touchpoint_id) index of open touchpoints.
+  // Only the conditions asked for, so the planner can walk the (status, due_at, touchpoint_id) index.
   const values: unknown[] = [];
   const where: string[] = [];
   const add = (condition: (placeholder: string) => string, ...given: unknown[]): void => {
