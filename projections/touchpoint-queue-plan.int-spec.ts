@@ -3,12 +3,12 @@
  * whole table. Without a status it did (1.1 s for a page of 50 over 300,000 rows) until migration 3.
  */
 import { Pool } from 'pg';
-import { migrate } from '../../libs/postgres/src';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
-import { CAMPAIGNS_MIGRATIONS } from '../campaigns/campaigns.migrations';
-import { CUSTOMER_OVERVIEW_MIGRATIONS } from '../customer-overview/customer-overview.migrations';
-import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
-import { touchpointQueue, type QueueQuery } from './touchpoints.queries';
+import { migrate } from '../libs/postgres/src';
+import { createTestDatabase, type TestDatabase } from '../test/support/test-database';
+import { CAMPAIGNS_MIGRATIONS } from './campaigns/campaigns.migrations';
+import { CUSTOMER_OVERVIEW_MIGRATIONS } from './customer-overview/customer-overview.migrations';
+import { TOUCHPOINT_MIGRATIONS } from './touchpoints/touchpoints.migrations';
+import { touchpointQueue, type QueueQuery } from './touchpoints/touchpoints.queries';
 
 let database: TestDatabase;
 let pool: Pool;
