@@ -76,8 +76,11 @@ it('an event one read model refuses stops it in that partition only, is named in
   expect(await projections(['skip', 'customer_overview', String(last + 1000), '--reason', 'x'])).toMatchObject({ code: 1, stderr: expect.stringContaining('is not stopped at position') });
   const skipped = await projections(['skip', 'customer_overview', String(poisoned), '--reason', 'category refused by the no_poison rule', '--by', 'ops-anna']);
   expect(skipped).toMatchObject({ code: 0, stdout: expect.stringContaining(`skipped position ${poisoned}`) });
+  const asked = Date.now();
   const caughtUp = await t.http().get(`/customers/${victim}`).query({ minPosition: last }).expect(200);
-  expect(caughtUp.headers['x-read-model-stale']).toBeUndefined();
+  // Stale here (one CI run): the wait's time and the read model's status then say whether it timed out or saw a stop.
+  const staleAfterSkip = caughtUp.headers['x-read-model-stale'] ? { waitedMs: Date.now() - asked, status: await status('customer_overview') } : undefined;
+  expect(staleAfterSkip).toBeUndefined();
   expect(caughtUp.body).toMatchObject({ complaints: { total: 1 } });
   await until('/health says ok again', async () => (await t.http().get('/health').expect(200)).body.status === 'ok', 3_000);
   const { rows } = await t.runtime.readModels.query('SELECT projection, position, event_type, reason, skipped_by, error FROM projector.skipped_events');
