@@ -28,12 +28,16 @@ beforeAll(async () => {
   await migrate(pool, 'projection:touchpoints', TOUCHPOINT_MIGRATIONS);
   await migrate(pool, 'projection:customer_overview', CUSTOMER_OVERVIEW_MIGRATIONS);
   await migrate(pool, 'projection:campaigns', CAMPAIGNS_MIGRATIONS);
-  await pool.query(
-    `INSERT INTO read_models.touchpoints (touchpoint_id, customer_id, kind, phase, due_at, channel, language, urgent, marketing, status, content_hints)
-     SELECT 'tp_' || md5(i::text), 'c-' || (i % 20000), 'nps-survey', 'post-trip', timestamptz '2020-01-01' + (i % 2000) * interval '1 day' + (i % 86400) * interval '1 second',
-            'email', 'en', false, false, (ARRAY['open', 'done', 'skipped', 'cancelled', 'done'])[1 + i % 5], '{}'
-       FROM generate_series(1, 200000) i`,
-  );
+  // In transactions of 20,000 rows: one long write would hold every log reader of the test server back meanwhile.
+  for (let from = 1; from <= 100_000; from += 20_000) {
+    await pool.query(
+      `INSERT INTO read_models.touchpoints (touchpoint_id, customer_id, kind, phase, due_at, channel, language, urgent, marketing, status, content_hints)
+       SELECT 'tp_' || md5(i::text), 'c-' || (i % 20000), 'nps-survey', 'post-trip', timestamptz '2020-01-01' + (i % 2000) * interval '1 day' + (i % 86400) * interval '1 second',
+              'email', 'en', false, false, (ARRAY['open', 'done', 'skipped', 'cancelled', 'done'])[1 + i % 5], '{}'
+         FROM generate_series($1::int, $1::int + 19999) i`,
+      [from],
+    );
+  }
   await pool.query('ANALYZE read_models.touchpoints');
 }, 120_000);
 afterAll(async () => {
