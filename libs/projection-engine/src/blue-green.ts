@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type ReadAllResult, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, installRoutines, isConnectionFault, readRoutines, withClient } from '../../postgres/src';
+import { dropIndexes, makeIndexes } from './deferred-indexes';
 import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
@@ -99,19 +100,7 @@ async function prepareBuild(on: BuildSite, projection: Projection, buildName: st
       `INSERT INTO read_models.projection_checkpoints (name, version, checkpoint, partition) SELECT $1, $2, $3, p FROM generate_series(0, $4::int - 1) p`,
       [buildName, projection.version, START, PARTITIONS],
     );
-    const { rows } = await client.query<{ drop: string; make: string }>(
-      `SELECT CASE WHEN con.oid IS NULL THEN format('DROP INDEX %I.%I', $1::text, i.relname)
-                   ELSE format('ALTER TABLE %I.%I DROP CONSTRAINT %I', $1::text, t.relname, con.conname) END AS drop,
-              CASE WHEN con.oid IS NULL THEN pg_get_indexdef(i.oid)
-                   ELSE format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s', $1::text, t.relname, con.conname, pg_get_constraintdef(con.oid)) END AS make
-         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-         LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.conrelid = t.oid
-        WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY($2)
-        ORDER BY i.relname`,
-      [schema, bulk ? projection.bulk!.unindexed.map((table) => table.replace(/^read_models\./, '')) : []],
-    );
-    for (const { drop } of rows) await client.query(drop);
-    return rows.map((row) => row.make);
+    return dropIndexes(client, schema, bulk ? projection.bulk!.unindexed : []);
   });
 }
 
@@ -171,17 +160,7 @@ class BuildCursor {
       reported = Date.now();
       log(`projection ${name}: build finishing in bulk: ${done} of ${total} done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     });
-    // Two at a time, each in a transaction of its own: an index build is one core's work.
-    const left = [...make];
-    const making = async (): Promise<void> => {
-      for (let statement = left.shift(); statement !== undefined; statement = left.shift()) {
-        await inBuild(async (client) => {
-          await client.query(`SET LOCAL maintenance_work_mem = '128MB'`);
-          await client.query(statement);
-        });
-      }
-    };
-    await Promise.all([making(), making()]);
+    await makeIndexes(inBuild, make);
     if (make.length) log(`projection ${name}: build made ${make.length} indexes (${((Date.now() - started) / 1000).toFixed(1)} s after the bulk build's finish began)`);
   }
 
