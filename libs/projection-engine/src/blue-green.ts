@@ -47,27 +47,27 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
     const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 16)) AS locked', [`rebuild:${name}`]);
     if (!rows[0].locked) throw new RebuildRunning(`a rebuild of ${name} is already running (another CLI, or the leading projector after a version change)`);
     const build = async (bulk: boolean): Promise<number> => {
-        const unindexed = await prepareBuild(on, projection, `${name}${BUILDING}`, schema, bulk);
-        const cursor = new BuildCursor(on, projection, schema, bulk);
-        await cursor.loadPlan();
-        const started = Date.now();
-        let processed = 0;
-        // What is left, counted now and then: a count per batch would read the rest of the log each time.
-        let lag = { events: 0, at: 0, processed: 0 };
-        for (;;) {
-          if (signal?.aborted) return processed;
-          const applied = await inTransaction(on.pool, (client) => cursor.step(client));
-          processed += applied ?? 0;
-          if (onProgress && applied) {
-            if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(cursor.reached)).events, at: Date.now(), processed };
-            const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
-            onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
-          }
-          // In bulk up to near the head of the log (a batch short of full) or to recorded work to redo; then as live.
-          if (cursor.bulking && (applied ?? 0) < on.batchSize) await cursor.finishBulk(lock, unindexed);
-          else if (applied === null) break;
+      const unindexed = await prepareBuild(on, projection, `${name}${BUILDING}`, schema, bulk);
+      const cursor = new BuildCursor(on, projection, schema, bulk);
+      await cursor.loadPlan();
+      const started = Date.now();
+      let processed = 0;
+      // What is left, counted now and then: a count per batch would read the rest of the log each time.
+      let lag = { events: 0, at: 0, processed: 0 };
+      for (;;) {
+        if (signal?.aborted) return processed;
+        const applied = await inTransaction(on.pool, (client) => cursor.step(client));
+        processed += applied ?? 0;
+        if (onProgress && applied) {
+          if (Date.now() - lag.at > PROGRESS_LAG_MS) lag = { events: (await on.store.lag(cursor.reached)).events, at: Date.now(), processed };
+          const lagEvents = Math.max(0, lag.events - (processed - lag.processed));
+          onProgress({ processed, lagEvents, rate: Math.round(processed / Math.max(0.001, (Date.now() - started) / 1000)) });
         }
-        return processed + (await switchTo(on, projection, cursor));
+        // In bulk up to near the head of the log (a batch short of full) or to recorded work to redo; then as live.
+        if (cursor.bulking && (applied ?? 0) < on.batchSize) await cursor.finishBulk(lock, unindexed);
+        else if (applied === null) break;
+      }
+      return processed + (await switchTo(on, projection, cursor));
     };
     try {
       return await build(projection.bulk !== undefined);
