@@ -21,21 +21,21 @@ const cpuMs = (run: () => unknown, runs = 3): number => {
 };
 
 describe('a customer with thousands of bookings', () => {
-  it('schedules 2,000 bookings in near-linear time: 4x the bookings cost well under 16x the time', () => {
-    const small = busyCustomer(500, 3);
+  it('schedules one customer of 2,000 bookings at about the cost of 20 customers of 100', () => {
+    // A yardstick of the same run, not a clock bound: the same 2,000 bookings as 20 customers of 100 cost what a
+    // linear schedule costs. Quadratic would be 20x that, what it was (cubic) 400x.
     const large = busyCustomer(2_000, 3);
+    const small = Array.from({ length: 20 }, (_, seed) => busyCustomer(100, seed + 1));
     scheduleTouchpoints(busyCustomer(100, 4), DEFAULTS); // warm-up: time zone formatters, JIT
-    const smallMs = cpuMs(() => scheduleTouchpoints(small, DEFAULTS));
+    const smallMs = cpuMs(() => small.forEach((facts) => scheduleTouchpoints(facts, DEFAULTS)));
     const largeMs = cpuMs(() => scheduleTouchpoints(large, DEFAULTS));
     const rows = scheduleTouchpoints(large, DEFAULTS);
-    console.log(`scheduling 500 bookings: ${smallMs.toFixed(0)} ms CPU; 2,000 bookings (${rows.length} touchpoints): ${largeMs.toFixed(0)} ms CPU`);
+    console.log(`scheduling 20 customers of 100 bookings: ${smallMs.toFixed(0)} ms CPU; 1 of 2,000 bookings (${rows.length} touchpoints): ${largeMs.toFixed(0)} ms CPU`);
     expect(rows.length).toBeGreaterThan(15_000);
     expect(new Set(rows.map((row) => row.status))).toEqual(new Set(['open', 'done', 'skipped', 'cancelled']));
     expect(rows.filter((row) => row.reason?.includes('frequency cap')).length).toBeGreaterThan(1_000);
-    // Linear is 4x, quadratic 16x, what it was 64x. 8x leaves room for a noisy neighbour and the garbage collector.
+    // Linear measures 2-3x here (the frequency cap looks at neighbours); 8x leaves room for a noisy neighbour.
     expect(largeMs / smallMs).toBeLessThan(8);
-    // And in absolute terms, generously: the cubic version took minutes.
-    expect(largeMs).toBeLessThan(15_000);
   }, 120_000);
 
   it('freezes every closed touchpoint as the schedule known at its closing instant gives it, as before', () => {
