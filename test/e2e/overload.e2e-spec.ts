@@ -81,8 +81,16 @@ describe('overload while the API thread is saturated', () => {
         const { rows } = await t.runtime.readModels.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
         return Number(rows[0].n) >= 1;
       }, 20_000);
-      // From 3 to 1 takes two saturated windows: one command in flight is then the limit.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // From 3 to 1 takes two saturated windows: one command in flight is then the limit. Waited for with a command
+      // that writes nothing if taken (a body without fields: 400), not for a fixed second: on a loaded CI machine the
+      // limit had not come down yet, and the command sent then waited for the lock until it timed out.
+      const statuses: number[] = [];
+      await until('an empty registration shed (503) beside the one command in flight', async () => {
+        statuses.push((await t.http().post('/customers').send({}).timeout(10_000)).status);
+        return statuses.at(-1) === 503;
+      }, 20_000).catch((error: Error) => {
+        throw new Error(`${error.message}; answers: ${statuses.join(', ')}`);
+      });
       const shed = await t.http().post('/customers').send(registration('busy-shed')).timeout(10_000);
       expect({ status: shed.status, retryAfter: shed.headers['retry-after'], rule: shed.body.rule }).toEqual({ status: 503, retryAfter: '1', rule: 'engine.overloaded' });
       expect(shed.body.message).toMatch(/MAX_API_BUSY_PERCENT.*nothing was written/);
