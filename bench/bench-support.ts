@@ -197,3 +197,24 @@ export async function machine(client: Pool): Promise<Record<string, string>> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * PG_TRACE_STATEMENTS=1 (the embedded server then loads pg_stat_statements): `reset` before a measured part,
+ * `print` after it logs its costliest statements. Without the variable both do nothing.
+ */
+export const statementTrace = (client: Pool, write: (line: string) => void = log) => ({
+  async reset(): Promise<void> {
+    if (!process.env.PG_TRACE_STATEMENTS) return;
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await client.query('SELECT pg_stat_statements_reset()');
+  },
+  async print(top = 15): Promise<void> {
+    if (!process.env.PG_TRACE_STATEMENTS) return;
+    const { rows } = await client.query<{ ms: string; calls: string; rows: string; query: string }>(
+      `SELECT round(total_exec_time) AS ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1`,
+      [top],
+    );
+    for (const row of rows) write(`  ${row.ms} ms ${row.calls} calls ${row.rows} rows: ${row.query}`);
+    await client.query('SELECT pg_stat_statements_reset()');
+  },
+});

@@ -25,7 +25,7 @@ import { loadConfig, openRuntime } from '../apps/engine/src';
 import { assignAudience } from '../projections/campaigns/assign-audience';
 import { campaignArmCounts, campaignForResults } from '../projections/campaigns/campaign-results.queries';
 import { withBenchDatabase } from './bench-database';
-import { envNumber, fmt, log, machine, median } from './bench-support';
+import { cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, statementTrace } from './bench-support';
 
 const CUSTOMERS = envNumber('BENCH_CAMPAIGN_CUSTOMERS', 100_000);
 const RESULT_RUNS = envNumber('BENCH_CAMPAIGN_RESULT_RUNS', 5);
@@ -122,6 +122,9 @@ async function main(): Promise<void> {
 
       // 2. The launch, as the engine runs it: the projector follows the log live while the assignment writes it, and
       // the launch is done when the campaigns and touchpoints read models have passed the last assignment.
+      const trace = statementTrace(pool);
+      await trace.reset();
+      const cpuBefore = cpuSample(database.postmasterPid);
       const following = new AbortController();
       const projecting = projector.run(following.signal);
       const launchStarted = performance.now();
@@ -144,6 +147,10 @@ async function main(): Promise<void> {
       );
       following.abort();
       await projecting;
+      const cpuAfter = cpuSample(database.postmasterPid);
+      const server = serverCpuBetween(cpuBefore, cpuAfter);
+      log(`launch CPU: this process (assignment and projector) ${(cpuAfter.client - cpuBefore.client).toFixed(1)} s, PostgreSQL ${server === null ? 'n/a' : `${server.toFixed(1)} s`}`);
+      await trace.print();
       const sends = await pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM read_models.touchpoints WHERE campaign_id = $1 GROUP BY status ORDER BY status`, [CAMPAIGN]);
       log(`read models past the last assignment, from the launch: ${Object.entries(passed).map(([name, s]) => `${name} ${s.toFixed(2)} s`).join(', ')}; campaign touchpoints ${sends.rows.map((r) => `${r.status} ${fmt(r.n)}`).join(', ')}`);
       const toTouchpoints = Math.max(passed.campaigns, passed.touchpoints);

@@ -22,7 +22,7 @@ import { Projector } from '../libs/projection-engine/src';
 import { projections } from '../projections';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
 import { withBenchDatabase } from './bench-database';
-import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median } from './bench-support';
+import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, statementTrace } from './bench-support';
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
 const RUNS = envNumber('BENCH_IMPORT_RUNS', 3);
@@ -166,7 +166,8 @@ async function main(): Promise<void> {
       // What the engine does after an import: every projection catches up on the imported log, batch after batch.
       const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: envNumber('BENCH_BATCH', 1000), log });
       await projector.migrate();
-      if (process.env.PG_TRACE_STATEMENTS) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      const trace = statementTrace(pool);
+      await trace.reset();
       const catchUps: string[] = [];
       // BENCH_CATCH_UP=0: only the rebuilds (each of which builds its read model from the whole log all the same).
       for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }).filter((p) => measured(p.name) && process.env.BENCH_CATCH_UP !== '0')) {
@@ -197,11 +198,7 @@ async function main(): Promise<void> {
         const cpu = `CPU per event: client ${fmt(((cpuAfter.client - cpuBefore.client) * 1e6) / built, 1)} µs, server ${server === null ? 'n/a' : fmt((server * 1e6) / built, 1)} µs`;
         rebuilds.push(`${name} ${fmt(built / secs)} events/s (${fmt(built)} events in ${secs.toFixed(1)} s; bench RSS peak ${fmt(peak / 2 ** 20)} MiB; ${cpu})`);
         log(`rebuild: ${rebuilds[rebuilds.length - 1]}`);
-        if (process.env.PG_TRACE_STATEMENTS) {
-          const { rows } = await pool.query(`SELECT round(total_exec_time) AS ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15`);
-          for (const row of rows) log(`  ${row.ms} ms ${row.calls} calls ${row.rows} rows: ${row.query}`);
-          await pool.query('SELECT pg_stat_statements_reset()');
-        }
+        await trace.print();
       }
 
       const importMedian = median(importRates);
