@@ -25,7 +25,7 @@ import { loadConfig, openRuntime } from '../apps/engine/src';
 import { assignAudience } from '../projections/campaigns/assign-audience';
 import { campaignArmCounts, campaignForResults } from '../projections/campaigns/campaign-results.queries';
 import { withBenchDatabase } from './bench-database';
-import { cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, statementTrace } from './bench-support';
+import { cpuProfile, cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, statementTrace } from './bench-support';
 
 const CUSTOMERS = envNumber('BENCH_CAMPAIGN_CUSTOMERS', 100_000);
 const RESULT_RUNS = envNumber('BENCH_CAMPAIGN_RESULT_RUNS', 5);
@@ -124,6 +124,8 @@ async function main(): Promise<void> {
       // the launch is done when the campaigns and touchpoints read models have passed the last assignment.
       const trace = statementTrace(pool);
       await trace.reset();
+      const profile = cpuProfile();
+      await profile.start();
       const cpuBefore = cpuSample(database.postmasterPid);
       const following = new AbortController();
       const projecting = projector.run(following.signal);
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
       );
       following.abort();
       await projecting;
+      await profile.stop();
       const cpuAfter = cpuSample(database.postmasterPid);
       const server = serverCpuBetween(cpuBefore, cpuAfter);
       log(`launch CPU: this process (assignment and projector) ${(cpuAfter.client - cpuBefore.client).toFixed(1)} s, PostgreSQL ${server === null ? 'n/a' : `${server.toFixed(1)} s`}`);

@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { copyInto } from '../../libs/postgres/src';
 import { OffThread, type Projection } from '../../libs/projection-engine/src';
 import { foldTouchpointFacts, rowsAddedByAssignment, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
-import { riskAlertsFor } from './touchpoints.queries';
+import { latestMarketingDue, riskAlertsFor } from './touchpoints.queries';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
 import { addedRows, alertsByCountry, alertsOfCustomer, TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
 
@@ -40,14 +40,7 @@ async function assignedOnly(client: PoolClient, events: HandledEvent[], before: 
   }
   const ids = [...campaignOf.keys()].filter((id) => count.get(id) === 1 && before.has(id));
   if (!ids.length) return new Map();
-  // One scan of the customers' (customer_id, due_at) index entries. (A LIMIT 1 subquery per customer, ordered by
-  // due_at, let the planner walk a due_at index across every customer instead: 30 s of a 36-s launch to 20,000.)
-  const due = await client.query<{ customer_id: string; due_at: Date }>(
-    `SELECT customer_id, max(due_at) AS due_at FROM read_models.touchpoints
-      WHERE customer_id = ANY($1) AND marketing AND status IN ('open', 'done') GROUP BY customer_id`,
-    [ids],
-  );
-  const latestDue = new Map(due.rows.map((row) => [row.customer_id, row.due_at.toISOString()]));
+  const latestDue = await latestMarketingDue(client, ids);
   return new Map(ids.map((id) => [id, { campaignId: campaignOf.get(id)!, latestMarketingDueAt: latestDue.get(id) }]));
 }
 

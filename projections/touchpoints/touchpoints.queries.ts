@@ -156,3 +156,20 @@ export async function riskAlertsFor(db: Pool | PoolClient, countries: readonly s
     message: row.message,
   }));
 }
+
+/**
+ * The latest due instant of each customer's open and done marketing rows (none: not in the map), from each
+ * customer's own index entries: the row conditions are in the aggregate's FILTER, so the customer index is the one
+ * index the WHERE can use. Two plans it replaced, each found in a launch: a LIMIT 1 subquery per customer, ordered by due_at,
+ * walked a due_at index across every customer (30 s of a 36-s launch to 20,000); the conditions in the WHERE let a
+ * planner with statistics older than the rows (right after a catch-up) take the (status, due_at) index, and read
+ * every open and done row of the table for each batch (6.2 s of a 14.5-s launch to 50,000).
+ */
+export async function latestMarketingDue(db: Pool | PoolClient, customerIds: readonly string[]): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ customer_id: string; due_at: Date | null }>(
+    `SELECT c.customer_id, latest.due_at FROM unnest($1::text[]) AS c(customer_id) CROSS JOIN LATERAL (
+       SELECT max(t.due_at) FILTER (WHERE t.marketing AND t.status IN ('open', 'done')) AS due_at FROM read_models.touchpoints t WHERE t.customer_id = c.customer_id) latest`,
+    [customerIds],
+  );
+  return new Map(rows.flatMap((row) => (row.due_at ? [[row.customer_id, row.due_at.toISOString()] as const] : [])));
+}
