@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
-import type { EventStore } from '../../libs/event-store/src';
-import { FactsNotReady, poll, type PollOptions } from '../../libs/projection-engine/src';
+import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src';
+import { compareCheckpoints, type EventStore } from '../../libs/event-store/src';
+import { FactsNotReady, poll, type PartitionCheckpoints, type PollOptions } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
 import { evaluateAndRecord } from './segment-recording';
 import { type EvaluationSummary } from './segment-evaluation';
@@ -17,6 +18,25 @@ export interface SegmentScheduleOptions {
   leading?: () => boolean | Promise<boolean>;
 }
 
+/** Events of the log past an evaluation's facts that newSince reads at most: past that many it takes the facts as changed. */
+const LOOK_AHEAD = 100;
+
+/**
+ * Whether the log holds an event up to `position` past the facts an evaluation read (its most advanced partition's
+ * checkpoint) other than the evaluations' own records. segment_facts passes every event of the log, so its position
+ * moved past each evaluation's own SegmentsEvaluated too: an idle engine evaluated again at every poll, each time
+ * appending another event (found in a new-user check: 21 evaluations in 3.5 idle minutes). An evaluation recorded
+ * before the checkpoints were kept (null) is taken as changed, as before.
+ */
+async function newSince(store: EventStore, factsCheckpoints: PartitionCheckpoints | null, position: number): Promise<boolean> {
+  const checkpoints = Object.values(factsCheckpoints ?? {});
+  if (!checkpoints.length) return true;
+  const read = checkpoints.reduce((most, checkpoint) => (compareCheckpoints(checkpoint, most) > 0 ? checkpoint : most));
+  const { events } = await store.readAll(read, LOOK_AHEAD);
+  const passed = events.filter((event) => event.globalPosition <= position);
+  return passed.length === LOOK_AHEAD || passed.some((event) => event.streamId !== SEGMENTS_SCHEDULE_STREAM);
+}
+
 /** A burst of events (an import) is evaluated once it pauses for a poll, or at the latest after this long. */
 const MAX_DELAY_MS = 60_000;
 
@@ -31,14 +51,14 @@ export async function runSegmentSchedule(pool: Pool, store: EventStore, config: 
   let waiting = '';
   const step = async (): Promise<void> => {
     if ((await options.leading?.()) === false) return;
-    const { rows } = await pool.query<{ position: string | null; facts_position: string | null; as_of: Date | null; finished_at: Date | null }>(
-      `SELECT (SELECT max(position) FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.as_of, e.finished_at
+    const { rows } = await pool.query<{ position: string | null; facts_position: string | null; facts_checkpoints: PartitionCheckpoints | null; as_of: Date | null; finished_at: Date | null }>(
+      `SELECT (SELECT max(position) FROM read_models.projection_checkpoints WHERE name = 'segment_facts') AS position, e.facts_position, e.facts_checkpoints, e.as_of, e.finished_at
          FROM (SELECT 1) one LEFT JOIN LATERAL (
-           SELECT facts_position, as_of, finished_at FROM read_models.segment_evaluations ORDER BY evaluation_id DESC LIMIT 1) e ON true`,
+           SELECT facts_position, facts_checkpoints, as_of, finished_at FROM read_models.segment_evaluations ORDER BY evaluation_id DESC LIMIT 1) e ON true`,
     );
     const position = Number(rows[0].position ?? 0);
     const last = rows[0];
-    const factsChanged = position > Number(last.facts_position ?? 0);
+    const factsChanged = position > Number(last.facts_position ?? 0) && (await newSince(store, last.facts_checkpoints, position));
     const settled = position === seen || (last.finished_at !== null && now().getTime() - last.finished_at.getTime() >= MAX_DELAY_MS);
     const due = last.as_of === null ? position > 0 : now().getTime() - last.as_of.getTime() >= options.intervalMs;
     seen = position;
