@@ -303,7 +303,7 @@ export class Projector {
           await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
           continue;
         }
-        const batch = await log.after(from, AbortSignal.any([signal, AbortSignal.timeout(RECHECK_MS)]));
+        const batch = await log.after(from, AbortSignal.any([signal, AbortSignal.timeout(RECHECK_MS)]), projection.name);
         if (batch === null) {
           from = null;
           continue;

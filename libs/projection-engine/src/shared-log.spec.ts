@@ -31,3 +31,59 @@ it('a caller still waiting gets the failed read as its error', async () => {
   const log = new SharedLog(failingLog(), new AbortController().signal, { batchSize: 10, pollIntervalMs: 10 });
   await expect(log.after(START, new AbortController().signal)).rejects.toThrow('cannot read event: unknown version');
 });
+
+/** A log of `size` events in batches of `batchSize`, counting the reads outside the subscription. */
+const countingLog = (size: number) => {
+  const events = Array.from({ length: size }, (_, i) => ({ eventId: `e${i + 1}`, checkpoint: `1:${i + 1}` }) as RecordedEvent);
+  const after = (checkpoint: string, limit: number): RecordedEvent[] => events.filter((e) => Number(e.checkpoint.split(':')[1]) > Number(checkpoint.split(':')[1])).slice(0, limit);
+  const reads = { own: 0 };
+  const store = {
+    subscribe: (at: string, options: { batchSize: number }): AsyncIterable<RecordedEvent[]> => ({
+      async *[Symbol.asyncIterator]() {
+        for (let from = at, batch = after(from, options.batchSize); batch.length; from = batch[batch.length - 1].checkpoint, batch = after(from, options.batchSize)) yield batch;
+        await new Promise(() => undefined);
+      },
+    }),
+    readAll: async (checkpoint: string, limit: number) => {
+      reads.own++;
+      const read = after(checkpoint, limit);
+      return { events: read, checkpoint: read.length ? read[read.length - 1].checkpoint : checkpoint };
+    },
+  } as unknown as EventStore;
+  return { store, reads };
+};
+
+/** Reads every batch from START to the end of a `size`-event log as `caller`. */
+const readThrough = async (log: SharedLog, caller: string, size: number): Promise<number> => {
+  let at = START;
+  let read = 0;
+  while (at !== `1:${size}`) {
+    const batch = (await log.after(at, new AbortController().signal, caller))!;
+    const fresh = batch.events.filter((e) => Number(e.checkpoint.split(':')[1]) > Number(at.split(':')[1]));
+    read += fresh.length;
+    at = batch.to;
+  }
+  return read;
+};
+
+// In a launch the touchpoints read model ran some 40,000 events behind the others; with only the last 8 batches kept
+// it read the log on its own, three reads of the log in all (369,002 rows read for 100,000 events).
+it('keeps the batches a slower caller has yet to read, and reads the log once for both', async () => {
+  const { store, reads } = countingLog(5_000);
+  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10 });
+  await log.after(START, AbortSignal.abort(), 'slow');
+  expect(await readThrough(log, 'fast', 5_000)).toBe(5_000);
+  expect(await readThrough(log, 'slow', 5_000)).toBe(5_000);
+  expect(reads.own).toBe(0);
+  log.close();
+});
+
+it('keeps no more than its budget: a caller further behind reads on its own', async () => {
+  const { store, reads } = countingLog(5_000);
+  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10, keepEvents: 1_000 });
+  await log.after(START, AbortSignal.abort(), 'slow');
+  await readThrough(log, 'fast', 5_000);
+  expect(await readThrough(log, 'slow', 5_000)).toBe(5_000);
+  expect(reads.own).toBe(40);
+  log.close();
+});

@@ -17,27 +17,36 @@ interface Reader {
 
 /**
  * One read of the log for every projection of a process (issue 16): a single subscription reads and decrypts each
- * batch once, and the last few batches are kept for the projections that ask for them. A projection at the head
- * waits for the subscription's next batch with the others; one that fell behind the kept batches (slow, stopped and
- * retried, new) reads on its own until it is back among them, so it never holds the others back, and one ahead of the
- * subscription (another process moved its checkpoint) moves the subscription to itself.
+ * batch once, and its batches are kept until every projection has passed them (at most `keepEvents` events: 64
+ * batches by default). A projection at the head waits for the subscription's next batch with the others; a slower
+ * one is served the kept batches; one that fell behind them (stopped and retried, new) reads on its own until it is
+ * back among them, so it never holds the others back, and one ahead of the subscription (another process moved its
+ * checkpoint) moves the subscription to itself.
  */
 export class SharedLog {
   private kept: LogBatch[] = [];
+  /** Events in `kept`. */
+  private held = 0;
+  /** Where each caller last asked to read from. */
+  private readonly positions = new Map<string, Checkpoint>();
   private reader?: Reader;
 
   /** The subscription runs until `signal` (the projector's) aborts; a caller's own signal only ends its wait. */
   constructor(
     private readonly store: EventStore,
     private readonly signal: AbortSignal,
-    private readonly options: { batchSize: number; pollIntervalMs: number; keep?: number },
+    private readonly options: { batchSize: number; pollIntervalMs: number; keepEvents?: number },
   ) {}
 
   /**
    * The next events after `checkpoint`: a kept batch that covers it (the caller filters what it has passed), the
-   * subscription's next batch, or a read of its own. Null when the subscription moved meanwhile: ask again.
+   * subscription's next batch, or a read of its own. Null when the subscription moved meanwhile: ask again. A caller
+   * names itself, so that the batches it has yet to read are kept for it (in a launch, the touchpoints read model ran
+   * some 40,000 events behind the others and read the log a second and third time when only 8 batches were kept).
    */
-  async after(checkpoint: Checkpoint, signal: AbortSignal): Promise<LogBatch | null> {
+  async after(checkpoint: Checkpoint, signal: AbortSignal, caller = ''): Promise<LogBatch | null> {
+    this.positions.set(caller, checkpoint);
+    this.trim();
     const kept = this.kept.find((batch) => compareCheckpoints(batch.from, checkpoint) <= 0 && compareCheckpoints(checkpoint, batch.to) < 0);
     if (kept) return kept;
     const head = this.reader?.at;
@@ -55,6 +64,14 @@ export class SharedLog {
     this.reader?.detach();
     this.reader = undefined;
     this.kept = [];
+    this.held = 0;
+  }
+
+  /** Lets go of the oldest kept batches that every caller has passed, and of any past the budget. */
+  private trim(): void {
+    const budget = this.options.keepEvents ?? 64 * this.options.batchSize;
+    const passed = (batch: LogBatch): boolean => [...this.positions.values()].every((at) => compareCheckpoints(at, batch.to) >= 0);
+    while (this.kept.length && (this.held > budget || passed(this.kept[0]))) this.held -= this.kept.shift()!.events.length;
   }
 
   private restart(at: Checkpoint): void {
@@ -81,7 +98,8 @@ export class SharedLog {
           const batch = { from: reader.at, to: result.value[result.value.length - 1].checkpoint, events: result.value };
           reader.at = batch.to;
           this.kept.push(batch);
-          if (this.kept.length > (this.options.keep ?? 8)) this.kept.shift();
+          this.held += batch.events.length;
+          this.trim();
           return batch;
         },
         (error: unknown) => {

@@ -74,6 +74,19 @@ describe('checkpoints', () => {
     expect(compareCheckpoints(toCheckpoint({ commit: 500n, prepare: 480n }), toCheckpoint({ commit: 500n, prepare: 490n }))).toBe(-1);
   });
 
+  it('compare as two integers whatever their lengths and leading zeros, as a BigInt comparison does', () => {
+    const reference = (a: string, b: string): number => {
+      const [ax, ap] = a.split(':').map(BigInt);
+      const [bx, bp] = b.split(':').map(BigInt);
+      if (ax !== bx) return ax < bx ? -1 : 1;
+      return ap === bp ? 0 : ap < bp ? -1 : 1;
+    };
+    const parts = ['0', '00', '7', '07', '9', '10', '99', '100', '4294967295', '4294967296', '9007199254740993', '9007199254740992', '18446744073709551615'];
+    for (const ax of parts) for (const ap of parts) for (const bx of parts) for (const bp of parts) {
+      expect([`${ax}:${ap} vs ${bx}:${bp}`, compareCheckpoints(`${ax}:${ap}`, `${bx}:${bp}`)]).toEqual([`${ax}:${ap} vs ${bx}:${bp}`, reference(`${ax}:${ap}`, `${bx}:${bp}`)]);
+    }
+  });
+
   it('turn back into a read position: START from the beginning, anything else at that event', () => {
     expect(toReadPosition(START)).toBe('start');
     expect(toReadPosition('2305843009213693953:2305843009213693950')).toEqual({ commit: 2305843009213693953n, prepare: 2305843009213693950n });
