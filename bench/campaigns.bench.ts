@@ -140,6 +140,9 @@ async function main(): Promise<void> {
           await sleep(100);
         }
       }
+      // The process's RSS (this thread and the projector's) at the start and at its highest during the launch.
+      const rss = { start: process.memoryUsage.rss(), peak: 0 };
+      const sampling = setInterval(() => (rss.peak = Math.max(rss.peak, process.memoryUsage.rss())), 100);
       const launchStarted = performance.now();
       await store.append(campaignStreamId(CAMPAIGN), [
         ev('CampaignDefined', LAUNCH - DAY, {
@@ -160,11 +163,13 @@ async function main(): Promise<void> {
       );
       // Sampled before the projector thread closes: the server's CPU is read per backend, and its backends end with it.
       const cpuAfter = cpuSample(database.postmasterPid);
+      clearInterval(sampling);
       following.abort();
       await projecting;
       await profile.stop();
       const server = serverCpuBetween(cpuBefore, cpuAfter);
       log(`launch CPU: this process (assignment, and the projector ${inThread ? 'in its thread' : 'on the same thread'}) ${(cpuAfter.client - cpuBefore.client).toFixed(1)} s, PostgreSQL ${server === null ? 'n/a' : `${server.toFixed(1)} s`}`);
+      log(`launch RSS (this process, both threads): ${fmt(rss.start / 2 ** 20, 1)} MiB at the start, ${fmt(rss.peak / 2 ** 20, 1)} MiB at its highest`);
       await trace.print();
       const sends = await pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM read_models.touchpoints WHERE campaign_id = $1 GROUP BY status ORDER BY status`, [CAMPAIGN]);
       log(`read models past the last assignment, from the launch: ${Object.entries(passed).map(([name, s]) => `${name} ${s.toFixed(2)} s`).join(', ')}; campaign touchpoints ${sends.rows.map((r) => `${r.status} ${fmt(r.n)}`).join(', ')}`);

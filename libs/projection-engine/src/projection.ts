@@ -28,6 +28,12 @@ export interface Projection {
   recorded?: RecordedWork;
   /** A faster way for a blue/green build through the log, while nobody reads the tables it builds. */
   bulk?: BulkBuild;
+  /**
+   * How many batches of it a projector applies at once (default 1), each in its own transaction over its own share of
+   * the process's partitions, as separate processes would: for a projection whose batches are as much JavaScript as
+   * PostgreSQL work, so that one's queries run while the other's JavaScript does.
+   */
+  followers?: number;
 }
 
 /**

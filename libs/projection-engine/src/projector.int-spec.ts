@@ -108,6 +108,39 @@ it('two projectors on one log apply every event exactly once', async () => {
   expect(Object.values(await rows('shared'))).toEqual(Array.from({ length: 60 }, () => ({ n: 20, total: 20 })));
 }, 60_000);
 
+it('a read model with two followers applies two batches at once, over disjoint partitions, every event exactly once', async () => {
+  const base = counting('pair', { delayMs: 50 });
+  let inFlight = 0;
+  let most = 0;
+  const partitionsSeen: Set<number>[] = [];
+  const projection: Projection = {
+    ...base,
+    followers: 2,
+    async apply(client, events) {
+      most = Math.max(most, ++inFlight);
+      partitionsSeen.push(new Set(events.map((event) => partitionOf(event.streamId))));
+      try {
+        await base.apply(client, events);
+      } finally {
+        inFlight--;
+      }
+    },
+  };
+  const projector = new Projector(pool, log, [projection], { batchSize: 100, pollIntervalMs: 10 });
+  await projector.migrate();
+  const last = await write(log, 60, 20);
+  await allEventsVisible(pool);
+  const running = new AbortController();
+  const following = projector.run(running.signal);
+  expect(await projector.waitFor(last, 30_000)).toBe(true);
+  running.abort();
+  await following;
+  expect(Object.values(await rows('pair'))).toEqual(Array.from({ length: 60 }, () => ({ n: 20, total: 20 })));
+  expect(most).toBe(2);
+  // The process holds every partition: one follower applies the even ones, the other the odd ones.
+  expect(partitionsSeen.every((seen) => [...seen].every((p) => p % 2 === 0) || [...seen].every((p) => p % 2 === 1))).toBe(true);
+}, 60_000);
+
 it('a slow read model does not hold the others back', async () => {
   // 250 ms a batch of 20 (short transactions: a transaction held open would hold back every reader's xid fence).
   const projector = new Projector(pool, log, [counting('slow', { delayMs: 250 }), counting('quick')], { batchSize: 20, pollIntervalMs: 20 });

@@ -166,7 +166,8 @@ export class Projector {
     await this.leases.heartbeat().catch(() => undefined);
     const leasing = this.leases.run(following.signal, this.availability);
     try {
-      await Promise.all([...this.projections.map((projection) => this.follow(projection, log, following.signal)), this.upgrade(following.signal)]);
+      const followers = this.projections.flatMap((projection) => Array.from({ length: projection.followers ?? 1 }, (_, i) => this.follow(projection, log, following.signal, i)));
+      await Promise.all([...followers, this.upgrade(following.signal)]);
     } finally {
       signal.removeEventListener('abort', stop);
       following.abort();
@@ -287,7 +288,10 @@ export class Projector {
     }
   }
 
-  private async follow(projection: Projection, log: SharedLog, signal: AbortSignal): Promise<void> {
+  /** Follower `share` of the projection: applies the events of every `followers`-th partition this process holds, from the `share`-th. */
+  private async follow(projection: Projection, log: SharedLog, signal: AbortSignal, share: number): Promise<void> {
+    const followers = projection.followers ?? 1;
+    const caller = followers > 1 ? `${projection.name}#${share}` : projection.name;
     let failures = 0;
     let from: Checkpoint | null = null;
     while (!signal.aborted) {
@@ -296,14 +300,14 @@ export class Projector {
           await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
           continue;
         }
-        const partitions = this.leases.owned();
+        const partitions = this.leases.owned().filter((_, i) => i % followers === share);
         if (partitions.length) from ??= readingFrom(await rowsOf(this.pool, projection.name, partitions));
         if (!partitions.length || from === null) {
           // No partition leased yet, or every one stopped: look again (a heartbeat, a retry, a skip).
           await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
           continue;
         }
-        const batch = await log.after(from, AbortSignal.any([signal, AbortSignal.timeout(RECHECK_MS)]), projection.name);
+        const batch = await log.after(from, AbortSignal.any([signal, AbortSignal.timeout(RECHECK_MS)]), caller);
         if (batch === null) {
           from = null;
           continue;

@@ -47,8 +47,8 @@ export class SharedLog {
   async after(checkpoint: Checkpoint, signal: AbortSignal, caller = ''): Promise<LogBatch | null> {
     this.positions.set(caller, checkpoint);
     this.trim();
-    const kept = this.kept.find((batch) => compareCheckpoints(batch.from, checkpoint) <= 0 && compareCheckpoints(checkpoint, batch.to) < 0);
-    if (kept) return kept;
+    const kept = this.kept.findIndex((batch) => compareCheckpoints(batch.from, checkpoint) <= 0 && compareCheckpoints(checkpoint, batch.to) < 0);
+    if (kept >= 0) return this.keptFrom(kept);
     const head = this.reader?.at;
     if (head === undefined || compareCheckpoints(checkpoint, head) > 0) this.restart(checkpoint);
     else if (compareCheckpoints(checkpoint, head) < 0) {
@@ -65,6 +65,21 @@ export class SharedLog {
     this.reader = undefined;
     this.kept = [];
     this.held = 0;
+  }
+
+  /**
+   * The kept batch at `index` joined with those after it, up to a batch's size: the subscription's batches are as
+   * small as the quickest caller reads them (a few events each under live load), and a caller behind, served them one
+   * by one, would pay a transaction for each and never catch up (touchpoints, 17 s behind at 300 commands/s).
+   */
+  private keptFrom(index: number): LogBatch {
+    const first = this.kept[index];
+    let { to, events } = first;
+    for (let next = index + 1; next < this.kept.length && events.length + this.kept[next].events.length <= this.options.batchSize; next++) {
+      events = events.concat(this.kept[next].events);
+      to = this.kept[next].to;
+    }
+    return { from: first.from, to, events };
   }
 
   /** Lets go of the oldest kept batches that every caller has passed, and of any past the budget. */
