@@ -178,8 +178,13 @@ describe('the touchpoints projection', () => {
       { campaign_id: 'cmp-mid', n: ids.filter((_, i) => i % 3 === 0).length },
     ]);
     const rows = await snapshot();
+    // The launch's assignments were appended to the stored facts in place: the same facts a fold of the log gives.
+    const facts = async (): Promise<unknown[]> => (await store.pool.query('SELECT customer_id, facts FROM read_models.touchpoint_facts ORDER BY customer_id')).rows;
+    const stored = await facts();
+    expect(stored.filter((row) => ((row as { facts: { campaigns?: unknown[] } }).facts.campaigns ?? []).length > 0)).toHaveLength(ids.length);
     // Rebuilt in one batch, every customer's events together: whole schedules only.
     await new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 100_000, pollIntervalMs: 20 }).rebuild('touchpoints');
     expect(await snapshot()).toEqual(rows);
+    expect(await facts()).toEqual(stored);
   }, 120_000);
 });

@@ -89,9 +89,14 @@ async function applyWithin(client: PoolClient, projection: Projection, partition
       .map((row) => [row.partition, row]),
   );
   if (serving.size === 0) return readingFrom(rows);
+  // Each event's partition, hashed once (it was hashed again for each partition's count: 0.3 s of a launch's CPU).
+  const partitionOfEvent = new Map<RecordedEvent, number>();
   const passing = batch.events.filter((event) => {
-    const row = serving.get(partitionOf(event.streamId));
-    return row !== undefined && compareCheckpoints(event.checkpoint, row.checkpoint) > 0;
+    const partition = partitionOf(event.streamId);
+    const row = serving.get(partition);
+    if (row === undefined || compareCheckpoints(event.checkpoint, row.checkpoint) <= 0) return false;
+    partitionOfEvent.set(event, partition);
+    return true;
   });
   const skipped = await skippedIds(client, projection.name.replace(BUILDING, ''), passing);
   const applying = (event: RecordedEvent): boolean => projection.handles.includes(event.type) && !skipped.has(event.eventId);
@@ -102,7 +107,7 @@ async function applyWithin(client: PoolClient, projection: Projection, partition
   } else {
     let previous: RecordedEvent | null = null;
     for (const event of passing) {
-      const partition = partitionOf(event.streamId);
+      const partition = partitionOfEvent.get(event)!;
       if (!stops.has(partition) && applying(event)) {
         await client.query('SAVEPOINT event');
         try {
@@ -121,13 +126,18 @@ async function applyWithin(client: PoolClient, projection: Projection, partition
   }
   const last = batch.events[batch.events.length - 1];
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // Events passed per partition: a stopped partition passed those before the one refused.
+  const passedIn = new Map<number, number>();
+  for (const event of passing) {
+    const partition = partitionOfEvent.get(event)!;
+    const stop = stops.get(partition);
+    if (!stop || compareCheckpoints(event.checkpoint, stop.event.checkpoint) < 0) passedIn.set(partition, (passedIn.get(partition) ?? 0) + 1);
+  }
   const advanced = [...serving.values()].map((row) => {
     const stop = stops.get(row.partition);
     // A stopped partition keeps the events before the one refused: it reads that one next, when tried again.
     const after = stop ? (stop.after && compareCheckpoints(stop.after.checkpoint, row.checkpoint) > 0 ? stop.after : null) : last;
-    const passed = passing.filter(
-      (event) => partitionOf(event.streamId) === row.partition && (!stop || compareCheckpoints(event.checkpoint, stop.event.checkpoint) < 0),
-    ).length;
+    const passed = passedIn.get(row.partition) ?? 0;
     return { partition: row.partition, checkpoint: after?.checkpoint ?? row.checkpoint, position: after?.globalPosition ?? null, passed, stopped: stop ? JSON.stringify(stop.at) : null };
   });
   await client.query(
