@@ -173,6 +173,9 @@ async function main(): Promise<void> {
       await trace.print();
       const sends = await pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM read_models.touchpoints WHERE campaign_id = $1 GROUP BY status ORDER BY status`, [CAMPAIGN]);
       log(`read models past the last assignment, from the launch: ${Object.entries(passed).map(([name, s]) => `${name} ${s.toFixed(2)} s`).join(', ')}; campaign touchpoints ${sends.rows.map((r) => `${r.status} ${fmt(r.n)}`).join(', ')}`);
+      // Every treated customer's send must be there: a launch counted done before its last sends were projected is no measurement.
+      const made = sends.rows.reduce((sum, row) => sum + row.n, 0);
+      if (made !== run.treatment) throw new Error(`touchpoints passed the last assignment with ${fmt(made)} of ${fmt(run.treatment)} campaign touchpoints made`);
       const toTouchpoints = Math.max(passed.campaigns, passed.touchpoints);
       log(`launch to ${fmt(run.assigned)} customers, assignment + campaigns + touchpoints projected: ${toTouchpoints.toFixed(2)} s (${verdict(toTouchpoints, TARGET_LAUNCH_S)}); with customer_overview and audit_trail too: ${Math.max(...Object.values(passed)).toFixed(2)} s`);
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { assignmentKeyObject, armOf } from '../../libs/campaigns/src';
 import { campaignDecider, campaignStreamId, customerStreamId, hasAudienceCriteria, type CampaignArm, type CampaignArmAssigned } from '../../libs/domain/src';
-import { fold, uuidFrom, WrongExpectedVersion, type EventMetadata, type EventStore, type StreamAppend } from '../../libs/event-store/src';
+import { compareCheckpoints, fold, uuidFrom, WrongExpectedVersion, type Checkpoint, type EventMetadata, type EventStore, type StreamAppend } from '../../libs/event-store/src';
 import { withClient } from '../../libs/postgres/src';
 import { audienceMembers } from './campaign-audience.queries';
 
@@ -31,7 +31,11 @@ export interface AssignmentRun {
   treatment: number;
   control: number;
   durationMs: number;
-  /** Global position of the last assignment written (a read of the campaign read model past it sees them all); null when none was. */
+  /**
+   * Global position of the assignment written last in the log's read order (a read of a read model past it sees
+   * them all); null when none was. Not the highest position: batches in flight at once draw positions side by side,
+   * and the log is read in transaction order.
+   */
   lastPosition: number | null;
 }
 
@@ -62,6 +66,7 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
       const state = fold(campaignDecider, history);
       const asOf = options.now().toISOString();
       const run: AssignmentRun = { campaignId, status: state.status, asOf, audience: 0, assigned: 0, treatment: 0, control: 0, durationMs: 0, lastPosition: null };
+      let lastCheckpoint: Checkpoint | null = null;
       // Never an empty audience (the decider refuses one after launch): the query would take every customer in.
       if (state.status !== 'running' || state.assignmentKey === undefined || !hasAudienceCriteria(state.definition)) return { ...run, durationMs: Date.now() - started };
       const launched = history.find((event) => event.type === 'CampaignLaunched')!;
@@ -98,9 +103,14 @@ export async function assignAudience(pool: Pool, store: EventStore, campaignId: 
           run.assigned += appends.length;
           run.control += control;
           run.treatment += appends.length - control;
-          // Within one batch the events take positions in order: its last is its highest (or a later event there).
+          // One batch is one transaction, whose events take positions in order: its last is its latest (or a later
+          // event of that stream). Of the batches, the latest in the log's read order, which is not always the one
+          // with the highest position (a launch to 100,000 was reported projected with 3,564 sends still to come).
           const [last] = await store.readStream(appends[appends.length - 1].streamId, { direction: 'backward', limit: 1 });
-          run.lastPosition = Math.max(run.lastPosition ?? 0, last?.globalPosition ?? 0);
+          if (last && (lastCheckpoint === null || compareCheckpoints(last.checkpoint, lastCheckpoint) > 0)) {
+            lastCheckpoint = last.checkpoint;
+            run.lastPosition = last.globalPosition;
+          }
           return;
         }
       };
