@@ -72,7 +72,7 @@ const readThrough = async (log: SharedLog, caller: string, size: number, calls =
 // it read the log on its own, three reads of the log in all (369,002 rows read for 100,000 events).
 it('keeps the batches a slower caller has yet to read, and reads the log once for both', async () => {
   const { store, reads } = countingLog(5_000);
-  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10 });
+  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10, keepEvents: 5_000 });
   await log.after(START, AbortSignal.abort(), 'slow');
   expect(await readThrough(log, 'fast', 5_000)).toBe(5_000);
   expect(await readThrough(log, 'slow', 5_000)).toBe(5_000);
@@ -94,7 +94,7 @@ it('keeps no more than its budget: a caller further behind reads on its own', as
 // was handed them one by one, a transaction each, and fell further behind (touchpoints 17 s at 300 commands/s).
 it('hands a caller behind the kept batches joined, up to a batch of the configured size', async () => {
   const { store, reads } = countingLog(2_000, 10);
-  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10 });
+  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10, keepEvents: 5_000 });
   await log.after(START, AbortSignal.abort(), 'slow');
   const fast = { n: 0 };
   const slow = { n: 0 };
