@@ -59,3 +59,18 @@ it('counts on alone while the database cannot be reached', async () => {
   await alone.shutdown();
   await broken.end();
 });
+
+// At every SIGTERM the engine logged "rate-limit counts not shared (Cannot use a pool after calling end on the pool)":
+// the store's timer synced once more after the pool was closed.
+it('stops syncing quietly once its pool is closed, as the engine stops', async () => {
+  const closing = new Pool({ connectionString: database.url, max: 1 });
+  const lines: string[] = [];
+  const made = new SharedRateLimitStore(closing, (line) => lines.push(line), 60_000);
+  made.init({ windowMs: 60_000 } as Options);
+  await made.increment('address:5.6.7.8');
+  await made.sync();
+  await made.increment('address:5.6.7.8');
+  await closing.end();
+  await made.sync();
+  expect(lines).toEqual([]);
+});

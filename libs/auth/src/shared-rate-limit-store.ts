@@ -85,6 +85,11 @@ export class SharedRateLimitStore implements Store {
   }
 
   private async syncOnce(): Promise<void> {
+    // The engine is stopping and has closed the pool: nothing to share any more (every SIGTERM logged a warning).
+    if (this.pool.ending) {
+      clearInterval(this.timer);
+      return;
+    }
     const window = Math.floor(Date.now() / this.windowMs);
     for (const [key, count] of this.counts) if (count.window !== window) this.counts.delete(key);
     // In key order, so two processes adding the same keys never wait on each other in a cycle.
