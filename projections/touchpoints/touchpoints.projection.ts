@@ -7,7 +7,7 @@ import { OffThread, type Projection } from '../../libs/projection-engine/src';
 import { foldTouchpointFacts, rowsAddedByAssignment, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { latestMarketingDue, riskAlertsFor } from './touchpoints.queries';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
-import { addedRows, alertsByCountry, alertsOfCustomer, TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
+import { alertsByCountry, alertsOfCustomer, newRowsCopy, TOUCHPOINT_COPY, type CustomerToSchedule, type RowChanges } from './touchpoint-rows';
 
 /** A stored customer event of a type the schedule reads: the envelope, with the data its type declares. */
 type CustomerFactEvent = RecordedEvent & TouchpointFactData;
@@ -164,8 +164,7 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
           config,
         )
       : { deleted: [], copy: '' };
-    const sent = addedRows(sends);
-    const changes = { deleted: [...scheduled.deleted, ...sent.deleted], copy: scheduled.copy + sent.copy };
+    const changes = { deleted: scheduled.deleted, copy: scheduled.copy + newRowsCopy(sends) };
     if (changes.deleted.length) await client.query('DELETE FROM read_models.touchpoints WHERE touchpoint_id = ANY($1)', [changes.deleted]);
     if (changes.copy) await copyInto(client, TOUCHPOINT_COPY, [changes.copy]);
   }
