@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import { churnConfig } from '../libs/churn/src';
 import { simulateTransactions } from '../libs/clv/src';
 import { campaignDecider, campaignStreamId, CUSTOMER_EVENT_SCHEMAS, customerStreamId, decide, evolve, initialState, parseDefineCampaign, type CampaignCommand, type CustomerCommand } from '../libs/domain/src';
-import { handleCommand, PostgresEventStore, SchemaAwareEventStore, type EventStore } from '../libs/event-store/src';
+import { EventStoreDecorator, handleCommand, PostgresEventStore, SchemaAwareEventStore, type EventStore, type NewEvent, type RecordedEvent, type StreamAppend } from '../libs/event-store/src';
 import { EncryptingEventStore } from '../libs/privacy/src';
 import { Projector } from '../libs/projection-engine/src';
 import { segmentConfig } from '../libs/segments/src';
@@ -157,3 +157,41 @@ it('drop the read_models schema, start again: every table comes back row for row
   expect(lines).toEqual(expect.arrayContaining([expect.stringContaining('projection segment_facts: empty, and the log records work done on it')]));
   expect(await everyTable()).toEqual(before);
 }, 300_000);
+
+/** The store of a process that dies right after its work commits: every append to `stream` fails, as on a lost connection. */
+class DiesBeforeAppending extends EventStoreDecorator {
+  constructor(
+    inner: EventStore,
+    private readonly stream: string,
+  ) {
+    super(inner);
+  }
+
+  protected async writing(appends: Pick<StreamAppend, 'streamId' | 'events'>[]): Promise<NewEvent[][]> {
+    if (appends.some((append) => append.streamId === this.stream)) throw new Error('Connection terminated unexpectedly');
+    return appends.map((append) => append.events);
+  }
+
+  protected async reading(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    return events;
+  }
+}
+
+it('work a process committed and died before appending (a pg stop under load) is appended by the rebuild, not lost by it', async () => {
+  const projector = projectorOn();
+  await writeScenario(store, 500, { seed: 25, prefix: 'e' });
+  await caughtUp(projector);
+  const streams = ['engine-schedule-segments', 'engine-schedule-churn'];
+  const logged = await Promise.all(streams.map(async (stream) => (await store.readStream(stream)).length));
+  await expect(evaluateAndRecord(pool, new DiesBeforeAppending(store, streams[0]), segments, { asOf: '2025-07-01T00:00:00Z', trigger: 'events' })).rejects.toThrow('Connection terminated');
+  await expect(scoreAndRecord(pool, new DiesBeforeAppending(store, streams[1]), churn, '2025-07-01T00:00:00Z')).rejects.toThrow('Connection terminated');
+  // Committed, and not in the log.
+  const before = await everyTable();
+  expect(before['read_models.segment_evaluations']).toHaveLength(4);
+  expect(before['read_models.churn_scorings']).toHaveLength(3);
+  expect(await Promise.all(streams.map(async (stream) => (await store.readStream(stream)).length))).toEqual(logged);
+
+  for (const name of ['segment_facts', 'churn_facts']) await projector.rebuild(name);
+  expect(await everyTable()).toEqual(before);
+  expect(await Promise.all(streams.map(async (stream) => (await store.readStream(stream)).length))).toEqual(logged.map((n) => n + 1));
+}, 120_000);

@@ -1,7 +1,7 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
 import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
 import type { PartitionCheckpoints, Projection } from '../../libs/projection-engine/src';
-import { redoChurn } from './churn-model';
+import { publishChurn, redoChurn } from './churn-model';
 import { CHURN_MIGRATIONS, CHURN_ROUTINES } from './churn.migrations';
 
 /** The events behind a churn score: trips and their amounts, cancellations, complaints, surveys, contacts. */
@@ -46,6 +46,7 @@ export const churnFactsProjection: Projection = {
     plan: (events) => events,
     at: (event) => (event.type === 'ChurnRiskScored' ? (event.data.factsCheckpoints as PartitionCheckpoints) : null),
     redo: (client, event) => redoChurn(client, event),
+    publish: (client, store) => publishChurn(client, store),
   },
   async apply(client, events) {
     const applied = events

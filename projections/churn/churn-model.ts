@@ -1,9 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import { rankCandidates, scoreCustomer, purchasesOf, type ChoiceRule, type ChurnConfig, type ChurnModel, type ChurnScore, type ModelCandidate } from '../../libs/churn/src';
 import { fitGammaGamma, fitPurchaseModel, NotIdentifiable, summarise, type GammaGammaParams, type ModelFit, type ModelParams } from '../../libs/clv/src';
-import type { RecordedEvent } from '../../libs/event-store/src';
+import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
+import type { EventStore, RecordedEvent } from '../../libs/event-store/src';
 import { copyInto, copyLines } from '../../libs/postgres/src';
-import { isoInstantSql, type PartitionCheckpoints } from '../../libs/projection-engine/src';
+import { isoInstantSql, scheduleEvent, type PartitionCheckpoints } from '../../libs/projection-engine/src';
 import { BaseCurrency, type SegmentConfig } from '../../libs/segments/src';
 import { loadChurnFacts } from './churn-facts.queries';
 import { checkCandidates, type HoldoutCheck } from './churn-holdout';
@@ -263,4 +264,36 @@ export async function customerChurnRisk(pool: Pool, settings: ChurnSettings, cus
   const [facts] = await loadChurnFacts(pool, Date.parse(asOf), { churn: settings.churn, signals: true, customerId });
   const score = facts ? scoreCustomer(facts, modelOf(fit), Date.parse(asOf), settings.churn, new BaseCurrency(settings.currency)) : null;
   return { fit, score };
+}
+
+/**
+ * Appends every fit and scoring the stream does not have yet, in the order they were recorded: after each one's
+ * commit, and so also one a crash left between its commit and its append, which a rebuild's switch publishes too
+ * (RecordedWork publish), or the rebuild would lose it. Each event carries the last fit and scoring ids the stream
+ * then has.
+ */
+export async function publishChurn(client: PoolClient, store: EventStore): Promise<void> {
+  const [last] = await store.readStream(CHURN_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
+  let lastFitId = Number(last?.data.lastFitId ?? 0);
+  let lastScoringId = Number(last?.data.lastScoringId ?? 0);
+  const fits = (await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id > $1 ORDER BY fit_id`, [lastFitId])).rows.map(fitOf);
+  const scorings = (
+    await client.query<ScoringRecord>(
+      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoints AS "factsCheckpoints",
+              ${isoInstantSql('scored_at')} AS "scoredAt", duration_ms AS "durationMs"
+         FROM read_models.churn_scorings WHERE scoring_id > $1 ORDER BY scoring_id`,
+      [lastScoringId],
+    )
+  ).rows;
+  // A scoring before its fit's successor: in the order they were recorded, fits first at the same instant.
+  const events = [...fits.map((fit) => ({ at: fit.fittedAt, fit })), ...scorings.map((scoring) => ({ at: scoring.scoredAt, scoring }))].sort((a, b) =>
+    a.at === b.at ? ('fit' in a ? -1 : 1) : a.at < b.at ? -1 : 1,
+  );
+  for (const item of events) {
+    if ('fit' in item) lastFitId = item.fit.fitId;
+    else lastScoringId = item.scoring.scoringId;
+    const [type, key, data] =
+      'fit' in item ? ['ChurnModelFitted', `fit:${item.fit.fitId}`, { fit: item.fit }] : ['ChurnRiskScored', `scoring:${item.scoring.scoringId}`, item.scoring];
+    await store.append(CHURN_SCHEDULE_STREAM, [scheduleEvent(CHURN_SCHEDULE_STREAM, type, key, { ...data, lastFitId, lastScoringId }, item.at)]);
+  }
 }

@@ -1,23 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import { CHURN_SCHEDULE_STREAM } from '../../libs/domain/src';
 import { inNotAppendingTransaction, type EventStore } from '../../libs/event-store/src';
 import { withClient } from '../../libs/postgres/src';
-import { assertBuilt, isoInstantSql, partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
+import { assertBuilt, partitionCheckpoints } from '../../libs/projection-engine/src';
 import { CHURN_SCHEDULE_LOCK, churnFactsProjection } from './churn-facts.projection';
-import {
-  currentFit,
-  FIT_COLUMNS,
-  fitModel,
-  fitOf,
-  insertFit,
-  NO_CHURN_MODEL,
-  NoChurnModel,
-  scoreIn,
-  type ChurnFit,
-  type ChurnSettings,
-  type ScoringRecord,
-  type ScoringSummary,
-} from './churn-model';
+import { currentFit, fitModel, insertFit, NO_CHURN_MODEL, NoChurnModel, publishChurn, scoreIn, type ChurnFit, type ChurnSettings, type ScoringSummary } from './churn-model';
 
 /*
  * Fits and scorings as the schedule and the API run them (churn-model.ts computes and writes one): taking turns,
@@ -68,35 +54,4 @@ export async function scoreAndRecord(pool: Pool, store: EventStore, settings: Ch
     const factsCheckpoints = await partitionCheckpoints(client, churnFactsProjection);
     return scoreIn(client, fit, { asOf: new Date(Date.parse(asOf)).toISOString(), settings, factsCheckpoints }, started);
   });
-}
-
-/**
- * Appends every fit and scoring the stream does not have yet, in the order they were recorded: after each one's
- * commit, and so also one a crash left between its commit and its append. Each event carries the last fit and
- * scoring ids the stream then has.
- */
-async function publishChurn(client: PoolClient, store: EventStore): Promise<void> {
-  const [last] = await store.readStream(CHURN_SCHEDULE_STREAM, { direction: 'backward', limit: 1 });
-  let lastFitId = Number(last?.data.lastFitId ?? 0);
-  let lastScoringId = Number(last?.data.lastScoringId ?? 0);
-  const fits = (await client.query(`SELECT ${FIT_COLUMNS} FROM read_models.churn_model_fits WHERE fit_id > $1 ORDER BY fit_id`, [lastFitId])).rows.map(fitOf);
-  const scorings = (
-    await client.query<ScoringRecord>(
-      `SELECT scoring_id::int AS "scoringId", ${isoInstantSql('as_of')} AS "asOf", fit_id::int AS "fitId", settings, facts_checkpoints AS "factsCheckpoints",
-              ${isoInstantSql('scored_at')} AS "scoredAt", duration_ms AS "durationMs"
-         FROM read_models.churn_scorings WHERE scoring_id > $1 ORDER BY scoring_id`,
-      [lastScoringId],
-    )
-  ).rows;
-  // A scoring before its fit's successor: in the order they were recorded, fits first at the same instant.
-  const events = [...fits.map((fit) => ({ at: fit.fittedAt, fit })), ...scorings.map((scoring) => ({ at: scoring.scoredAt, scoring }))].sort((a, b) =>
-    a.at === b.at ? ('fit' in a ? -1 : 1) : a.at < b.at ? -1 : 1,
-  );
-  for (const item of events) {
-    if ('fit' in item) lastFitId = item.fit.fitId;
-    else lastScoringId = item.scoring.scoringId;
-    const [type, key, data] =
-      'fit' in item ? ['ChurnModelFitted', `fit:${item.fit.fitId}`, { fit: item.fit }] : ['ChurnRiskScored', `scoring:${item.scoring.scoringId}`, item.scoring];
-    await store.append(CHURN_SCHEDULE_STREAM, [scheduleEvent(CHURN_SCHEDULE_STREAM, type, key, { ...data, lastFitId, lastScoringId }, item.at)]);
-  }
 }

@@ -1,7 +1,7 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
 import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
 import type { PartitionCheckpoints, Projection } from '../../libs/projection-engine/src';
-import { planEvaluations, redoEvaluation } from './segment-evaluation';
+import { planEvaluations, publishEvaluations, redoEvaluation } from './segment-evaluation';
 import { SEGMENTS_MIGRATIONS, SEGMENTS_ROUTINES } from './segments.migrations';
 
 /** The events that change what a segment evaluation sees; departures, complaints and the like do not. */
@@ -46,6 +46,7 @@ export const segmentFactsProjection: Projection = {
     plan: (events) => planEvaluations(events),
     at: (event) => event.data.factsCheckpoints as PartitionCheckpoints,
     redo: (client, event) => redoEvaluation(client, event),
+    publish: (client, store) => publishEvaluations(client, store),
   },
   async apply(client, events) {
     const applied = events

@@ -8,8 +8,8 @@ import { allEventsVisible } from './test-database';
 
 /**
  * Every read model on `url`, as the engines left it (caught up to the end of the log), and the same read models
- * rebuilt from the log: "read models equal a rebuild" is `expect(live).toEqual(rebuilt)`. Run it once no engine
- * writes any more, or the two would see different logs.
+ * rebuilt from the log: "read models equal a rebuild" is `expect(differences(live, rebuilt)).toEqual([])`. Run it once
+ * no engine writes any more, or the two would see different logs.
  */
 export async function readModelsAndRebuild(url: string): Promise<{ live: Record<string, unknown[]>; rebuilt: Record<string, unknown[]>; events: number }> {
   const pool = new Pool({ connectionString: url, max: 4 });
@@ -32,4 +32,23 @@ export async function readModelsAndRebuild(url: string): Promise<{ live: Record<
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * The rows in which two sets of read-model tables differ, a line each (at most `shown` a table), with each table's row
+ * counts: short enough to stand whole in a CI log, where toEqual's diff of thousands of rows was cut before its point.
+ */
+export function differences(live: Record<string, unknown[]>, rebuilt: Record<string, unknown[]>, shown = 5): string[] {
+  const found: string[] = [];
+  for (const table of new Set([...Object.keys(live), ...Object.keys(rebuilt)])) {
+    const texts = (rows: unknown[] | undefined): string[] => (rows ?? []).map((row) => JSON.stringify(row));
+    const [a, b] = [texts(live[table]), texts(rebuilt[table])];
+    const [inA, inB] = [new Set(a), new Set(b)];
+    const onlyLive = a.filter((row) => !inB.has(row));
+    const onlyRebuilt = b.filter((row) => !inA.has(row));
+    if (!onlyLive.length && !onlyRebuilt.length && a.length === b.length) continue;
+    found.push(`${table}: ${a.length} rows live, ${b.length} rebuilt; ${onlyLive.length} only live, ${onlyRebuilt.length} only rebuilt`);
+    found.push(...onlyLive.slice(0, shown).map((row) => `  live only:    ${row}`), ...onlyRebuilt.slice(0, shown).map((row) => `  rebuilt only: ${row}`));
+  }
+  return found;
 }

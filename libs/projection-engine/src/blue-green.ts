@@ -227,15 +227,20 @@ class BuildCursor {
 }
 
 /**
- * The switch, in one transaction: the recorded work's lock (no new work is recorded meanwhile), the last events and
- * work, then the new tables in place of the old, and the checkpoints.
+ * The switch, in one transaction: the recorded work's lock (no new work is recorded meanwhile) and any work the old
+ * tables hold that the log lacks appended, the last events and work, then the new tables in place of the old, and
+ * the checkpoints.
  */
 async function switchTo(on: BuildSite, projection: Projection, cursor: BuildCursor): Promise<number> {
   const { schema } = cursor;
   const buildName = cursor.build.name;
   const routines = await readRoutines(projection.routines ?? []);
   return inTransaction(on.pool, async (client) => {
-    if (projection.recorded) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [projection.recorded.lock]);
+    if (projection.recorded) {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [projection.recorded.lock]);
+      // Work that a process dying between its commit and its append left out of the log (a pg stop under load did).
+      await projection.recorded.publish(client, on.store);
+    }
     // The live projector of this read model waits here until the switch commits, then goes on from the new checkpoints.
     await rowsOf(client, projection.name, ALL_PARTITIONS);
     await cursor.loadPlan();

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Checkpoint, RecordedEvent } from '../../event-store/src';
+import type { Checkpoint, EventStore, RecordedEvent } from '../../event-store/src';
 
 /** Where each partition of a read model stands: its checkpoint, by partition number. */
 export type PartitionCheckpoints = Readonly<Record<string, Checkpoint>>;
@@ -70,4 +70,10 @@ export interface RecordedWork {
   at(event: RecordedEvent): PartitionCheckpoints | null;
   /** Redoes the work on the read model's tables through `client` (retargeted to the build's tables in a rebuild). */
   redo(client: PoolClient, event: RecordedEvent): Promise<void>;
+  /**
+   * Appends to the stream the work the read model's tables hold and the stream lacks: work appends itself after its
+   * commit, so a process that died in between left it out until the next work. A rebuild's switch calls it (holding
+   * the lock, so no work is under way), or the new tables would lack that work.
+   */
+  publish(client: PoolClient, store: EventStore): Promise<void>;
 }
