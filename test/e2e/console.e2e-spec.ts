@@ -163,6 +163,26 @@ describe('the console', () => {
     await page.close();
   }, 30_000);
 
+  it('a console that could not ask who is signed in (the engine answered 503) says why and signs in after "Try again"', async () => {
+    const page = await browser.newPage();
+    let refused = 0;
+    await page.route('**/auth/session', (route) =>
+      refused++ === 0
+        ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ statusCode: 503, message: 'the database is unavailable', rule: 'database.available' }) })
+        : route.fallback(),
+    );
+    await page.goto(`${base}/console/`);
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'the database is unavailable' }).waitFor();
+    expect(await page.getByLabel('API key or token').count()).toBe(0);
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.getByLabel('API key or token').fill(t.keys.analyst);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Work queue' }).waitFor();
+    expect(refused).toBeGreaterThan(1);
+    await page.close();
+  }, 30_000);
+
   it('a role that may not see a page is refused: an agent has no audit link, and the page itself says why', async () => {
     const page = await browser.newPage();
     await signedIn(page, t.keys.agent);

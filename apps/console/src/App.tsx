@@ -55,13 +55,30 @@ export function App() {
     addEventListener('hashchange', follow);
     return () => removeEventListener('hashchange', follow);
   }, []);
+  // Asked again on "Try again": an engine restarting or a database away must not leave a page that only a reload mends.
+  const [asked, setAsked] = useState(0);
   useEffect(() => {
     api.whoAmI().then(
       (found) => setWho(found),
       (error: unknown) => setProblem(errorText(error)),
     );
-  }, []);
-  if (problem) return <p role="alert">{problem}</p>;
+  }, [asked]);
+  if (problem) {
+    return (
+      <div role="alert">
+        <p>{problem}</p>
+        <button
+          type="button"
+          onClick={() => {
+            setProblem(null);
+            setAsked((n) => n + 1);
+          }}
+        >
+          Try again
+        </button>
+      </div>
+    );
+  }
   if (who === undefined) return <p aria-busy="true">Loading…</p>;
   if (who === null) return <SignIn onSignedIn={setWho} />;
   const page = PAGES[route.page];
