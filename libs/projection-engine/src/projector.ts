@@ -304,6 +304,7 @@ export class Projector {
         if (partitions.length) from ??= readingFrom(await rowsOf(this.pool, projection.name, partitions));
         if (!partitions.length || from === null) {
           // No partition leased yet, or every one stopped: look again (a heartbeat, a retry, a skip).
+          log.leave(caller);
           await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
           continue;
         }

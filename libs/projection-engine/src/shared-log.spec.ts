@@ -103,3 +103,17 @@ it('hands a caller behind the kept batches joined, up to a batch of the configur
   expect([fast.n, slow.n, reads.own]).toEqual([200, 20, 0]);
   log.close();
 });
+
+// A follower with no partition of its own (touchpoints' second, in a process holding one partition) asked once and
+// never again: the batches kept for it stayed at the budget, about 100 MiB, for nothing.
+it('lets go of the batches kept for a caller that left', async () => {
+  const { store, reads } = countingLog(1_000);
+  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10, keepEvents: 5_000 });
+  await log.after(START, AbortSignal.abort(), 'gone');
+  log.leave('gone');
+  await readThrough(log, 'fast', 1_000);
+  // Nothing kept from the start: a caller there now reads on its own, batch by batch.
+  expect(await readThrough(log, 'late', 1_000)).toBe(1_000);
+  expect(reads.own).toBe(10);
+  log.close();
+});

@@ -60,6 +60,15 @@ export class SharedLog {
     return this.next(signal);
   }
 
+  /**
+   * The caller reads nothing for now (no partition of its own, or every one stopped): the batches kept for it alone
+   * are let go, rather than held at the budget (64 batches, about 100 MiB in a launch) until it asks again.
+   */
+  leave(caller: string): void {
+    this.positions.delete(caller);
+    this.trim();
+  }
+
   /** Ends the subscription (the projector stopped, or a read failed). */
   close(): void {
     this.reader?.stop.abort();
