@@ -22,7 +22,7 @@ import { Projector } from '../libs/projection-engine/src';
 import { projections } from '../projections';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
 import { withBenchDatabase } from './bench-database';
-import { cpuProfile, cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, statementTrace } from './bench-support';
+import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, statementTrace } from './bench-support';
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
 const RUNS = envNumber('BENCH_IMPORT_RUNS', 3);
@@ -188,9 +188,6 @@ async function main(): Promise<void> {
 
       // Blue/green rebuilds (issue 16): each read model built again from the whole log beside the one that serves, then switched in.
       const rebuilds: string[] = [];
-      // BENCH_CPU_PROFILE=<file>: this thread's CPU profile of the rebuilds.
-      const profile = cpuProfile();
-      await profile.start();
       for (const { name } of projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }).filter((p) => measured(p.name))) {
         const begun = performance.now();
         const rssBefore = process.memoryUsage().rss;
@@ -205,7 +202,6 @@ async function main(): Promise<void> {
         log(`rebuild: ${rebuilds[rebuilds.length - 1]}`);
         await trace.print();
       }
-      await profile.stop();
 
       const importMedian = median(importRates);
       const rawMedian = median(rawRates);

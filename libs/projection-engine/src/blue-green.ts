@@ -2,8 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type ReadAllResult, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, installRoutines, isConnectionFault, readRoutines, withClient } from '../../postgres/src';
 import { dropIndexes, makeIndexes } from './deferred-indexes';
-import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf, type CheckpointRow } from './partitioned-apply';
-import type { LogBatch } from './shared-log';
+import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
 import { retargeted } from './retargeted';
@@ -76,8 +75,7 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
       let analyzeAt = FIRST_ANALYZE_EVENTS;
       for (;;) {
         if (signal?.aborted) return processed;
-        // In halves (both cores), except a bulk build's fold, which is this thread's work: halves made touchpoints' 4-7 % slower.
-        const applied = cursor.bulking ? await inTransaction(on.pool, (client) => cursor.step(client)) : await cursor.stepInHalves(on.pool);
+        const applied = await inTransaction(on.pool, (client) => cursor.step(client));
         processed += applied ?? 0;
         if (processed >= analyzeAt) {
           await analyzeBuild(on.pool, schema);
@@ -204,37 +202,8 @@ class BuildCursor {
    * checkpoint for it; before that, the next batch of the log for the partitions short of theirs, cut at the nearest
    * one; with no work left, the next batch for every partition. Returns the events read, null at the end.
    */
-  step(client: PoolClient): Promise<number | null> {
-    return this.stepWith({
-      rows: () => rowsOf(client, this.build.name, ALL_PARTITIONS),
-      redo: (event) => this.projection.recorded!.redo(retargeted(client, this.schema), event),
-      apply: (partitions, batch) => applyGuarded(client, this.build, partitions, batch, this.on.log),
-    });
-  }
-
-  /**
-   * A step outside the switch: a batch goes into the build in two transactions at once, each over half the
-   * partitions it is for, as two projector processes would apply it, so that PostgreSQL works on both cores (a
-   * build in one transaction kept one busy and left this thread idle for most of the rebuild). The checkpoints are
-   * read without a lock: nothing but this build writes them (one rebuild of a read model at a time).
-   */
-  stepInHalves(pool: Pool): Promise<number | null> {
-    return this.stepWith({
-      rows: () => rowsOf(pool, this.build.name, ALL_PARTITIONS),
-      redo: (event) => inTransaction(pool, (client) => this.projection.recorded!.redo(retargeted(client, this.schema), event)),
-      apply: async (partitions, batch) => {
-        const halves = [partitions.filter((_, i) => i % 2 === 0), partitions.filter((_, i) => i % 2 === 1)].filter((half) => half.length);
-        await Promise.all(halves.map((half) => inTransaction(pool, (client) => applyGuarded(client, this.build, half, batch, this.on.log))));
-      },
-    });
-  }
-
-  private async stepWith(on: {
-    rows: () => Promise<CheckpointRow[]>;
-    redo: (event: RecordedEvent) => Promise<unknown>;
-    apply: (partitions: readonly number[], batch: LogBatch) => Promise<unknown>;
-  }): Promise<number | null> {
-    const rows = await on.rows();
+  async step(client: PoolClient): Promise<number | null> {
+    const rows = await rowsOf(client, this.build.name, ALL_PARTITIONS);
     const next = this.plan[this.redone] as RecordedEvent | undefined;
     const at = next && this.projection.recorded!.at(next);
     const short = at ? rows.filter((row) => !row.stopped && at[row.partition] !== undefined && compareCheckpoints(row.checkpoint, at[row.partition]) < 0) : [];
@@ -243,7 +212,7 @@ class BuildCursor {
     if (next && from === null) {
       // Recorded work is redone on tables as the projection's apply makes them.
       if (this.bulking) return null;
-      await on.redo(next);
+      await this.projection.recorded!.redo(retargeted(client, this.schema), next);
       this.redone++;
       return 0;
     }
@@ -256,7 +225,8 @@ class BuildCursor {
       throw new Error(`the log ends before checkpoint ${cut}, where ${next.type} ${next.eventId} was done on ${this.projection.name}`);
     }
     const to = events.length < read.events.length ? events[events.length - 1].checkpoint : read.checkpoint;
-    await on.apply(next ? short.map((row) => row.partition) : ALL_PARTITIONS, { from, to, events });
+    const partitions = next ? short.map((row) => row.partition) : ALL_PARTITIONS;
+    await applyGuarded(client, this.build, partitions, { from, to, events }, this.on.log);
     return events.length;
   }
 
