@@ -38,7 +38,7 @@ export async function loadChurnFacts(db: Pool | PoolClient, asOf: number, option
     options.signals
       ? query<[string, string, string, ChurnFacts['complaints'][number]['severity'], string | null]>(
           `SELECT customer_id, complaint_id, ${isoInstantSql('filed_at')}, severity, ${isoInstantSql('resolved_at')} FROM read_models.churn_facts_complaints
-            WHERE filed_at <= $1 AND (resolved_at IS NULL OR resolved_at > $1) ${one(2)}`,
+            WHERE filed_at <= $1 AND (resolved_at IS NULL OR resolved_at > $1) ${one(2)} ORDER BY customer_id, filed_at, complaint_id`,
           [at],
         )
       : none,

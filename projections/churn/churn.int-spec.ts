@@ -9,6 +9,7 @@ import { Projector } from '../../libs/projection-engine/src';
 import { segmentConfig } from '../../libs/segments/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
 import { churnFactsProjection } from './churn-facts.projection';
+import { loadChurnFacts } from './churn-facts.queries';
 import { fitAndRecord, scoreAndRecord } from './churn-recording';
 import { currentFit, type ChurnSettings } from './churn-model';
 import { runChurnSchedule } from './churn-schedule';
@@ -73,6 +74,18 @@ describe('churn_facts', () => {
     expect(await rows('SELECT survey_id, answered_at, nps FROM read_models.churn_facts_surveys')).toEqual([{ survey_id: 's1', answered_at: '2025-03-11T09:00:00.000Z', nps: 4 }]);
     expect(await rows('SELECT interaction_id, at, direction FROM read_models.churn_facts_contacts')).toEqual([{ interaction_id: 'i1', at: '2025-03-12T09:00:00.000Z', direction: 'outbound' }]);
   });
+});
+
+// The reasons listed open complaints in the order the facts query happened to return them: a rebuild whose tables
+// had statistics (so another plan) gave "cp-2, cp-0" where the live scoring said "cp-0, cp-2" (CI, rebuild-from-log).
+it("lists a customer's open complaints by when they were filed, whatever their ids or the order they were stored in", async () => {
+  // Stored in neither filed nor id order (an import of older complaints after newer ones stores them so).
+  await store.pool.query(
+    `INSERT INTO read_models.churn_facts_complaints (customer_id, complaint_id, filed_at, severity)
+     VALUES ('ana', 'cp-9', '2025-03-02T09:00:00Z', 'low'), ('ana', 'cp-1', '2025-03-03T09:00:00Z', 'low'), ('ana', 'cp-5', '2025-03-01T09:00:00Z', 'low')`,
+  );
+  const [facts] = await loadChurnFacts(store.pool, Date.parse('2025-04-01T00:00:00Z'), { churn: settings.churn, signals: true, customerId: 'ana' });
+  expect(facts.complaints.map((complaint) => complaint.complaintId)).toEqual(['cp-5', 'cp-9', 'cp-1']);
 });
 
 /** 400 simulated customers' trips, straight into the facts table (returned at noon on each purchase day). */
