@@ -198,7 +198,8 @@ it('an event a read model refuses stops that read model in its partition only; r
 
   // A retry without a fix stops at the same event again.
   expect(await projector.retry('strict')).toBe(1);
-  await until('strict stopped again', async () => (await projector.status()).find((s) => s.name === 'strict')!.state === 'stopped', 10_000);
+  // Up to 30 s, as the waits above: a CI run under load once took more than 10 s (the follower rechecks every 2 s).
+  await until('strict stopped again', async () => (await projector.status()).find((s) => s.name === 'strict')!.state === 'stopped', 30_000);
   // A skip names the event, is recorded, and the partition goes on after it.
   await expect(projector.skip('strict', poison.position + 1, 'wrong position', 'test')).rejects.toThrow(/is not stopped at position/);
   const skipped = await projector.skip('strict', poison.position, 'v beyond what the model holds; corrected by a later event', 'test-operator');
