@@ -1,7 +1,8 @@
 import { CUSTOMER_STREAM_PREFIX, type CustomerEventType } from '../../libs/domain/src/customer.events';
 import { SEGMENTS_SCHEDULE_STREAM } from '../../libs/domain/src/engine-schedule';
 import type { PartitionCheckpoints, Projection } from '../../libs/projection-engine/src';
-import { planEvaluations, publishEvaluations, redoEvaluation } from './segment-evaluation';
+import { planEvaluations, redoEvaluation } from './segment-evaluation';
+import { publishEvaluations } from './segment-publishing';
 import { SEGMENTS_MIGRATIONS, SEGMENTS_ROUTINES } from './segments.migrations';
 
 /** The events that change what a segment evaluation sees; departures, complaints and the like do not. */

@@ -4,7 +4,8 @@ import { inNotAppendingTransaction, type EventStore } from '../../libs/event-sto
 import { withClient } from '../../libs/postgres/src';
 import { partitionCheckpoints, scheduleEvent } from '../../libs/projection-engine/src';
 import type { SegmentConfig } from '../../libs/segments/src';
-import { evaluateIn, publishEvaluations, type EvaluationSummary, type EvaluationTrigger } from './segment-evaluation';
+import { evaluateIn, type EvaluationSummary, type EvaluationTrigger } from './segment-evaluation';
+import { publishEvaluations } from './segment-publishing';
 import { SEGMENT_EVALUATION_LOCK, segmentFactsProjection } from './segment-facts.projection';
 
 /*
