@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     const touchpointEvents = await runtime.projector.catchUp('touchpoints');
     const touchpointSeconds = (performance.now() - started) / 1000;
     const touchpointCounts = await runtime.readModels.query<{ bookings: string; rows: string }>(
-      `SELECT (SELECT count(*) FROM read_models.touchpoint_facts, jsonb_array_elements(facts->'bookings')) AS bookings, (SELECT count(*) FROM read_models.touchpoints) AS rows`,
+      `SELECT (SELECT count(*) FROM read_models.touchpoint_facts, json_array_elements(facts->'bookings')) AS bookings, (SELECT count(*) FROM read_models.touchpoints) AS rows`,
     );
     await runtime.close();
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { customerStreamId, decide, evolve, initialState, riskAlertDecider, riskAlertStreamId, type CustomerCommand, type IssueRiskAlert } from '../../libs/domain/src';
 import { handleCommand, PostgresEventStore } from '../../libs/event-store/src';
+import { migrate } from '../../libs/postgres/src';
 import { Projector } from '../../libs/projection-engine/src';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../../libs/touchpoints/src';
 import { writeScenario } from '../../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { TOUCHPOINT_MIGRATIONS } from './touchpoints.migrations';
 import { touchpointsProjection } from './touchpoints.projection';
 
 let database: TestDatabase;
@@ -28,6 +30,22 @@ const indexes = async (): Promise<unknown[]> =>
 const snapshot = async (): Promise<unknown[]> => JSON.parse(JSON.stringify((await store.pool.query('SELECT * FROM read_models.touchpoints ORDER BY touchpoint_id')).rows)) as unknown[];
 
 describe('the touchpoints projection', () => {
+  it('keeps the facts that migration 4 finds, their campaign assignments moved to a column of their own in order', async () => {
+    await migrate(store.pool, 'projection:touchpoints', TOUCHPOINT_MIGRATIONS.filter((migration) => migration.version < 4));
+    const assignment = (campaignId: string): object => ({ campaignId, arm: 'treatment', assignedAt: '2026-03-02T09:00:00.000Z', channel: 'sms', contentHints: ['deal'], sendWindow: { from: '2026-03-02T09:00:00.000Z', until: '2026-03-09T09:00:00.000Z' } });
+    const documents = [
+      { customerId: 'c-1', registeredAt: '2026-01-01T00:00:00.000Z', bookings: [], campaigns: [assignment('cmp-b'), assignment('cmp-a'), assignment('cmp-c')] },
+      { customerId: 'c-2', registeredAt: '2026-01-01T00:00:00.000Z', bookings: [] },
+    ];
+    for (const facts of documents) await store.pool.query('INSERT INTO read_models.touchpoint_facts (customer_id, facts) VALUES ($1, $2)', [facts.customerId, facts]);
+    await projector().migrate();
+    const { rows } = await store.pool.query('SELECT customer_id, facts, campaigns FROM read_models.touchpoint_facts ORDER BY customer_id');
+    expect(rows).toEqual([
+      { customer_id: 'c-1', facts: { customerId: 'c-1', registeredAt: '2026-01-01T00:00:00.000Z', bookings: [] }, campaigns: ['cmp-b', 'cmp-a', 'cmp-c'].map(assignment) },
+      { customer_id: 'c-2', facts: documents[1], campaigns: [] },
+    ]);
+  });
+
   it('computes the schedule from events alone: a rebuild yields identical rows (ids, instants, statuses)', async () => {
     const live = projector();
     await live.migrate();
@@ -178,10 +196,13 @@ describe('the touchpoints projection', () => {
       { campaign_id: 'cmp-mid', n: ids.filter((_, i) => i % 3 === 0).length },
     ]);
     const rows = await snapshot();
-    // The launch's assignments were appended to the stored facts in place: the same facts a fold of the log gives.
-    const facts = async (): Promise<unknown[]> => (await store.pool.query('SELECT customer_id, facts FROM read_models.touchpoint_facts ORDER BY customer_id')).rows;
+    // The launch's assignments were appended to the stored ones, the documents left as they were: the same facts a
+    // fold of the log gives.
+    const facts = async (): Promise<{ customer_id: string; facts: { campaigns?: unknown }; campaigns: unknown[] }[]> =>
+      (await store.pool.query('SELECT customer_id, facts, campaigns FROM read_models.touchpoint_facts ORDER BY customer_id')).rows;
     const stored = await facts();
-    expect(stored.filter((row) => ((row as { facts: { campaigns?: unknown[] } }).facts.campaigns ?? []).length > 0)).toHaveLength(ids.length);
+    expect(stored.filter((row) => row.campaigns.length > 0)).toHaveLength(ids.length);
+    expect(stored.filter((row) => row.facts.campaigns !== undefined)).toEqual([]);
     // Rebuilt in one batch, every customer's events together: whole schedules only.
     await new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 100_000, pollIntervalMs: 20 }).rebuild('touchpoints');
     expect(await snapshot()).toEqual(rows);

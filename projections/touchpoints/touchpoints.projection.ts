@@ -24,6 +24,17 @@ async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<st
 /** Customers a bulk build schedules per transaction, in each of its two threads. */
 const BULK_PAGE = 1_000;
 
+/** Customers' stored facts, as the text they were written in; followed by a WHERE. */
+const STORED_FACTS = 'SELECT customer_id, facts::text AS facts, campaigns::text AS campaigns FROM read_models.touchpoint_facts';
+
+/**
+ * A customer's whole facts as JSON text, from the two columns they are stored in: the document (an object with at
+ * least the customer's id) and the array of their campaign assignments, kept apart so that an assignment is appended
+ * without the document (touchpoints migration 4). `campaigns` is absent from facts without any, as the fold leaves it.
+ */
+const wholeFacts = (row: { facts: string; campaigns: string }): string =>
+  row.campaigns === '[]' ? row.facts : `${row.facts.slice(0, row.facts.lastIndexOf('}'))},"campaigns":${row.campaigns}}`;
+
 /**
  * The customers whose only event in the batch is a campaign assignment (a launch's or an audience entrant's), with
  * facts stored already: their campaign.
@@ -75,19 +86,25 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     const facts = new Map<string, Facts>();
     // The stored facts as text: what the customers' rows were computed from.
     const before = new Map<string, string>();
-    const keep = (rows: { customer_id: string; facts: string }[]): void => {
+    // How many campaign assignments each customer's stored facts hold: any after them are new.
+    const storedCampaigns = new Map<string, number>();
+    const keep = (rows: { customer_id: string; facts: string; campaigns: string }[]): void => {
       for (const row of rows) {
         if (facts.has(row.customer_id)) continue;
-        before.set(row.customer_id, row.facts);
-        facts.set(row.customer_id, JSON.parse(row.facts) as Facts);
+        const stored = wholeFacts(row);
+        const parsed = JSON.parse(stored) as Facts;
+        before.set(row.customer_id, stored);
+        storedCampaigns.set(row.customer_id, parsed.campaigns?.length ?? 0);
+        facts.set(row.customer_id, parsed);
       }
     };
     // A risk alert recomputes the schedules of customers in every partition, which other projector processes apply:
     // a batch with an alert goes alone (exclusive), the others side by side (shared), so each sees the other whole.
     const alone = events.some((event) => event.type === 'DestinationRiskAlertIssued');
     await client.query(`SELECT pg_advisory_xact_lock${alone ? '' : '_shared'}(hashtextextended('touchpoints:risk-alerts', 0))`);
-    keep((await client.query<{ customer_id: string; facts: string }>('SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)', [customerIds])).rows);
+    keep((await client.query(`${STORED_FACTS} WHERE customer_id = ANY($1)`, [customerIds])).rows);
     const alerts: (RiskAlert & { issuedAt: string })[] = [];
+    const otherThanAssignments = new Set<string>();
     for (const event of events as HandledEvent[]) {
       // Risk alerts have their own streams (risk-alert-<id>), which hold nothing else.
       if (event.type === 'DestinationRiskAlertIssued') {
@@ -95,30 +112,39 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
         continue;
       }
       const customerId = event.streamId.slice(CUSTOMER_STREAM_PREFIX.length);
+      if (event.type !== 'CampaignArmAssigned') otherThanAssignments.add(customerId);
       const next = foldTouchpointFacts(facts.get(customerId), customerId, { ...event, actor: event.metadata.actor.id });
       if (next) facts.set(customerId, next);
     }
-    // A customer whose one event here is a campaign assignment (a launch's): the assignment is appended to the stored
-    // facts where they are, instead of the whole document sent back (a launch rewrote 100,000 documents of about 700
-    // bytes, stringified on the projector's thread). The others' facts go in whole, as one JSON object rather than
-    // two arrays: every quote of a document in an array parameter is escaped by the driver and unescaped by the server.
-    const assignedOnly = assignmentOnly(events as HandledEvent[], before);
-    const json = new Map<string, string>();
-    const factsText = (id: string): string => json.get(id) ?? json.set(id, JSON.stringify(facts.get(id))).get(id)!;
-    const rewritten = customerIds.filter((id) => facts.has(id) && !assignedOnly.has(id));
+    // Facts are stored as the text written (json, not jsonb: read back as text, which jsonb spends most of a read
+    // on), in two columns. A customer with anything here but campaign assignments gets both written whole; one with
+    // assignments only (a launch's) gets them appended to the stored array, and the document stays as it was (a
+    // launch rewrote 100,000 documents of about 700 bytes). Many customers go as one JSON object rather than arrays:
+    // every quote of a document in an array parameter is escaped by the driver and unescaped by the server.
+    const json = new Map<string, { facts: string; campaigns: string }>();
+    const written = (id: string): { facts: string; campaigns: string } => {
+      if (!json.has(id)) {
+        const { campaigns = [], ...document } = facts.get(id)!;
+        json.set(id, { facts: JSON.stringify(document), campaigns: JSON.stringify(campaigns) });
+      }
+      return json.get(id)!;
+    };
+    const factsText = (id: string): string => wholeFacts(written(id));
+    const rewritten = customerIds.filter((id) => facts.has(id) && (!before.has(id) || otherThanAssignments.has(id)));
     if (rewritten.length) {
       await client.query(
-        `INSERT INTO read_models.touchpoint_facts (customer_id, facts) SELECT key, value FROM jsonb_each($1::jsonb)
-         ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts`,
-        [`{${rewritten.map((id) => `${JSON.stringify(id)}:${factsText(id)}`).join(',')}}`],
+        `INSERT INTO read_models.touchpoint_facts (customer_id, facts, campaigns) SELECT key, value->0, value->1 FROM json_each($1::json)
+         ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts, campaigns = excluded.campaigns`,
+        [`{${rewritten.map((id) => `${JSON.stringify(id)}:[${written(id).facts},${written(id).campaigns}]`).join(',')}}`],
       );
     }
-    if (assignedOnly.size) {
-      const appended = [...assignedOnly.keys()].map((id) => `${JSON.stringify(id)}:${JSON.stringify(facts.get(id)!.campaigns!.at(-1))}`);
+    const appended = customerIds.filter((id) => before.has(id) && !otherThanAssignments.has(id) && (facts.get(id)?.campaigns?.length ?? 0) > storedCampaigns.get(id)!);
+    if (appended.length) {
       await client.query(
-        `UPDATE read_models.touchpoint_facts f SET facts = jsonb_set(f.facts, '{campaigns}', coalesce(f.facts->'campaigns', '[]'::jsonb) || jsonb_build_array(a.value))
-           FROM jsonb_each($1::jsonb) a WHERE f.customer_id = a.key`,
-        [`{${appended.join(',')}}`],
+        `UPDATE read_models.touchpoint_facts f
+            SET campaigns = CASE WHEN f.campaigns::text = '[]' THEN a.value ELSE (left(f.campaigns::text, -1) || ',' || substr(a.value::text, 2))::json END
+           FROM json_each($1::json) a WHERE f.customer_id = a.key`,
+        [`{${appended.map((id) => `${JSON.stringify(id)}:${JSON.stringify(facts.get(id)!.campaigns!.slice(storedCampaigns.get(id)))}`).join(',')}}`],
       );
     }
     // Alerts new to the table: the rows were computed without them.
@@ -132,12 +158,13 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
       if (inserted.rowCount) added.add(alert.alertId);
       if (!scheduling) continue;
       // The customers with a booking to that country whose trip, as booked or as amended, may overlap the period:
-      // the schedule decides exactly. Trips long over or far ahead are not recomputed.
-      const concerned = await client.query<{ customer_id: string; facts: string }>(
-        `SELECT customer_id, facts::text AS facts FROM read_models.touchpoint_facts
-          WHERE jsonb_path_exists(facts, '$.bookings[*] ? (@.destination.country == $c && ((@.departureDate <= $to && @.returnDate >= $from) || exists(@.amendments[*])))',
+      // the schedule decides exactly. Trips long over or far ahead are not recomputed. Only documents with the
+      // country's code in them are parsed, where its JSON text is the same however it was written (no escapes).
+      const concerned = await client.query(
+        `${STORED_FACTS}
+          WHERE ($4::text IS NULL OR strpos(facts::text, $4) > 0) AND jsonb_path_exists(facts::jsonb, '$.bookings[*] ? (@.destination.country == $c && ((@.departureDate <= $to && @.returnDate >= $from) || exists(@.amendments[*])))',
                                   jsonb_build_object('c', $1::text, 'from', $2::text, 'to', $3::text))`,
-        [alert.country, alert.from, alert.to],
+        [alert.country, alert.from, alert.to, /^[A-Za-z0-9 ._-]+$/.test(alert.country) ? JSON.stringify(alert.country) : null],
       );
       keep(concerned.rows);
     }
@@ -147,7 +174,7 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     // A campaign's sends, where they provably change nothing else, found here; the other customers' schedules in the thread.
     const sends: Touchpoint[] = [];
     const whole = new Set(customers.map((c) => c.customerId));
-    for (const [customerId, { campaignId, latestMarketingDueAt }] of await withLatestDue(client, alone ? new Map() : assignedOnly)) {
+    for (const [customerId, { campaignId, latestMarketingDueAt }] of await withLatestDue(client, alone ? new Map() : assignmentOnly(events as HandledEvent[], before))) {
       const rows = rowsAddedByAssignment(facts.get(customerId)!, alertsByCustomer.get(customerId) ?? [], campaignId, config, latestMarketingDueAt);
       if (!rows) continue;
       sends.push(...rows);
@@ -197,11 +224,12 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
             threads.map(async (thread) => {
               for (let customers = page(); customers.length; customers = page()) {
                 await inTransaction(async (client) => {
-                  const { rows } = await client.query<{ customerId: string; facts: string }>(
-                    'SELECT customer_id AS "customerId", facts::text AS facts FROM read_models.touchpoint_facts WHERE customer_id = ANY($1)',
-                    [customers],
+                  const { rows } = await client.query(`${STORED_FACTS} WHERE customer_id = ANY($1)`, [customers]);
+                  const copy = await thread.run(
+                    rows.map((row: { customer_id: string; facts: string; campaigns: string }) => ({ customerId: row.customer_id, facts: wholeFacts(row) })),
+                    alerts,
+                    config,
                   );
-                  const copy = await thread.run(rows, alerts, config);
                   if (copy) await copyInto(client, TOUCHPOINT_COPY, [copy]);
                 });
                 progress((done += customers.length), ids.length);

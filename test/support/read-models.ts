@@ -19,7 +19,8 @@ export async function readModelsAndRebuild(url: string): Promise<{ live: Record<
     const snapshot = async (): Promise<Record<string, unknown[]>> => {
       const tables: Record<string, unknown[]> = {};
       for (const projection of projector.projections) {
-        for (const table of projection.tables) tables[table] = (await pool.query(`SELECT * FROM ${table} ORDER BY 1, 2`)).rows;
+        // Then by the whole row's text: a json column has no order of its own (touchpoint_facts).
+        for (const table of projection.tables) tables[table] = (await pool.query(`SELECT * FROM ${table} t ORDER BY 1, t::text`)).rows;
       }
       return JSON.parse(JSON.stringify(tables));
     };
