@@ -101,4 +101,11 @@ describe('the latest marketing due instant of a launch batch', () => {
     expect(text).toMatch(/Index (Only )?Scan on touchpoints_by_customer|Index (Only )?Scan using touchpoints_by_customer/);
     expect(text).not.toMatch(/Seq Scan on touchpoints|touchpoints_by_status_due|Rows Removed by Filter/);
   });
+
+  it('reads them from the index alone once the rows are vacuumed (migration 5: marketing and status in the index)', async () => {
+    await pool.query('VACUUM ANALYZE read_models.touchpoints');
+    const text = await latestMarketingDuePlan();
+    expect(text).toMatch(/Index Only Scan using touchpoints_by_customer/);
+    expect(text).toMatch(/Heap Fetches: 0/);
+  });
 });
