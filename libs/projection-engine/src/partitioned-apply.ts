@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import { compareCheckpoints, type Checkpoint, type RecordedEvent } from '../../event-store/src';
-import { isConnectionFault } from '../../postgres/src';
+import { inTransaction, isConnectionFault } from '../../postgres/src';
 import { partitionOf } from './partitions';
 import type { PartitionCheckpoints, Projection } from './projection';
 import type { LogBatch } from './shared-log';
@@ -75,6 +75,20 @@ export async function applyGuarded(client: PoolClient, projection: Projection, p
     if (!isRefusal(error)) throw error;
     await client.query('ROLLBACK TO SAVEPOINT batch');
     return applyWithin(client, projection, partitions, batch, true, log);
+  }
+}
+
+/**
+ * The same for a caller without a transaction of its own (the live projector, a catch-up): the batch in one
+ * transaction, and when the projection refuses it, again event by event in another. Without the savepoint a batch
+ * costs two round trips fewer, for every read model.
+ */
+export async function applyInTransaction(pool: Pool, projection: Projection, partitions: readonly number[], batch: LogBatch, log: (line: string) => void): Promise<Checkpoint | null> {
+  try {
+    return await inTransaction(pool, (client) => applyWithin(client, projection, partitions, batch, false, log));
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    return inTransaction(pool, (client) => applyWithin(client, projection, partitions, batch, true, log));
   }
 }
 

@@ -4,7 +4,7 @@ import { START, compareCheckpoints, type Checkpoint, type EventStore } from '../
 import { inTransaction, migrate, type DatabaseAvailability } from '../../postgres/src';
 import { rebuild, RebuildRunning, type BuildProgress } from './blue-green';
 import { LEASE_MIGRATIONS, PartitionLeases, type LeaseOptions } from './partition-leases';
-import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf, type StoppedAt } from './partitioned-apply';
+import { applyInTransaction, BUILDING, messageOf, readingFrom, rowsOf, type StoppedAt } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
 import { projectionStatuses, type ProjectionStatus } from './projection-status';
@@ -185,7 +185,7 @@ export class Projector {
       const batch = { from, ...(await this.store.readAll(from, this.batchSize)) };
       if (batch.events.length === 0) break;
       const read = { to: batch.checkpoint, ...batch };
-      from = await inTransaction(this.pool, (client) => applyGuarded(client, projection, ALL_PARTITIONS, read, this.log));
+      from = await applyInTransaction(this.pool, projection, ALL_PARTITIONS, read, this.log);
       processed += read.events.length;
       onProgress?.(processed, read.to);
     }
@@ -314,7 +314,7 @@ export class Projector {
           continue;
         }
         const reading = from;
-        from = await inTransaction(this.pool, (client) => applyGuarded(client, projection, partitions, batch, this.log));
+        from = await applyInTransaction(this.pool, projection, partitions, batch, this.log);
         failures = 0;
         if (from !== null && compareCheckpoints(from, reading) < 0) this.log(`projection ${projection.name}: a partition was tried again, reading from ${from}`);
       } catch (error) {
