@@ -196,22 +196,6 @@ it('work a process committed and died before appending (a pg stop under load) is
   expect(await Promise.all(streams.map(async (stream) => (await store.readStream(stream)).length))).toEqual(logged.map((n) => n + 1));
 }, 120_000);
 
-it('work a process committed and died before appending goes into the log when the schedules start again, once', async () => {
-  const projector = projectorOn();
-  await caughtUp(projector);
-  const streams = ['engine-schedule-segments', 'engine-schedule-churn'];
-  const lengths = (): Promise<number[]> => Promise.all(streams.map(async (stream) => (await store.readStream(stream)).length));
-  const logged = await lengths();
-  await expect(evaluateAndRecord(pool, new DiesBeforeAppending(store, streams[0]), segments, { asOf: '2025-08-01T00:00:00Z', trigger: 'events' })).rejects.toThrow('Connection terminated');
-  await expect(scoreAndRecord(pool, new DiesBeforeAppending(store, streams[1]), churn, '2025-08-01T00:00:00Z')).rejects.toThrow('Connection terminated');
-  expect(await lengths()).toEqual(logged);
-  await projector.publishRecordedWork();
-  expect(await lengths()).toEqual(logged.map((n) => n + 1));
-  // Nothing twice: published work is in the log already.
-  await projector.publishRecordedWork();
-  expect(await lengths()).toEqual(logged.map((n) => n + 1));
-}, 120_000);
-
 // A build's tables had no statistics until autovacuum came round: customer_search's delete by customer was planned as
 // a scan of the whole table, 3.4 ms a batch with nothing to delete (0.68 s of a 12-s rebuild of 200,000 events).
 it('a rebuild analyses the tables it builds as they grow', async () => {

@@ -13,12 +13,8 @@ import { openRuntime, runCampaignEntrants, runChurnSchedule, runSegmentSchedule,
  */
 const LOOPS = {
   projections: (runtime: Runtime, _say: (line: string) => void, signal: AbortSignal) => runtime.projector.run(signal),
-  schedules: async (runtime: Runtime, say: (line: string) => void, signal: AbortSignal) => {
-    // Work a process left between its commit and its append goes into the log now, not at the next evaluation; if it
-    // cannot (the database away), the next piece of work appends it as before.
-    await runtime.projector.publishRecordedWork().catch((error: unknown) => say(`recorded work not published at start (the next evaluation or scoring does it): ${error instanceof Error ? error.message : String(error)}`));
-    await Promise.all([runSegmentSchedule(runtime, say, signal), runChurnSchedule(runtime, say, signal), runCampaignEntrants(runtime, say, signal)]);
-  },
+  schedules: async (runtime: Runtime, say: (line: string) => void, signal: AbortSignal) =>
+    void (await Promise.all([runSegmentSchedule(runtime, say, signal), runChurnSchedule(runtime, say, signal), runCampaignEntrants(runtime, say, signal)])),
 };
 type Loops = keyof typeof LOOPS;
 

@@ -4,7 +4,7 @@ import { inTransaction, installRoutines, isConnectionFault, readRoutines, withCl
 import { dropIndexes, makeIndexes } from './deferred-indexes';
 import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
-import type { Projection, RecordedWork } from './projection';
+import type { Projection } from './projection';
 import { retargeted } from './retargeted';
 
 /** How far a rebuild is: events applied, still to apply, and its rate. */
@@ -250,15 +250,6 @@ class BuildCursor {
 }
 
 /**
- * Appends the recorded work the read model's tables hold and the log lacks, under the work's lock (in the caller's
- * transaction), so that no work is between its commit and its append meanwhile.
- */
-export async function publishRecorded(client: PoolClient, recorded: RecordedWork, store: EventStore): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [recorded.lock]);
-  await recorded.publish(client, store);
-}
-
-/**
  * The switch, in one transaction: the recorded work's lock (no new work is recorded meanwhile) and any work the old
  * tables hold that the log lacks appended, the last events and work, then the new tables in place of the old, and
  * the checkpoints.
@@ -268,8 +259,11 @@ async function switchTo(on: BuildSite, projection: Projection, cursor: BuildCurs
   const buildName = cursor.build.name;
   const routines = await readRoutines(projection.routines ?? []);
   return inTransaction(on.pool, async (client) => {
-    // Work that a process dying between its commit and its append left out of the log (a pg stop under load did).
-    if (projection.recorded) await publishRecorded(client, projection.recorded, on.store);
+    if (projection.recorded) {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [projection.recorded.lock]);
+      // Work that a process dying between its commit and its append left out of the log (a pg stop under load did).
+      await projection.recorded.publish(client, on.store);
+    }
     // The live projector of this read model waits here until the switch commits, then goes on from the new checkpoints.
     await rowsOf(client, projection.name, ALL_PARTITIONS);
     await cursor.loadPlan();

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { START, compareCheckpoints, type Checkpoint, type EventStore } from '../../event-store/src';
 import { inTransaction, migrate, type DatabaseAvailability } from '../../postgres/src';
-import { publishRecorded, rebuild, RebuildRunning, type BuildProgress } from './blue-green';
+import { rebuild, RebuildRunning, type BuildProgress } from './blue-green';
 import { LEASE_MIGRATIONS, PartitionLeases, type LeaseOptions } from './partition-leases';
 import { applyInTransaction, BUILDING, messageOf, readingFrom, rowsOf, type StoppedAt } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
@@ -174,15 +174,6 @@ export class Projector {
       log.close();
       await leasing;
     }
-  }
-
-  /**
-   * Appends the recorded work that the read models' tables hold and the log lacks (RecordedWork.publish): a process
-   * that died between a piece of work's commit and its append left it out of the log until the next work, and a
-   * read_models schema dropped meanwhile would have lost it. The schedules call it as they start.
-   */
-  async publishRecordedWork(): Promise<void> {
-    for (const { recorded } of this.projections) if (recorded) await inTransaction(this.pool, (client) => publishRecorded(client, recorded, this.store));
   }
 
   /** Applies everything committed so far; returns the number of events passed. */
