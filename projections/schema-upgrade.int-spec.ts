@@ -93,7 +93,6 @@ it('a fresh start installs every routine from its .sql file, and nothing else', 
     'event_store.seal_link(bytea,bytea)',
     'privacy.customer_keys_tombstones_are_final()',
     'read_models.churn_facts_apply(jsonb)',
-    'read_models.customer_overview_apply(jsonb)',
     'read_models.feedback_apply(jsonb)',
     'read_models.segment_facts_apply(jsonb)',
   ]);
@@ -125,12 +124,13 @@ it('an installation from before the routine files upgrades to exactly the fresh 
   // Moving the routines into files changed none of them: the old migrations installed the same ones, byte for byte,
   // but for those issue 14 rewrote (the append functions no longer link the global chain) or added (the sealer), and
   // those of read models that came later (feedback), segment_facts_apply, which keeps each booking's city since (issue 19),
-  // and customer_overview_apply, which takes CampaignArmAssigned as a no-op since (issue 18).
+  // and customer_overview_apply, which took CampaignArmAssigned as a no-op (issue 18) and is gone since (issue 16: the
+  // projection folds its batches itself), so the release before has one routine the fresh database lacks.
   const rewritten = /^(event_store\.(append_event|append_events|append_staged|open_staging|seal|seal_link)|read_models\.(segment_facts_apply|customer_overview_apply))\(/;
   const later = /^read_models\.feedback_apply\(/;
   const untouched = (routines: unknown[]) => routines.filter((r) => !rewritten.test((r as { routine: string }).routine) && !later.test((r as { routine: string }).routine));
   expect(untouched(await routinesOf(sql))).toEqual(untouched(freshSchema.routines));
-  expect((await routinesOf(sql)).length).toBe(freshSchema.routines.length - 3);
+  expect((await routinesOf(sql)).length).toBe(freshSchema.routines.length - 3 + 1);
 
   const { store, projector } = await start(old.url);
   try {

@@ -1,8 +1,5 @@
 import { ERASED } from '../../libs/domain/src/personal-data';
-import { routineFiles, type Migration } from '../../libs/postgres/src';
-
-/** The batch apply function, installed after the migrations at every start (libs/postgres migrate.ts). */
-export const CUSTOMER_OVERVIEW_ROUTINES = routineFiles(__dirname, 'customer-overview.apply.sql');
+import type { Migration } from '../../libs/postgres/src';
 
 export const CUSTOMER_OVERVIEW_MIGRATIONS: readonly Migration[] = [
   {
@@ -63,7 +60,7 @@ CREATE TABLE read_models.customer_overview_complaints (
   {
     version: 2,
     name: 'apply a batch of events in one call',
-    // Created read_models.customer_overview_apply, which now lives in customer-overview.apply.sql.
+    // Created read_models.customer_overview_apply, which migration 7 dropped.
     sql: '',
   },
   {
@@ -106,5 +103,11 @@ CREATE TABLE read_models.customer_search (
 CREATE INDEX customer_search_by_customer ON read_models.customer_search (customer_id);
 COMMENT ON TABLE read_models.customer_search IS 'Blind index: HMAC-SHA-256 (16 bytes, key privacy.search_key) of each customer''s e-mail, phone digits and name words; none for a forgotten customer.';
 `,
+  },
+  {
+    version: 7,
+    name: 'batches folded in the projection, not in a function',
+    // The rows are loaded, folded and written back by the projection (customer-overview.evolve.ts) since issue 16.
+    sql: 'DROP FUNCTION IF EXISTS read_models.customer_overview_apply(jsonb)',
   },
 ];
