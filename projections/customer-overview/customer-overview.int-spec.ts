@@ -189,3 +189,52 @@ it('dates a customer by an event that changes no total (a campaign assignment, a
   await projectorWith(customerOverviewProjection).rebuild('customer_overview');
   expect(await snapshot()).toEqual(live);
 });
+
+it('folds every rule into the rows alike, one event a batch or all in one, and keeps the counts of a forgotten customer', async () => {
+  const decider = { decide, evolve, initialState };
+  const context = { metadata: { correlationId: 'c', causationId: 'c', actor: { id: 'test', role: 'system' }, source: 'import' }, newId: randomUUID };
+  let day = 0;
+  const run = (type: CustomerCommand['type'], data: object) =>
+    handleCommand(store, customerStreamId('fold-1'), decider, { type, customerId: 'fold-1', data, occurredAt: `2024-01-${String(++day).padStart(2, '0')}T10:00:00Z` } as CustomerCommand, context);
+  const trip = (bookingId: string, departureDate: string, value: number, currency: string) => ({
+    bookingId, destination: { country: 'GR', city: 'Chania' }, departureDate, returnDate: departureDate, amount: { value, currency }, travellers: 2, productType: 'package', channel: 'web',
+  });
+  await run('RegisterCustomer', { name: 'Ada Lovelace', email: 'ada@example.org', timeZone: 'UTC', language: 'en', preferredChannel: 'email', marketingConsent: false });
+  await run('BookTrip', trip('b1', '2024-06-01', 100_000, 'EUR'));
+  await run('BookTrip', trip('b2', '2024-03-01', 50_000, 'GBP'));
+  await run('BookTrip', trip('b3', '2024-09-01', 70_000, 'EUR'));
+  await run('AmendBooking', { bookingId: 'b1', amount: { value: 120_000, currency: 'EUR' } });
+  await run('CancelBooking', { bookingId: 'b3', reason: 'illness' });
+  for (const type of ['RecordDeparture', 'RecordReturn'] as const) await run(type, { bookingId: 'b1' });
+  await run('RecordDeparture', { bookingId: 'b2' });
+  await run('FileComplaint', { complaintId: 'c1', category: 'room', severity: 'low', channel: 'phone', description: 'noisy' });
+  await run('AcknowledgeComplaint', { complaintId: 'c1' });
+  await run('FileComplaint', { complaintId: 'c2', category: 'food', severity: 'low', channel: 'phone', description: 'cold' });
+  await run('ResolveComplaint', { complaintId: 'c2', resolution: 'refund' });
+  await run('AnswerSurvey', { surveyId: 's1', nps: 8 });
+  // Given earlier in the world, recorded later: it does not replace the answer above.
+  await handleCommand(store, customerStreamId('fold-1'), decider, { type: 'AnswerSurvey', customerId: 'fold-1', data: { surveyId: 's0', nps: 2 }, occurredAt: '2023-12-01T10:00:00Z' }, context);
+  await run('GrantVipStatus', { reason: 'loyal' });
+  await run('UpdateCustomerProfile', { name: 'Ada King', marketingConsent: true, tags: ['vip'] });
+  await allVisible();
+
+  const row = async () => (await store.pool.query(`SELECT * FROM read_models.customer_overview WHERE customer_id = 'fold-1'`)).rows[0];
+  await new Projector(store.pool, store, [customerOverviewProjection], { batchSize: 1 }).catchUp('customer_overview');
+  expect(await row()).toMatchObject({
+    name: 'Ada King', email: 'ada@example.org', marketing_consent: true, tags: ['vip'], vip: true,
+    bookings_count: 3, trips_count: 2, cancellations_count: 1, revenue: { EUR: 120_000, GBP: 50_000 },
+    first_trip_date: new Date('2024-03-01T00:00:00'), last_trip_date: new Date('2024-06-01T00:00:00'),
+    open_complaints: 1, total_complaints: 2, last_nps: 8, last_nps_at: new Date('2024-01-14T10:00:00Z'),
+    version: '18',
+  });
+  const oneByOne = await snapshot();
+  await projectorWith(customerOverviewProjection).rebuild('customer_overview');
+  expect(await snapshot()).toEqual(oneByOne);
+
+  await run('ForgetCustomer', { reason: 'asked' });
+  await allVisible();
+  await projectorWith(customerOverviewProjection).catchUp('customer_overview');
+  expect(await row()).toMatchObject({ name: '[erased]', email: null, erased: true, bookings_count: 3, revenue: { EUR: 120_000, GBP: 50_000 }, open_complaints: 1 });
+  const { rows: terms } = await store.pool.query(`SELECT count(*)::int AS n FROM read_models.customer_search WHERE customer_id = 'fold-1'`);
+  expect(terms[0].n).toBe(0);
+});
