@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { customerStreamId, decide, evolve, initialState, type CustomerCommand } from '../../libs/domain/src';
+import { customerStreamId, decide, evolve, initialState, type AnyCustomerCommand, type CustomerCommand } from '../../libs/domain/src';
 import { PostgresEventStore, handleCommand, type RecordedEvent } from '../../libs/event-store/src';
 import { Projector, type Projection } from '../../libs/projection-engine/src';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../test/support/test-database';
@@ -194,8 +194,9 @@ it('folds every rule into the rows alike, one event a batch or all in one, and k
   const decider = { decide, evolve, initialState };
   const context = { metadata: { correlationId: 'c', causationId: 'c', actor: { id: 'test', role: 'system' }, source: 'import' }, newId: randomUUID };
   let day = 0;
-  const run = (type: CustomerCommand['type'], data: object) =>
-    handleCommand(store, customerStreamId('fold-1'), decider, { type, customerId: 'fold-1', data, occurredAt: `2024-01-${String(++day).padStart(2, '0')}T10:00:00Z` } as CustomerCommand, context);
+  // ForgetCustomer through decide alone: the data key it also destroys in the engine plays no part in this read model.
+  const run = (type: AnyCustomerCommand['type'], data: object) =>
+    handleCommand(store, customerStreamId('fold-1'), decider, { type, customerId: 'fold-1', data, occurredAt: `2024-01-${String(++day).padStart(2, '0')}T10:00:00Z` } as AnyCustomerCommand, context);
   const trip = (bookingId: string, departureDate: string, value: number, currency: string) => ({
     bookingId, destination: { country: 'GR', city: 'Chania' }, departureDate, returnDate: departureDate, amount: { value, currency }, travellers: 2, productType: 'package', channel: 'web',
   });

@@ -4,7 +4,7 @@
  * 24 months with marketing consent, SMS, 10 % holdout, checked customer by customer.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -220,23 +220,28 @@ describe('npm run campaigns', () => {
 
   it('defines from a file, refusing a bad one by field and writing nothing, and prints the results the API answers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'campaign-cli-'));
-    const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify(definition('cli-file', { audience: { trips: { productTypes: ['package'] } } })));
-    const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify(definition('cli-bad', { holdoutShare: 0.9 })));
-    const before = await t.eventCount();
-    expect(await cli('define', bad)).toMatchObject({ code: 1, stderr: expect.stringContaining('holdoutShare') });
-    expect(await t.eventCount()).toBe(before);
-    expect(await cli('define', join(dir, 'missing.json'))).toMatchObject({ code: 2 });
-    expect(await cli('define', good)).toMatchObject({ code: 0, stdout: expect.stringContaining('define: campaign cli-file at version 1') });
-    expect(await cli('launch', 'cli-file')).toMatchObject({ code: 0 });
-    await projected();
-    const asOf = new Date().toISOString();
-    const printed = JSON.parse((await cli('results', 'cli-file', asOf)).stdout);
-    const answered = (await t.http('analyst').get(`/campaigns/cli-file/results?asOf=${asOf}`).expect(200)).body;
-    expect(printed).toEqual(answered);
-    expect(printed.arms.treatment.customers + printed.arms.control.customers).toBe(1);
-    expect(await cli('results', 'cli-file', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringContaining('asOf') });
-    expect(await cli('results', 'nobody')).toMatchObject({ code: 1 });
+    try {
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify(definition('cli-file', { audience: { trips: { productTypes: ['package'] } } })));
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify(definition('cli-bad', { holdoutShare: 0.9 })));
+      const before = await t.eventCount();
+      expect(await cli('define', bad)).toMatchObject({ code: 1, stderr: expect.stringContaining('holdoutShare') });
+      expect(await t.eventCount()).toBe(before);
+      expect(await cli('define', join(dir, 'missing.json'))).toMatchObject({ code: 2 });
+      expect(await cli('define', good)).toMatchObject({ code: 0, stdout: expect.stringContaining('define: campaign cli-file at version 1') });
+      expect(await cli('launch', 'cli-file')).toMatchObject({ code: 0 });
+      await projected();
+      const asOf = new Date().toISOString();
+      const printed = JSON.parse((await cli('results', 'cli-file', asOf)).stdout);
+      const answered = (await t.http('analyst').get(`/campaigns/cli-file/results?asOf=${asOf}`).expect(200)).body;
+      expect(printed).toEqual(answered);
+      expect(printed.arms.treatment.customers + printed.arms.control.customers).toBe(1);
+      expect(await cli('results', 'cli-file', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringContaining('asOf') });
+      expect(await cli('results', 'nobody')).toMatchObject({ code: 1 });
+    } finally {
+      // A temporary folder per run, or /tmp fills with them.
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
