@@ -83,7 +83,7 @@ function coverage(customers: number, holdout: number, pTreated: number, pControl
 async function main(): Promise<void> {
   await withBenchDatabase(async (database) => {
     log(`database: ${database.description}`);
-    const runtime = await openRuntime(loadConfig({ DATABASE_URL: database.url }), log);
+    const runtime = await openRuntime(loadConfig({ DATABASE_URL: database.url, ...(process.env.PROJECTOR_BATCH_SIZE ? { PROJECTOR_BATCH_SIZE: process.env.PROJECTOR_BATCH_SIZE } : {}) }), log);
     try {
       for (const [key, value] of Object.entries(await machine(runtime.readModels))) log(`${key}: ${value}`);
       const { store, projector, readModels: pool } = runtime;

@@ -17,9 +17,10 @@ interface Reader {
 
 /**
  * One read of the log for every projection of a process (issue 16): a single subscription reads and decrypts each
- * batch once, and its batches are kept until every projection has passed them (at most `keepEvents` events: 64
- * batches by default: a launch to 100,000 customers took 15.7-19.4 s with 64, 16.2-20.3 s with 16 and 19.4-20.1 s
- * with 32, this thread re-reading less with 64, at about 100 MiB more RSS while the launch ran). A
+ * batch once, and its batches are kept until every projection has passed them (at most `keepEvents` events: 64,000
+ * by default, 64 batches of 1,000: a launch to 100,000 customers took 15.7-19.4 s with 64, 16.2-20.3 s with 16 and
+ * 19.4-20.1 s with 32, this thread re-reading less with 64, at about 100 MiB more RSS while the launch ran; counted in
+ * events, so that larger batches keep no more). A
  * projection at the head waits for the subscription's next batch with the others; a slower one is served the kept
  * batches; one that fell behind them (stopped and retried, new) reads on its own until it is back among them, so it
  * never holds the others back, and one ahead of the subscription (another process moved its checkpoint) moves the
@@ -95,7 +96,7 @@ export class SharedLog {
 
   /** Lets go of the oldest kept batches that every caller has passed, and of any past the budget. */
   private trim(): void {
-    const budget = this.options.keepEvents ?? 64 * this.options.batchSize;
+    const budget = this.options.keepEvents ?? Math.max(64_000, 2 * this.options.batchSize);
     const passed = (batch: LogBatch): boolean => [...this.positions.values()].every((at) => compareCheckpoints(at, batch.to) >= 0);
     while (this.kept.length && (this.held > budget || passed(this.kept[0]))) this.held -= this.kept.shift()!.events.length;
   }
