@@ -21,6 +21,7 @@ import { Importer } from '../apps/api/src/imports/importer';
 import { Projector } from '../libs/projection-engine/src';
 import { projections } from '../projections';
 import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
+import { loadConfig } from '../apps/engine/src';
 import { withBenchDatabase } from './bench-database';
 import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, statementTrace } from './bench-support';
 
@@ -166,7 +167,9 @@ async function main(): Promise<void> {
       log(`re-import of the same file: ${fmt(again.duplicates)} duplicates skipped, ${again.events} events written, ${rerun.toFixed(1)} s (${fmt(again.linesRead / rerun)} lines/s)`);
 
       // What the engine does after an import: every projection catches up on the imported log, batch after batch.
-      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize: envNumber('BENCH_BATCH', 1000), log });
+      // Batches as the engine and `npm run projections` apply them (PROJECTOR_BATCH_SIZE's default), or BENCH_BATCH.
+      const batchSize = envNumber('BENCH_BATCH', loadConfig({}).projectorBatchSize);
+      const projector = new Projector(pool, new SchemaAwareEventStore(store, CUSTOMER_EVENT_SCHEMAS), projections({ touchpoints: DEFAULT_TOUCHPOINT_CONFIG }), { batchSize, log });
       await projector.migrate();
       const trace = statementTrace(pool);
       await trace.reset();
@@ -182,7 +185,7 @@ async function main(): Promise<void> {
           }
         });
         const secs = (performance.now() - begun) / 1000;
-        catchUps.push(`${name} ${fmt(caught / secs)} events/s (${fmt(caught)} events in ${secs.toFixed(1)} s, batches of 1,000)`);
+        catchUps.push(`${name} ${fmt(caught / secs)} events/s (${fmt(caught)} events in ${secs.toFixed(1)} s, batches of ${fmt(batchSize)})`);
         log(`projection catch-up: ${catchUps[catchUps.length - 1]}`);
       }
 
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
         const cpuAfter = cpuSample(database.postmasterPid);
         const server = serverCpuBetween(cpuBefore, cpuAfter);
         const cpu = `CPU per event: client ${fmt(((cpuAfter.client - cpuBefore.client) * 1e6) / built, 1)} µs, server ${server === null ? 'n/a' : fmt((server * 1e6) / built, 1)} µs`;
-        rebuilds.push(`${name} ${fmt(built / secs)} events/s (${fmt(built)} events in ${secs.toFixed(1)} s; bench RSS peak ${fmt(peak / 2 ** 20)} MiB; ${cpu})`);
+        rebuilds.push(`${name} ${fmt(built / secs)} events/s (${fmt(built)} events in ${secs.toFixed(1)} s, batches of ${fmt(batchSize)}; bench RSS peak ${fmt(peak / 2 ** 20)} MiB; ${cpu})`);
         log(`rebuild: ${rebuilds[rebuilds.length - 1]}`);
         await trace.print();
       }
