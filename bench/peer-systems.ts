@@ -260,7 +260,7 @@ export async function checkExpectedVersion(system: PeerSystem, stream: StreamSta
 
 /** pg's own int8 parser (text) must still be in force for our pools once Emmett's pool has opened. */
 export async function checkOwnParsers(url: string): Promise<void> {
-  const pool = new Pool({ connectionString: url, max: 1, types: pgOwnTypes });
+  const pool = new Pool({ connectionString: url, max: 1, types: pgOwnTypes }).on('error', () => undefined);
   try {
     const { rows } = await pool.query<{ n: unknown; j: unknown }>(`SELECT 9007199254740993::int8 AS n, '{"a": 1}'::jsonb AS j`);
     if (rows[0].n !== '9007199254740993' || JSON.stringify(rows[0].j) !== '{"a":1}') {

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   }
 
   await withBenchDatabase(async (database) => {
-    const pool = new Pool({ connectionString: database.url, max: 4 });
+    const pool = new Pool({ connectionString: database.url, max: 4 }).on('error', () => undefined);
     try {
       for (const migration of TOUCHPOINT_MIGRATIONS) await pool.query(migration.sql);
       const client = await pool.connect();
