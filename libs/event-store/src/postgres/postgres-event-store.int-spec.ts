@@ -38,6 +38,28 @@ it('migrations are safe to run twice, and concurrently', async () => {
   expect(rows.map((row) => row.version)).toEqual(EVENT_STORE_MIGRATIONS.map((m) => m.version));
 });
 
+it('reads the instants an event was given, whatever time zone the session is in', async () => {
+  // A database on a server that is not in UTC prints timestamps with another offset: read through a Date then.
+  const zoned = new PostgresEventStore({ connectionString: database.url, options: '-c TimeZone=Asia/Kolkata' });
+  try {
+    const instants = ['2019-01-05T09:00:00.000Z', '2024-02-29T23:59:59.999Z', '1999-12-31T18:30:00.120Z'];
+    const appended = await zoned.append('customer-zoned', instants.map((occurredAt) => newEvent('Zoned', {}, occurredAt)));
+    const printed = await zoned.pool.query(`SELECT occurred_at::text AS at FROM event_store.events WHERE stream_id = 'customer-zoned' ORDER BY stream_position`);
+    expect(printed.rows.map((row) => row.at)).toEqual(['2019-01-05 14:30:00+05:30', '2024-03-01 05:29:59.999+05:30', '2000-01-01 00:00:00.12+05:30']);
+    for (const reader of [zoned, store]) {
+      expect((await reader.readStream('customer-zoned')).map((event) => event.occurredAt)).toEqual(instants);
+      expect((await reader.readStreams(['customer-zoned'])).get('customer-zoned')!.map((event) => event.occurredAt)).toEqual(instants);
+      expect((await reader.readAll(START, 1_000_000)).events.filter((event) => event.streamId === 'customer-zoned').map((event) => event.occurredAt)).toEqual(instants);
+      const read = await reader.readStream('customer-zoned', { direction: 'backward', limit: 1 });
+      expect(read[0].recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(Math.abs(Date.parse(read[0].recordedAt) - Date.now())).toBeLessThan(60_000);
+    }
+    expect(appended.position).toBeGreaterThan(0);
+  } finally {
+    await zoned.close();
+  }
+});
+
 it('a conflict loser burns no global position', async () => {
   const stream = 'customer-burn';
   const first = await store.append(stream, [newEvent('A')]);

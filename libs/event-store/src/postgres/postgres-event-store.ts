@@ -1,4 +1,4 @@
-import { DatabaseError, Pool, type PoolConfig } from 'pg';
+import { DatabaseError, Pool, types, type CustomTypesConfig, type PoolConfig } from 'pg';
 import {
   DuplicateEventId,
   UnstorableEvent,
@@ -37,10 +37,30 @@ interface EventRow {
   schema_version: number;
   data: Record<string, unknown>;
   metadata: RecordedEvent['metadata'];
-  occurred_at: Date;
-  recorded_at: Date;
+  occurred_at: string;
+  recorded_at: string;
   txid: string;
 }
+
+/** As PostgreSQL prints a timestamptz in a session in UTC: '2019-01-05 09:00:00+00', '2019-01-05 09:00:00.123456+00'. */
+const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00$/;
+const parseTimestamp = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
+
+/**
+ * A timestamptz as the text Date#toISOString gives for it (milliseconds, cut like a Date cuts microseconds): in a
+ * session in UTC by moving characters, otherwise through a Date. A Date parsed and printed again for both instants
+ * of every event was a sixth of the client's CPU in reading the log (issue 16: 1.4 of 8.4 µs an event).
+ */
+export function isoInstant(text: string): string {
+  if (!UTC_TIMESTAMP.test(text)) return parseTimestamp(text).toISOString();
+  const fraction = text.length > 22 ? text.slice(20, -3) : '';
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction.length >= 3 ? fraction.slice(0, 3) : fraction.padEnd(3, '0')}Z`;
+}
+
+/** How an EventRow is read: timestamps as ISO text (isoInstant), everything else as pg reads it. */
+const EVENT_ROW_TYPES: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === types.builtins.TIMESTAMPTZ ? isoInstant : types.getTypeParser(oid, format))) as CustomTypesConfig['getTypeParser'],
+};
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   eventId: row.event_id,
@@ -52,8 +72,8 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   data: row.data,
   // The append functions store the event id in the metadata; only rows written otherwise need a copy with it.
   metadata: row.metadata.eventId === row.event_id ? row.metadata : { ...row.metadata, eventId: row.event_id },
-  occurredAt: row.occurred_at.toISOString(),
-  recordedAt: row.recorded_at.toISOString(),
+  occurredAt: row.occurred_at,
+  recordedAt: row.recorded_at,
   checkpoint: `${row.txid}:${row.global_position}`,
 });
 
@@ -212,7 +232,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
-    const { rows } = await this.pool.query<EventRow>(READ_STREAMS_SQL, [streamIds]);
+    const { rows } = await this.pool.query<EventRow>({ text: READ_STREAMS_SQL, values: [streamIds], types: EVENT_ROW_TYPES });
     const histories = new Map<string, RecordedEvent[]>();
     for (const row of rows) {
       const history = histories.get(row.stream_id) ?? [];
@@ -224,15 +244,16 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const direction = options.direction === 'backward' ? 'DESC' : 'ASC';
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${COLUMNS} FROM event_store.events
-        WHERE stream_id = $1
-          AND stream_position >= $2 AND stream_position <= $3
-          AND ($4::timestamptz IS NULL OR occurred_at <= $4::timestamptz)
-        ORDER BY stream_position ${direction}
-        LIMIT $5`,
-      [streamId, options.fromPosition ?? 0, options.toPosition ?? Number.MAX_SAFE_INTEGER, options.occurredUntil ?? null, options.limit ?? null],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      text: `SELECT ${COLUMNS} FROM event_store.events
+              WHERE stream_id = $1
+                AND stream_position >= $2 AND stream_position <= $3
+                AND ($4::timestamptz IS NULL OR occurred_at <= $4::timestamptz)
+              ORDER BY stream_position ${direction}
+              LIMIT $5`,
+      values: [streamId, options.fromPosition ?? 0, options.toPosition ?? Number.MAX_SAFE_INTEGER, options.occurredUntil ?? null, options.limit ?? null],
+      types: EVENT_ROW_TYPES,
+    });
     return rows.map(toRecorded);
   }
 
@@ -246,6 +267,7 @@ export class PostgresEventStore implements EventStore {
               ORDER BY transaction_id, global_position
               LIMIT $3`,
       values: [transactionId, position, limit],
+      types: EVENT_ROW_TYPES,
     });
     const events = rows.map(toRecorded);
     return { events, checkpoint: events.length ? events[events.length - 1].checkpoint : after };
