@@ -31,9 +31,9 @@ function writeIfChanged(file, content) {
 
 /** Makes the files of `to` that `keep` accepts those of `from`: changed ones written, missing ones removed. */
 function sync(from, to, keep = () => true) {
-  const wanted = filesUnder(from, keep);
+  const wanted = new Set(filesUnder(from, keep));
   for (const file of wanted) writeIfChanged(join(to, file), readFileSync(join(from, file)));
-  for (const file of filesUnder(to, keep)) if (!wanted.includes(file)) rmSync(join(to, file), { force: true });
+  for (const file of filesUnder(to, keep)) if (!wanted.has(file)) rmSync(join(to, file), { force: true });
 }
 
 const node = (script, args) => execFileSync(process.execPath, [join(ROOT, 'node_modules', script), ...args], { cwd: ROOT, stdio: 'inherit' });

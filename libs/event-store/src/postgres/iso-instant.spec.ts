@@ -1,5 +1,5 @@
 import { types } from 'pg';
-import { isoInstant } from './postgres-event-store';
+import { isoInstant } from './iso-instant';
 
 /** The way events' instants were read before: pg's Date, printed again (what isoInstant must give, cheaper). */
 const throughDate = (text: string): string => (types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date)(text).toISOString();
