@@ -36,7 +36,7 @@ function sync(from, to, keep = () => true) {
   for (const file of filesUnder(to, keep)) if (!wanted.has(file)) rmSync(join(to, file), { force: true });
 }
 
-const node = (script, args) => execFileSync(process.execPath, [join(ROOT, 'node_modules', script), ...args], { cwd: ROOT, stdio: 'inherit' });
+const node = (script, args, env = process.env) => execFileSync(process.execPath, [join(ROOT, 'node_modules', script), ...args], { cwd: ROOT, stdio: 'inherit', env });
 
 node('typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
 
@@ -47,7 +47,9 @@ for (const dir of ['apps', 'libs', 'projections']) sync(join(ROOT, dir), join(RO
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
 const consoleBuild = mkdtempSync(join(ROOT, 'dist', '.console-'));
 try {
-  node('vite/bin/vite.js', ['build', 'apps/console', '--outDir', consoleBuild, '--emptyOutDir']);
+  // The console is built for production whatever NODE_ENV the caller has: under the tests' NODE_ENV=test (an
+  // `npm start` run by a test) vite made another bundle, which replaced the served one under the console's tests.
+  node('vite/bin/vite.js', ['build', 'apps/console', '--outDir', consoleBuild, '--emptyOutDir'], { ...process.env, NODE_ENV: 'production' });
   sync(consoleBuild, CONSOLE_OUT);
 } finally {
   rmSync(consoleBuild, { recursive: true, force: true });

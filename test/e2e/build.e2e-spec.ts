@@ -66,3 +66,13 @@ it('rewrites nothing that did not change, and a reader never finds a file missin
   expect(filesUnder(join(ROOT, 'dist'), (file) => file.endsWith('.tmp'))).toEqual([]);
   expect(readdirSync(join(ROOT, 'dist')).filter((name) => name.startsWith('.console-'))).toEqual([]);
 }, 120_000);
+
+it('builds the same console whatever NODE_ENV it is run with', async () => {
+  const files = served();
+  const before = files.map((file) => `${relative(ROOT, file)} ${identity(file)}`);
+  for (const NODE_ENV of ['development', 'test', 'production']) {
+    const build = spawn('npm', ['run', 'build', '--silent'], { cwd: ROOT, env: { ...process.env, NODE_ENV }, stdio: 'ignore' });
+    expect({ NODE_ENV, code: await new Promise<number | null>((done) => build.once('exit', done)) }).toEqual({ NODE_ENV, code: 0 });
+    expect(served().map((file) => `${relative(ROOT, file)} ${identity(file)}`)).toEqual(before);
+  }
+}, 120_000);
