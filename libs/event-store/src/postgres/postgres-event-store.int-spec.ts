@@ -14,12 +14,12 @@ beforeAll(async () => {
   await store.migrate();
 });
 /** Reads on from `after` until `count` events of `streams` arrived: other databases' transactions on the same server may delay visibility. */
-const readUntil = async (after: string, count: number, streams: string[]): Promise<RecordedEvent[]> => {
+const readUntil = async (after: string, count: number, streams: string[], reader: PostgresEventStore = store): Promise<RecordedEvent[]> => {
   const seen: RecordedEvent[] = [];
   let checkpoint = after;
   const deadline = Date.now() + 10_000;
   while (seen.length < count && Date.now() < deadline) {
-    const batch = await store.readAll(checkpoint, 1000);
+    const batch = await reader.readAll(checkpoint, 1000);
     seen.push(...batch.events.filter((e) => streams.includes(e.streamId)));
     checkpoint = batch.checkpoint;
     if (!batch.events.length) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -49,7 +49,7 @@ it('reads the instants an event was given, whatever time zone the session is in'
     for (const reader of [zoned, store]) {
       expect((await reader.readStream('customer-zoned')).map((event) => event.occurredAt)).toEqual(instants);
       expect((await reader.readStreams(['customer-zoned'])).get('customer-zoned')!.map((event) => event.occurredAt)).toEqual(instants);
-      expect((await reader.readAll(START, 1_000_000)).events.filter((event) => event.streamId === 'customer-zoned').map((event) => event.occurredAt)).toEqual(instants);
+      expect((await readUntil(START, instants.length, ['customer-zoned'], reader)).map((event) => event.occurredAt)).toEqual(instants);
       const read = await reader.readStream('customer-zoned', { direction: 'backward', limit: 1 });
       expect(read[0].recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       expect(Math.abs(Date.parse(read[0].recordedAt) - Date.now())).toBeLessThan(60_000);
