@@ -70,10 +70,11 @@ describe('the touchpoints projection', () => {
     expect(rows.filter((r) => (r as { completed_by: string | null }).completed_by === 'agent-3')).toHaveLength(5);
     const indexed = await indexes();
 
-    // The rebuild goes in bulk (facts first, each schedule once, the indexes after) and gives the same rows and indexes.
+    // The rebuild goes in bulk (facts first, each schedule once, the indexes after, but for the partial one on campaigns,
+    // kept all along) and gives the same rows and indexes.
     const lines: string[] = [];
     await projector((line) => lines.push(line)).rebuild('touchpoints');
-    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/build finishing in bulk: (\d+) of \1 done/), expect.stringMatching(/build made 6 indexes/)]));
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/build finishing in bulk: (\d+) of \1 done/), expect.stringMatching(/build made 5 indexes/)]));
     expect(await snapshot()).toEqual(rows);
     expect(await indexes()).toEqual(indexed);
 

@@ -5,7 +5,12 @@ import type { PoolClient } from 'pg';
  * build's finish, rather than kept up row by row while it runs.
  */
 
-/** Drops the indexes (and index-backed constraints) of `tables` in `schema`; returns the statements that make them again. */
+/**
+ * Drops the indexes (and index-backed constraints) of `tables` in `schema`, but for partial ones; returns the
+ * statements that make them again. A partial index is kept up row by row for the rows its predicate picks, which is
+ * cheaper than reading the whole table once more: touchpoints_by_campaign, with no campaign touchpoint among a
+ * rebuild's 2,485,450 rows, took 1.5 s of the index builds' statement time, beside the others.
+ */
 export async function dropIndexes(client: PoolClient, schema: string, tables: readonly string[]): Promise<string[]> {
   const { rows } = await client.query<{ drop: string; make: string }>(
     `SELECT CASE WHEN con.oid IS NULL THEN format('DROP INDEX %I.%I', $1::text, i.relname)
@@ -14,7 +19,7 @@ export async function dropIndexes(client: PoolClient, schema: string, tables: re
                  ELSE format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s', $1::text, t.relname, con.conname, pg_get_constraintdef(con.oid)) END AS make
        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
        LEFT JOIN pg_constraint con ON con.conindid = i.oid AND con.conrelid = t.oid
-      WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY($2)
+      WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY($2) AND x.indpred IS NULL
       ORDER BY i.relname`,
     [schema, tables.map((table) => table.replace(/^read_models\./, ''))],
   );

@@ -42,7 +42,11 @@ export interface Projection {
  * computed once at the end). After `finish` the build applies the rest with the projection's own `apply`.
  */
 export interface BulkBuild {
-  /** Tables whose indexes neither `apply` nor `finish` reads: made only after `finish`, at once rather than row by row. */
+  /**
+   * Tables whose indexes neither `apply` nor `finish` reads: made only after `finish`, at once rather than row by row.
+   * Partial indexes are kept all along: each holds the few rows its predicate picks, and made afterwards it would
+   * read the whole table for them.
+   */
   unindexed: readonly string[];
   /** As the projection's `apply`, but leaving to `finish` what it can do better once. */
   apply(client: PoolClient, events: RecordedEvent[]): Promise<void>;
