@@ -191,11 +191,22 @@ describe('the touchpoints projection', () => {
     await assign('cmp-mid', '2023-09-01T09:00:00.000Z', ids.filter((_, i) => i % 3 === 0), () => 'treatment');
     await allEventsVisible(store.pool);
     await live.catchUp('touchpoints');
+    // One more an hour after cmp-late's sends: an open one meets the cap (one marketing touchpoint a day) and moves
+    // to the next day, which the table's latest marketing due shows; a skipped one (no consent) needs no lookup.
+    await assign('cmp-same-day', '2030-03-02T10:00:00.000Z', ids, () => 'treatment');
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
     const sends = await store.pool.query<{ campaign_id: string; n: number }>(`SELECT campaign_id, count(*)::int AS n FROM read_models.touchpoints WHERE kind = 'campaign' GROUP BY campaign_id ORDER BY campaign_id`);
     expect(sends.rows).toEqual([
       { campaign_id: 'cmp-late', n: ids.filter((_, i) => i % 10 !== 0).length },
       { campaign_id: 'cmp-mid', n: ids.filter((_, i) => i % 3 === 0).length },
+      { campaign_id: 'cmp-same-day', n: ids.length },
     ]);
+    const sameDay = await store.pool.query<{ status: string; moved: boolean; n: number }>(
+      `SELECT status, coalesce(reason, '') LIKE '%frequency cap%' AS moved, count(*)::int AS n FROM read_models.touchpoints WHERE campaign_id = 'cmp-same-day' GROUP BY 1, 2`,
+    );
+    expect(sameDay.rows.filter((row) => row.status === 'open' && row.moved).length).toBe(1);
+    expect(sameDay.rows.filter((row) => row.status === 'skipped').length).toBeGreaterThan(0);
     const rows = await snapshot();
     // The launch's assignments were appended to the stored ones, the documents left as they were: the same facts a
     // fold of the log gives.
