@@ -1,4 +1,4 @@
-import { BoundedMemo } from './bounded-memo';
+import { BoundedMemo, GroupedMemo } from './bounded-memo';
 
 describe('BoundedMemo', () => {
   it('computes a key once while it is remembered', () => {
@@ -24,5 +24,27 @@ describe('BoundedMemo', () => {
     expect(memo.get('x', () => undefined)).toBeUndefined();
     expect(() => memo.get('y', () => { throw new RangeError('bad'); })).toThrow('bad');
     expect(memo.size).toBe(0);
+  });
+});
+
+describe('GroupedMemo', () => {
+  it('keeps the same number apart in different groups, and computes each once while remembered', () => {
+    const memo = new GroupedMemo<string>(10);
+    const compute = jest.fn((group: string, key: number) => `${group}:${key}`);
+    const get = (group: string, key: number): string => memo.get(group, key, () => compute(group, key));
+    expect([get('Europe/Lisbon', 1), get('Asia/Tokyo', 1), get('Europe/Lisbon', 1), get('Europe/Lisbon', 2)]).toEqual(['Europe/Lisbon:1', 'Asia/Tokyo:1', 'Europe/Lisbon:1', 'Europe/Lisbon:2']);
+    expect(compute).toHaveBeenCalledTimes(3);
+    expect(memo.size).toBe(3);
+  });
+
+  it('never holds more than its limit over all groups: a full memo starts afresh', () => {
+    const memo = new GroupedMemo<number>(100);
+    for (let i = 0; i < 10_000; i++) {
+      memo.get(`zone-${i % 7}`, i, () => i);
+      expect(memo.size).toBeLessThanOrEqual(100);
+    }
+    const compute = jest.fn(() => 0);
+    memo.get('zone-0', 0, compute);
+    expect(compute).toHaveBeenCalledTimes(1);
   });
 });

@@ -24,3 +24,37 @@ export class BoundedMemo<V> {
     return this.values.size;
   }
 }
+
+/**
+ * The same for values by a group and a number (a time zone and an instant, say), up to `limit` in all: a key made
+ * of the group's name and the number as text cost more than the lookup (zoned-time's memos, asked some 30 times a
+ * customer by a schedule: 1.09 s of a schedule thread's 9 s in a rebuild of touchpoints, 0.82 s keyed this way).
+ */
+export class GroupedMemo<V> {
+  private readonly groups = new Map<string, Map<number, V>>();
+  private count = 0;
+
+  constructor(private readonly limit: number) {}
+
+  get(group: string, key: number, compute: () => V): V {
+    let values = this.groups.get(group);
+    let value = values?.get(key);
+    if (value === undefined) {
+      value = compute();
+      if (value === undefined) return value;
+      if (this.count >= this.limit) {
+        this.groups.clear();
+        this.count = 0;
+        values = undefined;
+      }
+      if (!values) this.groups.set(group, (values = new Map()));
+      values.set(key, value);
+      this.count++;
+    }
+    return value;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+}

@@ -16,7 +16,7 @@ export interface LocalParts {
   second: number;
 }
 
-import { BoundedMemo } from '../../domain/src';
+import { BoundedMemo, GroupedMemo } from '../../domain/src';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -56,35 +56,7 @@ export function isTimeZone(timeZone: string): boolean {
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 
-/**
- * Values by time zone and a number (an instant, a wall clock), up to `limit` in all, afresh when full, as
- * BoundedMemo: a schedule asks some 30 times a customer, and a key made of the zone's name and the number as text
- * cost more than the lookup (1.2 s of each schedule thread's 9 s in a rebuild of touchpoints).
- */
-class ZonedMemo<V> {
-  private readonly zones = new Map<string, Map<number, V>>();
-  private size = 0;
-
-  constructor(private readonly limit: number) {}
-
-  get(timeZone: string, key: number, compute: () => V): V {
-    let values = this.zones.get(timeZone);
-    let value = values?.get(key);
-    if (value === undefined) {
-      value = compute();
-      if (++this.size > this.limit) {
-        this.zones.clear();
-        this.size = 1;
-        values = undefined;
-      }
-      if (!values) this.zones.set(timeZone, (values = new Map()));
-      values.set(key, value);
-    }
-    return value;
-  }
-}
-
-const partsMemo = new ZonedMemo<LocalParts>(10_000);
+const partsMemo = new GroupedMemo<LocalParts>(10_000);
 
 /** The wall clock in `timeZone` at the instant `utcMs`. */
 export function localParts(utcMs: number, timeZone: string): LocalParts {
@@ -141,7 +113,7 @@ function wallMs(localDate: string, localTime: string): number {
   return day * DAY + minutesOf(localTime) * MINUTE;
 }
 
-const zonedMemo = new ZonedMemo<number>(10_000);
+const zonedMemo = new GroupedMemo<number>(10_000);
 
 /**
  * The instant at which the wall clock in `timeZone` shows `localDate` `localTime`.
