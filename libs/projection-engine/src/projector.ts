@@ -9,6 +9,7 @@ import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
 import { projectionStatuses, type ProjectionStatus } from './projection-status';
 import { SharedLog } from './shared-log';
+import { withDeadline } from './polling';
 
 export interface ProjectorOptions {
   batchSize?: number;
@@ -308,12 +309,12 @@ export class Projector {
           await sleep(RECHECK_MS, undefined, { signal }).catch(() => undefined);
           continue;
         }
-        const batch = await log.after(from, AbortSignal.any([signal, AbortSignal.timeout(RECHECK_MS)]), caller);
+        const reading = from;
+        const batch = await withDeadline(signal, RECHECK_MS, (waiting) => log.after(reading, waiting, caller));
         if (batch === null) {
           from = null;
           continue;
         }
-        const reading = from;
         from = await applyInTransaction(this.pool, projection, partitions, batch, this.log);
         failures = 0;
         if (from !== null && compareCheckpoints(from, reading) < 0) this.log(`projection ${projection.name}: a partition was tried again, reading from ${from}`);
