@@ -29,7 +29,9 @@ const TICKS_PER_SECOND = 100;
 
 /**
  * CPU ticks (user + system) per process of the postmaster and its direct children, or null when not observable.
- * Per process, so that a backend that exits during a run (a pool connection timing out) does not make the sum drop.
+ * Per process, so that a backend that exits during a run (a pool connection timing out) does not make the sum drop;
+ * the postmaster's own count includes its children that exited (cutime, cstime), so that the backends of a process
+ * that connected and left within the run (a rebuild in a process of its own) count too.
  */
 function serverCpuTicks(postmasterPid: number | null): Map<number, number> | null {
   if (!postmasterPid) return null;
@@ -52,7 +54,7 @@ function serverCpuTicks(postmasterPid: number | null): Map<number, number> | nul
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(entry);
     if (pid !== postmasterPid && Number(fields[1]) !== postmasterPid) continue;
-    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]) + (pid === postmasterPid ? Number(fields[13]) + Number(fields[14]) : 0));
   }
   return ticks.size ? ticks : null;
 }
@@ -67,11 +69,15 @@ export const cpuSample = (postmasterPid: number | null): CpuSample => {
   return { client: (usage.user + usage.system) / 1e6, server: serverCpuTicks(postmasterPid) };
 };
 
-/** Server CPU seconds between two samples: processes that started in between count from zero. */
+/**
+ * Server CPU seconds between two samples: processes that started in between count from zero; one that exited in
+ * between is in the postmaster's count with its whole life, so what it had used before is taken off.
+ */
 export const serverCpuBetween = (before: CpuSample, after: CpuSample): number | null => {
   if (!before.server || !after.server) return null;
   let ticks = 0;
   for (const [pid, now] of after.server) ticks += now - (before.server.get(pid) ?? 0);
+  for (const [pid, then] of before.server) if (!after.server.has(pid)) ticks -= then;
   return ticks / TICKS_PER_SECOND;
 };
 
