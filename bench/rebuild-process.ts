@@ -49,7 +49,7 @@ async function main(url: string, name: string, batchSize: number): Promise<void>
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const events = await projector.rebuild(name, () => void (peak = Math.max(peak, process.memoryUsage().rss)));
+    const events = await projector.rebuild(name);
     clearInterval(sampler);
     const used = process.cpuUsage(cpu);
     const run: RebuildRun = { events, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, peakRssBytes: peak };

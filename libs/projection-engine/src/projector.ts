@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { START, compareCheckpoints, type Checkpoint, type EventStore } from '../../event-store/src';
 import { inTransaction, migrate, type DatabaseAvailability } from '../../postgres/src';
 import { rebuild, RebuildRunning, type BuildProgress } from './blue-green';
-import { LEASE_MIGRATIONS, PartitionLeases, type LeaseOptions } from './partition-leases';
+import { PartitionLeases, type LeaseOptions } from './partition-leases';
 import { applyInTransaction, BUILDING, messageOf, readingFrom, rowsOf, type StoppedAt } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
 import { projectionStatuses, type ProjectionStatus } from './projection-status';
 import { SharedLog } from './shared-log';
 import { withDeadline } from './polling';
+import { CHECKPOINT_MIGRATIONS, PROJECTOR_MIGRATIONS } from './projector.migrations';
 
 export interface ProjectorOptions {
   batchSize?: number;
@@ -19,58 +20,6 @@ export interface ProjectorOptions {
   availability?: Pick<DatabaseAvailability, 'failed' | 'up'>;
   leases?: Omit<LeaseOptions, 'log'>;
 }
-
-const CHECKPOINT_MIGRATIONS = [
-  {
-    version: 1,
-    name: 'projection checkpoints',
-    sql: `
-CREATE SCHEMA IF NOT EXISTS read_models;
-CREATE TABLE read_models.projection_checkpoints (
-  name             text PRIMARY KEY,
-  version          int NOT NULL,
-  checkpoint       text NOT NULL,
-  position         bigint NOT NULL DEFAULT 0,
-  events_processed bigint NOT NULL DEFAULT 0,
-  rate             double precision NOT NULL DEFAULT 0,
-  updated_at       timestamptz,
-  last_error       text
-);`,
-  },
-  {
-    version: 2,
-    name: 'one checkpoint per partition, and where a partition stopped',
-    sql: `
-ALTER TABLE read_models.projection_checkpoints ADD COLUMN partition int NOT NULL DEFAULT 0, ADD COLUMN stopped jsonb;
-ALTER TABLE read_models.projection_checkpoints DROP CONSTRAINT projection_checkpoints_pkey;
-ALTER TABLE read_models.projection_checkpoints ADD PRIMARY KEY (name, partition);`,
-  },
-];
-
-/**
- * Outside read_models: a rebuild, or dropping the schema, keeps the record of what was skipped, by whom and why; and
- * the partition leases of the projector processes.
- */
-const PROJECTOR_MIGRATIONS = [
-  {
-    version: 1,
-    name: 'skipped events',
-    sql: `
-CREATE SCHEMA IF NOT EXISTS projector;
-CREATE TABLE IF NOT EXISTS projector.skipped_events (
-  projection  text NOT NULL,
-  event_id    text NOT NULL,
-  position    bigint NOT NULL,
-  event_type  text NOT NULL,
-  error       text NOT NULL,
-  reason      text NOT NULL,
-  skipped_by  text NOT NULL,
-  skipped_at  timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (projection, event_id)
-);`,
-  },
-  ...LEASE_MIGRATIONS,
-];
 
 /** How long a projection waiting at the head, or with every partition stopped, goes before it looks at its rows again (a retry). */
 const RECHECK_MS = 2_000;
