@@ -25,8 +25,16 @@ afterEach(async () => {
 
 const projector = (log?: (line: string) => void): Projector =>
   new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 250, pollIntervalMs: 20, log });
+/** The touchpoint tables' indexes and the constraints on them (a rebuild's primary key is a constraint again). */
 const indexes = async (): Promise<unknown[]> =>
-  (await store.pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'read_models' AND tablename LIKE 'touchpoint%' ORDER BY 1`)).rows;
+  (
+    await store.pool.query(
+      `SELECT indexname::text AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = 'read_models' AND tablename LIKE 'touchpoint%'
+       UNION ALL
+       SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'read_models'::regnamespace AND conrelid::regclass::text LIKE 'read_models.touchpoint%' AND contype <> 'n'
+       ORDER BY 1, 2`,
+    )
+  ).rows;
 const snapshot = async (): Promise<unknown[]> => JSON.parse(JSON.stringify((await store.pool.query('SELECT * FROM read_models.touchpoints ORDER BY touchpoint_id')).rows)) as unknown[];
 
 describe('the touchpoints projection', () => {

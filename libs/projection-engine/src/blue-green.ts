@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { START, compareCheckpoints, inNotAppendingTransaction, type Checkpoint, type EventStore, type ReadAllResult, type RecordedEvent } from '../../event-store/src';
 import { inTransaction, installRoutines, isConnectionFault, readRoutines, withClient } from '../../postgres/src';
-import { dropIndexes, makeIndexes } from './deferred-indexes';
+import { AUTOVACUUM_GIVES_WAY, dropIndexes, makeIndexes, type DeferredIndexes } from './deferred-indexes';
 import { applyGuarded, BUILDING, messageOf, readingFrom, rowsOf } from './partitioned-apply';
 import { ALL_PARTITIONS, PARTITIONS } from './partitions';
 import type { Projection } from './projection';
@@ -108,7 +108,7 @@ export async function rebuild(on: BuildSite, projection: Projection, onProgress?
  * An empty schema with the projection's tables and routines, and checkpoints at the start of the log; the indexes of
  * the tables a bulk build leaves unindexed are dropped, and the statements that make them again returned.
  */
-async function prepareBuild(on: BuildSite, projection: Projection, buildName: string, schema: string, bulk: boolean): Promise<string[]> {
+async function prepareBuild(on: BuildSite, projection: Projection, buildName: string, schema: string, bulk: boolean): Promise<DeferredIndexes> {
   const routines = await readRoutines(projection.routines ?? []);
   return inTransaction(on.pool, async (client) => {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -159,7 +159,7 @@ class BuildCursor {
    * declared not to append through `declarer` (the build's own session), so a long index build holds no log reader.
    * A failure of its own (not a lost connection) throws BulkFinishFailed: the rebuild starts again batch by batch.
    */
-  async finishBulk(declarer: PoolClient, make: readonly string[]): Promise<void> {
+  async finishBulk(declarer: PoolClient, make: DeferredIndexes): Promise<void> {
     const { pool } = this.on;
     const inBuild = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> =>
       withClient(pool, (client) => inNotAppendingTransaction(client, declarer, (tx) => work(retargeted(tx, this.schema))));
@@ -173,7 +173,7 @@ class BuildCursor {
     this.bulking = false;
   }
 
-  private async finishWith(inBuild: <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>, make: readonly string[]): Promise<void> {
+  private async finishWith(inBuild: <T>(work: (client: PoolClient) => Promise<T>) => Promise<T>, make: DeferredIndexes): Promise<void> {
     const { log } = this.on;
     const name = this.projection.name;
     const started = Date.now();
@@ -184,7 +184,7 @@ class BuildCursor {
       log(`projection ${name}: build finishing in bulk: ${done} of ${total} done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     });
     await makeIndexes(inBuild, make);
-    if (make.length) log(`projection ${name}: build made ${make.length} indexes (${((Date.now() - started) / 1000).toFixed(1)} s after the bulk build's finish began)`);
+    if (make.indexes.length) log(`projection ${name}: build made ${make.indexes.length} indexes (${((Date.now() - started) / 1000).toFixed(1)} s after the bulk build's finish began)`);
   }
 
   /** The recorded work, read again at the switch; work redone already must not have changed meanwhile. */
@@ -259,6 +259,8 @@ async function switchTo(on: BuildSite, projection: Projection, cursor: BuildCurs
   const buildName = cursor.build.name;
   const routines = await readRoutines(projection.routines ?? []);
   return inTransaction(on.pool, async (client) => {
+    // Readers of the read model wait behind the switch's locks: an autovacuum of its tables gives way at once.
+    await client.query(AUTOVACUUM_GIVES_WAY);
     if (projection.recorded) {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 42))', [projection.recorded.lock]);
       // Work that a process dying between its commit and its append left out of the log (a pg stop under load did).
