@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Pool } from 'pg';
+import { Client, type Pool } from 'pg';
 
 export const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -225,6 +225,71 @@ export const statementTrace = (client: Pool, write: (line: string) => void = log
     await client.query('SELECT pg_stat_statements_reset()');
   },
 });
+
+/** A process's CPU ticks (user + system) from /proc, or null when it is gone. */
+function processTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+/** How often serverCpuByStatement looks at what each backend runs. */
+const STATEMENT_SAMPLE_MS = 10;
+
+/**
+ * BENCH_SERVER_CPU_BY_STATEMENT=1 (with the server on this machine): `start` before a measured part and `print` after
+ * it log the server's CPU by the statement each process was running, sampled every 10 ms from pg_stat_activity and
+ * /proc (a process's ticks since the last sample go to what it ran then; idle backends' to the statement they last
+ * ran, background processes' to their type). Unlike pg_stat_statements' times, which count a statement's waits for a
+ * core as well, this is CPU, so it tells where a contended run's cores went. The sampling takes some 10-15 % of a core
+ * itself. Without the variable both do nothing.
+ */
+export const serverCpuByStatement = (url: string, write: (line: string) => void = log) => {
+  const on = Boolean(process.env.BENCH_SERVER_CPU_BY_STATEMENT);
+  const client = on ? new Client({ connectionString: url }) : undefined;
+  const spent = new Map<string, number>();
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const sample = async (): Promise<void> => {
+    const last = new Map<number, { ticks: number; what: string }>();
+    while (!stopped) {
+      const { rows } = await client!.query<{ pid: number; what: string }>(
+        `SELECT pid, CASE WHEN backend_type <> 'client backend' THEN backend_type
+                          WHEN state = 'active' THEN left(regexp_replace(query, '\\s+', ' ', 'g'), 110)
+                          ELSE '(idle after) ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 60) END AS what
+           FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type IS NOT NULL`,
+      );
+      for (const { pid, what } of rows) {
+        const ticks = processTicks(pid);
+        if (ticks === null) continue;
+        const before = last.get(pid);
+        if (before && ticks > before.ticks) spent.set(before.what, (spent.get(before.what) ?? 0) + ticks - before.ticks);
+        last.set(pid, { ticks, what });
+      }
+      await sleep(STATEMENT_SAMPLE_MS);
+    }
+  };
+  return {
+    async start(): Promise<void> {
+      if (!client) return;
+      await client.connect();
+      running = sample();
+    },
+    async print(top = 15): Promise<void> {
+      if (!client) return;
+      stopped = true;
+      await running;
+      await client.end();
+      const total = [...spent.values()].reduce((sum, ticks) => sum + ticks, 0);
+      write(`server CPU by statement (sampled every ${STATEMENT_SAMPLE_MS} ms): ${(total / TICKS_PER_SECOND).toFixed(2)} s in all`);
+      for (const [what, ticks] of [...spent].sort((a, b) => b[1] - a[1]).slice(0, top)) write(`  ${(ticks / TICKS_PER_SECOND).toFixed(2)} s ${what}`);
+    },
+  };
+};
 
 /**
  * BENCH_CPU_PROFILE=<file>: `start` before a measured part and `stop` after it write this thread's CPU profile of

@@ -26,7 +26,7 @@ import { leaseOwners } from '../libs/projection-engine/src';
 import { assignAudience } from '../projections/campaigns/assign-audience';
 import { campaignArmCounts, campaignForResults } from '../projections/campaigns/campaign-results.queries';
 import { withBenchDatabase } from './bench-database';
-import { cpuProfile, cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, sleep, statementTrace } from './bench-support';
+import { cpuProfile, cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, serverCpuByStatement, sleep, statementTrace } from './bench-support';
 
 const CUSTOMERS = envNumber('BENCH_CAMPAIGN_CUSTOMERS', 100_000);
 const RESULT_RUNS = envNumber('BENCH_CAMPAIGN_RESULT_RUNS', 5);
@@ -129,6 +129,8 @@ async function main(): Promise<void> {
       await trace.reset();
       const profile = cpuProfile();
       await profile.start();
+      const byStatement = serverCpuByStatement(database.url);
+      await byStatement.start();
       const cpuBefore = cpuSample(database.postmasterPid);
       // The projector as `npm start` runs it: in a worker thread of its own (the engine's), while the assignment runs
       // on this thread, as on the API's. BENCH_PROJECTOR_THREAD=0: on this thread (the measurement before 2026-12-04).
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
           passed[name] = seconds(launchStarted);
         }),
       );
+      await byStatement.print();
       // Sampled before the projector thread closes: the server's CPU is read per backend, and its backends end with it.
       const cpuAfter = cpuSample(database.postmasterPid);
       clearInterval(sampling);
