@@ -1,13 +1,13 @@
 /**
  * Shared helpers of the benchmarks under bench/ (never part of `npm test`): logging and settings, per-run CPU
  * accounting of the client and of the server, timed runs with median/min/max, and the machine they ran on. The
- * throw-away database is in bench-database.ts, the events and the loading of a log in bench-events.ts.
+ * throw-away database is in bench-database.ts, the events and the loading of a log in bench-events.ts, the opt-in
+ * diagnostics of a measured part (statements, server CPU by statement, CPU profile) in bench-tracing.ts.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 
 export const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -25,7 +25,7 @@ export const envNumber = (name: string, fallback: number): number => {
 // CPU accounting: the node process, and the server's processes (postmaster and its children) from /proc.
 // ---------------------------------------------------------------------------------------------------------------
 
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 /**
  * CPU ticks (user + system) per process of the postmaster and its direct children, or null when not observable.
@@ -33,6 +33,23 @@ const TICKS_PER_SECOND = 100;
  * the postmaster's own count includes its children that exited (cutime, cstime), so that the backends of a process
  * that connected and left within the run (a rebuild in a process of its own) count too.
  */
+/** A process's /proc stat fields after its name (state, ppid, ...; utime and stime at 11 and 12), or null when it is gone. */
+function procStat(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid ...: split after the closing parenthesis of comm, which may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** A process's CPU ticks (user + system), or null when it is gone. */
+export function processTicks(pid: number): number | null {
+  const fields = procStat(pid);
+  return fields && Number(fields[11]) + Number(fields[12]);
+}
+
 function serverCpuTicks(postmasterPid: number | null): Map<number, number> | null {
   if (!postmasterPid) return null;
   const ticks = new Map<number, number>();
@@ -44,14 +61,8 @@ function serverCpuTicks(postmasterPid: number | null): Map<number, number> | nul
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid ... utime(14) stime(15): split after the closing parenthesis of comm.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = procStat(entry);
+    if (!fields) continue;
     const pid = Number(entry);
     if (pid !== postmasterPid && Number(fields[1]) !== postmasterPid) continue;
     ticks.set(pid, Number(fields[11]) + Number(fields[12]) + (pid === postmasterPid ? Number(fields[13]) + Number(fields[14]) : 0));
@@ -204,115 +215,3 @@ export async function machine(client: Pool): Promise<Record<string, string>> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
-/**
- * PG_TRACE_STATEMENTS=1 (the embedded server then loads pg_stat_statements): `reset` before a measured part,
- * `print` after it logs its costliest statements. Without the variable both do nothing.
- */
-export const statementTrace = (client: Pool, write: (line: string) => void = log) => ({
-  async reset(): Promise<void> {
-    if (!process.env.PG_TRACE_STATEMENTS) return;
-    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    await client.query('SELECT pg_stat_statements_reset()');
-  },
-  async print(top = 15): Promise<void> {
-    if (!process.env.PG_TRACE_STATEMENTS) return;
-    const { rows } = await client.query<{ ms: string; calls: string; rows: string; query: string }>(
-      `SELECT round(total_exec_time) AS ms, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1`,
-      [top],
-    );
-    for (const row of rows) write(`  ${row.ms} ms ${row.calls} calls ${row.rows} rows: ${row.query}`);
-    await client.query('SELECT pg_stat_statements_reset()');
-  },
-});
-
-/** A process's CPU ticks (user + system) from /proc, or null when it is gone. */
-function processTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
-
-/** How often serverCpuByStatement looks at what each backend runs. */
-const STATEMENT_SAMPLE_MS = 10;
-
-/**
- * BENCH_SERVER_CPU_BY_STATEMENT=1 (with the server on this machine): `start` before a measured part and `print` after
- * it log the server's CPU by the statement each process was running, sampled every 10 ms from pg_stat_activity and
- * /proc (a process's ticks since the last sample go to what it ran then; idle backends' to the statement they last
- * ran, background processes' to their type). Unlike pg_stat_statements' times, which count a statement's waits for a
- * core as well, this is CPU, so it tells where a contended run's cores went. The sampling takes some 10-15 % of a core
- * itself. Without the variable both do nothing.
- */
-export const serverCpuByStatement = (url: string, write: (line: string) => void = log) => {
-  const on = Boolean(process.env.BENCH_SERVER_CPU_BY_STATEMENT);
-  const client = on ? new Client({ connectionString: url }) : undefined;
-  const spent = new Map<string, number>();
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const sample = async (): Promise<void> => {
-    const last = new Map<number, { ticks: number; what: string }>();
-    while (!stopped) {
-      const { rows } = await client!.query<{ pid: number; what: string }>(
-        `SELECT pid, CASE WHEN backend_type <> 'client backend' THEN backend_type
-                          WHEN state = 'active' THEN left(regexp_replace(query, '\\s+', ' ', 'g'), 110)
-                          ELSE '(idle after) ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 60) END AS what
-           FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type IS NOT NULL`,
-      );
-      for (const { pid, what } of rows) {
-        const ticks = processTicks(pid);
-        if (ticks === null) continue;
-        const before = last.get(pid);
-        if (before && ticks > before.ticks) spent.set(before.what, (spent.get(before.what) ?? 0) + ticks - before.ticks);
-        last.set(pid, { ticks, what });
-      }
-      await sleep(STATEMENT_SAMPLE_MS);
-    }
-  };
-  return {
-    async start(): Promise<void> {
-      if (!client) return;
-      await client.connect();
-      running = sample();
-    },
-    async print(top = 15): Promise<void> {
-      if (!client) return;
-      stopped = true;
-      await running;
-      await client.end();
-      const total = [...spent.values()].reduce((sum, ticks) => sum + ticks, 0);
-      write(`server CPU by statement (sampled every ${STATEMENT_SAMPLE_MS} ms): ${(total / TICKS_PER_SECOND).toFixed(2)} s in all`);
-      for (const [what, ticks] of [...spent].sort((a, b) => b[1] - a[1]).slice(0, top)) write(`  ${(ticks / TICKS_PER_SECOND).toFixed(2)} s ${what}`);
-    },
-  };
-};
-
-/**
- * BENCH_CPU_PROFILE=<file>: `start` before a measured part and `stop` after it write this thread's CPU profile of
- * that part (open it in Chrome's DevTools). Without the variable both do nothing.
- */
-export const cpuProfile = () => {
-  const file = process.env.BENCH_CPU_PROFILE;
-  const session = file ? new Session() : undefined;
-  const post = (method: string): Promise<unknown> =>
-    new Promise((done, fail) => session!.post(method, (error: Error | null, result?: unknown) => (error ? fail(error) : done(result))));
-  return {
-    async start(): Promise<void> {
-      if (!session) return;
-      session.connect();
-      await post('Profiler.enable');
-      await post('Profiler.start');
-    },
-    async stop(): Promise<void> {
-      if (!session) return;
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-      writeFileSync(file!, JSON.stringify(profile));
-      session.disconnect();
-      log(`CPU profile of this thread written to ${file}`);
-    },
-  };
-};

@@ -26,7 +26,8 @@ import { leaseOwners } from '../libs/projection-engine/src';
 import { assignAudience } from '../projections/campaigns/assign-audience';
 import { campaignArmCounts, campaignForResults } from '../projections/campaigns/campaign-results.queries';
 import { withBenchDatabase } from './bench-database';
-import { cpuProfile, cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, serverCpuByStatement, sleep, statementTrace } from './bench-support';
+import { cpuSample, envNumber, fmt, log, machine, median, serverCpuBetween, sleep } from './bench-support';
+import { cpuProfile, serverCpuByStatement, statementTrace } from './bench-tracing';
 
 const CUSTOMERS = envNumber('BENCH_CAMPAIGN_CUSTOMERS', 100_000);
 const RESULT_RUNS = envNumber('BENCH_CAMPAIGN_RESULT_RUNS', 5);

@@ -24,7 +24,8 @@ import { DEFAULT_TOUCHPOINT_CONFIG } from '../libs/touchpoints/src';
 import { loadConfig } from '../apps/engine/src';
 import { withBenchDatabase } from './bench-database';
 import { rebuildInProcess } from './rebuild-process';
-import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median, statementTrace } from './bench-support';
+import { cpuSample, envNumber, serverCpuBetween, fmt, log, machine, median } from './bench-support';
+import { statementTrace } from './bench-tracing';
 
 const EVENTS = envNumber('BENCH_IMPORT_EVENTS', 1_000_000);
 const RUNS = envNumber('BENCH_IMPORT_RUNS', 3);
