@@ -215,6 +215,19 @@ describe('the touchpoints projection', () => {
     );
     expect(sameDay.rows.filter((row) => row.status === 'open' && row.moved).length).toBe(1);
     expect(sameDay.rows.filter((row) => row.status === 'skipped').length).toBeGreaterThan(0);
+    // A fact after the launches for every fifth customer, each in a batch of its own (a rewrite of a document
+    // whose customer has campaigns, not a copy of a new one): the assignments stay.
+    for (const customerId of ids.filter((_, i) => i % 5 === 0)) {
+      await store.appendBatch([
+        {
+          streamId: customerStreamId(customerId),
+          expectedVersion: 'stream_exists',
+          events: [{ eventId: randomUUID(), type: 'MarketingConsentChanged', occurredAt: '2030-03-03T09:00:00.000Z', metadata: { ...metadata, schemaVersion: 1 }, data: { granted: false } }],
+        },
+      ]);
+    }
+    await allEventsVisible(store.pool);
+    await live.catchUp('touchpoints');
     const rows = await snapshot();
     // The launch's assignments were appended to the stored ones, the documents left as they were: the same facts a
     // fold of the log gives.
@@ -222,6 +235,7 @@ describe('the touchpoints projection', () => {
       (await store.pool.query('SELECT customer_id, facts, campaigns FROM read_models.touchpoint_facts ORDER BY customer_id')).rows;
     const stored = await facts();
     expect(stored.filter((row) => row.campaigns.length > 0)).toHaveLength(ids.length);
+    expect(stored.filter((row) => (row.facts as { consent?: unknown[] }).consent?.length === 2)).toHaveLength(ids.filter((_, i) => i % 5 === 0).length);
     expect(stored.filter((row) => row.facts.campaigns !== undefined)).toEqual([]);
     // Rebuilt in one batch, every customer's events together: whole schedules only.
     await new Projector(store.pool, store, [touchpointsProjection(DEFAULT_TOUCHPOINT_CONFIG)], { batchSize: 100_000, pollIntervalMs: 20 }).rebuild('touchpoints');

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { CUSTOMER_STREAM_PREFIX, type DestinationRiskAlertIssued, type RiskAlert } from '../../libs/domain/src';
 import { type RecordedEvent } from '../../libs/event-store/src';
 import { extname, join } from 'node:path';
-import { copyInto } from '../../libs/postgres/src';
+import { copyInto, copyLines } from '../../libs/postgres/src';
 import { OffThread, type Projection } from '../../libs/projection-engine/src';
 import { foldTouchpointFacts, rowsAddedByAssignment, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type Touchpoint, type TouchpointConfig, type TouchpointFactData, type TouchpointFacts } from '../../libs/touchpoints/src';
 import { latestMarketingDue, riskAlertsFor } from './touchpoints.queries';
@@ -26,6 +26,9 @@ const BULK_PAGE = 1_000;
 
 /** Customers' stored facts, as the text they were written in; followed by a WHERE. */
 const STORED_FACTS = 'SELECT customer_id, facts::text AS facts, campaigns::text AS campaigns FROM read_models.touchpoint_facts';
+
+/** New customers' facts, as COPY text. */
+const FACTS_COPY = 'COPY read_models.touchpoint_facts (customer_id, facts, campaigns) FROM STDIN';
 
 /**
  * A customer's whole facts as JSON text, from the two columns they are stored in: the document (an object with at
@@ -119,8 +122,11 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     // Facts are stored as the text written (json, not jsonb: read back as text, which jsonb spends most of a read
     // on), in two columns. A customer with anything here but campaign assignments gets both written whole; one with
     // assignments only (a launch's) gets them appended to the stored array, and the document stays as it was (a
-    // launch rewrote 100,000 documents of about 700 bytes). Many customers go as one JSON object rather than arrays:
-    // every quote of a document in an array parameter is escaped by the driver and unescaped by the server.
+    // launch rewrote 100,000 documents of about 700 bytes). Customers without stored facts are copied in (COPY); the
+    // others are rewritten from two JSON objects by id, of documents and of the campaign lists that are not empty,
+    // rather than arrays: every quote of a document in an array parameter is escaped by the driver and unescaped by
+    // the server. (One object of [document, campaigns] pairs, picked apart with ->0 and ->1, had the server parse each
+    // document twice more: an upsert that way took 2.4 s for 100,000 new customers, COPY 1.0 s.)
     const json = new Map<string, { facts: string; campaigns: string }>();
     const written = (id: string): { facts: string; campaigns: string } => {
       if (!json.has(id)) {
@@ -130,12 +136,15 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
       return json.get(id)!;
     };
     const factsText = (id: string): string => wholeFacts(written(id));
-    const rewritten = customerIds.filter((id) => facts.has(id) && (!before.has(id) || otherThanAssignments.has(id)));
+    const fresh = customerIds.filter((id) => facts.has(id) && !before.has(id));
+    if (fresh.length) await copyInto(client, FACTS_COPY, copyLines(fresh, (id) => [id, written(id).facts, written(id).campaigns]));
+    const rewritten = customerIds.filter((id) => facts.has(id) && before.has(id) && otherThanAssignments.has(id));
     if (rewritten.length) {
+      const byId = (ids: string[], text: (id: string) => string): string => `{${ids.map((id) => `${JSON.stringify(id)}:${text(id)}`).join(',')}}`;
       await client.query(
-        `INSERT INTO read_models.touchpoint_facts (customer_id, facts, campaigns) SELECT key, value->0, value->1 FROM json_each($1::json)
-         ON CONFLICT (customer_id) DO UPDATE SET facts = excluded.facts, campaigns = excluded.campaigns`,
-        [`{${rewritten.map((id) => `${JSON.stringify(id)}:[${written(id).facts},${written(id).campaigns}]`).join(',')}}`],
+        `UPDATE read_models.touchpoint_facts f SET facts = d.value, campaigns = coalesce(c.value, '[]')
+           FROM json_each($1::json) d LEFT JOIN json_each($2::json) c USING (key) WHERE f.customer_id = d.key`,
+        [byId(rewritten, (id) => written(id).facts), byId(rewritten.filter((id) => written(id).campaigns !== '[]'), (id) => written(id).campaigns)],
       );
     }
     const appended = customerIds.filter((id) => before.has(id) && !otherThanAssignments.has(id) && (facts.get(id)?.campaigns?.length ?? 0) > storedCampaigns.get(id)!);
