@@ -4,12 +4,12 @@
  * filling with every customer that passes through a long-running engine (issue 14: a memo of 200,000 local times
  * held 47 MiB, and V8 lets its heap grow to a multiple of what stays live). A value of undefined is not remembered.
  */
-export class BoundedMemo<V> {
-  private readonly values = new Map<string, V>();
+export class BoundedMemo<V, K = string> {
+  private readonly values = new Map<K, V>();
 
   constructor(private readonly limit: number) {}
 
-  get(key: string, compute: (key: string) => V): V {
+  get(key: K, compute: (key: K) => V): V {
     let value = this.values.get(key);
     if (value === undefined) {
       value = compute(key);

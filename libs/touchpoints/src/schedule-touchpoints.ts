@@ -1,6 +1,6 @@
 import { campaignTouchpoints } from './campaign-touchpoints';
 import { birthdayGreetings, complaintTouchpoints, firstTripAnniversary, winBackOffers } from './customer-touchpoints';
-import { consentAt, isMarketing, localDate, ms, onLocalDay, withHoldouts, type Context, type Draft } from './schedule-context';
+import { consentAt, isMarketing, isoOf, localDate, ms, onLocalDay, withHoldouts, type Context, type Draft } from './schedule-context';
 import { KIND_PHASE, URGENT_KINDS, type CustomerTouchpointFacts, type Touchpoint, type TouchpointBooking, type TouchpointFacts, type TouchpointKind } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
 import { riskNotices, tripTouchpoints } from './trip-touchpoints';
@@ -103,7 +103,7 @@ function closedRow(run: Run, ctx: Context, knownMs: number, touchpoint: Draft): 
   if (frozen || !completed) return frozen;
   return {
     ...row(ctx, { ...touchpoint, status: 'done', statusReason: undefined }),
-    completedAt: new Date(completed.atMs).toISOString(),
+    completedAt: isoOf(completed.atMs),
     completedBy: completed.by,
     outcome: completed.outcome,
     ...(completed.note !== undefined ? { note: completed.note } : {}),
@@ -240,7 +240,7 @@ function row(ctx: Context, touchpoint: Draft): Touchpoint {
     ...(touchpoint.campaignId !== undefined ? { campaignId: touchpoint.campaignId } : {}),
     kind: touchpoint.kind,
     phase: KIND_PHASE[touchpoint.kind],
-    dueAt: new Date(touchpoint.dueMs).toISOString(),
+    dueAt: isoOf(touchpoint.dueMs),
     channel: touchpoint.channel ?? ctx.channel,
     language: ctx.language,
     urgent: URGENT_KINDS.includes(touchpoint.kind),
