@@ -27,6 +27,9 @@ const BULK_PAGE = 1_000;
 /** Customers' stored facts, as the text they were written in; followed by a WHERE. */
 const STORED_FACTS = 'SELECT customer_id, facts::text AS facts, campaigns::text AS campaigns FROM read_models.touchpoint_facts';
 
+/** A JSON object of the customers' JSON texts, by id: one parameter for json_each. */
+const byId = (ids: string[], text: (id: string) => string): string => `{${ids.map((id) => `${JSON.stringify(id)}:${text(id)}`).join(',')}}`;
+
 /** New customers' facts, as COPY text. */
 const FACTS_COPY = 'COPY read_models.touchpoint_facts (customer_id, facts, campaigns) FROM STDIN';
 
@@ -140,7 +143,6 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     if (fresh.length) await copyInto(client, FACTS_COPY, copyLines(fresh, (id) => [id, written(id).facts, written(id).campaigns]));
     const rewritten = customerIds.filter((id) => facts.has(id) && before.has(id) && otherThanAssignments.has(id));
     if (rewritten.length) {
-      const byId = (ids: string[], text: (id: string) => string): string => `{${ids.map((id) => `${JSON.stringify(id)}:${text(id)}`).join(',')}}`;
       await client.query(
         `UPDATE read_models.touchpoint_facts f SET facts = d.value, campaigns = coalesce(c.value, '[]')
            FROM json_each($1::json) d LEFT JOIN json_each($2::json) c USING (key) WHERE f.customer_id = d.key`,
@@ -153,7 +155,7 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
         `UPDATE read_models.touchpoint_facts f
             SET campaigns = CASE WHEN f.campaigns::text = '[]' THEN a.value ELSE (left(f.campaigns::text, -1) || ',' || substr(a.value::text, 2))::json END
            FROM json_each($1::json) a WHERE f.customer_id = a.key`,
-        [`{${appended.map((id) => `${JSON.stringify(id)}:${JSON.stringify(facts.get(id)!.campaigns!.slice(storedCampaigns.get(id)))}`).join(',')}}`],
+        [byId(appended, (id) => JSON.stringify(facts.get(id)!.campaigns!.slice(storedCampaigns.get(id))))],
       );
     }
     // Alerts new to the table: the rows were computed without them.
