@@ -24,19 +24,23 @@ async function alertsFor(client: PoolClient, customers: Facts[]): Promise<Map<st
 /** Customers a bulk build schedules per transaction, in each of its two threads. */
 const BULK_PAGE = 1_000;
 
-/** Customers' stored facts, as the text they were written in; followed by a WHERE. */
-const STORED_FACTS = 'SELECT customer_id, facts::text AS facts, campaigns::text AS campaigns FROM read_models.touchpoint_facts';
-
-/** A JSON object of the customers' JSON texts, by id: one parameter for json_each. */
-const byId = (ids: string[], text: (id: string) => string): string => `{${ids.map((id) => `${JSON.stringify(id)}:${text(id)}`).join(',')}}`;
+/**
+ * Customers' stored facts, as the text they were written in, and their campaign arms as the JSON array text that
+ * JSON.stringify gives (each arm is stored as written); followed by a WHERE on customer_id.
+ */
+const STORED_FACTS = `SELECT f.customer_id, f.facts::text AS facts,
+    '[' || coalesce((SELECT string_agg(a.assignment::text, ',' ORDER BY a.ordinal) FROM read_models.touchpoint_campaign_arms a WHERE a.customer_id = f.customer_id), '') || ']' AS campaigns
+  FROM read_models.touchpoint_facts f`;
 
 /** New customers' facts, as COPY text. */
-const FACTS_COPY = 'COPY read_models.touchpoint_facts (customer_id, facts, campaigns) FROM STDIN';
+const FACTS_COPY = 'COPY read_models.touchpoint_facts (customer_id, facts) FROM STDIN';
+/** Campaign arms new to the table, as COPY text. */
+const ARMS_COPY = 'COPY read_models.touchpoint_campaign_arms (customer_id, ordinal, assignment) FROM STDIN';
 
 /**
- * A customer's whole facts as JSON text, from the two columns they are stored in: the document (an object with at
- * least the customer's id) and the array of their campaign assignments, kept apart so that an assignment is appended
- * without the document (touchpoints migration 4). `campaigns` is absent from facts without any, as the fold leaves it.
+ * A customer's whole facts as JSON text, from where they are stored: the document (an object with at least the
+ * customer's id) and the array of their campaign assignments, kept apart so that an assignment is added without the
+ * document (touchpoints migrations 4 and 6). `campaigns` is absent from facts without any, as the fold leaves it.
  */
 const wholeFacts = (row: { facts: string; campaigns: string }): string =>
   row.campaigns === '[]' ? row.facts : `${row.facts.slice(0, row.facts.lastIndexOf('}'))},"campaigns":${row.campaigns}}`;
@@ -123,13 +127,12 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
       if (next) facts.set(customerId, next);
     }
     // Facts are stored as the text written (json, not jsonb: read back as text, which jsonb spends most of a read
-    // on), in two columns. A customer with anything here but campaign assignments gets both written whole; one with
-    // assignments only (a launch's) gets them appended to the stored array, and the document stays as it was (a
-    // launch rewrote 100,000 documents of about 700 bytes). Customers without stored facts are copied in (COPY); the
-    // others are rewritten from two JSON objects by id, of documents and of the campaign lists that are not empty,
-    // rather than arrays: every quote of a document in an array parameter is escaped by the driver and unescaped by
-    // the server. (One object of [document, campaigns] pairs, picked apart with ->0 and ->1, had the server parse each
-    // document twice more: an upsert that way took 2.4 s for 100,000 new customers, COPY 1.0 s.)
+    // on): the document, and each campaign arm in a row of its own. A customer with anything here but campaign
+    // assignments gets the document written whole; one with assignments only (a launch's) gets rows for them, and the
+    // document stays as it was (an update of the document's row to add an arm copied the whole row: a third of
+    // touchpoints' time in a launch to 100,000 customers). New customers' documents are copied in (COPY); the others
+    // are rewritten from a JSON object by id rather than an array parameter, in which every quote of a document is
+    // escaped by the driver and unescaped by the server.
     const json = new Map<string, { facts: string; campaigns: string }>();
     const written = (id: string): { facts: string; campaigns: string } => {
       if (!json.has(id)) {
@@ -140,24 +143,19 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     };
     const factsText = (id: string): string => wholeFacts(written(id));
     const fresh = customerIds.filter((id) => facts.has(id) && !before.has(id));
-    if (fresh.length) await copyInto(client, FACTS_COPY, copyLines(fresh, (id) => [id, written(id).facts, written(id).campaigns]));
+    if (fresh.length) await copyInto(client, FACTS_COPY, copyLines(fresh, (id) => [id, written(id).facts]));
     const rewritten = customerIds.filter((id) => facts.has(id) && before.has(id) && otherThanAssignments.has(id));
     if (rewritten.length) {
-      await client.query(
-        `UPDATE read_models.touchpoint_facts f SET facts = d.value, campaigns = coalesce(c.value, '[]')
-           FROM json_each($1::json) d LEFT JOIN json_each($2::json) c USING (key) WHERE f.customer_id = d.key`,
-        [byId(rewritten, (id) => written(id).facts), byId(rewritten.filter((id) => written(id).campaigns !== '[]'), (id) => written(id).campaigns)],
-      );
+      await client.query('UPDATE read_models.touchpoint_facts f SET facts = d.value FROM json_each($1::json) d WHERE f.customer_id = d.key', [
+        `{${rewritten.map((id) => `${JSON.stringify(id)}:${written(id).facts}`).join(',')}}`,
+      ]);
     }
-    const appended = customerIds.filter((id) => before.has(id) && !otherThanAssignments.has(id) && (facts.get(id)?.campaigns?.length ?? 0) > storedCampaigns.get(id)!);
-    if (appended.length) {
-      await client.query(
-        `UPDATE read_models.touchpoint_facts f
-            SET campaigns = CASE WHEN f.campaigns::text = '[]' THEN a.value ELSE (left(f.campaigns::text, -1) || ',' || substr(a.value::text, 2))::json END
-           FROM json_each($1::json) a WHERE f.customer_id = a.key`,
-        [byId(appended, (id) => JSON.stringify(facts.get(id)!.campaigns!.slice(storedCampaigns.get(id))))],
-      );
-    }
+    // The fold only appends to a customer's campaigns, so the arms past the stored ones are the new ones.
+    const arms = customerIds.flatMap((id) => {
+      const stored = storedCampaigns.get(id) ?? 0;
+      return (facts.get(id)?.campaigns ?? []).slice(stored).map((arm, i): [string, number, string] => [id, stored + i + 1, JSON.stringify(arm)]);
+    });
+    if (arms.length) await copyInto(client, ARMS_COPY, copyLines(arms, (arm) => arm));
     // Alerts new to the table: the rows were computed without them.
     const added = new Set<string>();
     for (const alert of alerts) {
@@ -212,7 +210,7 @@ export function touchpointsProjection(config: TouchpointConfig): Projection {
     version: 1,
     handles: [...TOUCHPOINT_FACT_EVENTS, 'DestinationRiskAlertIssued'],
     migrations: TOUCHPOINT_MIGRATIONS,
-    tables: ['read_models.touchpoints', 'read_models.touchpoint_facts', 'read_models.touchpoint_risk_alerts'],
+    tables: ['read_models.touchpoints', 'read_models.touchpoint_facts', 'read_models.touchpoint_campaign_arms', 'read_models.touchpoint_risk_alerts'],
     // Half its batch is JavaScript (facts, schedules), half PostgreSQL: two at once overlap them (a launch to 100,000
     // customers waited 8 s on touchpoints alone, one batch after another, with a core idle).
     followers: 2,
