@@ -76,6 +76,11 @@ beforeAll(async () => {
   await store.append(customerStreamId('cy'), [
     { eventId: randomUUID(), type: 'CustomerForgotten', data: {}, metadata: { ...meta('dpo', 'admin', 'corr-forget'), schemaVersion: 1 }, occurredAt: '2025-08-01T00:00:00Z' },
   ]);
+  // Metadata as free-form as jsonb lets a writer store it: a number where a string belongs, fields missing, and the
+  // characters COPY text escapes (tab, newline, backslash) in a string.
+  await store.append(customerStreamId('cy'), [
+    { eventId: randomUUID(), type: 'MarketingConsentChanged', data: { granted: false }, metadata: { actor: { id: 'agent\t"4"\\x\ny', role: 'agent' }, correlationId: 7, schemaVersion: 1 } as unknown as EventMetadata, occurredAt: '2025-08-02T00:00:00Z' },
+  ]);
   const { lastPosition } = await writeScenario(store, 600, { seed: 11, prefix: 'sc' });
   expect(await projector().waitFor(lastPosition, 60_000)).toBe(true);
   live.abort();
@@ -103,7 +108,10 @@ it('records every event of every stream once, with its metadata and nothing of i
     { stream_id: 'customer-cy', customer_id: 'cy', type: 'CustomerRegistered' },
     { stream_id: 'risk-alert-ra-1', customer_id: null, type: 'DestinationRiskAlertIssued' },
     { stream_id: 'customer-cy', customer_id: 'cy', type: 'CustomerForgotten' },
+    { stream_id: 'customer-cy', customer_id: 'cy', type: 'MarketingConsentChanged' },
   ]);
+  const odd = await store.pool.query(`SELECT actor_id, actor_role, source, correlation_id, causation_id FROM read_models.audit_trail WHERE stream_id = 'customer-cy' AND type = 'MarketingConsentChanged'`);
+  expect(odd.rows).toEqual([{ actor_id: 'agent\t"4"\\x\ny', actor_role: 'agent', source: null, correlation_id: '7', causation_id: null }]);
   // No column carries event data, and no personal value shows up anywhere in the rows.
   const text = JSON.stringify(await snapshot());
   for (const personal of ['Ann Example', 'ann@example.com', 'noisy', 'Ferry strike', 'Customer sc-']) expect(text).not.toContain(personal);

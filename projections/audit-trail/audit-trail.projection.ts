@@ -1,4 +1,5 @@
 import { CAMPAIGN_EVENT_TYPES, CUSTOMER_EVENT_TYPES, CUSTOMER_STREAM_PREFIX, RISK_ALERT_EVENT_TYPES } from '../../libs/domain/src';
+import { copyInto, copyLines } from '../../libs/postgres/src';
 import type { Projection } from '../../libs/projection-engine/src';
 import { AUDIT_TRAIL_MIGRATIONS } from './audit-trail.migrations';
 
@@ -8,12 +9,14 @@ import { AUDIT_TRAIL_MIGRATIONS } from './audit-trail.migrations';
  */
 export const AUDITED_EVENT_TYPES: readonly string[] = [...new Set<string>([...CUSTOMER_EVENT_TYPES, 'CustomerForgotten', ...RISK_ALERT_EVENT_TYPES, ...CAMPAIGN_EVENT_TYPES])];
 
-// One statement per batch, whatever its size: a column array per field, unnested into rows.
-const INSERT = `
-INSERT INTO read_models.audit_trail (global_position, event_id, stream_id, customer_id, stream_position, type, schema_version,
-                                     actor_id, actor_role, source, correlation_id, causation_id, occurred_at, recorded_at)
-SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::int[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])`;
+// One COPY per batch, whatever its size. An INSERT from a column array per field took 0.87-0.99 s for 100,000 rows in
+// batches of 5,000 and COPY 0.61-0.64 s, with a third of the client's CPU (no array to escape element by element):
+// the audit trail takes every event of a launch to 100,000 customers (issue 18).
+const COPY = `COPY read_models.audit_trail (global_position, event_id, stream_id, customer_id, stream_position, type, schema_version,
+                                         actor_id, actor_role, source, correlation_id, causation_id, occurred_at, recorded_at) FROM STDIN`;
+
+/** A metadata field as its column's text: null when missing, and JSON for whatever free-form metadata holds in place of a string. */
+const text = (value: unknown): string | null => (value === undefined || value === null ? null : typeof value === 'string' ? value : JSON.stringify(value));
 
 /**
  * The audit trail (issue 7): who did what, when, on whose behalf, caused by what, one row per event, metadata only.
@@ -28,22 +31,15 @@ export const auditTrailProjection: Projection = {
   tables: ['read_models.audit_trail'],
   async apply(client, events) {
     // The stored metadata is free-form jsonb: a missing field is recorded as null rather than stalling the projector.
-    const meta = events.map((event) => event.metadata as Partial<(typeof event)['metadata']>);
-    await client.query(INSERT, [
-      events.map((event) => event.globalPosition),
-      events.map((event) => event.eventId),
-      events.map((event) => event.streamId),
-      events.map((event) => (event.streamId.startsWith(CUSTOMER_STREAM_PREFIX) ? event.streamId.slice(CUSTOMER_STREAM_PREFIX.length) : null)),
-      events.map((event) => event.streamPosition),
-      events.map((event) => event.type),
-      events.map((event) => event.schemaVersion),
-      meta.map((m) => m.actor?.id ?? null),
-      meta.map((m) => m.actor?.role ?? null),
-      meta.map((m) => m.source ?? null),
-      meta.map((m) => m.correlationId ?? null),
-      meta.map((m) => m.causationId ?? null),
-      events.map((event) => event.occurredAt),
-      events.map((event) => event.recordedAt),
-    ]);
+    await copyInto(
+      client,
+      COPY,
+      copyLines(events, (event) => {
+        const meta = event.metadata as Partial<(typeof event)['metadata']>;
+        const customerId = event.streamId.startsWith(CUSTOMER_STREAM_PREFIX) ? event.streamId.slice(CUSTOMER_STREAM_PREFIX.length) : null;
+        const actor = [text(meta.actor?.id), text(meta.actor?.role), text(meta.source), text(meta.correlationId), text(meta.causationId)];
+        return [event.globalPosition, event.eventId, event.streamId, customerId, event.streamPosition, event.type, event.schemaVersion, ...actor, event.occurredAt, event.recordedAt];
+      }),
+    );
   },
 };
