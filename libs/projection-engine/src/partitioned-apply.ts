@@ -92,6 +92,14 @@ export async function applyInTransaction(pool: Pool, projection: Projection, par
   }
 }
 
+/** The event types a projection handles, as a set (its `handles` is a list). */
+const typeSets = new WeakMap<Projection, ReadonlySet<string>>();
+function handledTypes(projection: Projection): ReadonlySet<string> {
+  let types = typeSets.get(projection);
+  if (!types) typeSets.set(projection, (types = new Set(projection.handles)));
+  return types;
+}
+
 /** Applies the events of the batch past each partition's checkpoint and advances the checkpoints; returns where to read next. */
 async function applyWithin(client: PoolClient, projection: Projection, partitions: readonly number[], batch: LogBatch, oneByOne: boolean, log: (line: string) => void): Promise<Checkpoint | null> {
   const started = process.hrtime.bigint();
@@ -103,28 +111,34 @@ async function applyWithin(client: PoolClient, projection: Projection, partition
       .map((row) => [row.partition, row]),
   );
   if (serving.size === 0) return readingFrom(rows);
-  // Each event's partition, hashed once (it was hashed again for each partition's count: 0.3 s of a launch's CPU).
-  const partitionOfEvent = new Map<RecordedEvent, number>();
-  const passing = batch.events.filter((event) => {
+  // Each event's partition, hashed once, in an array beside the events passing. A partition whose checkpoint is where
+  // the batch starts (the live case) takes every event of its partition without comparing checkpoints. In a launch
+  // every follower of every read model went through 100,000 events; with a Map by event and handles.includes over a
+  // list of types that was 0.6 s of the projector thread's CPU.
+  const passing: RecordedEvent[] = [];
+  const partitionOfPassing: number[] = [];
+  const atBatchStart = new Set([...serving.values()].filter((row) => compareCheckpoints(row.checkpoint, batch.from) === 0).map((row) => row.partition));
+  for (const event of batch.events) {
     const partition = partitionOf(event.streamId);
     const row = serving.get(partition);
-    if (row === undefined || compareCheckpoints(event.checkpoint, row.checkpoint) <= 0) return false;
-    partitionOfEvent.set(event, partition);
-    return true;
-  });
+    if (row === undefined || (!atBatchStart.has(partition) && compareCheckpoints(event.checkpoint, row.checkpoint) <= 0)) continue;
+    passing.push(event);
+    partitionOfPassing.push(partition);
+  }
   // The skip list is read only for a batch with events the read model takes: in a launch, the three read models
   // that take no assignment asked for it some 200 times each.
-  const handles = (event: RecordedEvent): boolean => projection.handles.includes(event.type);
-  const skipped = await skippedIds(client, projection.name.replace(BUILDING, ''), passing.filter(handles));
-  const applying = (event: RecordedEvent): boolean => handles(event) && !skipped.has(event.eventId);
+  const types = handledTypes(projection);
+  const handled = passing.filter((event) => types.has(event.type));
+  const skipped = await skippedIds(client, projection.name.replace(BUILDING, ''), handled);
+  const applying = (event: RecordedEvent): boolean => types.has(event.type) && !skipped.has(event.eventId);
   const stops = new Map<number, { event: RecordedEvent; after: RecordedEvent | null; at: StoppedAt }>();
   if (!oneByOne) {
-    const handled = passing.filter(applying);
-    if (handled.length) await projection.apply(client, handled);
+    const applied = skipped.size ? handled.filter(applying) : handled;
+    if (applied.length) await projection.apply(client, applied);
   } else {
     let previous: RecordedEvent | null = null;
-    for (const event of passing) {
-      const partition = partitionOfEvent.get(event)!;
+    for (const [i, event] of passing.entries()) {
+      const partition = partitionOfPassing[i];
       if (!stops.has(partition) && applying(event)) {
         await client.query('SAVEPOINT event');
         try {
@@ -145,8 +159,8 @@ async function applyWithin(client: PoolClient, projection: Projection, partition
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // Events passed per partition: a stopped partition passed those before the one refused.
   const passedIn = new Map<number, number>();
-  for (const event of passing) {
-    const partition = partitionOfEvent.get(event)!;
+  for (const [i, event] of passing.entries()) {
+    const partition = partitionOfPassing[i];
     const stop = stops.get(partition);
     if (!stop || compareCheckpoints(event.checkpoint, stop.event.checkpoint) < 0) passedIn.set(partition, (passedIn.get(partition) ?? 0) + 1);
   }
