@@ -251,7 +251,10 @@ export class Projector {
           continue;
         }
         const partitions = this.leases.owned().filter((_, i) => i % followers === share);
-        if (partitions.length) from ??= readingFrom(await rowsOf(this.pool, projection.name, partitions));
+        if (partitions.length && from === null) {
+          log.join(caller);
+          from = readingFrom(await rowsOf(this.pool, projection.name, partitions));
+        }
         if (!partitions.length || from === null) {
           // No partition leased yet, or every one stopped: look again (a heartbeat, a retry, a skip).
           log.leave(caller);
