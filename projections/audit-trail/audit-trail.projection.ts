@@ -37,8 +37,8 @@ export const auditTrailProjection: Projection = {
       copyLines(events, (event) => {
         const meta = event.metadata as Partial<(typeof event)['metadata']>;
         const customerId = event.streamId.startsWith(CUSTOMER_STREAM_PREFIX) ? event.streamId.slice(CUSTOMER_STREAM_PREFIX.length) : null;
-        const actor = [text(meta.actor?.id), text(meta.actor?.role), text(meta.source), text(meta.correlationId), text(meta.causationId)];
-        return [event.globalPosition, event.eventId, event.streamId, customerId, event.streamPosition, event.type, event.schemaVersion, ...actor, event.occurredAt, event.recordedAt];
+        const who = [text(meta.actor?.id), text(meta.actor?.role), text(meta.source), text(meta.correlationId), text(meta.causationId)];
+        return [event.globalPosition, event.eventId, event.streamId, customerId, event.streamPosition, event.type, event.schemaVersion, ...who, event.occurredAt, event.recordedAt];
       }),
     );
   },
