@@ -1,7 +1,8 @@
 /**
  * Campaign benchmark (issue 18): `npm run bench:campaigns` (also part of `npm run bench`).
  * 1. A base of BENCH_CAMPAIGN_CUSTOMERS customers (default 100,000), each registered with marketing consent and one
- *    flight booked in 2025, written through appendBatch; every read model caught up.
+ *    flight booked in 2025, written through appendBatch while the projector thread follows the log (the engine's);
+ *    every read model past it (BENCH_PROJECTOR_WARM=0: caught up on this thread, the thread started at the launch).
  * 2. Launch: the campaign's stream (defined, launched), the assignment of the whole audience (flight bookers in the last
  *    24 months, 10 % holdout: assignAudience, the engine's launch path), then the read models that take the
  *    assignments caught up: campaigns (the arms) and touchpoints (one campaign touchpoint per treated customer),
