@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       // The projector as `npm start` runs it: in a worker thread of its own (the engine's), following the log from the
       // start, as the engine's does long before any launch (BENCH_PROJECTOR_WARM=1, the default). Started only at the
       // launch, after a catch-up on this thread (BENCH_PROJECTOR_WARM=0, the measurement before 2026-12-05), its code
-      // ran cold: touchpoints' first batches of the launch took 1.8 s each, against 0.2-0.4 s once warm.
+      // ran cold: touchpoints' first batches of the launch took 1.8 s each, against 0.6-1.0 s warm.
       // BENCH_PROJECTOR_THREAD=0: on this thread, from the launch (the measurement before 2026-12-04).
       const following = new AbortController();
       const inThread = process.env.BENCH_PROJECTOR_THREAD !== '0';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       }
 
       // The base settled before the launch, as a database is long after its customers came: the vacuum that the
-      // catch-up's writes call for done now, not by autovacuum beside the launch (0.9 s of the server's CPU in one
+      // base's writes call for done now, not by autovacuum beside the launch (0.9 s of the server's CPU in one
       // launch). BENCH_LAUNCH_SETTLED=0: the launch right after the catch-up (the measurement before 2026-12-05).
       if (process.env.BENCH_LAUNCH_SETTLED !== '0') {
         started = performance.now();
