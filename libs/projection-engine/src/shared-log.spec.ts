@@ -1,5 +1,6 @@
 import { START, type EventStore, type RecordedEvent } from '../../event-store/src';
-import { SharedLog } from './shared-log';
+import { partitionOf } from './partitions';
+import { SharedLog, type LogBatch } from './shared-log';
 
 /** A log whose subscription fails its first read a moment after it is asked (an event no schema of this build reads). */
 const failingLog = (): EventStore =>
@@ -34,7 +35,7 @@ it('a caller still waiting gets the failed read as its error', async () => {
 
 /** A log of `size` events in batches of `batchSize`, counting the reads outside the subscription. */
 const countingLog = (size: number, chunk?: number) => {
-  const events = Array.from({ length: size }, (_, i) => ({ eventId: `e${i + 1}`, checkpoint: `1:${i + 1}` }) as RecordedEvent);
+  const events = Array.from({ length: size }, (_, i) => ({ eventId: `e${i + 1}`, checkpoint: `1:${i + 1}`, streamId: `customer-${i % 13}` }) as RecordedEvent);
   const after = (checkpoint: string, limit: number): RecordedEvent[] => events.filter((e) => Number(e.checkpoint.split(':')[1]) > Number(checkpoint.split(':')[1])).slice(0, limit);
   const reads = { own: 0 };
   const store = {
@@ -129,5 +130,25 @@ it('keeps every batch for a caller that joined and has yet to ask', async () => 
   expect(await readThrough(log, 'fast', 1_000)).toBe(1_000);
   expect(await readThrough(log, 'late', 1_000)).toBe(1_000);
   expect(reads.own).toBe(0);
+  log.close();
+});
+
+// Every read model hashed every event's stream id to find its partition: 0.2 s of the projector thread in a launch to
+// 100,000 customers. The subscription's batches carry them, hashed once, and joined batches keep them in step.
+it("hands each event's partition with the subscription's batches, joined ones too", async () => {
+  const { store } = countingLog(300, 10);
+  const log = new SharedLog(store, new AbortController().signal, { batchSize: 100, pollIntervalMs: 10, keepEvents: 5_000 });
+  await log.after(START, AbortSignal.abort(), 'slow');
+  const batches: LogBatch[] = [];
+  for (const caller of ['fast', 'slow']) {
+    for (let at = START; at !== '1:300'; ) {
+      const batch = (await log.after(at, new AbortController().signal, caller))!;
+      batches.push(batch);
+      at = batch.to;
+    }
+  }
+  expect(batches.map((batch) => batch.events.length)).toEqual([...Array(30).fill(10), 100, 100, 100]);
+  for (const batch of batches) expect(batch.partitions).toEqual(batch.events.map((event) => partitionOf(event.streamId)));
+  expect(new Set(batches.flatMap((batch) => batch.partitions)).size).toBeGreaterThan(1);
   log.close();
 });

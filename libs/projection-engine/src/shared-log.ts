@@ -1,10 +1,16 @@
 import { compareCheckpoints, type Checkpoint, type EventStore, type RecordedEvent } from '../../event-store/src';
+import { partitionOf } from './partitions';
 
 /** Events read after `from`, up to and including `to`. */
 export interface LogBatch {
   from: Checkpoint;
   to: Checkpoint;
   events: RecordedEvent[];
+  /**
+   * Each event's partition, when the batch carries them: the subscription's are hashed once for every read model
+   * they are handed to (each hashing every event of a launch was 0.2 s of the projector thread).
+   */
+  partitions?: number[];
 }
 
 interface Reader {
@@ -96,12 +102,13 @@ export class SharedLog {
    */
   private keptFrom(index: number): LogBatch {
     const first = this.kept[index];
-    let { to, events } = first;
+    let { to, events, partitions } = first;
     for (let next = index + 1; next < this.kept.length && events.length + this.kept[next].events.length <= this.options.batchSize; next++) {
       events = events.concat(this.kept[next].events);
+      partitions = partitions?.concat(this.kept[next].partitions ?? []);
       to = this.kept[next].to;
     }
-    return { from: first.from, to, events };
+    return { from: first.from, to, events, partitions };
   }
 
   /** Lets go of the oldest kept batches that every caller has passed, and of any past the budget. */
@@ -132,7 +139,8 @@ export class SharedLog {
             this.close();
             return null;
           }
-          const batch = { from: reader.at, to: result.value[result.value.length - 1].checkpoint, events: result.value };
+          const events = result.value;
+          const batch = { from: reader.at, to: events[events.length - 1].checkpoint, events, partitions: events.map((event) => partitionOf(event.streamId)) };
           reader.at = batch.to;
           this.kept.push(batch);
           this.held += batch.events.length;
