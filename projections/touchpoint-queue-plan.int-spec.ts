@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/test-data
 import { CAMPAIGNS_MIGRATIONS } from './campaigns/campaigns.migrations';
 import { CUSTOMER_OVERVIEW_MIGRATIONS } from './customer-overview/customer-overview.migrations';
 import { TOUCHPOINT_MIGRATIONS } from './touchpoints/touchpoints.migrations';
-import { latestMarketingDue, touchpointQueue, type QueueQuery } from './touchpoints/touchpoints.queries';
+import { latestMarketingDue, touchpointCalendar, touchpointQueue, type QueueQuery } from './touchpoints/touchpoints.queries';
 
 let database: TestDatabase;
 let pool: Pool;
@@ -50,6 +50,13 @@ beforeAll(async () => {
             ('m3', 'c-2', 'campaign', 'marketing', '2024-04-01T10:00:00Z', 'sms', 'en', false, true, 'done', '{}'),
             ('m4', 'c-3', 'campaign', 'marketing', '2024-07-01T10:00:00Z', 'sms', 'en', false, true, 'skipped', '{}')`,
   );
+  // A held-out row and two rows due at the same instant, in two statuses, for the queue across statuses.
+  await pool.query(
+    `INSERT INTO read_models.touchpoints (touchpoint_id, customer_id, kind, phase, due_at, channel, language, urgent, marketing, status, content_hints)
+     VALUES ('h1', 'c-9', 'nps-survey', 'post-trip', '2021-03-02T00:00:00Z', 'email', 'en', false, false, 'held-out', '{}'),
+            ('tie-a', 'c-9', 'nps-survey', 'post-trip', '2021-03-02T00:00:00Z', 'email', 'en', false, false, 'done', '{}'),
+            ('tie-b', 'c-9', 'nps-survey', 'post-trip', '2021-03-02T00:00:00Z', 'email', 'en', false, false, 'open', '{}')`,
+  );
   staleStatisticsPlan = await latestMarketingDuePlan();
   await pool.query('ANALYZE read_models.touchpoints');
 }, 120_000);
@@ -75,6 +82,35 @@ it.each<[string, Partial<QueueQuery>]>([
     expect(plan).toMatch(/Index Scan using touchpoints_\w+ on touchpoints t/);
     expect(plan).not.toMatch(/Seq Scan on touchpoints/);
   }
+});
+
+// Migration 7 dropped the index on due_at alone: without a status the queue merges one walk per status. Its pages
+// must still be every worked row in due order, ties by id, and nothing held out (h1, tie-a and tie-b, set up above).
+it('the queue of any status, page after page, is every row but the held-out ones in due order', async () => {
+  const window = { dueAfter: '2021-03-01T00:00:00Z', dueBefore: '2021-03-04T00:00:00Z' };
+  const { rows } = await pool.query<{ touchpoint_id: string }>(
+    `SELECT touchpoint_id FROM read_models.touchpoints WHERE status <> 'held-out' AND due_at >= $1 AND due_at < $2 ORDER BY due_at, touchpoint_id`,
+    [window.dueAfter, window.dueBefore],
+  );
+  const paged: string[] = [];
+  for (let cursor: string | undefined; ; ) {
+    const page = await touchpointQueue(pool, { asOf, limit: 7, ...window, ...(cursor && { cursor }) });
+    paged.push(...page.items.map((item) => item.touchpointId));
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  expect(rows.length).toBeGreaterThan(100);
+  expect(rows.map((row) => row.touchpoint_id)).toEqual(expect.arrayContaining(['tie-a', 'tie-b']));
+  expect(paged).not.toContain('h1');
+  expect(paged).toEqual(rows.map((row) => row.touchpoint_id));
+});
+
+it('the calendar of a week reads an index, not the whole table', async () => {
+  plans.length = 0;
+  const days = await touchpointCalendar(explaining, '2021-03-01T00:00:00Z', '2021-03-08T00:00:00Z');
+  expect(days.map((day) => day.day)).toEqual(['2021-03-01', '2021-03-02', '2021-03-03', '2021-03-04', '2021-03-05', '2021-03-06', '2021-03-07']);
+  expect(plans[0]).toMatch(/Index (Only )?Scan using touchpoints_\w+ on touchpoints/);
+  expect(plans[0]).not.toMatch(/Seq Scan on touchpoints/);
 });
 
 /** The plan of the launch lookup for 1,000 customers, as it runs. */

@@ -77,22 +77,27 @@ export interface QueueQuery {
 export const RUNNING_CAMPAIGNS_ONLY = `(t.campaign_id IS NULL OR t.status <> 'open'
   OR EXISTS (SELECT 1 FROM read_models.campaigns c WHERE c.campaign_id = t.campaign_id AND c.status = 'running'))`;
 
-/** The work queue: touchpoints by due time (then id), keyset-paged, filtered by status, due window, channel and kind. */
+/** The statuses the queue lists when none is asked for: every one but held-out (never worked). */
+const WORKED_STATUSES = ['open', 'done', 'skipped', 'cancelled'] as const;
+
+/**
+ * The work queue: touchpoints by due time (then id), keyset-paged, filtered by status, due window, channel and kind.
+ * Each status is walked in (status, due_at, touchpoint_id) order, a page at most, and without a status the walks are
+ * merged: one index serves both, so a launch's rows are kept in one index fewer (a due-time index of its own cost
+ * some 0.15 s per 90,000 rows copied in; issue 18).
+ */
 export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ asOf: string; items: (TouchpointRow & { overdue: boolean })[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor, 'instant') : null;
   const asOf = Date.parse(query.asOf);
   // Overdue: open and due at or before the instant (and before dueBefore, if given).
   const status = query.status === 'overdue' ? 'open' : query.status;
-  // Only the conditions asked for, so the planner can walk the (status, due_at, touchpoint_id) index.
+  // Only the conditions asked for, so the planner can walk the index.
   const values: unknown[] = [];
   const where: string[] = [];
   const add = (condition: (placeholder: string) => string, ...given: unknown[]): void => {
     const placeholders = given.map((value) => `$${values.push(value)}`);
     where.push(condition(placeholders.join(', ')));
   };
-  if (status) add((p) => `status = ${p}`, status);
-  // Held-out touchpoints are never worked: listed only when asked for by status.
-  else where.push(`status <> 'held-out'`);
   if (query.status === 'overdue') add((p) => `t.due_at <= ${p}`, new Date(asOf).toISOString());
   if (query.dueBefore) add((p) => `t.due_at < ${p}`, query.dueBefore);
   if (query.dueAfter) add((p) => `t.due_at >= ${p}`, query.dueAfter);
@@ -102,12 +107,12 @@ export async function touchpointQueue(pool: Pool, query: QueueQuery): Promise<{ 
   // at read time (the campaign's events are in its own stream, which the customer-partitioned schedule never reads).
   where.push(RUNNING_CAMPAIGNS_ONLY);
   if (after) add((p) => `(t.due_at, t.touchpoint_id) > (${p.split(', ')[0]}::timestamptz, ${p.split(', ')[1]})`, after[0], after[1]);
-  const { rows } = await pool.query(
-    // ORDER BY names the table's column: a bare due_at would be the text the select list makes of it (no index).
-    `SELECT ${COLUMNS} FROM read_models.touchpoints t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY t.due_at, t.touchpoint_id LIMIT $${values.push(query.limit + 1)}`,
-    values,
-  );
+  const limit = `$${values.push(query.limit + 1)}`;
+  // Held-out touchpoints are never worked: listed only when asked for by status.
+  const statuses = status ? [`$${values.push(status)}`] : WORKED_STATUSES.map((worked) => `'${worked}'`);
+  // ORDER BY names the table's column: a bare due_at would be the text the select list makes of it (no index).
+  const walks = statuses.map((placeholder) => `(SELECT * FROM read_models.touchpoints t WHERE status = ${placeholder} AND ${where.join(' AND ')} ORDER BY t.due_at, t.touchpoint_id LIMIT ${limit})`);
+  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM (${walks.join(' UNION ALL ')}) t ORDER BY t.due_at, t.touchpoint_id LIMIT ${limit}`, values);
   const items = rows.slice(0, query.limit).map((row) => rowOf(row, asOf));
   const last = items[items.length - 1];
   return { asOf: new Date(asOf).toISOString(), items, nextCursor: rows.length > query.limit ? encodeCursor(last.dueAt, last.touchpointId) : null };
