@@ -10,10 +10,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { copyInto, copyLines } from '../libs/postgres/src';
+import { copyInto, copyLines, migrate } from '../libs/postgres/src';
 import { DEFAULT_TOUCHPOINT_CONFIG, scheduleTouchpoints, type Touchpoint, type TouchpointFacts } from '../libs/touchpoints/src';
+import { CAMPAIGNS_MIGRATIONS } from '../projections/campaigns/campaigns.migrations';
+import { CUSTOMER_OVERVIEW_MIGRATIONS } from '../projections/customer-overview/customer-overview.migrations';
 import { TOUCHPOINT_MIGRATIONS } from '../projections/touchpoints/touchpoints.migrations';
-import { touchpointQueue } from '../projections/touchpoints/touchpoints.queries';
+import { touchpointQueue, type QueueQuery } from '../projections/touchpoints/touchpoints.queries';
 import { withBenchDatabase } from './bench-database';
 import { envNumber, fmt, log, median } from './bench-support';
 
@@ -77,7 +79,11 @@ async function main(): Promise<void> {
   await withBenchDatabase(async (database) => {
     const pool = new Pool({ connectionString: database.url, max: 4 }).on('error', () => undefined);
     try {
-      for (const migration of TOUCHPOINT_MIGRATIONS) await pool.query(migration.sql);
+      // The queue reads the customers' time zones (customer_overview) and leaves out the sends of campaigns that do not
+      // run (campaigns): without those tables it failed, and `npm run bench` stopped here.
+      await migrate(pool, 'projection:touchpoints', TOUCHPOINT_MIGRATIONS);
+      await migrate(pool, 'projection:customer_overview', CUSTOMER_OVERVIEW_MIGRATIONS);
+      await migrate(pool, 'projection:campaigns', CAMPAIGNS_MIGRATIONS);
       const client = await pool.connect();
       let written = 0;
       let next = customers;
@@ -102,20 +108,26 @@ async function main(): Promise<void> {
       const span = await pool.query<{ first: Date; last: Date }>('SELECT min(due_at) AS first, max(due_at) AS last FROM read_models.touchpoints');
       const [first, last] = [span.rows[0].first.getTime(), span.rows[0].last.getTime()];
 
-      const times: number[] = [];
-      const rand = prng(99);
-      let overdueSeen = 0;
-      for (let q = 0; q < QUERIES + 100; q++) {
-        const asOf = iso(first + rand() * (last - first));
-        const started = performance.now();
-        const page = await touchpointQueue(pool, { status: 'overdue', asOf, limit: 100 });
-        const following = page.nextCursor ? await touchpointQueue(pool, { status: 'overdue', asOf, limit: 100, cursor: page.nextCursor }) : null;
-        const ms = (performance.now() - started) / (following ? 2 : 1);
-        if (q >= 100) times.push(ms);
-        overdueSeen += page.items.length + (following?.items.length ?? 0);
-      }
-      times.sort((a, b) => a - b);
-      const pct = (p: number): number => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
+      // A page of 100 and its next, QUERIES times after 100 to warm up, each at a random instant.
+      const pages = async (query: (asOf: string) => Omit<QueueQuery, 'limit' | 'cursor'>): Promise<{ pct: (p: number) => number; count: number; seen: number }> => {
+        const times: number[] = [];
+        const rand = prng(99);
+        let seen = 0;
+        for (let q = 0; q < QUERIES + 100; q++) {
+          const asOf = iso(first + rand() * (last - first));
+          const started = performance.now();
+          const page = await touchpointQueue(pool, { ...query(asOf), limit: 100 });
+          const following = page.nextCursor ? await touchpointQueue(pool, { ...query(asOf), limit: 100, cursor: page.nextCursor }) : null;
+          const ms = (performance.now() - started) / (following ? 2 : 1);
+          if (q >= 100) times.push(ms);
+          seen += page.items.length + (following?.items.length ?? 0);
+        }
+        times.sort((a, b) => a - b);
+        return { pct: (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))], count: times.length, seen };
+      };
+      const overdue = await pages((asOf) => ({ status: 'overdue', asOf }));
+      // Every status but held-out, due from the instant on: the status index walked once per status, merged (migration 7).
+      const anyStatus = await pages((asOf) => ({ asOf, dueAfter: asOf }));
       const plan = await pool.query(
         `EXPLAIN ANALYZE SELECT * FROM read_models.touchpoints WHERE status = $1 AND due_at < $2 ORDER BY due_at, touchpoint_id LIMIT 101`,
         ['open', iso((first + last) / 2)],
@@ -123,8 +135,15 @@ async function main(): Promise<void> {
 
       console.log(`\nTouchpoints: ${fmt(customers)} customers, ${fmt(customers * 4)} bookings`);
       console.log(`  scheduling      ${median(seconds).toFixed(2)} s median [${Math.min(...seconds).toFixed(2)}-${Math.max(...seconds).toFixed(2)}] for ${fmt(customers * 4)} bookings (${fmt(rows.length)} touchpoints, ${fmt((customers * 4) / median(seconds))} bookings/s)`);
-      console.log(`  work queue      ${fmt(written)} rows (${mix}); open-and-due page of 100 (status=overdue at a random instant, and its next page)`);
-      console.log(`                  p50 ${pct(50).toFixed(2)} ms, p95 ${pct(95).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms over ${fmt(times.length)} queries: p99 ${pct(99) < TARGET_P99_MS ? 'under' : 'NOT under'} the ${TARGET_P99_MS} ms target (${fmt((pct(99) / TARGET_P99_MS) * 100, 1)} %); ${fmt(overdueSeen)} rows read`);
+      console.log(`  work queue      ${fmt(written)} rows (${mix}); pages of 100 at a random instant, and their next pages`);
+      for (const [name, { pct, count, seen }] of [
+        ['status=overdue', overdue],
+        ['any status, due from then', anyStatus],
+      ] as const) {
+        console.log(
+          `    ${name.padEnd(26)} p50 ${pct(50).toFixed(2)} ms, p95 ${pct(95).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms over ${fmt(count)} queries: p99 ${pct(99) < TARGET_P99_MS ? 'under' : 'NOT under'} the ${TARGET_P99_MS} ms target (${fmt((pct(99) / TARGET_P99_MS) * 100, 1)} %); ${fmt(seen)} rows read`,
+        );
+      }
       console.log(`  plan            ${plan.rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'].trim()).join(' | ')}`);
     } finally {
       await pool.end();
