@@ -111,10 +111,10 @@ async function applyWithin(client: PoolClient, projection: Projection, partition
       .map((row) => [row.partition, row]),
   );
   if (serving.size === 0) return readingFrom(rows);
-  // Each event's partition (the batch's own when it carries them), in an array beside the events passing. A partition whose checkpoint is where
-  // the batch starts (the live case) takes every event of its partition without comparing checkpoints. In a launch
-  // every follower of every read model went through 100,000 events; with a Map by event and handles.includes over a
-  // list of types that was 0.6 s of the projector thread's CPU.
+  // Each event's partition (the batch's own when it carries them), in an array beside the events passing. A
+  // partition whose checkpoint is where the batch starts (the live case) takes every event of its partition without
+  // comparing checkpoints. In a launch every follower of every read model went through 100,000 events; with a Map by
+  // event and handles.includes over a list of types that was 0.6 s of the projector thread's CPU.
   const passing: RecordedEvent[] = [];
   const partitionOfPassing: number[] = [];
   const atBatchStart = new Set([...serving.values()].filter((row) => compareCheckpoints(row.checkpoint, batch.from) === 0).map((row) => row.partition));

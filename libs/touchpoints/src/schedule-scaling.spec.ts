@@ -4,7 +4,8 @@
  * touchpoint or trip: cubic in the bookings (800 took 31 s). Now a closed touchpoint is recomputed from its own booking
  * or complaint alone, and the cap and the look-ahead are near-linear.
  */
-import { knownAt, scheduleTouchpoints } from './schedule-touchpoints';
+import { knownAt } from './facts-in-order';
+import { scheduleTouchpoints } from './schedule-touchpoints';
 import { DEFAULT_TOUCHPOINT_CONFIG as DEFAULTS } from './touchpoint-config';
 import { busyCustomer } from './touchpoint.fixtures';
 

@@ -2,6 +2,7 @@ import { ERASED, type CustomerEvent, type CustomerEventType } from '../../domain
 import { scheduleTouchpoints } from './schedule-touchpoints';
 import type { CustomerTouchpointFacts, Touchpoint, TouchpointFacts } from './touchpoint';
 import type { TouchpointConfig } from './touchpoint-config';
+import type { RecordedEvent } from '../../event-store/src';
 
 /** The customer events a touchpoint schedule reads; risk alerts come from their own streams. */
 export const TOUCHPOINT_FACT_EVENTS = [
@@ -20,6 +21,20 @@ export const TOUCHPOINT_FACT_EVENTS = [
   'CustomerForgotten',
   'CampaignArmAssigned',
 ] as const satisfies readonly CustomerEventType[];
+
+/** An event of the customer's stream with the id of the actor who recorded it (completions and closed complaints name them). */
+export interface StreamEvent {
+  type: string;
+  data: Record<string, unknown>;
+  occurredAt: string;
+  actor: string;
+}
+
+/**
+ * What the fold reads of a recorded event, for the projection and the write side alike: a copy of the whole event
+ * with the actor added (`{ ...event, actor }`) was 0.2 s of the projector thread in a launch to 100,000 customers.
+ */
+export const streamEventOf = (event: RecordedEvent): StreamEvent => ({ type: event.type, data: event.data, occurredAt: event.occurredAt, actor: event.metadata.actor.id });
 
 /** A customer event the schedule reads. */
 export type TouchpointFactData = Extract<CustomerEvent, { type: (typeof TOUCHPOINT_FACT_EVENTS)[number] }>;

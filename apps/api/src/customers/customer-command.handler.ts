@@ -5,7 +5,8 @@ import { creationOf, customerStreamId, decide, evolve, foldCustomer, initialStat
 import { ratedCurrencies, type SegmentConfig } from '../../../../libs/segments/src';
 import { handleCommand, type EventMetadata, type EventStore, type KeyedQueue } from '../../../../libs/event-store/src';
 import { COMMAND_QUEUE, EVENT_STORE, SEGMENTS, TOUCHPOINT_SCHEDULES } from '../tokens';
-import { streamEventOf, touchpointFactsOf, type TouchpointSchedules } from './touchpoint-schedule';
+import { streamEventOf } from '../../../../libs/touchpoints/src';
+import { touchpointFactsOf, type TouchpointSchedules } from './touchpoint-schedule';
 
 const customerDecider = { decide, evolve, initialState, creationOf, fold: foldCustomer };
 

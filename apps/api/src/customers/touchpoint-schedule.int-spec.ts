@@ -6,7 +6,8 @@ import { DEFAULT_TOUCHPOINT_CONFIG } from '../../../../libs/touchpoints/src';
 import { touchpointsProjection } from '../../../../projections/touchpoints/touchpoints.projection';
 import { writeScenario } from '../../../../test/support/scenario';
 import { allEventsVisible, createTestDatabase, type TestDatabase } from '../../../../test/support/test-database';
-import { streamEventOf, touchpointFactsOf, TouchpointSchedules } from './touchpoint-schedule';
+import { streamEventOf } from '../../../../libs/touchpoints/src';
+import { touchpointFactsOf, TouchpointSchedules } from './touchpoint-schedule';
 
 /*
  * A completion is decided against the schedule the write side computes from the customer's stream; clients pick

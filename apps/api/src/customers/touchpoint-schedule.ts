@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { ScheduledTouchpoint } from '../../../../libs/domain/src';
-import type { RecordedEvent } from '../../../../libs/event-store/src';
-import { foldTouchpointFacts, scheduleCustomer, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type TouchpointConfig, type TouchpointFactEvent } from '../../../../libs/touchpoints/src';
+import { foldTouchpointFacts, scheduleCustomer, TOUCHPOINT_FACT_EVENTS, type CustomerTouchpointFacts, type StreamEvent, type TouchpointConfig, type TouchpointFactEvent } from '../../../../libs/touchpoints/src';
 import { riskAlertsFor } from '../../../../projections/touchpoints/touchpoints.queries';
 
 /*
@@ -14,16 +13,6 @@ import { riskAlertsFor } from '../../../../projections/touchpoints/touchpoints.q
  * small query only for a completion. A risk notice exists on the read side only once its alert is projected too, so
  * both sides agree; what a completion must never miss (the customer's own events) comes from the stream.
  */
-
-/** An event of the customer's stream with the id of the actor who recorded it (completions and closed complaints name them). */
-export interface StreamEvent {
-  type: string;
-  data: Record<string, unknown>;
-  occurredAt: string;
-  actor: string;
-}
-
-export const streamEventOf = (event: RecordedEvent): StreamEvent => ({ type: event.type, data: event.data, occurredAt: event.occurredAt, actor: event.metadata.actor.id });
 
 const FACT_TYPES: ReadonlySet<string> = new Set(TOUCHPOINT_FACT_EVENTS);
 
